@@ -27,10 +27,10 @@ def ffmpeg_exe() -> str:
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
-def run_ffmpeg(args: Sequence[str], what: str, timeout: Optional[float] = None) -> subprocess.CompletedProcess:
+def run_ffmpeg(args: Sequence[str], what: str, timeout: Optional[float] = None, cwd: Optional[str] = None) -> subprocess.CompletedProcess:
     cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", *args]
     try:
-        proc = subprocess.run(cmd, capture_output=True, timeout=timeout)
+        proc = subprocess.run(cmd, capture_output=True, timeout=timeout, cwd=cwd)
     except subprocess.TimeoutExpired as e:
         raise MediaError(f"ffmpeg timed out while {what}") from e
     if proc.returncode != 0:

@@ -1,0 +1,235 @@
+"""The one entry point: `caption(video, script, language, preset, …)` runs every stage and writes the outputs."""
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+
+from . import __version__
+from .asr import ASROptions, get_backend
+from .billing import receipt_for
+from .errors import CaptionerError, InputError, LanguageError, OutputError
+from .layout import paginate
+from .media import load_audio, probe
+from .presets import Preset, load_preset
+from .render.ass import to_ass
+from .render.burn import EncodeOptions, burn
+from .render.srt import to_srt
+from .render.vtt import to_vtt
+from .types import LANGUAGES, CaptionResult, CaptionTrack, Finding, MediaInfo, Severity, Transcript, Word
+
+SIDECARS = ("ass", "srt", "vtt", "json")
+
+
+def output_paths(out: str | os.PathLike) -> dict[str, Path]:
+    """OUT.mp4 → {'video': OUT.mp4, 'ass': OUT.ass, 'srt': OUT.srt, 'vtt': OUT.vtt, 'json': OUT.json}."""
+    p = Path(out)
+    if p.suffix.lower() not in (".mp4", ".mov", ".m4v"):
+        raise InputError(f"output {p} must end in .mp4 (or .mov/.m4v): the sidecars are named after it")
+    return {"video": p, **{k: p.with_suffix("." + k) for k in SIDECARS}}
+
+
+def check_language(language: str) -> str:
+    lang = (language or "").strip().lower()
+    if lang != "auto" and lang not in LANGUAGES:
+        raise LanguageError(f"unknown or unsupported language code {language!r}: use one of {', '.join(LANGUAGES)} or 'auto'")
+    return lang
+
+
+def read_script(script: Optional[str | os.PathLike], *, is_path: Optional[bool] = None) -> Optional[str]:
+    """The script text: a path to a UTF-8 text file, or the text itself (API)."""
+    if script is None:
+        return None
+    if is_path or (is_path is None and isinstance(script, Path)):
+        from .hint import load_script
+
+        return load_script(script)
+    return str(script)
+
+
+class OutputSet:
+    """Writes every output under a temporary name in the target folder; `commit()` renames them all."""
+
+    def __init__(self, paths: dict[str, Path]):
+        self.paths = paths
+        folder = paths["video"].parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise OutputError(f"cannot create the output folder {folder}: {e.strerror}; pick a writable --out") from e
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise OutputError(f"output folder {folder} is not writable; pick a writable --out")
+        tag = secrets.token_hex(4)
+        self.tmp = {k: p.with_name(f".{p.name}.{tag}.part") for k, p in paths.items()}
+
+    def write_text(self, key: str, text: str) -> None:
+        try:
+            self.tmp[key].write_text(text, encoding="utf-8")
+        except OSError as e:
+            raise OutputError(f"cannot write {self.paths[key]}: {e.strerror}") from e
+
+    def commit(self) -> None:
+        done = []
+        try:
+            for k, tmp in self.tmp.items():
+                os.replace(tmp, self.paths[k])
+                done.append(k)
+        except OSError as e:
+            for k in done:
+                self.paths[k].unlink(missing_ok=True)
+            raise OutputError(f"cannot move outputs into place: {e}") from e
+
+    def discard(self) -> None:
+        for tmp in self.tmp.values():
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:
+                pass
+
+
+@dataclass
+class CaptionOptions:
+    """Everything `caption()` accepts besides the inputs; the CLI maps its flags onto this."""
+
+    language: str = "en"
+    preset: str | Preset = "karaoke"
+    asr: str = "whisper"
+    safe_zone: str = "tiktok"
+    on_mismatch: str = "flag"  # "flag": caption what was said + error finding; "fail": stop
+    use_prompt: bool = True
+    encode: EncodeOptions = field(default_factory=EncodeOptions)
+    backend_options: dict = field(default_factory=dict)
+    preset_overrides: dict = field(default_factory=dict)
+
+
+def enforce_language(transcript: Transcript, backend, audio: np.ndarray, asr_options: ASROptions) -> Transcript:
+    """A transcript in another language than pinned is re-run once (pinned, no prompt), else refused: never rendered."""
+    from .language import check_language as detect
+
+    if not transcript.text.strip():
+        return transcript
+    ok, found, conf = detect(transcript.text, transcript.language)
+    if ok:
+        return transcript
+    retry = ASROptions(**{**asr_options.__dict__, "language": transcript.language, "use_prompt": False})
+    again = backend.transcribe(audio, retry)
+    ok2, found2, _ = detect(again.text, transcript.language)
+    if ok2:
+        again.notes.append(f"first pass came out in {found!r}, not {transcript.language!r}: re-ran pinned without the prompt")
+        return again
+    raise LanguageError(
+        f"the transcript came out in {found2!r} although {transcript.language!r} was pinned: check --language "
+        f"matches the voice-over (captions are never rendered in another language)")
+
+
+def transcribe_and_correct(audio: np.ndarray, script: Optional[str], language: str, asr: str = "whisper",
+                           *, on_mismatch: str = "flag", use_prompt: bool = True, backend_options: dict | None = None,
+                           timings: dict | None = None) -> tuple[Transcript, list[Word], list[Finding]]:
+    """ASR → language check → script-hint correction → alignment. Shared by `caption()` and batch."""
+    from .align import align
+    from .hint import brand_terms, correct
+    from .language import script_language_mismatch
+
+    timings = timings if timings is not None else {}
+    findings: list[Finding] = []
+    backend = get_backend(asr, **(backend_options or {}))
+    hot = brand_terms(script, language) if script else []
+    asr_options = ASROptions(language=language, script=script, hotwords=hot, use_prompt=use_prompt)
+    t = time.perf_counter()
+    transcript = backend.transcribe(audio, asr_options)
+    transcript = enforce_language(transcript, backend, audio, asr_options)
+    timings["asr"] = time.perf_counter() - t
+    lang = transcript.language
+    if lang not in LANGUAGES:
+        raise LanguageError(f"detected language {lang!r} is not supported: pin one of {', '.join(LANGUAGES)} with --language")
+    if script:
+        f = script_language_mismatch(script, lang)
+        if f:
+            findings.append(f)
+    if not transcript.words:
+        findings.append(Finding(kind="no_speech", severity=Severity.warning,
+                                message="no speech was recognised: the video is rendered without captions"))
+        return transcript, [], findings
+    t = time.perf_counter()
+    words, fixes = correct(transcript, script, lang, on_mismatch=on_mismatch)
+    findings.extend(fixes)
+    timings["correct"] = time.perf_counter() - t
+    t = time.perf_counter()
+    words = align(audio, words, lang)
+    timings["align"] = time.perf_counter() - t
+    return transcript, words, findings
+
+
+def caption(video: str | os.PathLike, script: Optional[str | os.PathLike] = None, *, out: str | os.PathLike,
+            options: CaptionOptions | None = None, **kw) -> CaptionResult:
+    """Caption `video` and write OUT.mp4 + OUT.ass/.srt/.vtt/.json. Nothing is left behind on failure.
+
+    `script` is the ad script text, or a `Path` to a UTF-8 file. Keyword arguments override
+    `CaptionOptions` fields (language="de", preset="karaoke", asr="whisper", …).
+    """
+    o = options or CaptionOptions()
+    for k, v in kw.items():
+        if not hasattr(o, k):
+            raise InputError(f"unknown option {k!r}")
+        setattr(o, k, v)
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    # validate everything cheap before any heavy work
+    language = check_language(o.language)
+    preset = o.preset if isinstance(o.preset, Preset) else load_preset(o.preset, **o.preset_overrides)
+    if o.on_mismatch not in ("flag", "fail"):
+        raise InputError(f"--on-mismatch must be 'flag' or 'fail', not {o.on_mismatch!r}")
+    paths = output_paths(out)
+    script_text = read_script(script)
+    info = probe(video)
+    if Path(video).resolve() == paths["video"].resolve():
+        raise InputError("the output would overwrite the input video: choose another --out")
+    if not info.has_audio:
+        raise InputError(f"{video} has no audio stream: captions need the voice-over; add the audio track and retry")
+    outputs = OutputSet(paths)
+    try:
+        t = time.perf_counter()
+        audio = load_audio(video)
+        timings["audio"] = time.perf_counter() - t
+        transcript, words, findings = transcribe_and_correct(
+            audio, script_text, language, o.asr, on_mismatch=o.on_mismatch, use_prompt=o.use_prompt,
+            backend_options=o.backend_options, timings=timings)
+        track = build_track(words, preset, info, transcript.language, o.safe_zone)
+        result = render_outputs(video, track, preset, info, outputs, o.encode, findings, transcript, timings)
+        outputs.commit()
+    except BaseException:
+        outputs.discard()
+        raise
+    result.timings["total"] = round(time.perf_counter() - t0, 3)
+    return result
+
+
+def build_track(words: list[Word], preset: Preset, info: MediaInfo, language: str, safe_zone: str) -> CaptionTrack:
+    from .align import snap_to_frames
+
+    words = snap_to_frames(words, info.fps) if words else words
+    return paginate(words, preset, info.width, info.height, language=language, safe_zone=safe_zone, duration=info.duration)
+
+
+def render_outputs(video, track: CaptionTrack, preset: Preset, info: MediaInfo, outputs: OutputSet, encode: EncodeOptions,
+                   findings: list[Finding], transcript: Transcript, timings: dict, *, receipt=None) -> CaptionResult:
+    t = time.perf_counter()
+    ass_text = to_ass(track, preset)
+    outputs.write_text("ass", ass_text)
+    outputs.write_text("srt", to_srt(track))
+    outputs.write_text("vtt", to_vtt(track))
+    burn(video, ass_text, outputs.tmp["video"], info, encode)
+    timings["render"] = time.perf_counter() - t
+    result = CaptionResult(
+        video=str(video), outputs={k: str(p) for k, p in outputs.paths.items()}, language=track.language,
+        language_detected=transcript.language_detected, asr_backend=transcript.backend, preset=preset.name,
+        words=track.words, pages=track.pages, findings=findings, receipt=receipt or receipt_for(preset), media=info,
+        timings={k: round(v, 3) for k, v in timings.items()}, version=__version__,
+    )
+    outputs.write_text("json", result.model_dump_json(indent=1))
+    return result

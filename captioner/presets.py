@@ -1,0 +1,168 @@
+"""Caption presets: validated data files in presets/ (built-in) or a user's own JSON/YAML file."""
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Literal, Optional
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import PresetError
+
+Tier = Literal["karaoke", "basic", "dynamic"]
+_COLOR = re.compile(r"^#[0-9A-Fa-f]{6}([0-9A-Fa-f]{2})?$")
+
+
+def _check_color(v: Optional[str]) -> Optional[str]:
+    if v is None:
+        return v
+    if not isinstance(v, str) or not _COLOR.match(v):
+        raise ValueError(f"colour {v!r} must be #RRGGBB or #RRGGBBAA (AA = opacity, FF opaque)")
+    return v.upper()
+
+
+class Animation(BaseModel):
+    """How a page or word enters: the renderer turns this into ASS \\t, \\fad, \\move, \\fscx tags."""
+
+    model_config = ConfigDict(extra="forbid")
+    type: Literal[
+        "none", "pop", "bounce", "slide_up", "typewriter", "zoom", "shake", "reveal", "moving_box", "fade"
+    ] = "none"
+    duration_ms: int = Field(default=150, ge=0, le=2000)
+    scale: float = Field(default=1.15, ge=0.5, le=3.0)  # peak scale for pop/bounce/zoom
+    distance: float = Field(default=0.03, ge=0.0, le=0.5)  # slide distance, fraction of frame height
+
+
+class Preset(BaseModel):
+    """A caption look. Sizes are fractions of the frame's shorter side so any aspect ratio works."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")
+    tier: Tier
+    description: str = ""
+    font: str = "Montserrat-ExtraBold.ttf"  # a file in fonts/ (no paths)
+    font_size: float = Field(default=0.075, gt=0.01, le=0.25)
+    uppercase: bool = False
+    letter_spacing: float = Field(default=0.0, ge=-0.2, le=1.0)  # fraction of font size
+    line_spacing: float = Field(default=1.0, ge=0.7, le=2.0)
+    text_color: str = "#FFFFFF"
+    highlight_color: Optional[str] = "#FFD400"  # active word colour (None: no colour change)
+    past_color: Optional[str] = None  # words already spoken (None: text_color)
+    future_color: Optional[str] = None  # words not yet spoken (None: text_color)
+    outline_color: str = "#000000"
+    outline: float = Field(default=0.006, ge=0, le=0.05)  # fraction of shorter side
+    shadow: float = Field(default=0.0, ge=0, le=0.05)
+    shadow_color: str = "#00000080"
+    blur: float = Field(default=0.0, ge=0, le=20)
+    box: Literal["none", "box", "pill"] = "none"  # background behind the whole page
+    box_color: str = "#000000B3"
+    box_padding: float = Field(default=0.012, ge=0, le=0.1)
+    highlight: Literal["color", "box", "underline", "scale", "none"] = "color"
+    highlight_box_color: str = "#7C3AEDFF"
+    active_scale: float = Field(default=1.0, ge=0.5, le=2.0)  # >1 only for dynamic presets (layout is reserved)
+    position: Literal["bottom", "center", "top"] = "bottom"
+    y_offset: float = Field(default=0.0, ge=-0.5, le=0.5)  # fraction of frame height, + moves down
+    max_words: int = Field(default=4, ge=1, le=6)
+    max_lines: int = Field(default=2, ge=1, le=2)
+    animation: Animation = Field(default_factory=Animation)
+
+    @field_validator("text_color", "highlight_color", "past_color", "future_color", "outline_color",
+                     "shadow_color", "box_color", "highlight_box_color")
+    @classmethod
+    def _colors(cls, v):
+        return _check_color(v)
+
+    @field_validator("font")
+    @classmethod
+    def _font_name(cls, v: str):
+        if "/" in v or "\\" in v or v.startswith(".") or ".." in v:
+            raise ValueError(f"font {v!r} must be a file name in the fonts folder, not a path")
+        return v
+
+    @property
+    def credits_milli(self) -> int:
+        from .billing import price_millicredits
+
+        return price_millicredits(self.tier)
+
+
+def presets_dir() -> Path:
+    return Path(str(resources.files("captioner.presets_data")))
+
+
+def fonts_dir() -> Path:
+    return Path(str(resources.files("captioner.fonts_data")))
+
+
+def font_path(preset: Preset) -> Path:
+    p = fonts_dir() / preset.font
+    if not p.is_file():
+        shipped = ", ".join(sorted(x.name for x in fonts_dir().iterdir() if x.suffix.lower() in (".ttf", ".otf", ".ttc")))
+        raise PresetError(f"font {preset.font!r} of preset {preset.name!r} is not shipped; use one of: {shipped}")
+    return p
+
+
+def _parse(path: Path) -> Preset:
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise PresetError(f"cannot read preset file {path}: {e}") from e
+    try:
+        data = yaml.safe_load(raw) if path.suffix.lower() in (".yaml", ".yml") else json.loads(raw)
+    except (json.JSONDecodeError, yaml.YAMLError) as e:
+        raise PresetError(f"preset file {path} is not valid {'YAML' if path.suffix.lower() in ('.yaml', '.yml') else 'JSON'}: {e}") from e
+    if not isinstance(data, dict):
+        raise PresetError(f"preset file {path} must hold one object (name, tier, font, colours …)")
+    try:
+        preset = Preset.model_validate(data)
+    except ValidationError as e:
+        problems = "; ".join(f"{'.'.join(str(x) for x in err['loc']) or 'preset'}: {err['msg']}" for err in e.errors())
+        raise PresetError(f"invalid preset file {path}: {problems}") from e
+    font_path(preset)
+    return preset
+
+
+@lru_cache(maxsize=1)
+def builtin_presets() -> dict[str, Preset]:
+    out: dict[str, Preset] = {}
+    for p in sorted(presets_dir().iterdir()):
+        if p.suffix.lower() in (".json", ".yaml", ".yml"):
+            preset = _parse(p)
+            if preset.name in out:
+                raise PresetError(f"duplicate built-in preset name {preset.name!r} in {p}")
+            out[preset.name] = preset
+    return out
+
+
+def list_presets() -> list[Preset]:
+    order = {"karaoke": 0, "basic": 1, "dynamic": 2}
+    return sorted(builtin_presets().values(), key=lambda p: (order[p.tier], p.name))
+
+
+def load_preset(name_or_path: str | Path, **overrides) -> Preset:
+    """A built-in preset by name, or a preset file (JSON/YAML); `overrides` (font, colours …) are re-validated."""
+    s = str(name_or_path)
+    presets = builtin_presets()
+    if s in presets:
+        preset = presets[s]
+    else:
+        p = Path(s)
+        if p.suffix.lower() in (".json", ".yaml", ".yml") or p.exists():
+            if not p.is_file():
+                raise PresetError(f"preset file not found: {p}")
+            preset = _parse(p)
+        else:
+            raise PresetError(f"unknown preset {s!r}: run `captioner presets` to list them, or pass a preset file (.json/.yaml)")
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    if overrides:
+        try:
+            preset = Preset.model_validate({**preset.model_dump(), **overrides})
+        except ValidationError as e:
+            problems = "; ".join(f"{'.'.join(str(x) for x in err['loc'])}: {err['msg']}" for err in e.errors())
+            raise PresetError(f"invalid preset override: {problems}") from e
+        font_path(preset)
+    return preset

@@ -1,0 +1,35 @@
+"""WebVTT writer: one cue per page with inline word timestamps (`word <00:00:01.250>next`)."""
+from __future__ import annotations
+
+from ..layout import joiner
+from ..types import CaptionTrack
+
+
+def vtt_time(t: float) -> str:
+    ms = max(0, int(round(t * 1000)))
+    h, ms = divmod(ms, 3_600_000)
+    m, ms = divmod(ms, 60_000)
+    s, ms = divmod(ms, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", " ").replace("-->", "--&gt;")
+
+
+def to_vtt(track: CaptionTrack) -> str:
+    sep = joiner(track.language)
+    out = ["WEBVTT", ""]
+    for n, page in enumerate(track.pages, 1):
+        first = page.word_indices[0] if page.word_indices else None
+        lines = []
+        for ln in page.lines:
+            parts = []
+            for j in ln.words:
+                w = track.words[j]
+                t = min(max(w.start, page.start), page.end)
+                stamp = "" if j == first or t <= page.start else f"<{vtt_time(t)}>"
+                parts.append(stamp + _esc(w.text))
+            lines.append(sep.join(parts))
+        out += [str(n), f"{vtt_time(page.start)} --> {vtt_time(page.end)}", *lines, ""]
+    return "\n".join(out)
