@@ -52,31 +52,17 @@ def check_input_file(path: str | os.PathLike, kind: str = "video") -> Path:
     return p
 
 
-def _rotation(stream) -> int:
-    """Display rotation in degrees (0/90/180/270) from the display matrix side data or the rotate tag."""
-    rot = 0
-    tag = (stream.metadata or {}).get("rotate")
-    if tag:
-        try:
-            rot = int(float(tag))
-        except ValueError:
-            rot = 0
+def _rotation(container, stream) -> int:
+    """Display rotation in degrees (0/90/180/270): the display matrix of the first frame, else the rotate tag."""
     try:
-        for sd in stream.side_data or []:  # PyAV exposes display matrix as side data on some versions
-            pass
-    except Exception:
+        for frame in container.decode(stream):
+            return int(round(getattr(frame, "rotation", 0) or 0)) % 360
+    except Exception:  # undecodable first frame: fall back to the legacy tag
         pass
     try:
-        import av  # noqa: F401
-
-        dm = getattr(stream, "side_data", None)
-        if dm is not None and hasattr(dm, "get"):
-            m = dm.get("DISPLAYMATRIX")
-            if m is not None:
-                rot = int(round(-float(m)))
-    except Exception:
-        pass
-    return rot % 360
+        return int(float((stream.metadata or {}).get("rotate", 0))) % 360
+    except ValueError:
+        return 0
 
 
 def probe(path: str | os.PathLike) -> MediaInfo:
@@ -101,7 +87,7 @@ def probe(path: str | os.PathLike) -> MediaInfo:
                 duration = float(vs.duration * vs.time_base)
             else:
                 duration = 0.0
-            rot = _rotation(vs)
+            rot = _rotation(c, vs)
             if rot in (90, 270):
                 w, h = h, w
             info = MediaInfo(

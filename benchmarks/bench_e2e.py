@@ -1,0 +1,84 @@
+"""End to end on a 15 s 1080×1920 ad: `captioner.caption()` vs faster-whisper + a hand-written ASS + ffmpeg libass burn.
+
+Both sides use the same Whisper base int8 model (loaded once, before timing), the same x264 settings
+(veryfast, CRF 20) and the same input. Medians of 3 runs. Usage: python benchmarks/bench_e2e.py [--runs N]
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import DATA, ffmpeg, save, table, timed  # noqa: E402
+
+
+def make_ad(tmp: Path) -> tuple[Path, str]:
+    """15 s of real ad speech (two English ads back to back) over a 1080×1920 30 fps moving pattern."""
+    a, b = DATA / "ads" / "ad-en-02", DATA / "ads" / "ad-en-03"
+    wav = tmp / "voice.wav"
+    ffmpeg("-i", str(a / "audio.flac"), "-i", str(b / "audio.flac"), "-filter_complex",
+           "[0:a][1:a]concat=n=2:v=0:a=1,apad=whole_dur=15", "-t", "15", "-ar", "48000", "-ac", "2", str(wav))
+    video = tmp / "ad15.mp4"
+    ffmpeg("-f", "lavfi", "-i", "testsrc2=size=1080x1920:rate=30:duration=15", "-i", str(wav), "-c:v", "libx264",
+           "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k", "-shortest", str(video))
+    script = (a / "script.txt").read_text().strip() + " " + (b / "script.txt").read_text().strip()
+    return video, script
+
+
+def by_hand(video: Path, script: str, out: Path) -> None:
+    """What a user would otherwise script: faster-whisper words → one ASS line per segment → ffmpeg ass burn."""
+    from captioner.asr.whisper import load_model
+    from captioner.media import ffmpeg_exe, load_audio
+    import subprocess
+
+    audio = load_audio(video)
+    segs, _ = load_model().transcribe(audio, language="en", task="transcribe", beam_size=5, word_timestamps=True,
+                                      initial_prompt=script)
+    ev = []
+    for s in segs:
+        t = lambda x: f"0:{int(x // 60):02d}:{x % 60:05.2f}"
+        ev.append(f"Dialogue: 0,{t(s.start)},{t(s.end)},D,,0,0,0,,{s.text.strip()}")
+    ass = out.with_suffix(".ass")
+    ass.write_text("[Script Info]\nScriptType: v4.00+\nPlayResX: 1080\nPlayResY: 1920\n\n[V4+ Styles]\n"
+                   "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding\n"
+                   "Style: D,Montserrat ExtraBold,92,&H00FFFFFF,&H00FFFFFF,&H00000000,&H00000000,0,0,0,0,100,100,0,0,1,7,0,2,180,180,700,1\n\n"
+                   "[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n" + "\n".join(ev) + "\n")
+    from captioner.presets import fonts_dir
+
+    subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-i", str(video), "-vf",
+                    f"ass={ass.name}:fontsdir={fonts_dir()}", "-c:v", "libx264", "-preset", "veryfast", "-crf", "20",
+                    "-pix_fmt", "yuv420p", "-c:a", "copy", "-movflags", "+faststart", str(out)],
+                   check=True, cwd=out.parent)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args()
+    from captioner.asr.whisper import load_model
+    from captioner.pipeline import caption
+
+    load_model()  # both sides start warm
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        video, script = make_ad(tmp)
+        anchor, a_runs = timed(lambda: by_hand(video, script, tmp / "hand.mp4"), args.runs)
+        stages = {}
+
+        def ours():
+            r = caption(video, script, out=tmp / "ours.mp4", language="en")
+            stages.update(r.timings)
+
+        med, o_runs = timed(ours, args.runs)
+    rows = [["faster-whisper + ffmpeg ass (by hand)", f"{anchor:.2f}", "1.00"],
+            ["captioner caption (karaoke)", f"{med:.2f}", f"{med / anchor:.2f}"]]
+    print(table(rows, ["15 s 1080×1920 ad, end to end", "median s", "× anchor"]))
+    print("captioner stages (last run, s):", {k: round(v, 2) for k, v in stages.items()})
+    print(f"goal ≤ 1.10× the anchor: {'met' if med / anchor <= 1.10 else 'missed'}")
+    save("e2e", {"anchor_s": a_runs, "ours_s": o_runs, "ratio": med / anchor, "stages": stages})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+"""Helpers shared by the benchmark scripts: data paths, test media, timing, result files."""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(os.environ.get("CAPTIONER_DATA", ROOT.parent / "shared" / "data"))
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+def ffmpeg(*args: str) -> None:
+    from captioner.media import ffmpeg_exe
+
+    subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", *args], check=True)
+
+
+def timed(fn, runs: int = 3) -> tuple[float, list[float]]:
+    """Median wall time of `runs` calls (and all of them)."""
+    ts = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t)
+    return statistics.median(ts), ts
+
+
+def machine() -> dict:
+    return {"cpus": os.cpu_count(), "machine": platform.machine(), "python": platform.python_version(),
+            "date": time.strftime("%Y-%m-%d")}
+
+
+def save(name: str, payload: dict) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    p = RESULTS / f"{name}.json"
+    p.write_text(json.dumps({"machine": machine(), **payload}, indent=1))
+    return p
+
+
+def table(rows: list[list], header: list[str]) -> str:
+    cols = [header] + [[str(c) for c in r] for r in rows]
+    w = [max(len(r[i]) for r in cols) for i in range(len(header))]
+    line = lambda r: "| " + " | ".join(c.ljust(w[i]) for i, c in enumerate(r)) + " |"
+    return "\n".join([line(header), "|" + "|".join("-" * (x + 2) for x in w) + "|"] + [line(r) for r in cols[1:]])

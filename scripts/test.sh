@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Command 2: create/reuse .venv, install captioner with the test and diffusion extras, run the test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e '.[test,diffusion]'
+exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

@@ -1,0 +1,123 @@
+"""Bad input → one clear line on stderr, non-zero exit, and nothing half-written in the output folder."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from captioner.errors import InputError, MediaError
+from captioner.media import probe
+
+from .conftest import EXAMPLE, FIXTURES, ffmpeg, make_video, run_cli
+
+SCRIPT = str(EXAMPLE / "script.txt")
+
+
+def assert_clean_failure(proc, out_dir, *needles, code=None):
+    assert proc.returncode != 0
+    if code is not None:
+        assert proc.returncode == code, proc.stderr
+    err = proc.stderr.strip()
+    assert err.startswith("captioner: error:") and "Traceback" not in err, err
+    assert len(err.splitlines()) == 1, err
+    for n in needles:
+        assert n.lower() in err.lower(), err
+    if out_dir.exists():
+        assert list(out_dir.iterdir()) == [], f"left behind: {list(out_dir.iterdir())}"
+
+
+def test_missing_file(tmp_path):
+    out = tmp_path / "out"
+    proc = run_cli("caption", str(tmp_path / "nope.mp4"), "--script", SCRIPT, "--out", str(out / "a.mp4"))
+    assert_clean_failure(proc, out, "not found", code=2)
+
+
+def test_empty_file(tmp_path):
+    (tmp_path / "empty.mp4").write_bytes(b"")
+    out = tmp_path / "out"
+    proc = run_cli("caption", str(tmp_path / "empty.mp4"), "--script", SCRIPT, "--out", str(out / "a.mp4"))
+    assert_clean_failure(proc, out, "0 bytes", code=2)
+
+
+def test_corrupt_video(tmp_path):
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes((EXAMPLE / "video.mp4").read_bytes()[:3000])  # truncated: header but no media data
+    out = tmp_path / "out"
+    proc = run_cli("caption", str(bad), "--script", SCRIPT, "--out", str(out / "a.mp4"))
+    assert_clean_failure(proc, out)
+    junk = tmp_path / "junk.mp4"
+    junk.write_bytes(b"this is not a video at all\n" * 100)
+    proc = run_cli("caption", str(junk), "--script", SCRIPT, "--out", str(out / "a.mp4"))
+    assert_clean_failure(proc, out, "corrupt")
+
+
+def test_video_without_audio(tmp_path):
+    v = make_video(tmp_path / "silent_track.mp4", seconds=2)
+    assert not probe(v).has_audio
+    out = tmp_path / "out"
+    proc = run_cli("caption", str(v), "--script", SCRIPT, "--out", str(out / "a.mp4"))
+    assert_clean_failure(proc, out, "no audio stream", code=2)
+
+
+def test_silent_audio_gives_valid_video_without_captions(tmp_path):
+    wav = tmp_path / "silence.wav"
+    ffmpeg("-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo", "-t", "3", str(wav))
+    v = make_video(tmp_path / "quiet.mp4", wav, seconds=3)
+    out = tmp_path / "out" / "a.mp4"
+    proc = run_cli("caption", str(v), "--script", SCRIPT, "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(out.with_suffix(".json").read_text())
+    assert data["words"] == [] and data["pages"] == []
+    assert any(f["kind"] == "no_speech" for f in data["findings"])
+    info = probe(out)
+    assert info.has_audio and abs(info.duration - 3.0) < 0.15
+
+
+@pytest.mark.parametrize("lang", ["xx", "english", ""])
+def test_unknown_language(tmp_path, lang):
+    out = tmp_path / "out"
+    proc = run_cli("caption", str(EXAMPLE / "video.mp4"), "--script", SCRIPT, "--language", lang, "--out", str(out / "a.mp4"))
+    assert_clean_failure(proc, out, "language", code=2)
+
+
+def test_unknown_preset(tmp_path):
+    out = tmp_path / "out"
+    proc = run_cli("caption", str(EXAMPLE / "video.mp4"), "--script", SCRIPT, "--preset", "sparkles", "--out", str(out / "a.mp4"))
+    assert_clean_failure(proc, out, "unknown preset", code=2)
+
+
+def test_unwritable_output_folder(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where a folder should be")
+    proc = run_cli("caption", str(EXAMPLE / "video.mp4"), "--script", SCRIPT, "--out", str(blocker / "sub" / "a.mp4"))
+    assert_clean_failure(proc, tmp_path / "nothing", "output folder", code=5)
+    assert blocker.read_text() == "a file where a folder should be"
+
+
+def test_output_must_not_overwrite_input(tmp_path):
+    v = tmp_path / "v.mp4"
+    v.write_bytes((EXAMPLE / "video.mp4").read_bytes())
+    proc = run_cli("caption", str(v), "--script", SCRIPT, "--out", str(v))
+    assert proc.returncode == 2 and "overwrite the input" in proc.stderr
+    assert v.read_bytes() == (EXAMPLE / "video.mp4").read_bytes()
+
+
+def test_failure_midway_leaves_nothing(tmp_path, monkeypatch):
+    """A render that dies after the sidecars were started leaves no partial file behind."""
+    import captioner.pipeline as pl
+
+    def boom(*a, **k):
+        raise MediaError("ffmpeg failed while burning captions: simulated")
+
+    monkeypatch.setattr(pl, "burn", boom)
+    out = tmp_path / "out"
+    with pytest.raises(MediaError):
+        pl.caption(FIXTURES / "media" / "ad-de-03" / "video.mp4", "Mit dem Sanftel", out=out / "a.mp4", language="de")
+    assert list(out.iterdir()) == []
+
+
+def test_api_rejects_unknown_option(tmp_path):
+    import captioner.pipeline as pl
+
+    with pytest.raises(InputError):
+        pl.caption(EXAMPLE / "video.mp4", None, out=tmp_path / "a.mp4", colour="red")
