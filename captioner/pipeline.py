@@ -13,7 +13,7 @@ import numpy as np
 from . import __version__
 from .asr import ASROptions, get_backend
 from .billing import receipt_for
-from .errors import CaptionerError, InputError, LanguageError, OutputError
+from .errors import InputError, LanguageError, OutputError
 from .layout import paginate
 from .media import load_audio, probe
 from .presets import Preset, load_preset
@@ -107,58 +107,100 @@ class CaptionOptions:
     preset_overrides: dict = field(default_factory=dict)
 
 
-def enforce_language(transcript: Transcript, backend, audio: np.ndarray, asr_options: ASROptions) -> Transcript:
-    """A transcript in another language than pinned is re-run once (pinned, no prompt), else refused: never rendered."""
+def hotwords(script: str, limit: int = 12) -> list[str]:
+    """Likely brand/product names in a script: capitalised words that do not start a sentence, and mixed tokens."""
+    import re
+
+    out: list[str] = []
+    for sentence in re.split(r"(?<=[.!?¡¿。！？])\s+", script):
+        toks = re.findall(r"[\w'’-]+", sentence)
+        for k, tok in enumerate(toks):
+            mixed = any(c.isdigit() for c in tok) and any(c.isalpha() for c in tok)
+            nxt_named = k + 1 < len(toks) and toks[k + 1][:1].isupper()
+            named = tok[:1].isupper() and (k > 0 or nxt_named or any(c.isupper() for c in tok[1:]))
+            if (mixed or named) and tok not in out:
+                out.append(tok)
+    return out[:limit]
+
+
+def _in_language(text: str, language: str) -> tuple[bool, str]:
     from .language import check_language as detect
 
-    if not transcript.text.strip():
-        return transcript
-    ok, found, conf = detect(transcript.text, transcript.language)
-    if ok:
-        return transcript
-    retry = ASROptions(**{**asr_options.__dict__, "language": transcript.language, "use_prompt": False})
-    again = backend.transcribe(audio, retry)
-    ok2, found2, _ = detect(again.text, transcript.language)
-    if ok2:
-        again.notes.append(f"first pass came out in {found!r}, not {transcript.language!r}: re-ran pinned without the prompt")
-        return again
-    raise LanguageError(
-        f"the transcript came out in {found2!r} although {transcript.language!r} was pinned: check --language "
-        f"matches the voice-over (captions are never rendered in another language)")
+    if not text.strip():
+        return True, language
+    ok, found, _ = detect(text, language)
+    return ok, found
+
+
+def recognise(audio: np.ndarray, script: Optional[str], language: str, asr: str = "whisper", *, use_prompt: bool = True,
+              backend_options: dict | None = None) -> tuple[Transcript, Optional[Transcript], list[Finding]]:
+    """ASR with the script as a hint, checked for language; plus an unprompted reference pass when a prompt was used.
+
+    A transcript in another language than pinned is re-run once, pinned and unprompted. If it is still wrong,
+    it is discarded — never rendered: with a script in the right language the captions fall back to the
+    script (aligned to the audio, flagged for review); without one the call fails with LanguageError.
+    """
+    findings: list[Finding] = []
+    backend = get_backend(asr, **(backend_options or {}))
+    hot = hotwords(script) if script else []
+    opts = ASROptions(language=language, script=script, hotwords=hot, use_prompt=use_prompt)
+    transcript = backend.transcribe(audio, opts)
+    lang = transcript.language
+    if lang not in LANGUAGES:
+        raise LanguageError(f"detected language {lang!r} is not supported: pin one of {', '.join(LANGUAGES)} with --language")
+    ok, found = _in_language(transcript.text, lang)
+    if not ok:
+        unprompted = ASROptions(language=lang, script=None, hotwords=[], use_prompt=False)
+        again = backend.transcribe(audio, unprompted)
+        ok, found2 = _in_language(again.text, lang)
+        if ok:
+            again.notes.append(f"first pass came out in {found!r}, not {lang!r}: re-ran pinned without the prompt")
+            return again, None, findings
+        if not script or not _in_language(script, lang)[0]:
+            raise LanguageError(
+                f"the transcript came out in {found2!r} although {lang!r} was pinned: check that --language matches the "
+                "voice-over (captions are never rendered in another language), or pass the script to caption from it")
+        findings.append(Finding(kind="asr_wrong_language", severity=Severity.warning,
+                                message=f"the recogniser's output was in {found2!r}, not {lang!r}, and was discarded: the "
+                                        "captions follow the script, aligned to the audio — listen before publishing"))
+        transcript = again.model_copy(update={"words": [], "text": ""})
+        return transcript, None, findings
+    reference = None
+    if transcript.prompt_used and script:
+        # the prompted decoder can parrot the script (a dropped ad-lib, the script's price instead of the
+        # spoken one); an unprompted greedy pass is the honest witness the correction stage checks against
+        ref = backend.transcribe(audio, ASROptions(language=lang, script=None, hotwords=[], use_prompt=False,
+                                                   extra={"beam_size": 1}))
+        if _in_language(ref.text, lang)[0]:
+            reference = ref
+    return transcript, reference, findings
 
 
 def transcribe_and_correct(audio: np.ndarray, script: Optional[str], language: str, asr: str = "whisper",
                            *, on_mismatch: str = "flag", use_prompt: bool = True, backend_options: dict | None = None,
                            timings: dict | None = None) -> tuple[Transcript, list[Word], list[Finding]]:
-    """ASR → language check → script-hint correction → alignment. Shared by `caption()` and batch."""
+    """ASR (+ reference pass) → language check → script-hint correction → alignment. Shared by `caption()` and batch."""
     from .align import align
-    from .hint import brand_terms, correct
-    from .language import script_language_mismatch
+    from .hint import correct
 
     timings = timings if timings is not None else {}
-    findings: list[Finding] = []
-    backend = get_backend(asr, **(backend_options or {}))
-    hot = brand_terms(script, language) if script else []
-    asr_options = ASROptions(language=language, script=script, hotwords=hot, use_prompt=use_prompt)
     t = time.perf_counter()
-    transcript = backend.transcribe(audio, asr_options)
-    transcript = enforce_language(transcript, backend, audio, asr_options)
+    transcript, reference, findings = recognise(audio, script, language, asr, use_prompt=use_prompt,
+                                                backend_options=backend_options)
     timings["asr"] = time.perf_counter() - t
     lang = transcript.language
-    if lang not in LANGUAGES:
-        raise LanguageError(f"detected language {lang!r} is not supported: pin one of {', '.join(LANGUAGES)} with --language")
-    if script:
-        f = script_language_mismatch(script, lang)
-        if f:
-            findings.append(f)
-    if not transcript.words:
+    no_voice = transcript.speech_duration is not None and transcript.speech_duration < 0.2
+    if no_voice or (not transcript.words and not script):
         findings.append(Finding(kind="no_speech", severity=Severity.warning,
-                                message="no speech was recognised: the video is rendered without captions"))
+                                message="no speech was found in the audio: the video is rendered without captions"))
         return transcript, [], findings
     t = time.perf_counter()
-    words, fixes = correct(transcript, script, lang, on_mismatch=on_mismatch)
+    words, fixes = correct(transcript, script, lang, on_mismatch=on_mismatch, terms=hotwords(script) if script else None,
+                           reference=reference)
     findings.extend(fixes)
     timings["correct"] = time.perf_counter() - t
+    if not words:
+        return transcript, [], findings
     t = time.perf_counter()
     words = align(audio, words, lang)
     timings["align"] = time.perf_counter() - t

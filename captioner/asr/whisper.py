@@ -182,12 +182,20 @@ class WhisperBackend:
         lang, prob, _ = self.model.detect_language(audio)
         return lang, float(prob)
 
-    def _run(self, audio: np.ndarray, language: str, prompt: Optional[str], hotwords: Optional[str]):
+    def _run(self, audio: np.ndarray, language: str, prompt: Optional[str], hotwords: Optional[str],
+             beam_size: Optional[int] = None):
+        # A voice the model cannot follow makes the decoder loop to its 448-token limit at every fallback
+        # temperature (measured: 100–200 s for 10 s of espeak Chinese). Cap new tokens by the window's
+        # duration (fast speech is ~3 tokens/s in English, ~9/s in Chinese) and keep one fallback step.
+        window = min(30.0, len(audio) / SAMPLE_RATE)
+        max_new = int(min(220, 16 + 12 * window))
         segments, info = self.model.transcribe(
             audio,
             language=language,
             task="transcribe",
-            beam_size=self.beam_size,
+            beam_size=beam_size or self.beam_size,
+            temperature=[0.0, 0.4],
+            max_new_tokens=max_new,
             word_timestamps=True,
             initial_prompt=prompt or None,
             hotwords=hotwords or None,
@@ -226,13 +234,14 @@ class WhisperBackend:
                               backend=self.name, duration=duration, speech_duration=speech_s, notes=notes + ["no speech detected"])
         prompt = options.script.strip() if (options.use_prompt and options.script) else None
         hot = " ".join(options.hotwords) if options.hotwords else None
-        text, words, info = self._run(audio, language, prompt, hot)
+        beam = int(options.extra.get("beam_size", 0)) or None
+        text, words, info = self._run(audio, language, prompt, hot, beam)
         used_prompt = bool(prompt)
         if prompt:
             why = suspicion(text, len(words), speech_s, language)
             if why:
                 notes.append("prompted output distrusted (" + "; ".join(why) + "): re-ran without the script prompt")
-                text2, words2, info2 = self._run(audio, language, None, hot)
+                text2, words2, info2 = self._run(audio, language, None, hot, beam)
                 if not suspicion(text2, len(words2), speech_s, language) or len(words2) < len(words):
                     text, words, info, used_prompt = text2, words2, info2, False
         return Transcript(

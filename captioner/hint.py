@@ -1,0 +1,829 @@
+"""Script-hint correction: align recognised words to the ad script, adopt its spelling, keep numbers honest.
+
+`correct(transcript, script, language)` sequence-aligns ASR words to script words (insertions, deletions,
+split/merged words such as "loom well" <-> "Lumewell"), scored by spelling and sound similarity. Where the
+audio plausibly said the script word, the script's spelling is adopted (source="script"); where the voice
+deviated, the recognised words stay (ad-libs kept + finding). Numbers, prices, percentages and promo codes
+are compared by value (`numbers`): same value -> the script's written form (with `spoken` set); different
+value -> the caption shows what was spoken and an error finding is raised (or `PriceMismatchError` with
+on_mismatch="fail"). The script is untrusted text: ASS override tags are stripped with a finding.
+
+Alignment is anchored (exact matches of normalised keys via difflib) with a small dynamic programme in the
+gaps, so a 5,000-word script costs milliseconds, not an O(n*m) table with large constants.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional, Sequence
+
+from . import numbers as num
+from .errors import CaptionerError, InputError
+from .types import Finding, Severity, Transcript, Word
+
+__all__ = ["correct", "load_script", "report_markdown", "PriceMismatchError", "script_tokens", "CorrectionOptions"]
+
+ON_MISMATCH = ("flag", "fail")
+
+
+class PriceMismatchError(CaptionerError):
+    """The voice says another price (or percentage/code) than the script, and on_mismatch='fail' was asked."""
+
+    exit_code = 7
+
+
+@dataclass
+class CorrectionOptions:
+    """Thresholds of the correction stage (defaults measured on the DEV ads, see docs/BENCHMARKS_hint.md)."""
+
+    adopt_similarity: float = 0.5  # 1:1 / merged words at least this similar -> script spelling
+    sandwich_similarity: float = 0.3  # ... or this similar when both neighbours matched well
+    min_match_rate: float = 0.45  # below this share of script words found, the ASR is not trusted
+    low_confidence: float = 0.35  # ASR words kept below this probability are listed in the report
+    witness_similarity: float = 0.8  # an unprompted-pass word "hears" a script word at this similarity
+    min_witness_rate: float = 0.45  # ... and must hear this share of the script, else the ASR is not trusted
+
+
+# ------------------------------------------------------------------------------------------------
+# script loading and tokenising
+
+def load_script(path: str | Path) -> str:
+    """Read a script file as UTF-8 (BOM allowed). Anything else raises InputError that says how to fix it."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"script file not found: {p}")
+    data = p.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise InputError(
+            f"script {p} is not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start}): "
+            "save it as UTF-8 (e.g. `iconv -f latin1 -t utf-8`) and try again"
+        ) from e
+    if "\x00" in text:
+        raise InputError(f"script {p} contains NUL bytes (a binary or UTF-16 file?): save it as UTF-8 text")
+    return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+_ASS_TAG = re.compile(r"\{[^{}]*\}")
+_ASS_ESC = re.compile(r"\\[Nnh]")
+_PUNCT = ".,!?;:()[]\"'«»¡¿…，。！？；：、（）“”‘’「」—–-"
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_SYMBOL_UNITS = {"€", "$", "%", "％", "₹", "¥", "£", "元"}
+
+
+@dataclass
+class Unit:
+    """One alignable token (a word, or a number with its symbol: '39,99 €')."""
+
+    text: str  # as written, punctuation included
+    key: str  # normalised for matching
+    sound: str  # phonetic key
+    amount: Optional[num.Amount] = None
+    src: list[int] = field(default_factory=list)  # indices of ASR words it came from (ASR side)
+    start: float = 0.0
+    end: float = 0.0
+    conf: float = 1.0
+
+
+def _fold(s: str) -> str:
+    s = unicodedata.normalize("NFKD", s.lower())
+    s = "".join(c for c in s if not unicodedata.combining(c) or ord(c) >= 0x900)
+    return unicodedata.normalize("NFC", s).replace("ß", "ss")
+
+
+def _key(text: str) -> str:
+    t = _fold(text).strip(_PUNCT + " ")
+    return re.sub(r"[\s'’\-]", "", t)
+
+
+def _sound(key: str, language: str) -> str:
+    """A coarse phonetic key: letters mapped to sound classes, vowels merged, doubles collapsed."""
+    if language == "zh" or _HAN.search(key):
+        return key
+    if any("\u0900" <= c <= "\u097f" for c in key):
+        # Devanagari: consonant skeleton (drop vowel signs, nukta, virama, anusvara, chandrabindu)
+        return "".join(c for c in key if not ("\u093a" <= c <= "\u094f" or c in "\u0901\u0902\u0903\u093c"))
+    s = key
+    rules = [("sch", "s"), ("ph", "f"), ("th", "t"), ("ck", "k"), ("qu", "k"), ("gn", "n"), ("sh", "s"),
+             ("ch", "k" if language in ("en", "es") else "s"), ("x", "ks"), ("q", "k"), ("w", "v" if language == "de" else "w"),
+             ("z", "s"), ("j", "h" if language == "es" else "j"), ("ll", "l"), ("y", "i"), ("c", "k")]
+    for a, b in rules:
+        s = s.replace(a, b)
+    if language in ("es", "fr"):
+        s = s.replace("h", "")
+    s = re.sub(r"[aeiouäöüáéíóúàèìòùâêîôûëïœæ]+", "a", s)
+    s = re.sub(r"(.)\1+", r"\1", s)
+    s = re.sub(r"(?<=.)a$", "", s)  # final schwa-ish vowel is weak
+    return s
+
+
+def _ratio(a: str, b: str) -> float:
+    if not a or not b:
+        return 0.0
+    if a == b:
+        return 1.0
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+def _similarity(asr: str, script: str, language: str) -> float:
+    """Spelling and sound similarity 0..1 of two (possibly merged) word strings."""
+    ka, ks = _key(asr), _key(script)
+    if not ka or not ks:
+        return 0.0
+    if ka == ks:
+        return 1.0
+    spell = _ratio(ka, ks)
+    sound = _ratio(_sound(ka, language), _sound(ks, language))
+    return max(spell, 0.9 * sound)
+
+
+def _split_zh(text: str) -> list[str]:
+    """Chinese text -> tokens: single Han characters, digit/number runs with their symbol, Latin words."""
+    pieces = re.findall(r"[¥￥$€£₹]?\d+(?:[.,]\d+)*\s?(?:%|％|折|元|€)?|百分之[零〇一二三四五六七八九十百千]+|[A-Za-z]+\d*|\S", text)
+    out: list[str] = []
+    for p in pieces:
+        if out and all(c in _PUNCT or c.isspace() for c in p):
+            out[-1] += p
+        else:
+            out.append(p)
+    return out
+
+
+def _raw_tokens(text: str, language: str) -> list[str]:
+    if language == "zh" or len(_HAN.findall(text)) > len(text) / 4:
+        return _split_zh(text)
+    toks = text.split()
+    out: list[str] = []
+    for t in toks:
+        bare = t.strip(_PUNCT)
+        if out and bare in _SYMBOL_UNITS and num.parse_written(out[-1].strip(_PUNCT), language) is not None:
+            out[-1] = out[-1] + " " + t  # "39,99 €", "20 %"
+        elif out and not bare:
+            out[-1] += "\u00a0" + t  # French spacing "maintenant !" stays one caption word
+        else:
+            out.append(t)
+    return out
+
+
+def _amount_of(text: str, language: str) -> Optional[num.Amount]:
+    a = num.parse_written(text, language)
+    if a is not None:
+        return a
+    k = _key(text)
+    if k and language != "zh":
+        c = num.parse_spoken([k], language)
+        if c and c[0].kind == "number" and len(num.words_to_numbers([k], language)) == 1:
+            return c[0]
+    return None
+
+
+def _make_unit(text: str, language: str) -> Unit:
+    k = _key(text)
+    return Unit(text=text, key=k, sound=_sound(k, language), amount=_amount_of(text.strip(_PUNCT + " "), language))
+
+
+def script_tokens(script: str, language: str) -> tuple[list[str], list[Finding]]:
+    """Script text -> caption-sized tokens, with findings for stripped ASS override tags/escapes."""
+    findings: list[Finding] = []
+    tags = _ASS_TAG.findall(script) + _ASS_ESC.findall(script)
+    if tags:
+        script = _ASS_ESC.sub(" ", _ASS_TAG.sub(" ", script))
+        findings.append(Finding(kind="script_markup_stripped", severity=Severity.warning,
+                                message=f"removed {len(tags)} ASS override tag(s)/escape(s) from the script "
+                                        f"({', '.join(sorted(set(tags))[:3])}): script text never becomes caption markup"))
+    script = script.replace("{", "").replace("}", "")
+    return _raw_tokens(script, language), findings
+
+
+def _asr_units(words: Sequence[Word], language: str) -> list[Unit]:
+    """ASR words -> units (zh words split into characters with shared time; number + symbol merged)."""
+    units: list[Unit] = []
+    for i, w in enumerate(words):
+        parts = _raw_tokens(w.text, language) if language == "zh" else [w.text]
+        parts = [p for p in parts if p.strip()]
+        if not parts:
+            continue
+        span = (w.end - w.start) / len(parts)
+        for k, p in enumerate(parts):
+            bare = p.strip(_PUNCT)
+            if (units and re.fullmatch(r"[.,]\d{1,2}[.,!?;:]*", p) and re.fullmatch(r"\D?\d+", units[-1].text)
+                    and w.start - units[-1].end < 0.5):
+                prev = units[-1]  # Whisper splits "39,99" into "39" ",99"
+                merged = _make_unit(prev.text + p, language)
+                merged.src, merged.start, merged.end = prev.src + [i], prev.start, w.end
+                merged.conf = min(prev.conf, w.confidence)
+                units[-1] = merged
+                continue
+            if (units and bare in _SYMBOL_UNITS and units[-1].amount is not None and units[-1].amount.kind == "number"
+                    and language != "zh"):
+                prev = units[-1]
+                merged = _make_unit(prev.text + " " + p, language)
+                merged.src, merged.start, merged.end = prev.src + [i], prev.start, w.end
+                merged.conf = min(prev.conf, w.confidence)
+                units[-1] = merged
+                continue
+            u = _make_unit(p, language)
+            u.src, u.start, u.end, u.conf = [i], w.start + k * span, w.start + (k + 1) * span, w.confidence
+            units.append(u)
+    return units
+
+
+# ------------------------------------------------------------------------------------------------
+# alignment
+
+@dataclass
+class Op:
+    kind: str  # match | ins | del
+    a: tuple[int, int]  # ASR unit range [i0, i1)
+    s: tuple[int, int]  # script unit range [j0, j1)
+    sim: float = 0.0
+    numeric: bool = False
+    same_value: bool = False
+
+
+_NUMBERISH_EXTRA = 6  # a spoken price can take up to 7 words ("one hundred twenty nine dollars")
+
+
+def _numberish(u: Unit, language: str) -> bool:
+    if u.amount is not None:
+        return True
+    k = u.key
+    if num._currency_word(k) or k in num._PERCENT_WORDS or k in num._MINOR_WORDS:
+        return True
+    if language in num._CONJ and k in num._CONJ[language] | {"con", "pour", "cent", "por", "ciento", "per"}:
+        return True
+    return bool(num.words_to_numbers([k], language)) if language != "zh" else bool(re.search(r"[零一二三四五六七八九十百千两块元毛角折%]", k))
+
+
+def _match_score(A: list[Unit], S: list[Unit], i0: int, i1: int, j0: int, j1: int, language: str) -> tuple[float, bool, bool]:
+    """(similarity, numeric, same_value) of ASR units [i0,i1) against script units [j0,j1)."""
+    sa = [u.amount for u in S[j0:j1] if u.amount is not None]
+    if j1 - j0 == 1 and S[j0].amount is not None:
+        written = S[j0].amount
+        cands = num.parse_spoken([u.text for u in A[i0:i1]], language)
+        if not cands:
+            return 0.0, True, False
+        if num.same_value(written, cands):
+            return 1.0, True, True
+        # a different value of a compatible kind: pair them (mismatch), never adopt the script
+        kinds = {c.kind for c in cands}
+        if written.kind in kinds or (written.kind in ("price", "percent", "discount") and "number" in kinds):
+            return 0.55, True, False
+        return 0.0, True, False
+    if sa and j1 - j0 > 1:
+        return 0.0, False, False
+    if any(u.amount is not None and u.amount.kind != "number" for u in A[i0:i1]):
+        return 0.0, True, False
+    asr_text = "".join(u.key for u in A[i0:i1])
+    scr_text = "".join(u.key for u in S[j0:j1])
+    sim = _similarity(asr_text, scr_text, language)
+    if i1 - i0 != j1 - j0:  # merged/split words must also have compatible lengths
+        la, ls = len(asr_text), len(scr_text)
+        sim *= (min(la, ls) / max(la, ls, 1)) ** 0.5
+    return sim, False, False
+
+
+def _dp(A: list[Unit], S: list[Unit], ia: int, ib: int, ja: int, jb: int, language: str) -> list[Op]:
+    """Exact DP over a (small) gap: insert, delete, or match a:b groups scored by similarity."""
+    n, m = ib - ia, jb - ja
+    INF = float("inf")
+    cost = [[INF] * (m + 1) for _ in range(n + 1)]
+    back: list[list[Optional[tuple]]] = [[None] * (m + 1) for _ in range(n + 1)]
+    cost[0][0] = 0.0
+    num_a = [_numberish(A[ia + x], language) for x in range(n)]
+    for x in range(n + 1):
+        for y in range(m + 1):
+            c = cost[x][y]
+            if c == INF:
+                continue
+            if x < n and c + 1.0 < cost[x + 1][y]:
+                cost[x + 1][y] = c + 1.0
+                back[x + 1][y] = ("ins", x, y, 0.0, False, False)
+            if y < m and c + 1.0 < cost[x][y + 1]:
+                cost[x][y + 1] = c + 1.0
+                back[x][y + 1] = ("del", x, y, 0.0, False, False)
+            if x >= n or y >= m:
+                continue
+            script_num = S[ja + y].amount is not None
+            if script_num:
+                shapes = [(da, 1) for da in range(1, 2 + _NUMBERISH_EXTRA)]
+            else:
+                shapes = [(1, 1), (2, 1), (3, 1), (1, 2), (1, 3), (2, 2)]
+            for da, db in shapes:
+                if x + da > n or y + db > m:
+                    continue
+                if da > 1 and (script_num or num_a[x]):
+                    is_code = script_num and S[ja + y].amount.kind == "code"
+                    if not all(num_a[x + (1 if is_code else 0):x + da]):
+                        if script_num:
+                            break
+                        continue
+                sim, isnum, same = _match_score(A, S, ia + x, ia + x + da, ja + y, ja + y + db, language)
+                if sim <= 0.0:
+                    continue
+                nc = c + (da + db) * (1.0 - sim)
+                if nc < cost[x + da][y + db]:
+                    cost[x + da][y + db] = nc
+                    back[x + da][y + db] = ("match", x, y, sim, isnum, same)
+    ops: list[Op] = []
+    x, y = n, m
+    while x or y:
+        kind, px, py, sim, isnum, same = back[x][y]
+        ops.append(Op(kind, (ia + px, ia + x), (ja + py, ja + y), sim, isnum, same))
+        x, y = px, py
+    ops.reverse()
+    return ops
+
+
+_MAX_GAP_CELLS = 4_000
+
+
+def align(A: list[Unit], S: list[Unit], language: str) -> list[Op]:
+    """Anchored alignment: exact key matches (difflib blocks) as anchors, DP in the gaps between them."""
+    ka = [u.key or "\x00" for u in A]
+    ks = [u.key or "\x01" for u in S]
+    sm = difflib.SequenceMatcher(None, ka, ks, autojunk=False)
+    blocks = [b for b in sm.get_matching_blocks() if b.size > 0]
+    # a single short common word ("the", "de") far from everything else is a poor anchor
+    blocks = [b for b in blocks if b.size >= 2 or len(ka[b.a]) >= 4 or len(blocks) <= 3 or language == "zh"]
+    ops: list[Op] = []
+    ia = ja = 0
+    for b in blocks + [difflib.Match(len(A), len(S), 0)]:
+        if b.a < ia or b.b < ja:
+            continue
+        ops.extend(_gap(A, S, ia, b.a, ja, b.b, language))
+        for k in range(b.size):
+            sim, isnum, same = _match_score(A, S, b.a + k, b.a + k + 1, b.b + k, b.b + k + 1, language)
+            ops.append(Op("match", (b.a + k, b.a + k + 1), (b.b + k, b.b + k + 1), max(sim, 1.0 if not isnum else sim), isnum, same or not isnum))
+        ia, ja = b.a + b.size, b.b + b.size
+    return ops
+
+
+def _gap(A, S, ia, ib, ja, jb, language) -> list[Op]:
+    n, m = ib - ia, jb - ja
+    if n == 0 and m == 0:
+        return []
+    if n == 0:
+        return [Op("del", (ia, ia), (j, j + 1)) for j in range(ja, jb)]
+    if m == 0:
+        return [Op("ins", (i, i + 1), (ja, ja)) for i in range(ia, ib)]
+    if (n + 1) * (m + 1) <= _MAX_GAP_CELLS:
+        return _dp(A, S, ia, ib, ja, jb, language)
+    # huge gap (a long script around a short voice-over): find the best window of the script for the ASR
+    # part by bag-of-sounds overlap, DP inside that window, delete the rest
+    width = min(m, max(2 * n, n + 10))
+    target = {u.sound for u in A[ia:ib]}
+    best, best_j = -1, ja
+    step = max(1, n // 4)
+    for j in range(ja, jb - width + 1, step):
+        score = sum(1 for u in S[j:j + width] if u.sound in target)
+        if score > best:
+            best, best_j = score, j
+    win_a, win_b = best_j, min(jb, best_j + width)
+    ops = [Op("del", (ia, ia), (j, j + 1)) for j in range(ja, win_a)]
+    if (n + 1) * (win_b - win_a + 1) <= _MAX_GAP_CELLS * 2:
+        ops += _dp(A, S, ia, ib, win_a, win_b, language)
+    else:
+        ops += [Op("ins", (i, i + 1), (win_a, win_a)) for i in range(ia, ib)]
+        ops += [Op("del", (ia, ia), (j, j + 1)) for j in range(win_a, win_b)]
+    ops += [Op("del", (ib, ib), (j, j + 1)) for j in range(win_b, jb)]
+    return ops
+
+
+# ------------------------------------------------------------------------------------------------
+# correction
+
+def _words_text(units: list[Unit]) -> str:
+    return " ".join(u.text for u in units)
+
+
+def _spread(start: float, end: float, texts: list[str]) -> list[tuple[float, float]]:
+    """Split a time span over texts in proportion to their length."""
+    lens = [max(1, len(_key(t))) for t in texts]
+    total = sum(lens)
+    out, t = [], start
+    for ln in lens:
+        d = (end - start) * ln / total
+        out.append((t, t + d))
+        t += d
+    return out
+
+
+def _is_name(text: str, terms: set[str]) -> bool:
+    k = _key(text)
+    return k in terms or (text[:1].isupper() and len(k) >= 4)
+
+
+def _match_rate(ops: list[Op], S: list[Unit], threshold: float) -> float:
+    """Share of the script words, within the stretch of the script the voice covers, that the ASR matched
+    (a long script around a short voice-over is judged on the part that was spoken)."""
+    good_ops = [op for op in ops if op.kind == "match" and (op.sim >= threshold or op.same_value)]
+    if not S or not good_ops:
+        return 0.0
+    good = sum(op.s[1] - op.s[0] for op in good_ops)
+    n_asr = sum(op.a[1] - op.a[0] for op in ops if op.kind in ("match", "ins"))
+    lo, hi = good_ops[0].s[0], good_ops[-1].s[1]
+    window = max(hi - lo, min(len(S), n_asr))
+    return good / max(1, window)
+
+
+def _ins_flags(ops: list[Op], A: list[Unit], S: list[Unit], opts: CorrectionOptions, strict: bool = False) -> dict[int, bool]:
+    """ASR insertions that look like real ad-libs: real words inside the script's span, between matches."""
+    res = {}
+    for k, op in enumerate(ops):
+        if op.kind != "ins":
+            continue
+        u = A[op.a[0]]
+        if not u.key:
+            continue
+        prev = next((o for o in reversed(ops[:k]) if o.kind != "ins"), None)
+        nxt = next((o for o in ops[k + 1:] if o.kind != "ins"), None)
+        inside = (prev is not None and prev.kind == "match") and (nxt is not None and nxt.kind == "match")
+        if strict:  # unprompted-pass words: both neighbours real word matches, no one-/two-letter glue
+            res[op.a[0]] = (inside and not prev.numeric and not nxt.numeric and prev.sim >= 0.6 and nxt.sim >= 0.6
+                            and len(u.key) >= 3)
+        else:
+            res[op.a[0]] = inside and (prev.sim >= 0.6 or prev.numeric) and (nxt.sim >= 0.6 or nxt.numeric)
+    return res
+
+
+def correct(
+    transcript: Transcript,
+    script: Optional[str],
+    language: str,
+    *,
+    on_mismatch: str = "flag",
+    terms: Optional[Sequence[str]] = None,
+    reference: Optional[Transcript] = None,
+    options: Optional[CorrectionOptions] = None,
+) -> tuple[list[Word], list[Finding]]:
+    """Correct a transcript against the ad script. Returns (caption words, findings).
+
+    terms: brand/product names (reported as "brand_fixed" when their spelling is adopted).
+    reference: optional second transcript of the same audio decoded WITHOUT the script prompt. A prompted
+    decoder can parrot the script; the unprompted one is the honest witness: it confirms ad-libs, recovers
+    ad-libs the prompt swallowed, and tells whether the recogniser understood the voice at all.
+    """
+    if on_mismatch not in ON_MISMATCH:
+        raise InputError(f"on_mismatch must be one of {', '.join(ON_MISMATCH)}, not {on_mismatch!r}")
+    opts = options or CorrectionOptions()
+    words = list(transcript.words)
+    findings: list[Finding] = []
+    if script is None or not script.strip():
+        findings.append(Finding(kind="empty_script", severity=Severity.warning if script is not None else Severity.info,
+                                message="no script text given: captions are the recognised words, uncorrected"))
+        out = [w.model_copy(update={"source": "asr", "evidence": w.confidence}) for w in words]
+        return out, findings + _low_conf(out, opts)
+    from .language import script_language_mismatch
+
+    mism = script_language_mismatch(script, language)
+    if mism is not None:
+        findings.append(mism)
+    tokens, tf = script_tokens(script, language)
+    findings += tf
+    S = [_make_unit(t, language) for t in tokens]
+    S = [s for s in S if s.key or s.amount is not None]
+    if not S:
+        findings.append(Finding(kind="empty_script", severity=Severity.warning,
+                                message="the script has no words after removing markup: captions are uncorrected"))
+        out = [w.model_copy(update={"source": "asr", "evidence": w.confidence}) for w in words]
+        return out, findings + _low_conf(out, opts)
+    term_keys = {_key(t) for t in (terms or [])}
+    A = _asr_units(words, language)
+    ops = align(A, S, language)
+    rate = _match_rate(ops, S, opts.adopt_similarity)
+    ref_rate = None
+    ref_ops = ref_A = None
+    if reference is not None and reference.words:
+        ref_A = _asr_units(reference.words, language)
+        ref_ops = align(ref_A, S, language)
+        ref_rate = _match_rate(ref_ops, S, opts.adopt_similarity)
+    spoken_span = (A[0].start, A[-1].end) if A else (0.0, transcript.duration)
+    strict = _match_rate(ref_ops, S, opts.witness_similarity) if ref_ops is not None else None
+    unreliable = not A or rate < opts.min_match_rate or (strict is not None and strict < opts.min_witness_rate)
+    speech = transcript.speech_duration or max(0.0, spoken_span[1] - spoken_span[0])
+    if unreliable and len(S) > max(20, 6 * speech):
+        findings.append(Finding(kind="asr_unreliable", severity=Severity.warning,
+                                message=f"the recogniser matched too little of a {len(S)}-word script that is far longer than "
+                                        f"{speech:.0f} s of speech: captions are the recognised words, uncorrected"))
+        out = [w.model_copy(update={"source": "asr", "evidence": w.confidence}) for w in words]
+        return out, findings + _low_conf(out, opts)
+    if unreliable:
+        return _script_fallback(S, spoken_span, findings, rate if strict is None else strict, strict is not None, language)
+
+    out: list[Word] = []
+    ins_ok = _ins_flags(ops, A, S, opts)
+    ref_confirm = _reference_insertions(ref_ops, ref_A, S, opts) if ref_ops is not None else None
+    mism_errors: list[Finding] = []
+    unmatched_run: list[int] = []
+    sidx: list[int] = []  # per output word: index of the last script unit it (or what precedes it) covers
+    last_sidx = -1
+    first_match = next((k for k, o in enumerate(ops) if o.kind == "match"), len(ops))
+    last_match = max((k for k, o in enumerate(ops) if o.kind == "match"), default=-1)
+
+    def flush_skipped():
+        if not unmatched_run:
+            return
+        txt = " ".join(S[j].text for j in unmatched_run)
+        t = out[-1].end if out else spoken_span[0]
+        findings.append(Finding(kind="script_skipped", severity=Severity.warning,
+                                message=f"script words not heard in the audio: “{txt}” (the voice skipped them, or the recogniser missed them)",
+                                start=t, end=t, script_text=txt))
+        unmatched_run.clear()
+
+    for k, op in enumerate(ops):
+        if op.kind == "del":
+            if first_match <= k <= last_match:
+                unmatched_run.append(op.s[0])
+            continue
+        flush_skipped()
+        au = A[op.a[0]:op.a[1]]
+        su = S[op.s[0]:op.s[1]]
+        start, end = (au[0].start, au[-1].end) if au else (0.0, 0.0)
+        conf = min(u.conf for u in au) if au else 0.0
+        idx = len(out)
+        while len(sidx) < len(out):
+            sidx.append(last_sidx)
+        last_sidx = op.s[1] - 1 if op.kind == "match" else last_sidx
+        if op.kind == "ins":
+            u = au[0]
+            if _absorbed_currency(u, out, language):
+                findings.append(Finding(kind="duplicate_dropped", severity=Severity.info,
+                                        message=f"dropped “{u.text}”: repeats the currency of the price before it",
+                                        start=u.start, end=u.end, spoken_text=u.text))
+                continue
+            if not u.key:
+                continue  # "..." and other bare punctuation never become caption words
+            real = ins_ok.get(op.a[0], False)
+            if ref_confirm is not None:
+                confirmed = any(_overlaps(u, r) for r in ref_confirm)
+                outside = not (first_match <= k <= last_match)
+                if not confirmed and (_is_prompt_echo(u, S) or outside):
+                    findings.append(Finding(kind="prompt_echo_dropped", severity=Severity.info,
+                                            message=f"dropped “{u.text}”: the prompted recogniser added it and the unprompted pass did not hear it",
+                                            start=u.start, end=u.end, spoken_text=u.text))
+                    continue
+                real = real and confirmed
+            out.append(Word(text=u.text, start=u.start, end=max(u.start, u.end), confidence=u.conf, source="asr",
+                            evidence=round(u.conf, 3)))
+            if real:
+                findings.append(Finding(kind="ad_lib", severity=Severity.warning,
+                                        message=f"the voice says “{u.text.strip(_PUNCT)}”, which is not in the script: kept in the captions",
+                                        start=u.start, end=u.end, spoken_text=u.text, word_indices=[idx]))
+            continue
+        # match
+        if op.numeric:
+            out.append(_number_word(au, su[0], op, language, start, end, conf, findings, mism_errors, idx))
+            if op.same_value and ref_ops is not None and su[0].amount.kind in ("price", "percent", "discount", "code"):
+                heard = _reference_value(ref_A, start, end, su[0].amount, language)
+                if heard is not True:
+                    findings.append(Finding(kind="unverified_claim", severity=Severity.warning,
+                                            message=f"“{su[0].text}”: the prompted pass heard the script's value, the unprompted pass "
+                                                    + (f"heard “{heard}”" if heard else "heard no number here")
+                                                    + ": listen to it before publishing",
+                                            start=start, end=end, script_text=su[0].text, spoken_text=heard or None, word_indices=[idx]))
+            continue
+        sandwiched = _neighbours_good(ops, k)
+        adopt = op.sim >= opts.adopt_similarity or (sandwiched and op.sim >= opts.sandwich_similarity)
+        if not adopt:
+            for u in au:
+                out.append(Word(text=u.text, start=u.start, end=u.end, confidence=u.conf, source="asr", evidence=round(op.sim, 3)))
+            findings.append(Finding(kind="word_mismatch", severity=Severity.info,
+                                    message=f"heard “{_words_text(au)}” where the script has “{_words_text(su)}”: kept what was recognised",
+                                    start=start, end=end, script_text=_words_text(su), spoken_text=_words_text(au),
+                                    word_indices=list(range(idx, len(out)))))
+            continue
+        spans = [(u.start, u.end) for u in au] if len(au) == len(su) else _spread(start, end, [s.text for s in su])
+        for s, (t0, t1) in zip(su, spans):
+            same = s.text == _words_text(au) if len(su) == 1 else False
+            src = "asr" if (len(au) == len(su) and s.text == au[su.index(s)].text) or same else "script"
+            out.append(Word(text=s.text, start=t0, end=max(t0, t1), confidence=conf, source=src, evidence=round(op.sim, 3)))
+        if [u.text.strip(_PUNCT) for u in au] != [x.text.strip(_PUNCT) for x in su]:
+            kind = "brand_fixed" if any(_is_name(s.text, term_keys) for s in su) else "spelling_fixed"
+            findings.append(Finding(kind=kind, severity=Severity.info,
+                                    message=f"“{_words_text(au)}” → “{_words_text(su)}” (script spelling, similarity {op.sim:.2f})",
+                                    start=start, end=end, script_text=_words_text(su), spoken_text=_words_text(au),
+                                    word_indices=list(range(idx, len(out)))))
+    flush_skipped()
+    while len(sidx) < len(out):
+        sidx.append(last_sidx)
+    if ref_ops is not None:
+        _add_reference_adlibs(out, findings, ref_ops, ref_A, S, opts, sidx)
+    lead = [op for op in ops[:first_match] if op.kind == "del"]
+    tail = [op for op in ops[last_match + 1:] if op.kind == "del"]
+    if lead or tail:
+        findings.append(Finding(kind="script_unspoken", severity=Severity.info if len(lead) + len(tail) > 20 else Severity.warning,
+                                message=f"{len(lead)} script word(s) before and {len(tail)} after the voice-over were not heard"))
+    findings.append(Finding(kind="correction_summary", severity=Severity.info,
+                            message=f"{sum(1 for w in out if w.source != 'asr')} of {len(out)} caption words take the script's "
+                                    f"spelling; {rate:.0%} of the script was found in the transcript"
+                                    + (f" ({ref_rate:.0%} without the prompt)" if ref_rate is not None else "")))
+    findings += _low_conf(out, opts)
+    if mism_errors and on_mismatch == "fail":
+        raise PriceMismatchError("; ".join(f.message for f in mism_errors)
+                                 + " — fix the script or the voice-over, or run with --on-mismatch flag to caption what was said")
+    return out, findings
+
+
+def _reference_value(ref_A: list[Unit], start: float, end: float, written: num.Amount, language: str):
+    """True if the unprompted pass heard the same value around [start, end]; else what it heard there."""
+    near = [u for u in ref_A if min(u.end, end + 0.3) - max(u.start, start - 0.3) > 0]
+    runs, cur = [], []
+    for u in near:
+        if _numberish(u, language) or (written.kind == "code" and not cur):
+            cur.append(u)
+        elif cur:
+            runs.append(cur)
+            cur = []
+    if cur:
+        runs.append(cur)
+    for r in runs:
+        for a in range(len(r)):
+            for b in range(a + 1, min(len(r), a + 8) + 1):
+                if num.same_value(written, num.parse_spoken([x.text for x in r[a:b]], language)):
+                    return True
+    heard = " ".join(u.text for r in runs for u in r if _numberish(u, language))
+    return heard.strip(_PUNCT) or None
+
+
+def _overlaps(u: Unit, r: tuple[float, float]) -> bool:
+    return min(u.end, r[1]) - max(u.start, r[0]) > -0.15
+
+
+def _is_prompt_echo(u: Unit, S: list[Unit]) -> bool:
+    return any(u.key == s.key for s in S)
+
+
+def _neighbours_good(ops: list[Op], k: int) -> bool:
+    prev = ops[k - 1] if k > 0 else None
+    nxt = ops[k + 1] if k + 1 < len(ops) else None
+    ok = lambda o: o is None or (o.kind == "match" and o.sim >= 0.6)  # noqa: E731
+    return ok(prev) and ok(nxt) and not (prev is None and nxt is None)
+
+
+def _absorbed_currency(u: Unit, out: list[Word], language: str) -> bool:
+    """'$20 dollars': a currency word right after a price word that already carries that currency."""
+    cur = num._currency_word(u.key)
+    if not cur or not out:
+        return False
+    a = num.parse_written(out[-1].text, language)
+    return a is not None and a.kind == "price" and a.currency == cur and u.start - out[-1].end < 1.0
+
+
+def _number_word(au, s: Unit, op: Op, language, start, end, conf, findings, mism_errors, idx) -> Word:
+    heard = "".join(u.text for u in au) if language == "zh" else _words_text(au)
+    asr_is_words = not any(u.amount is not None and u.amount.kind != "number" for u in au) and not any(ch.isdigit() for ch in heard)
+    if op.same_value:
+        spoken = heard.strip(_PUNCT) if asr_is_words else num.spoken_form(s.amount, language)
+        return Word(text=s.text, start=start, end=max(start, end), confidence=conf,
+                    source="asr" if s.text == heard else "script", spoken=spoken, evidence=1.0)
+    cands = num.parse_spoken([u.text for u in au], language)
+    said = num.primary_value(cands, like=s.amount)
+    if said is not None and said.kind == "price" and said.currency is None:
+        said = num.Amount("price", said.value, s.amount.currency)
+    if asr_is_words and said is not None:
+        text, src = num.to_written(said, language), "corrected"
+        # keep the script's punctuation ("$40," when the script had "$49,")
+        trail = s.text[len(s.text.rstrip(_PUNCT)):]
+        text += trail
+    else:
+        text, src = heard, "asr"
+    spoken = heard.strip(_PUNCT) if asr_is_words else (num.spoken_form(said, language) if said else None)
+    kind = "price_mismatch" if s.amount.kind == "price" else "number_mismatch"
+    severity = Severity.error if s.amount.kind in ("price", "percent", "discount", "code") else Severity.warning
+    f = Finding(kind=kind, severity=severity,
+                message=f"the voice says “{heard.strip(_PUNCT)}” ({text.strip(_PUNCT)}) where the script says “{s.text.strip(_PUNCT)}”: "
+                        f"captions show what was said (recogniser confidence {conf:.2f})",
+                start=start, end=end, script_text=s.text.strip(_PUNCT), spoken_text=heard.strip(_PUNCT), word_indices=[idx])
+    findings.append(f)
+    if severity == Severity.error:
+        mism_errors.append(f)
+    return Word(text=text, start=start, end=max(start, end), confidence=conf, source=src, spoken=spoken, evidence=round(op.sim, 3))
+
+
+def _reference_insertions(ref_ops, ref_A, S, opts) -> list[tuple[float, float]]:
+    """Time spans where the unprompted pass heard words that are not in the script (any insertion or poor match)."""
+    spans = []
+    for op in ref_ops:
+        if op.kind == "ins" or (op.kind == "match" and not op.numeric and op.sim < opts.adopt_similarity):
+            for u in ref_A[op.a[0]:op.a[1]]:
+                spans.append((u.start, u.end))
+    return spans
+
+
+def _add_reference_adlibs(out: list[Word], findings: list[Finding], ref_ops, ref_A, S, opts, sidx: list[int]) -> None:
+    """Ad-libs the prompted pass swallowed: insertions of the unprompted pass between two good matches,
+    at a time where the captions have no word. They are inserted (source="asr") and flagged."""
+    flags = _ins_flags(ref_ops, ref_A, S, opts, strict=True)
+    for k, op in enumerate(ref_ops):
+        if op.kind != "ins" or not flags.get(op.a[0]):
+            continue
+        u = ref_A[op.a[0]]
+        prev = next((o for o in reversed(ref_ops[:k]) if o.kind == "match"), None)
+        if prev is None:
+            continue
+        j = prev.s[1] - 1  # the script word the ad-lib follows
+        here = [i for i, x in enumerate(sidx) if x == j]
+        if not here:
+            continue
+        pos = here[0] + 1
+        if pos < len(out) and sidx[pos] == j:
+            continue  # the captions already have a word between the two script words
+        if pos > 0 and out[pos - 1].end > u.start:
+            out[pos - 1] = out[pos - 1].model_copy(update={"end": max(out[pos - 1].start, u.start)})
+        sidx.insert(pos, j)
+        out.insert(pos, Word(text=u.text, start=u.start, end=max(u.start, u.end), confidence=u.conf, source="asr",
+                             evidence=round(u.conf, 3)))
+        for f in findings:
+            f.word_indices = [i + 1 if i >= pos else i for i in f.word_indices]
+        findings.append(Finding(kind="ad_lib", severity=Severity.warning,
+                                message=f"the voice says “{u.text.strip(_PUNCT)}”, which is not in the script "
+                                        "(heard by the unprompted pass; the prompted pass followed the script): kept in the captions",
+                                start=u.start, end=u.end, spoken_text=u.text, word_indices=[pos]))
+
+
+def _script_fallback(S: list[Unit], span: tuple[float, float], findings: list[Finding], rate: float,
+                     unprompted: bool, language: str) -> tuple[list[Word], list[Finding]]:
+    """The recogniser did not understand the voice: caption the script (to be force-aligned), say so, and
+    list every number as unverified — a deviation cannot be ruled out."""
+    t0, t1 = span
+    if t1 <= t0:
+        t1 = t0 + 0.3 * len(S)
+    spans = _spread(t0, t1, [s.text for s in S])
+    out = []
+    for s, (a, b) in zip(S, spans):
+        spoken = num.spoken_form(s.amount, language) if s.amount is not None and s.amount.kind != "number" or (
+            s.amount is not None and any(c.isdigit() for c in s.text)) else None
+        out.append(Word(text=s.text, start=a, end=b, confidence=0.0, source="script", spoken=spoken, timing="interpolated", evidence=0.0))
+    findings.append(Finding(kind="asr_unreliable", severity=Severity.warning,
+                            message=f"the recogniser matched only {rate:.0%} of the script"
+                                    + (" (unprompted pass)" if unprompted else "")
+                                    + ": captions follow the script as written; deviations of the voice cannot be detected"))
+    for i, s in enumerate(S):
+        if s.amount is not None and s.amount.kind in ("price", "percent", "discount", "code"):
+            findings.append(Finding(kind="unverified_claim", severity=Severity.warning,
+                                    message=f"“{s.text}” could not be checked against the voice: listen to it before publishing",
+                                    start=out[i].start, end=out[i].end, script_text=s.text, word_indices=[i]))
+    return out, findings
+
+
+def _low_conf(out: list[Word], opts: CorrectionOptions) -> list[Finding]:
+    idx = [i for i, w in enumerate(out) if w.source == "asr" and w.confidence < opts.low_confidence]
+    if not idx:
+        return []
+    return [Finding(kind="low_confidence", severity=Severity.info,
+                    message="low recogniser confidence: " + ", ".join(f"“{out[i].text}” ({out[i].confidence:.2f})" for i in idx[:12])
+                            + (" …" if len(idx) > 12 else ""),
+                    word_indices=idx)]
+
+
+# ------------------------------------------------------------------------------------------------
+# QA report
+
+def _ts(t: Optional[float]) -> str:
+    if t is None:
+        return "—"
+    m, s = divmod(t, 60)
+    return f"{int(m)}:{s:05.2f}"
+
+
+def report_markdown(findings: Sequence[Finding], words: Sequence[Word]) -> str:
+    """Human-readable QA report: errors first, then brand fixes, ad-libs, skipped lines, low-confidence words."""
+    def esc(s: Optional[str]) -> str:
+        return (s or "").replace("|", "\\|").replace("\n", " ")
+
+    sections = [
+        ("Price and claim mismatches", {"price_mismatch", "number_mismatch"}),
+        ("Unverified claims", {"unverified_claim", "asr_unreliable"}),
+        ("Ad-libs (said, not in the script)", {"ad_lib"}),
+        ("Brand and spelling fixes", {"brand_fixed", "spelling_fixed"}),
+        ("Script lines not heard", {"script_skipped", "script_unspoken"}),
+        ("Script and language", {"script_language_mismatch", "script_markup_stripped", "empty_script", "language_mismatch"}),
+        ("Low-confidence words", {"low_confidence", "word_mismatch"}),
+    ]
+    n_err = sum(1 for f in findings if f.severity == Severity.error)
+    n_warn = sum(1 for f in findings if f.severity == Severity.warning)
+    lines = ["# Caption QA report", "",
+             f"{len(words)} caption words · {n_err} error(s) · {n_warn} warning(s) · "
+             f"{sum(1 for w in words if w.source == 'script')} word(s) spelled from the script", ""]
+    if n_err:
+        lines += ["**Do not publish before checking the errors below.**", ""]
+    seen: set[int] = set()
+    for title, kinds in sections:
+        items = [f for f in findings if f.kind in kinds]
+        if not items:
+            continue
+        seen.update(id(f) for f in items)
+        lines += [f"## {title}", "", "| time | severity | details |", "|---|---|---|"]
+        for f in items:
+            lines.append(f"| {_ts(f.start)} | {f.severity.value} | {esc(f.message)} |")
+        lines.append("")
+    rest = [f for f in findings if id(f) not in seen]
+    if rest:
+        lines += ["## Other notes", ""] + [f"- {esc(f.message)}" for f in rest] + [""]
+    lines += ["## Captions", "", " ".join(esc(w.text) for w in words), ""]
+    return "\n".join(lines)

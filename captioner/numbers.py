@@ -1,0 +1,1001 @@
+"""Numbers, prices, percentages, promo codes and dates: written form <-> spoken form, compared by value.
+
+Six languages (en, de, fr, es, hi, zh). Spoken forms follow the ads data conventions: compound numbers
+without hyphens ("forty nine", "dix neuf"), German compounds in one word ("neununddreißig"), prices read
+"<major> <currency> <minor>" ("neununddreißig Euro neunundneunzig", "vingt quatre euros quatre vingt dix",
+"veintinueve euros con noventa y nueve", "चार सौ निन्यानबे रुपये", "一百九十九元", "五十九块九"), promo codes
+as word + number ("GLOW20" -> "glow twenty").
+
+Entry points:
+- `verbalize(token, language)`: spoken form of one written token ("$49" -> "forty nine dollars"), or None.
+- `parse_written(token, language)`: the `Amount` a written token stands for ("39,99 €" -> 39.99 EUR).
+- `parse_spoken(text, language)`: candidate `Amount`s a spoken (or mixed digit/word) phrase can mean
+  ("nineteen ninety nine" -> 19.99 or 1999).
+- `same_value(a, candidates)`, `to_written(amount, language)`, `number_to_words(n, language)`.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Iterable, Optional
+
+__all__ = [
+    "Amount", "verbalize", "parse_written", "parse_spoken", "same_value", "to_written",
+    "number_to_words", "words_to_numbers", "is_numeric_token", "CURRENCY_SYMBOLS",
+]
+
+# ----------------------------------------------------------------------------------------------
+# data model
+
+
+@dataclass(frozen=True)
+class Amount:
+    """What a number token means. kind: number | price | percent | code | discount | date."""
+
+    kind: str
+    value: Optional[Decimal] = None
+    currency: Optional[str] = None  # ISO 4217 for prices
+    prefix: Optional[str] = None  # promo code letters, lowercased ("glow")
+    date: Optional[tuple[int, int, int]] = None  # (year, month, day) for dates; year 0 = unknown
+
+    def key(self) -> tuple:
+        return (self.kind, self.value, self.currency, self.prefix, self.date)
+
+
+CURRENCY_SYMBOLS = {"$": "USD", "US$": "USD", "€": "EUR", "₹": "INR", "Rs": "INR", "Rs.": "INR", "¥": "CNY",
+                    "￥": "CNY", "元": "CNY", "£": "GBP", "RMB": "CNY", "EUR": "EUR", "USD": "USD", "INR": "INR"}
+_SYMBOL_OF = {"USD": "$", "EUR": "€", "INR": "₹", "CNY": "¥", "GBP": "£"}
+
+# ----------------------------------------------------------------------------------------------
+# number -> words
+
+_EN_SMALL = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+             "sixteen seventeen eighteen nineteen").split()
+_EN_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+
+_DE_SMALL = ("null eins zwei drei vier fünf sechs sieben acht neun zehn elf zwölf dreizehn vierzehn fünfzehn "
+             "sechzehn siebzehn achtzehn neunzehn").split()
+_DE_TENS = "_ _ zwanzig dreißig vierzig fünfzig sechzig siebzig achtzig neunzig".split()
+
+_FR_SMALL = ["zéro", "un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf", "dix", "onze", "douze",
+             "treize", "quatorze", "quinze", "seize", "dix sept", "dix huit", "dix neuf"]
+_FR_TENS = ["_", "_", "vingt", "trente", "quarante", "cinquante", "soixante"]
+
+_ES_SMALL = ["cero", "uno", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve", "diez", "once", "doce",
+             "trece", "catorce", "quince", "dieciséis", "diecisiete", "dieciocho", "diecinueve", "veinte", "veintiuno",
+             "veintidós", "veintitrés", "veinticuatro", "veinticinco", "veintiséis", "veintisiete", "veintiocho",
+             "veintinueve"]
+_ES_TENS = ["_", "_", "veinte", "treinta", "cuarenta", "cincuenta", "sesenta", "setenta", "ochenta", "noventa"]
+_ES_HUNDREDS = ["_", "ciento", "doscientos", "trescientos", "cuatrocientos", "quinientos", "seiscientos",
+                "setecientos", "ochocientos", "novecientos"]
+
+# Hindi 0..99 are lexicalised (no regular pattern): one word each.
+_HI_0_99 = (
+    "शून्य एक दो तीन चार पाँच छह सात आठ नौ दस ग्यारह बारह तेरह चौदह पंद्रह सोलह सत्रह अठारह उन्नीस "
+    "बीस इक्कीस बाईस तेईस चौबीस पच्चीस छब्बीस सत्ताईस अट्ठाईस उनतीस तीस इकतीस बत्तीस तैंतीस चौंतीस "
+    "पैंतीस छत्तीस सैंतीस अड़तीस उनतालीस चालीस इकतालीस बयालीस तैंतालीस चवालीस पैंतालीस छियालीस सैंतालीस "
+    "अड़तालीस उनचास पचास इक्यावन बावन तिरेपन चौवन पचपन छप्पन सत्तावन अट्ठावन उनसठ साठ इकसठ बासठ "
+    "तिरसठ चौंसठ पैंसठ छियासठ सड़सठ अड़सठ उनहत्तर सत्तर इकहत्तर बहत्तर तिहत्तर चौहत्तर पचहत्तर छिहत्तर "
+    "सतहत्तर अठहत्तर उन्यासी अस्सी इक्यासी बयासी तिरासी चौरासी पचासी छियासी सत्तासी अट्ठासी नवासी नब्बे "
+    "इक्यानबे बानबे तिरानबे चौरानबे पंचानबे छियानबे सत्तानबे अट्ठानबे निन्यानबे"
+).split()
+assert len(_HI_0_99) == 100
+
+_ZH_DIGITS = "零一二三四五六七八九"
+
+
+def _en(n: int) -> str:
+    if n < 20:
+        return _EN_SMALL[n]
+    if n < 100:
+        t, u = divmod(n, 10)
+        return _EN_TENS[t] + ("" if u == 0 else " " + _EN_SMALL[u])
+    for size, name in ((10**9, "billion"), (10**6, "million"), (1000, "thousand"), (100, "hundred")):
+        if n >= size:
+            q, r = divmod(n, size)
+            return _en(q) + " " + name + ("" if r == 0 else " " + _en(r))
+    raise AssertionError
+
+
+def _de(n: int, final: bool = True) -> str:
+    if n == 1:
+        return "eins" if final else "ein"
+    if n < 20:
+        return _DE_SMALL[n]
+    if n < 100:
+        t, u = divmod(n, 10)
+        return (_de(u, False) + "und" if u else "") + _DE_TENS[t]
+    if n < 1000:
+        h, r = divmod(n, 100)
+        return ("" if h == 1 else _de(h, False)) + "hundert" + (_de(r) if r else "")
+    if n < 10**6:
+        k, r = divmod(n, 1000)
+        return ("" if k == 1 else _de(k, False)) + "tausend" + (_de(r) if r else "")
+    m, r = divmod(n, 10**6)
+    head = "eine Million" if m == 1 else _de(m, False) + " Millionen"
+    return head + ("" if r == 0 else " " + _de(r))
+
+
+def _fr(n: int, final: bool = True) -> str:
+    if n < 20:
+        return _FR_SMALL[n]
+    if n < 70:
+        t, u = divmod(n, 10)
+        if u == 0:
+            return _FR_TENS[t]
+        return _FR_TENS[t] + (" et un" if u == 1 else " " + _FR_SMALL[u])
+    if n < 80:
+        return "soixante" + (" et onze" if n == 71 else " " + _FR_SMALL[n - 60])
+    if n < 100:
+        if n == 80:
+            return "quatre vingts" if final else "quatre vingt"
+        return "quatre vingt " + _FR_SMALL[n - 80]
+    if n < 1000:
+        h, r = divmod(n, 100)
+        head = "cent" if h == 1 else _FR_SMALL[h] + (" cents" if r == 0 and final else " cent")
+        return head + ("" if r == 0 else " " + _fr(r, final))
+    if n < 10**6:
+        k, r = divmod(n, 1000)
+        head = "mille" if k == 1 else _fr(k, False) + " mille"
+        return head + ("" if r == 0 else " " + _fr(r, final))
+    m, r = divmod(n, 10**6)
+    head = "un million" if m == 1 else _fr(m, False) + " millions"
+    return head + ("" if r == 0 else " " + _fr(r, final))
+
+
+def _es(n: int, apocope: bool = False) -> str:
+    if n < 30:
+        w = _ES_SMALL[n]
+        if apocope and n == 1:
+            return "un"
+        if apocope and n == 21:
+            return "veintiún"
+        return w
+    if n < 100:
+        t, u = divmod(n, 10)
+        return _ES_TENS[t] + ("" if u == 0 else " y " + ("un" if (u == 1 and apocope) else _ES_SMALL[u]))
+    if n < 1000:
+        h, r = divmod(n, 100)
+        if n == 100:
+            return "cien"
+        return _ES_HUNDREDS[h] + ("" if r == 0 else " " + _es(r, apocope))
+    if n < 10**6:
+        k, r = divmod(n, 1000)
+        head = "mil" if k == 1 else _es(k, True) + " mil"
+        return head + ("" if r == 0 else " " + _es(r, apocope))
+    m, r = divmod(n, 10**6)
+    head = "un millón" if m == 1 else _es(m, True) + " millones"
+    return head + ("" if r == 0 else " " + _es(r, apocope))
+
+
+def _hi(n: int, hundreds_style: bool = False) -> str:
+    if n < 100:
+        return _HI_0_99[n]
+    if hundreds_style and 1000 < n < 10000 and (n // 100) % 10 != 0:
+        h, r = divmod(n, 100)  # Indian price reading: 1,299 -> "बारह सौ निन्यानबे"
+        return _HI_0_99[h] + " सौ" + ("" if r == 0 else " " + _HI_0_99[r])
+    for size, name in ((10**7, "करोड़"), (10**5, "लाख"), (1000, "हज़ार"), (100, "सौ")):
+        if n >= size:
+            q, r = divmod(n, size)
+            return _hi(q) + " " + name + ("" if r == 0 else " " + _hi(r))
+    raise AssertionError
+
+
+def _zh(n: int) -> str:
+    if n == 0:
+        return "零"
+    if n >= 10**8:
+        q, r = divmod(n, 10**8)
+        return _zh(q) + "亿" + ("" if r == 0 else ("零" if r < 10**7 else "") + _zh(r))
+    if n >= 10**4:
+        q, r = divmod(n, 10**4)
+        return _zh(q) + "万" + ("" if r == 0 else ("零" if r < 1000 else "") + _zh(r))
+    out = []
+    digits = [n // 1000, n // 100 % 10, n // 10 % 10, n % 10]
+    units = ["千", "百", "十", ""]
+    started, zero_pending = False, False
+    for d, u in zip(digits, units):
+        if d == 0:
+            if started:
+                zero_pending = True
+            continue
+        if zero_pending:
+            out.append("零")
+            zero_pending = False
+        if not (u == "十" and d == 1 and not started):
+            out.append(_ZH_DIGITS[d])
+        out.append(u)
+        started = True
+    return "".join(out)
+
+
+def number_to_words(n: int, language: str) -> str:
+    """Cardinal number as spoken in `language` (compounds without hyphens, as in the data)."""
+    if n < 0:
+        neg = {"en": "minus", "de": "minus", "fr": "moins", "es": "menos", "hi": "माइनस", "zh": "负"}[language]
+        return neg + ("" if language == "zh" else " ") + number_to_words(-n, language)
+    fn = {"en": _en, "de": _de, "fr": _fr, "es": _es, "hi": _hi, "zh": _zh}.get(language)
+    if fn is None:
+        raise ValueError(f"unsupported language {language!r}")
+    return fn(n)
+
+
+def _digits_words(s: str, language: str) -> str:
+    """Read a digit string digit by digit (codes, phone numbers, zh years)."""
+    if language == "zh":
+        return "".join(_ZH_DIGITS[int(c)] for c in s)
+    return " ".join(number_to_words(int(c), language) for c in s)
+
+
+# ----------------------------------------------------------------------------------------------
+# written token -> Amount
+
+_NUM = r"\d+(?:[.,\u202f\u00a0 ]\d+)*"
+_CUR_PRE = r"(?P<pre>US\$|\$|€|₹|Rs\.?|¥|￥|£)"
+_CUR_POST = r"(?P<post>€|\$|₹|¥|￥|£|元|EUR|USD|INR|RMB|Euro|euros?|dollars?|rupees?)"
+_PRICE_RE = re.compile(rf"^{_CUR_PRE}\s?(?P<num>{_NUM})(?P<suffix>[kK]|/-)?$|^(?P<num2>{_NUM})\s?{_CUR_POST}$")
+_PCT_RE = re.compile(rf"^(?P<num>{_NUM})\s?(?:%|％|pct)$|^(?:%|％)\s?(?P<num2>{_NUM})$")
+_ZHPCT_RE = re.compile(r"^百分之(?P<num>.+)$")
+_DISCOUNT_RE = re.compile(r"^(?P<num>\d+(?:\.\d+)?|[零一二三四五六七八九两]+(?:点[零一二三四五六七八九]+)?)折$")
+_CODE_RE = re.compile(r"^(?P<letters>[A-Za-z]{2,})[-_]?(?P<num>\d{1,4})$")
+_DATE_ISO = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$")
+_DATE_DOT = re.compile(r"^(?P<a>\d{1,2})[./](?P<b>\d{1,2})[./](?P<y>\d{2}|\d{4})$")
+_DATE_ZH = re.compile(r"^(?:(?P<y>\d{4})年)?(?P<m>\d{1,2})月(?P<d>\d{1,2})[日号]$")
+_PLAIN_RE = re.compile(rf"^{_NUM}$")
+_ORD_EN = re.compile(r"^(?P<num>\d+)(?:st|nd|rd|th)$")
+
+_DECIMAL_COMMA = {"de", "fr", "es"}
+
+
+def _to_decimal(s: str, language: str) -> Optional[Decimal]:
+    """'39,99' (de) -> 39.99; '1,299' (en/hi) -> 1299; '1.299' (de) -> 1299; '12 500' (fr) -> 12500."""
+    s = s.replace("\u202f", " ").replace("\u00a0", " ")
+    groups = re.split(r"([.,' ])", s)
+    nums = groups[0::2]
+    seps = groups[1::2]
+    if not seps:
+        return Decimal(s)
+    dec_sep = "," if language in _DECIMAL_COMMA else "."
+    last_sep, last = seps[-1], nums[-1]
+    int_part, frac = nums[:-1], last
+    if last_sep == " " or last_sep == "'":
+        return Decimal("".join(nums))
+    if len(set(seps)) == 1 and len(seps) > 1:  # 1,299,000 -> thousands only
+        return Decimal("".join(nums))
+    if last_sep == dec_sep or (len(last) != 3 and len(set(seps)) == 1):
+        try:
+            return Decimal("".join(int_part) + "." + frac)
+        except InvalidOperation:
+            return None
+    return Decimal("".join(nums))
+
+
+def parse_written(token: str, language: str) -> Optional[Amount]:
+    """The Amount a written token stands for, or None when it is not a number-like token."""
+    t = unicodedata.normalize("NFKC", token.strip()).strip(".,!?;:()\"'«»¡¿，。！？；：、")
+    t = t.replace("\u202f", " ").replace("\u00a0", " ")
+    if not t:
+        return None
+    m = _PRICE_RE.match(t)
+    if m:
+        cur = m.group("pre") or m.group("post")
+        num = m.group("num") or m.group("num2")
+        code = CURRENCY_SYMBOLS.get(cur) or _currency_word(cur.lower())
+        v = _to_decimal(num, language)
+        if v is None:
+            return None
+        if m.groupdict().get("suffix") in ("k", "K"):
+            v *= 1000
+        return Amount("price", v, code)
+    m = _PCT_RE.match(t)
+    if m:
+        v = _to_decimal(m.group("num") or m.group("num2"), language)
+        return Amount("percent", v) if v is not None else None
+    m = _ZHPCT_RE.match(t)
+    if m:
+        vals = _zh_parse(m.group("num"))
+        return Amount("percent", Decimal(vals)) if vals is not None else None
+    m = _DISCOUNT_RE.match(t)
+    if m:
+        num = m.group("num")
+        v = Decimal(num) if num[0].isdigit() else _zh_decimal(num)
+        return Amount("discount", v) if v is not None else None
+    m = _CODE_RE.match(t)
+    if m and any(c.isupper() for c in m.group("letters")) and (m.group("letters").isupper() or len(m.group("letters")) <= 12):
+        return Amount("code", Decimal(int(m.group("num"))), prefix=m.group("letters").lower())
+    m = _DATE_ISO.match(t)
+    if m:
+        return _date(int(m.group("y")), int(m.group("m")), int(m.group("d")))
+    m = _DATE_ZH.match(t)
+    if m:
+        return _date(int(m.group("y") or 0), int(m.group("m")), int(m.group("d")))
+    m = _DATE_DOT.match(t)
+    if m:
+        a, b, y = int(m.group("a")), int(m.group("b")), int(m.group("y"))
+        y = y + 2000 if y < 100 else y
+        month, day = (a, b) if language == "en" and "/" in t else (b, a)
+        return _date(y, month, day)
+    m = _ORD_EN.match(t)
+    if m and language == "en":
+        return Amount("ordinal", Decimal(int(m.group("num"))))
+    if _PLAIN_RE.match(t):
+        v = _to_decimal(t, language)
+        return Amount("number", v) if v is not None else None
+    if language == "zh" and re.fullmatch(r"[零〇一二三四五六七八九十百千万亿两点]+", t) and len(t) >= 1:
+        v = _zh_decimal(t)
+        return Amount("number", v) if v is not None else None
+    return None
+
+
+def _date(y: int, m: int, d: int) -> Optional[Amount]:
+    if 1 <= m <= 12 and 1 <= d <= 31:
+        return Amount("date", date=(y, m, d))
+    return None
+
+
+def is_numeric_token(token: str, language: str) -> bool:
+    return parse_written(token, language) is not None
+
+
+# ----------------------------------------------------------------------------------------------
+# Amount -> spoken / written
+
+_CUR_WORDS = {
+    "en": {"USD": ("dollar", "dollars"), "EUR": ("euro", "euros"), "INR": ("rupee", "rupees"), "CNY": ("yuan", "yuan"), "GBP": ("pound", "pounds")},
+    "de": {"USD": ("Dollar", "Dollar"), "EUR": ("Euro", "Euro"), "INR": ("Rupie", "Rupien"), "CNY": ("Yuan", "Yuan"), "GBP": ("Pfund", "Pfund")},
+    "fr": {"USD": ("dollar", "dollars"), "EUR": ("euro", "euros"), "INR": ("roupie", "roupies"), "CNY": ("yuan", "yuans"), "GBP": ("livre", "livres")},
+    "es": {"USD": ("dólar", "dólares"), "EUR": ("euro", "euros"), "INR": ("rupia", "rupias"), "CNY": ("yuan", "yuanes"), "GBP": ("libra", "libras")},
+    "hi": {"USD": ("डॉलर", "डॉलर"), "EUR": ("यूरो", "यूरो"), "INR": ("रुपया", "रुपये"), "CNY": ("युआन", "युआन"), "GBP": ("पाउंड", "पाउंड")},
+    "zh": {"USD": ("美元", "美元"), "EUR": ("欧元", "欧元"), "INR": ("卢比", "卢比"), "CNY": ("元", "元"), "GBP": ("英镑", "英镑")},
+}
+_PERCENT_WORD = {"en": "percent", "de": "Prozent", "fr": "pour cent", "es": "por ciento", "hi": "प्रतिशत"}
+_MONTHS = {
+    "en": "January February March April May June July August September October November December".split(),
+    "de": "Januar Februar März April Mai Juni Juli August September Oktober November Dezember".split(),
+    "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre".split(),
+    "es": "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre".split(),
+    "hi": "जनवरी फ़रवरी मार्च अप्रैल मई जून जुलाई अगस्त सितंबर अक्टूबर नवंबर दिसंबर".split(),
+}
+_EN_ORD = {"one": "first", "two": "second", "three": "third", "five": "fifth", "eight": "eighth", "nine": "ninth", "twelve": "twelfth"}
+
+
+def _en_ordinal(n: int) -> str:
+    words = _en(n).split()
+    last = words[-1]
+    if last in _EN_ORD:
+        words[-1] = _EN_ORD[last]
+    elif last.endswith("y"):
+        words[-1] = last[:-1] + "ieth"
+    else:
+        words[-1] = last + "th"
+    return " ".join(words)
+
+
+def _de_ordinal(n: int) -> str:
+    special = {1: "erste", 3: "dritte", 7: "siebte", 8: "achte"}
+    if n in special:
+        return special[n]
+    return _de(n) + ("ste" if n >= 20 else "te")
+
+
+def _year_words(y: int, language: str) -> str:
+    if language == "en" and 1100 <= y <= 2099 and y % 100 != 0 and not (2000 <= y <= 2009):
+        hi, lo = divmod(y, 100)
+        return _en(hi) + " " + (("oh " + _en(lo)) if lo < 10 else _en(lo))
+    if language == "zh":
+        return _digits_words(str(y), "zh")
+    return number_to_words(y, language)
+
+
+def _split_money(v: Decimal) -> tuple[int, int, int]:
+    """(major, minor, minor digits written) for a price value."""
+    q = v.normalize()
+    exp = -q.as_tuple().exponent if q.as_tuple().exponent < 0 else 0
+    major = int(v)
+    frac = v - major
+    if exp == 0 or frac == 0:
+        return major, 0, 0
+    if exp == 1:
+        return major, int(frac * 10), 1
+    return major, int((frac * 100).to_integral_value()), 2
+
+
+def spoken_form(a: Amount, language: str) -> str:
+    """Spoken form of an Amount in `language` (as the ads data voices it)."""
+    L = language
+    if a.kind == "price":
+        major, minor, nd = _split_money(a.value)
+        cur = a.currency or "USD"
+        names = _CUR_WORDS[L].get(cur, (cur, cur))
+        name = names[0] if major == 1 else names[1]
+        if L == "zh":
+            if nd == 0:
+                return _zh(major) + ("元" if cur == "CNY" else names[1])
+            if cur == "CNY":
+                if nd == 1:
+                    return _zh(major) + "块" + _ZH_DIGITS[minor]
+                jiao, fen = divmod(minor, 10)
+                return _zh(major) + "块" + _ZH_DIGITS[jiao] + ("毛" + _ZH_DIGITS[fen] if fen else "")
+            return _zh(major) + "点" + _digits_words(str(minor).zfill(nd), "zh") + names[1]
+        if nd == 1:
+            minor *= 10
+        if L == "en":
+            if minor == 0:
+                return f"{_en(major)} {name}"
+            if major == 0:
+                return f"{_en(minor)} cents" if cur in ("USD", "EUR") else f"{_en(minor)} {names[1]}"
+            return f"{_en(major)} {_en(minor)}"  # "$19.99" -> "nineteen ninety nine"
+        if L == "de":
+            head = ("ein" if major == 1 else _de(major)) + " " + name
+            return head + ("" if minor == 0 else " " + _de(minor))
+        if L == "fr":
+            head = _fr(major) + " " + name
+            return head + ("" if minor == 0 else " " + _fr(minor))
+        if L == "es":
+            head = _es(major, True) + " " + name
+            return head + ("" if minor == 0 else " con " + _es(minor))
+        if L == "hi":
+            head = _hi(major, hundreds_style=True) + " " + name
+            return head + ("" if minor == 0 else " " + _hi(minor) + " पैसे")
+    if a.kind == "percent":
+        if L == "zh":
+            return "百分之" + _zh_number_str(a.value)
+        return _number_str(a.value, L) + " " + _PERCENT_WORD[L]
+    if a.kind == "discount":
+        return _zh_number_str(a.value) + "折" if L == "zh" else _number_str(a.value, L)
+    if a.kind == "code":
+        letters = a.prefix or ""
+        vowels = set("aeiouyäöüéèàáíóú")
+        word_like = len(letters) >= 3 and any(c in vowels for c in letters)
+        head = letters if word_like else " ".join(letters)
+        num = number_to_words(int(a.value), L)
+        return head + ("" if L == "zh" else " ") + num
+    if a.kind == "ordinal":
+        return _en_ordinal(int(a.value)) if L == "en" else number_to_words(int(a.value), L)
+    if a.kind == "date":
+        y, m, d = a.date
+        if L == "zh":
+            return (_year_words(y, L) + "年" if y else "") + _zh(m) + "月" + _zh(d) + "日"
+        month = _MONTHS[L][m - 1]
+        if L == "en":
+            s = f"{month} {_en_ordinal(d)}"
+        elif L == "de":
+            s = f"{_de_ordinal(d)} {month}"
+        elif L == "fr":
+            s = f"{'premier' if d == 1 else _fr(d)} {month}"
+        elif L == "es":
+            s = f"{'primero' if d == 1 else _es(d)} de {month}"
+        else:
+            s = f"{_hi(d)} {month}"
+        if y:
+            s += (" de " if L == "es" else " ") + _year_words(y, L)
+        return s
+    return _number_str(a.value, L)
+
+
+def _number_str(v: Decimal, language: str) -> str:
+    if v == int(v):
+        return number_to_words(int(v), language)
+    s = format(v.normalize(), "f")
+    whole, frac = s.split(".")
+    point = {"en": "point", "de": "Komma", "fr": "virgule", "es": "coma", "hi": "दशमलव", "zh": "点"}[language]
+    if language == "zh":
+        return _zh(int(whole)) + point + _digits_words(frac, "zh")
+    return number_to_words(int(whole), language) + " " + point + " " + _digits_words(frac, language)
+
+
+def _zh_number_str(v: Decimal) -> str:
+    return _number_str(v, "zh")
+
+
+def verbalize(token: str, language: str) -> Optional[str]:
+    """Spoken form of a written number/price/percent/promo code/date token; None if nothing to verbalize.
+
+    >>> verbalize("$49", "en")
+    'forty nine dollars'
+    >>> verbalize("39,99 €", "de")
+    'neununddreißig Euro neunundneunzig'
+    """
+    if language not in _CUR_WORDS:
+        raise ValueError(f"unsupported language {language!r}: use one of en, de, fr, es, hi, zh")
+    a = parse_written(token, language)
+    if a is None:
+        return None
+    return spoken_form(a, language)
+
+
+def to_written(a: Amount, language: str) -> str:
+    """Natural written form of an Amount ("$40", "29,99 €", "20 %", "¥169", "₹1,299")."""
+    def num(v: Decimal, money: bool = False) -> str:
+        if money:
+            major, minor, nd = _split_money(v)
+            frac = "" if nd == 0 else str(minor).zfill(nd)
+            if nd == 1 and language != "zh":
+                frac += "0"
+        else:
+            s = format(v.normalize(), "f")
+            major, frac = (int(s.split(".")[0]), s.split(".")[1]) if "." in s else (int(s), "")
+        if language in _DECIMAL_COMMA:
+            ip = f"{major:,}".replace(",", "." if language != "fr" else "\u202f") if major >= 10000 else str(major)
+            return ip + ("," + frac if frac else "")
+        ip = f"{major:,}" if major >= 1000 and language in ("en", "hi") else str(major)
+        return ip + ("." + frac if frac else "")
+
+    if a.kind == "price":
+        sym = _SYMBOL_OF.get(a.currency or "", a.currency or "")
+        if language in _DECIMAL_COMMA and a.currency != "USD":
+            return f"{num(a.value, True)} {sym}"
+        return f"{sym}{num(a.value, True)}"
+    if a.kind == "percent":
+        return f"{num(a.value)} %" if language in _DECIMAL_COMMA else f"{num(a.value)}%"
+    if a.kind == "discount":
+        return f"{num(a.value)}折"
+    if a.kind == "code":
+        return f"{(a.prefix or '').upper()}{int(a.value)}"
+    if a.kind == "date":
+        y, m, d = a.date
+        if language == "zh":
+            return (f"{y}年" if y else "") + f"{m}月{d}日"
+        if language == "en":
+            return f"{m}/{d}/{y}" if y else f"{m}/{d}"
+        return f"{d}.{m}.{y}" if y else f"{d}.{m}."
+    if a.kind == "ordinal":
+        n = int(a.value)
+        suf = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+        return f"{n}{suf}"
+    return num(a.value)
+
+
+# ----------------------------------------------------------------------------------------------
+# spoken words -> numbers
+
+def _fold(w: str) -> str:
+    w = unicodedata.normalize("NFC", w.lower()).strip(".,!?;:()\"'«»¡¿-—")
+    return w.replace("ß", "ss")
+
+
+def _build_lexicon() -> dict[str, dict[str, int]]:
+    lex: dict[str, dict[str, int]] = {}
+    en = {w: i for i, w in enumerate(_EN_SMALL)}
+    en.update({w: 10 * i for i, w in enumerate(_EN_TENS) if w != "_"})
+    en.update({"oh": 0, "a": 1, "hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9, "grand": 1000})
+    lex["en"] = en
+    de = {_fold(w): i for i, w in enumerate(_DE_SMALL)}
+    de.update({_fold(w): 10 * i for i, w in enumerate(_DE_TENS) if w != "_"})
+    de.update({"ein": 1, "eine": 1, "einen": 1, "hundert": 100, "einhundert": 100, "tausend": 1000, "eintausend": 1000,
+               "million": 10**6, "millionen": 10**6})
+    lex["de"] = de
+    fr = {w: i for i, w in enumerate(_FR_SMALL) if " " not in w}
+    fr.update({w: 10 * i for i, w in enumerate(_FR_TENS) if w != "_"})
+    fr.update({"zero": 0, "une": 1, "vingts": 20, "cent": 100, "cents": 100, "mille": 1000, "mil": 1000,
+               "million": 10**6, "millions": 10**6, "septante": 70, "huitante": 80, "octante": 80, "nonante": 90})
+    lex["fr"] = fr
+    es = {_fold(w): i for i, w in enumerate(_ES_SMALL)}
+    es.update({_fold(w): i for i, w in enumerate(["cero", "uno", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve", "diez", "once", "doce", "trece", "catorce", "quince", "dieciseis", "diecisiete", "dieciocho", "diecinueve", "veinte", "veintiuno", "veintidos", "veintitres", "veinticuatro", "veinticinco", "veintiseis", "veintisiete", "veintiocho", "veintinueve"])})
+    es.update({w: 10 * i for i, w in enumerate(_ES_TENS) if w != "_"})
+    es.update({_fold(w): 100 * i for i, w in enumerate(_ES_HUNDREDS) if w != "_" and i > 1})
+    es.update({"un": 1, "una": 1, "veintiún": 21, "veintiun": 21, "cien": 100, "ciento": 100, "mil": 1000,
+               "millón": 10**6, "millon": 10**6, "millones": 10**6, "quinientas": 500, "doscientas": 200,
+               "trescientas": 300, "cuatrocientas": 400, "seiscientas": 600, "setecientas": 700, "ochocientas": 800,
+               "novecientas": 900})
+    lex["es"] = es
+    hi = {_hi_fold(w): i for i, w in enumerate(_HI_0_99)}
+    hi.update({_hi_fold(w): v for w, v in (("सौ", 100), ("हज़ार", 1000), ("हजार", 1000), ("लाख", 10**5),
+                                          ("करोड़", 10**7), ("करोड", 10**7), ("छः", 6), ("छै", 6), ("पांच", 5),
+                                          ("सैकड़ा", 100), ("शून्य", 0))})
+    lex["hi"] = hi
+    return lex
+
+
+def _hi_fold(w: str) -> str:
+    """Fold Hindi spelling variants: nukta, chandrabindu vs anusvara, ZWJ/ZWNJ."""
+    w = unicodedata.normalize("NFD", w)
+    w = w.replace("\u093c", "").replace("\u0901", "\u0902").replace("\u200d", "").replace("\u200c", "")
+    return unicodedata.normalize("NFC", w)
+
+
+_LEX = _build_lexicon()
+_MULTIPLIERS = {100, 1000, 10**5, 10**6, 10**7, 10**9}
+_CONJ = {"en": {"and"}, "de": {"und"}, "fr": {"et"}, "es": {"y"}, "hi": set(), "zh": set()}
+_MINOR_WORDS = {"cent", "cents", "centime", "centimes", "céntimo", "céntimos", "centimo", "centimos", "pence", "paise",
+                "पैसे", "पैसा", "cent.", "ct"}
+_PERCENT_WORDS = {"percent", "per", "prozent", "pourcent", "porcentaje", "प्रतिशत", "फ़ीसदी", "फीसदी", "%"}
+
+
+def _currency_word(w: str) -> Optional[str]:
+    w = _hi_fold(_fold(w))
+    table = {
+        "USD": {"dollar", "dollars", "bucks", "buck", "dólar", "dólares", "dolar", "dolares", "डॉलर", "美元", "usd", "$"},
+        "EUR": {"euro", "euros", "eur", "यूरो", "欧元", "€"},
+        "INR": {"rupee", "rupees", "rupie", "rupien", "roupie", "roupies", "rupia", "rupias", "रुपये", "रुपए",
+                "रुपया", "रुपयों", "रु", "rs", "inr", "₹"},
+        "CNY": {"yuan", "yuans", "yuanes", "rmb", "元", "块", "¥", "renminbi", "युआन"},
+        "GBP": {"pound", "pounds", "pfund", "livre", "livres", "libra", "libras", "£"},
+    }
+    for code, words in table.items():
+        if w in {_hi_fold(x) for x in words}:
+            return code
+    return None
+
+
+def _de_compound(w: str) -> Optional[int]:
+    """Value of one German number word ('neununddreißig', 'hundertneunundzwanzig'), None if not one."""
+    w = _fold(w)
+    lex = _LEX["de"]
+    if w in lex:
+        return lex[w]
+    for size, name in ((1000, "tausend"), (100, "hundert")):
+        if name in w:
+            head, _, tail = w.partition(name)
+            h = 1 if head in ("", "ein", "eins") else _de_compound(head)
+            if h is None:
+                return None
+            t = 0 if tail == "" else _de_compound(tail)
+            if t is None:
+                return None
+            return h * size + t
+    if "und" in w:
+        u, _, t = w.partition("und")
+        uu = 1 if u == "ein" else lex.get(u)
+        tt = lex.get(t)
+        if uu is not None and tt is not None and 1 <= uu <= 9 and tt % 10 == 0 and 20 <= tt <= 90:
+            return uu + tt
+    return None
+
+
+def _zh_parse(s: str) -> Optional[int]:
+    """Integer value of a Chinese numeral string ('一百九十九', '二十八', '三百', '两千零五', '二零二六')."""
+    digits = {c: i for i, c in enumerate(_ZH_DIGITS)}
+    digits.update({"〇": 0, "两": 2, "幺": 1})
+    units = {"十": 10, "百": 100, "千": 1000}
+    if not s or any(c not in digits and c not in units and c not in "万亿" for c in s):
+        return None
+    if all(c in digits for c in s) and len(s) > 1:  # digit-by-digit (years, codes)
+        return int("".join(str(digits[c]) for c in s))
+    total, section, num = 0, 0, None
+    for c in s:
+        if c in digits:
+            num = digits[c]
+        elif c in units:
+            section += (1 if num is None else num) * units[c]
+            num = None
+        else:  # 万 / 亿
+            section += num or 0
+            total = (total + section) * (10**4 if c == "万" else 10**8)
+            section, num = 0, None
+    return total + section + (num or 0)
+
+
+def _zh_decimal(s: str) -> Optional[Decimal]:
+    if "点" in s:
+        a, _, b = s.partition("点")
+        ia = _zh_parse(a) if a else 0
+        if ia is None or not b or any(c not in _ZH_DIGITS for c in b):
+            return None
+        return Decimal(f"{ia}." + "".join(str(_ZH_DIGITS.index(c)) for c in b))
+    v = _zh_parse(s)
+    return None if v is None else Decimal(v)
+
+
+@dataclass
+class _Item:
+    kind: str  # num | cur | minor | pct | conj | word | amount
+    value: Optional[Decimal] = None
+    text: str = ""
+    amount: Optional[Amount] = None
+    place: int = 1  # smallest place value filled (for the additive rule)
+
+
+def _lex_items(tokens: list[str], language: str) -> list[_Item]:
+    """Turn tokens into number pieces, currency words, percent words, conjunctions and other words."""
+    out: list[_Item] = []
+    if language == "zh":
+        text = "".join(tokens)
+        for piece in re.findall(r"百分之[零〇一二三四五六七八九十百千两]+|[零〇一二三四五六七八九十百千万亿两]+(?:点[零一二三四五六七八九]+)?折?|\d+(?:[.,]\d+)?%?|[元块毛角分¥￥$€]|美元|欧元|[^\s]", text):
+            if piece.startswith("百分之"):
+                v = _zh_parse(piece[3:])
+                out.append(_Item("amount", amount=Amount("percent", Decimal(v)), text=piece) if v is not None else _Item("word", text=piece))
+            elif piece.endswith("折") and len(piece) > 1:
+                v = _zh_decimal(piece[:-1])
+                out.append(_Item("amount", amount=Amount("discount", v), text=piece) if v is not None else _Item("word", text=piece))
+            elif re.fullmatch(r"[零〇一二三四五六七八九十百千万亿两]+(?:点[零一二三四五六七八九]+)?", piece):
+                v = _zh_decimal(piece)
+                out.append(_Item("num", v, piece, place=1) if v is not None else _Item("word", text=piece))
+            elif piece in ("毛", "角"):
+                out.append(_Item("minor", text=piece, value=Decimal("0.1")))
+            elif piece == "分":
+                out.append(_Item("minor", text=piece, value=Decimal("0.01")))
+            elif _currency_word(piece):
+                out.append(_Item("cur", text=piece, amount=Amount("price", None, _currency_word(piece))))
+            else:
+                a = parse_written(piece, language)
+                out.append(_Item("amount", amount=a, text=piece) if a else _Item("word", text=piece))
+        return out
+    lex = _LEX[language]
+    conj = _CONJ[language]
+    expanded: list[str] = []
+    for t in tokens:
+        expanded.extend(x for x in re.split(r"[\s\-‐–]+", t) if x)
+    i = 0
+    while i < len(expanded):
+        raw = expanded[i]
+        w = _hi_fold(_fold(raw)) if language == "hi" else _fold(raw)
+        nxt = _fold(expanded[i + 1]) if i + 1 < len(expanded) else ""
+        if language == "fr" and w == "quatre" and nxt in ("vingt", "vingts"):
+            out.append(_Item("num", Decimal(80), raw + " " + expanded[i + 1], place=10))
+            i += 2
+            continue
+        if language == "fr" and w == "pour" and nxt == "cent":
+            out.append(_Item("pct", text=raw + " " + expanded[i + 1]))
+            i += 2
+            continue
+        if language == "es" and w == "por" and nxt == "ciento":
+            out.append(_Item("pct", text=raw + " " + expanded[i + 1]))
+            i += 2
+            continue
+        if language == "en" and w == "per" and nxt == "cent":
+            out.append(_Item("pct", text=raw + " " + expanded[i + 1]))
+            i += 2
+            continue
+        i += 1
+        v: Optional[int] = None
+        if language == "de":
+            v = _de_compound(w)
+        elif w in lex and not (language == "en" and w in ("a", "oh")):
+            v = lex[w]
+        if v is not None:
+            place = 1
+            if v in _MULTIPLIERS:
+                place = v
+            elif v % 10 == 0 and v >= 10 and v < 100:
+                place = 10
+            out.append(_Item("num", Decimal(v), raw, place=place))
+            continue
+        if w in _PERCENT_WORDS:
+            out.append(_Item("pct", text=raw))
+            continue
+        cur = _currency_word(w)
+        if cur:
+            out.append(_Item("cur", text=raw, amount=Amount("price", None, cur)))
+            continue
+        if w in _MINOR_WORDS:
+            out.append(_Item("minor", text=raw, value=Decimal("0.01")))
+            continue
+        if w in conj or (language == "es" and w == "con"):
+            out.append(_Item("conj", text=raw))
+            continue
+        a = parse_written(raw, language)
+        if a is not None:
+            out.append(_Item("amount", amount=a, text=raw))
+            continue
+        out.append(_Item("word", text=raw))
+    return out
+
+
+def _group_numbers(items: list[_Item], language: str) -> list[_Item]:
+    """Combine consecutive number words into values ('one hundred twenty nine' -> 129) with the additive
+    rule: a smaller part may follow a larger one; otherwise a new number starts ('nineteen ninety')."""
+    out: list[_Item] = []
+    total = 0  # completed thousands/millions
+    cur = 0  # current group below the last big multiplier
+    active = False
+    last_small = None  # value of the last 1-99 word added to cur
+
+    def flush():
+        nonlocal total, cur, active, last_small
+        if active:
+            out.append(_Item("num", Decimal(total + cur), "", place=1))
+        total, cur, active, last_small = 0, 0, False, None
+
+    for k, it in enumerate(items):
+        if it.kind == "conj" and active and k + 1 < len(items) and items[k + 1].kind == "num" and language != "es":
+            continue  # "one hundred and twenty", "vingt et un"
+        if it.kind == "conj" and language == "es" and active and it.text.lower() == "y":
+            continue  # "noventa y nueve"
+        if it.kind != "num":
+            flush()
+            out.append(it)
+            continue
+        v = int(it.value)
+        if language == "zh":
+            flush()
+            out.append(it)
+            continue
+        if v in _MULTIPLIERS and v > 1:
+            if v == 100:
+                if not active:
+                    cur, active = 100, True
+                elif cur % 100 == 0 and cur != 0 and language != "hi":
+                    flush()
+                    cur, active = 100, True
+                else:
+                    cur = (cur if cur else 1) * 100
+            else:
+                if not active:
+                    total, active = v, True
+                elif total and total < v and cur == 0:
+                    total *= v
+                else:
+                    total = (total + (cur if cur else 1)) * v if total < v else total + (cur or 1) * v
+                    cur = 0
+            last_small = None
+            continue
+        if not active:
+            cur, active, last_small = v, True, v
+            continue
+        ok = False
+        if cur == 0:
+            ok = True
+        elif cur % 100 == 0 and v < 100:
+            ok = True
+        elif last_small is not None and last_small % 10 == 0 and 20 <= last_small <= 90 and 1 <= v <= 9 and cur % 10 == 0:
+            ok = language != "de"
+        if language == "fr" and last_small is not None:
+            if last_small in (60, 80) and 1 <= v <= 19 and cur % 100 == last_small:
+                ok = True
+            if last_small == 10 and 7 <= v <= 9 and cur % 100 % 10 == 0 and cur % 100 < 100 and (cur % 100) in (10, 70, 90):
+                ok = True  # dix sept/huit/neuf, soixante dix neuf, quatre vingt dix neuf
+        if ok:
+            cur += v
+            last_small = v if v < 100 else None
+        else:
+            flush()
+            cur, active, last_small = v, True, v
+    flush()
+    return out
+
+
+def words_to_numbers(text: str | list[str], language: str) -> list[int | Decimal]:
+    """All numbers spoken in a phrase, in order ('nineteen ninety nine' -> [19, 99])."""
+    tokens = text.split() if isinstance(text, str) else list(text)
+    items = _group_numbers(_lex_items(tokens, language), language)
+    res: list[int | Decimal] = []
+    for it in items:
+        if it.kind == "num":
+            res.append(int(it.value) if it.value == int(it.value) else it.value)
+    return res
+
+
+def parse_spoken(text: str | list[str], language: str) -> list[Amount]:
+    """Candidate Amounts a spoken (or mixed) phrase can stand for, most likely first.
+
+    'forty nine dollars' -> [49 USD]; 'nineteen ninety nine' -> [19.99, 1999];
+    'glow twenty' -> [code glow20, number 20]; 'vingt neuf euros quatre vingt dix' -> [29.90 EUR].
+    """
+    tokens = text.split() if isinstance(text, str) else list(text)
+    if language == "zh":
+        tokens = [t for t in tokens]
+    items = _group_numbers(_lex_items(tokens, language), language)
+    items = [it for it in items if not (it.kind == "conj")]
+    nums = [it for it in items if it.kind == "num"]
+    amounts = [it for it in items if it.kind == "amount"]
+    curs = [it for it in items if it.kind == "cur"]
+    pct = any(it.kind == "pct" for it in items)
+    words = [it for it in items if it.kind == "word"]
+    cands: list[Amount] = []
+    if amounts and not nums:
+        a = amounts[0].amount
+        if words and a.kind == "number" and a.value == int(a.value):  # "glow 20"
+            cands.append(Amount("code", a.value, prefix="".join(_fold(w.text) for w in words)))
+        if curs and a.kind == "number":
+            cands.append(Amount("price", a.value, curs[0].amount.currency))
+        if pct and a.kind == "number":
+            cands.append(Amount("percent", a.value))
+        cands.append(a)
+        if a.kind == "price" and a.currency is None:
+            cands.append(Amount("number", a.value))
+        return _dedupe(cands)
+    if not nums:
+        return []
+    vals = [n.value for n in nums]
+    if amounts:  # mixed digits + words: '19 ninety nine'
+        for a in amounts:
+            if a.amount.kind == "number":
+                vals.insert(0, a.amount.value)
+    currency = curs[0].amount.currency if curs else None
+    if language == "zh":
+        # '五十九块九' / '一百九十九元' / '五十九块九毛九'
+        seq = [it for it in items if it.kind in ("num", "cur", "minor")]
+        if currency:
+            major = None
+            minor = Decimal(0)
+            after_cur = False
+            scale = Decimal("0.1")
+            for it in seq:
+                if it.kind == "num" and not after_cur:
+                    major = it.value
+                elif it.kind == "cur":
+                    after_cur = True
+                elif it.kind == "num" and after_cur:
+                    minor += it.value * scale
+                elif it.kind == "minor":
+                    scale = Decimal("0.01")
+            if major is not None:
+                cands.append(Amount("price", major + minor, currency))
+        if pct:
+            cands.append(Amount("percent", vals[0]))
+        cands.append(Amount("number", vals[0]))
+        return _dedupe(cands)
+    if words and not curs and len(vals) == 1 and items and items[0].kind == "word" and items[-1].kind == "num":
+        cands.append(Amount("code", vals[0], prefix="".join(_fold(w.text) for w in words)))
+    if pct:
+        cands.append(Amount("percent", vals[0]))
+    if currency:
+        minor_unit = any(it.kind == "minor" for it in items)
+        if len(vals) >= 2 and vals[1] < 100:
+            cands.append(Amount("price", vals[0] + vals[1] / 100, currency))
+        if minor_unit and len(vals) == 1:
+            cands.append(Amount("price", vals[0] / 100, currency))
+        cands.append(Amount("price", vals[0], currency))
+    if len(vals) >= 2 and vals[1] < 100 and vals[0] < 10000:
+        cands.append(Amount("price", vals[0] + vals[1] / 100, None))  # "nineteen ninety nine" = 19.99
+        if 10 <= vals[0] <= 99 and vals[1] >= 10:
+            cands.append(Amount("number", vals[0] * 100 + vals[1]))  # ... or 1999
+    cands.append(Amount("number", vals[0]))
+    return _dedupe(cands)
+
+
+def _dedupe(cands: Iterable[Amount]) -> list[Amount]:
+    seen, out = set(), []
+    for c in cands:
+        if c.key() not in seen:
+            seen.add(c.key())
+            out.append(c)
+    return out
+
+
+def same_value(written: Amount, candidates: list[Amount]) -> bool:
+    """True when one spoken candidate has the written Amount's value (currency/kind compatible)."""
+    said_currencies = {c.currency for c in candidates if c.kind == "price" and c.currency}
+    if written.kind == "price" and written.currency and said_currencies and written.currency not in said_currencies:
+        return False  # "49 euros" is not "$49"
+    for c in candidates:
+        if written.kind == "date" or c.kind == "date":
+            if written.kind == c.kind == "date" and written.date[1:] == c.date[1:] and (not written.date[0] or not c.date[0] or written.date[0] == c.date[0]):
+                return True
+            continue
+        if c.value is None or written.value is None or c.value != written.value:
+            continue
+        if written.kind == "code":
+            if c.kind == "code" and _loose(c.prefix) != _loose(written.prefix) and not _similar_prefix(c.prefix, written.prefix):
+                continue
+            if c.kind not in ("code", "number"):
+                continue
+            return True
+        if written.kind == "price" and c.kind == "price" and c.currency and written.currency and c.currency != written.currency:
+            continue
+        return True
+    return False
+
+
+def _loose(s: Optional[str]) -> str:
+    return re.sub(r"[^a-z0-9]", "", unicodedata.normalize("NFKD", s or "").encode("ascii", "ignore").decode().lower())
+
+
+def _similar_prefix(a: Optional[str], b: Optional[str]) -> bool:
+    """Promo code letters heard vs written: spelling may differ ('ingwer' vs 'inwardsch')."""
+    a, b = _loose(a), _loose(b)
+    if not a or not b:
+        return True  # non-Latin transcription of the letters (hi 'ग्लोरा'): compare by number only
+    import difflib
+    return difflib.SequenceMatcher(None, a, b).ratio() >= 0.5
+
+
+def primary_value(cands: list[Amount], like: Optional[Amount] = None) -> Optional[Amount]:
+    """The most plausible reading of what was spoken, shaped like `like` (the script's Amount)."""
+    if not cands:
+        return None
+    if like is not None:
+        for c in cands:
+            if c.kind == like.kind:
+                if c.kind == "price" and c.currency is None:
+                    return Amount("price", c.value, like.currency)
+                return c
+        c = cands[0]
+        if like.kind == "price" and c.kind == "number":
+            return Amount("price", c.value, like.currency)
+        if like.kind == "percent" and c.kind == "number":
+            return Amount("percent", c.value)
+    return cands[0]

@@ -1,0 +1,182 @@
+"""Script-hint correction: brand spelling, honest numbers, ad-libs, bad scripts (real Whisper transcripts)."""
+import json
+import random
+import time
+from pathlib import Path
+
+import pytest
+
+from captioner.errors import InputError
+from captioner.hint import PriceMismatchError, correct, load_script, report_markdown
+from captioner.types import Transcript, Word
+
+FIX = Path(__file__).parent / "fixtures" / "hint"
+
+
+def T(words, language="en", **kw):
+    """A transcript from (text, start, end[, conf]) tuples."""
+    ws = [Word(text=w[0], start=w[1], end=w[2], confidence=w[3] if len(w) > 3 else 0.9) for w in words]
+    return Transcript(text=" ".join(w.text for w in ws), words=ws, language=language, backend="test",
+                      duration=(ws[-1].end + 0.5) if ws else 1.0, **kw)
+
+
+def seq(text, t0=0.0, step=0.4, conf=0.9):
+    return [(w, t0 + i * step, t0 + (i + 1) * step - 0.05, conf) for i, w in enumerate(text.split())]
+
+
+# ---------------------------------------------------------------------------------------- synthetic
+
+def test_merged_split_brand_takes_script_spelling_and_combined_span():
+    tr = T(seq("Tired of dull skin? loom well Glow Serum is here."))
+    words, findings = correct(tr, "Tired of dull skin? Lumewell Glow Serum is here.", "en", terms=["Lumewell"])
+    texts = [w.text for w in words]
+    assert "Lumewell" in texts and "loom" not in texts
+    lw = words[texts.index("Lumewell")]
+    assert lw.source == "script" and lw.start == pytest.approx(4 * 0.4) and lw.end == pytest.approx(6 * 0.4 - 0.05)
+    assert lw.evidence is not None and 0.5 <= lw.evidence <= 1.0
+    assert any(f.kind == "brand_fixed" and f.script_text == "Lumewell" for f in findings)
+    assert all(w.evidence is not None for w in words)
+
+
+def test_price_same_value_uses_written_form_with_spoken():
+    tr = T(seq("Serum is just forty nine dollars today."))
+    words, findings = correct(tr, "Serum is just $49 today.", "en")
+    w = next(w for w in words if "$" in w.text)
+    assert w.text == "$49" and w.spoken == "forty nine dollars"
+    assert not any(f.kind == "price_mismatch" for f in findings)
+
+
+def test_price_mismatch_keeps_what_was_spoken():
+    tr = T(seq("Serum is just forty dollars today."))
+    words, findings = correct(tr, "Serum is just $49 today.", "en")
+    texts = [w.text for w in words]
+    assert "$40" in texts and "$49" not in texts
+    pm = [f for f in findings if f.kind == "price_mismatch"]
+    assert len(pm) == 1 and pm[0].severity.value == "error" and pm[0].script_text == "$49"
+    assert words[texts.index("$40")].spoken == "forty dollars"
+    with pytest.raises(PriceMismatchError):
+        correct(tr, "Serum is just $49 today.", "en", on_mismatch="fail")
+    with pytest.raises(InputError):
+        correct(tr, "x", "en", on_mismatch="maybe")
+
+
+def test_chinese_price_by_characters():
+    tr = T([("现在下单只要一百六十九元", 0.0, 2.0), ("再享八折优惠", 2.0, 3.0)], language="zh")
+    words, findings = correct(tr, "现在下单只要¥199，再享8折优惠！", "zh")
+    assert any(f.kind == "price_mismatch" for f in findings)
+    assert any(w.text.startswith("¥169") for w in words)
+    assert any(w.text.startswith("8折") for w in words)
+
+
+def test_ass_tags_in_script_never_reach_captions():
+    tr = T(seq("Get the Brewvana pods now"))
+    words, findings = correct(tr, r"{\an8}Get the {\b1}Brewvana{\b0} pods now\N", "en")
+    assert not any("{" in w.text or "\\" in w.text for w in words)
+    assert any(f.kind == "script_markup_stripped" for f in findings)
+    assert [w.text for w in words] == ["Get", "the", "Brewvana", "pods", "now"]
+
+
+def test_empty_script_is_a_finding_not_a_crash():
+    tr = T(seq("hello there"))
+    for script in ("", "   \n", None):
+        words, findings = correct(tr, script, "en")
+        assert [w.text for w in words] == ["hello", "there"]
+        assert any(f.kind == "empty_script" for f in findings)
+
+
+def test_wrong_language_script_is_a_finding():
+    tr = T(seq("Mit dem Kissen schläfst du endlich durch und jetzt nur heute"), language="de")
+    _, findings = correct(tr, "With this pillow you finally sleep through the night and it is only for today", "de")
+    assert any(f.kind == "script_language_mismatch" for f in findings)
+
+
+def test_non_utf8_script_raises_clear_error(tmp_path):
+    p = tmp_path / "script.txt"
+    p.write_bytes("Schläfst du gut? Nur 39,99 EUR".encode("latin-1"))
+    with pytest.raises(InputError, match="UTF-8"):
+        load_script(p)
+    q = tmp_path / "ok.txt"
+    q.write_bytes("\ufeffNur 39,99 €\r\n".encode("utf-8"))
+    assert load_script(q) == "Nur 39,99 €\n"
+
+
+def test_5000_word_script_is_fast():
+    rnd = random.Random(0)
+    vocab = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda".split()
+    ad = "Tired of dull skin? Lumewell Glow Serum is just $49 today."
+    script = " ".join(rnd.choice(vocab) for _ in range(2500)) + " " + ad + " " + " ".join(rnd.choice(vocab) for _ in range(2500))
+    tr = T(seq("Tired of dull skin? loom well Glow Serum is just forty dollars today."))
+    t = time.perf_counter()
+    words, findings = correct(tr, script, "en")
+    assert time.perf_counter() - t < 5.0
+    assert "Lumewell" in [w.text for w in words] and "$40" in [w.text for w in words]
+    assert any(f.kind == "script_unspoken" for f in findings)
+
+
+def test_report_lists_the_findings():
+    tr = T(seq("Lume well serum is just forty dollars honestly today."))
+    words, findings = correct(tr, "Lumewell serum is just $49 today.", "en", terms=["Lumewell"])
+    md = report_markdown(findings, words)
+    assert "Price and claim mismatches" in md and "$49" in md
+    assert "Brand and spelling fixes" in md and "Lumewell" in md
+    assert "Ad-libs" in md and "honestly" in md
+
+
+# ---------------------------------------------------------------------------------- real Whisper
+
+@pytest.fixture(scope="module")
+def transcripts():
+    from captioner.asr import ASROptions
+    from captioner.asr.whisper import WhisperBackend
+    from captioner.media import load_audio
+
+    be = WhisperBackend(cpu_threads=2)
+    out = {}
+    for ad in ("ad-en-01", "ad-de-02", "ad-es-02"):
+        meta = json.loads((FIX / ad / "meta.json").read_text(encoding="utf-8"))
+        script = (FIX / ad / "script.txt").read_text(encoding="utf-8")
+        audio = load_audio(FIX / ad / "audio.flac")
+        L = meta["language"]
+        prompted = be.transcribe(audio, ASROptions(language=L, script=script, hotwords=meta["brand_terms"]))
+        plain = be.transcribe(audio, ASROptions(language=L, script=None))
+        out[ad] = (meta, script, prompted, plain)
+    return out
+
+
+@pytest.mark.parametrize("ad", ["ad-en-01", "ad-de-02", "ad-es-02"])
+def test_real_ads_brand_and_deviations(transcripts, ad):
+    meta, script, prompted, plain = transcripts[ad]
+    L = meta["language"]
+    words, findings = correct(prompted, script, L, terms=meta["brand_terms"], reference=plain)
+    caption = " ".join(w.text for w in words)
+    for term in meta["brand_terms"]:
+        assert term in caption
+    flags = [f for f in findings if f.kind in ("price_mismatch", "number_mismatch", "ad_lib")]
+    assert len(flags) == len(meta["deviations"]), [f.message for f in flags]
+    for d in meta["deviations"]:
+        hit = [f for f in flags if min(f.end, d["end_s"] + 0.5) - max(f.start, d["start_s"] - 0.5) > 0]
+        assert hit, d
+        if d["type"] == "ad_lib":
+            assert d["spoken_text"] in caption
+        else:
+            assert d["script_text"] not in caption  # never silently "fixed" to the script's price
+    # every caption word except the deviations equals the script's
+    script_words = [w.strip(".,!?¡¿") for w in script.split()]
+    dev_words = {(d["spoken_text"] or "").split()[0] for d in meta["deviations"] if d["type"] == "ad_lib"}
+    cap = [w.text.strip(".,!?¡¿") for w in words if w.text.strip(".,!?¡¿") not in dev_words]
+    same = sum(1 for w in cap if w in script_words or w.replace("\u00a0", " ") in script)
+    assert same >= len(cap) - 1
+
+
+def test_unprompted_transcript_alone_gets_brand_spelling(transcripts):
+    meta, script, _, plain = transcripts["ad-en-01"]
+    words, findings = correct(plain, script, "en", terms=meta["brand_terms"])
+    assert "Lumewell" in [w.text.strip(".,") for w in words]
+    assert any(f.kind == "brand_fixed" for f in findings)
+
+
+def test_no_script_changes_nothing(transcripts):
+    _, _, _, plain = transcripts["ad-de-02"]
+    words, _ = correct(plain, None, "de")
+    assert [w.text for w in words] == [w.text for w in plain.words]
+    assert [w.start for w in words] == [w.start for w in plain.words]

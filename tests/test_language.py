@@ -1,0 +1,54 @@
+"""Language verification of transcripts and scripts."""
+import json
+from pathlib import Path
+
+import pytest
+
+from captioner.language import check_language, detect_language, script_language_mismatch
+
+ADS = Path(__file__).parent / "fixtures" / "hint"
+
+SAMPLES = {
+    "en": "Tired of dull skin? Lumewell Glow Serum is just $49 today. Use code GLOW20 for 20% off. Tap the link below!",
+    "de": "Mit dem Wolkora Kissen schläfst du endlich durch. Jetzt nur 39,99 € statt 59,99 €. Link in der Bio!",
+    "fr": "Doucelle, la crème qui hydrate ta peau toute la journée. Seulement 24,90 € avec le code DOUCE15.",
+    "es": "Con el ventilador Brisola duermes fresco toda la noche. Ahora solo 29,99 € con envío gratis. ¡Pídelo ya!",
+    "hi": "ग्लोरा फेस वॉश से पाएँ दमकती त्वचा। सिर्फ़ ₹499 में, कोड GLOWRA20 से 20% की छूट। अभी ऑर्डर करें!",
+    "zh": "悦澜精华液，28天肌肤焕亮。现在下单只要¥199，再享8折优惠！",
+}
+
+
+@pytest.mark.parametrize("lang", sorted(SAMPLES))
+def test_detects_each_language(lang):
+    detected, conf = detect_language(SAMPLES[lang])
+    assert detected == lang and conf > 0.35
+    for other in SAMPLES:
+        ok, det, _ = check_language(SAMPLES[lang], other)
+        assert ok == (other == lang), (lang, other, det)
+
+
+def test_translated_transcript_is_caught():
+    # Whisper translating a German ad into English must not pass as German
+    ok, detected, _ = check_language("With the pillow you finally sleep through the night. Now only 39.99 euros, link in the bio!", "de")
+    assert not ok and detected == "en"
+    ok, detected, _ = check_language("Glora face wash se paayein damakti tvacha, sirf 499 rupaye mein", "hi")
+    assert not ok
+
+
+def test_short_or_empty_text_is_not_judged():
+    assert check_language("", "fr")[0]
+    assert check_language("OK", "de")[0]
+
+
+def test_script_language_mismatch_finding():
+    assert script_language_mismatch(SAMPLES["de"], "de") is None
+    f = script_language_mismatch(SAMPLES["en"], "de")
+    assert f is not None and f.kind == "script_language_mismatch" and "'en'" in f.message
+    assert script_language_mismatch("", "en") is None
+
+
+def test_fixture_scripts_match_their_language():
+    for meta_path in ADS.glob("*/meta.json"):
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        script = (meta_path.parent / "script.txt").read_text(encoding="utf-8")
+        assert check_language(script, meta["language"])[0]

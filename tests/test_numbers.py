@@ -1,0 +1,105 @@
+"""Numbers: written <-> spoken per language, compared by value (conventions of the ads data)."""
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from captioner.numbers import Amount, number_to_words, parse_spoken, parse_written, same_value, to_written, verbalize
+
+FIX = Path(__file__).parent / "fixtures" / "hint"
+
+
+@pytest.mark.parametrize("token,lang,spoken", [
+    ("$49", "en", "forty nine dollars"),
+    ("$129", "en", "one hundred twenty nine dollars"),
+    ("$19.99", "en", "nineteen ninety nine"),
+    ("20%", "en", "twenty percent"),
+    ("GLOW20", "en", "glow twenty"),
+    ("12", "en", "twelve"),
+    ("39,99 €", "de", "neununddreißig Euro neunundneunzig"),
+    ("99 %", "de", "neunundneunzig Prozent"),
+    ("INGWER20", "de", "ingwer zwanzig"),
+    ("24,90 €", "fr", "vingt quatre euros quatre vingt dix"),
+    ("19,90 €", "fr", "dix neuf euros quatre vingt dix"),
+    ("15 %", "fr", "quinze pour cent"),
+    ("29,99 €", "es", "veintinueve euros con noventa y nueve"),
+    ("8,50 €", "es", "ocho euros con cincuenta"),
+    ("250", "es", "doscientos cincuenta"),
+    ("₹499", "hi", "चार सौ निन्यानबे रुपये"),
+    ("₹1,299", "hi", "बारह सौ निन्यानबे रुपये"),
+    ("40%", "hi", "चालीस प्रतिशत"),
+    ("¥199", "zh", "一百九十九元"),
+    ("¥59.9", "zh", "五十九块九"),
+    ("8折", "zh", "八折"),
+    ("30%", "zh", "百分之三十"),
+    ("2026-11-23", "en", "November twenty third twenty twenty six"),
+    ("2026年11月23日", "zh", "二零二六年十一月二十三日"),
+])
+def test_verbalize(token, lang, spoken):
+    assert verbalize(token, lang) == spoken
+
+
+def test_not_a_number():
+    assert verbalize("Lumewell", "en") is None
+    assert verbalize("", "de") is None
+    with pytest.raises(ValueError):
+        verbalize("$5", "xx")
+
+
+@pytest.mark.parametrize("n,lang,words", [
+    (71, "fr", "soixante et onze"), (80, "fr", "quatre vingts"), (200, "fr", "deux cents"),
+    (21, "de", "einundzwanzig"), (1999, "de", "tausendneunhundertneunundneunzig"),
+    (101, "es", "ciento uno"), (500, "es", "quinientos"), (105, "zh", "一百零五"), (10, "zh", "十"),
+    (100000, "hi", "एक लाख"), (1001, "en", "one thousand one"),
+])
+def test_number_to_words(n, lang, words):
+    assert number_to_words(n, lang) == words
+
+
+@pytest.mark.parametrize("lang", ["en", "de", "fr", "es", "hi", "zh"])
+def test_round_trip_by_value(lang):
+    for n in list(range(0, 130)) + [199, 250, 499, 999, 1299, 2026, 10500]:
+        cands = parse_spoken(number_to_words(n, lang), lang)
+        assert Amount("number", Decimal(n)) in cands, (n, number_to_words(n, lang), cands)
+
+
+def test_prices_compare_by_value():
+    assert same_value(parse_written("$49", "en"), parse_spoken("forty nine dollars", "en"))
+    assert not same_value(parse_written("$49", "en"), parse_spoken("forty dollars", "en"))
+    assert same_value(parse_written("$19.99", "en"), parse_spoken("nineteen ninety nine", "en"))
+    assert same_value(parse_written("59,99 €", "de"), parse_spoken(["59", ",99", "€"][0:1] + ["Euro", "99"], "de")) is False
+    assert same_value(parse_written("¥59.9", "zh"), parse_spoken("五十九块九", "zh"))
+    assert not same_value(parse_written("¥199", "zh"), parse_spoken("一百六十九元", "zh"))
+    assert same_value(parse_written("GLOW20", "en"), parse_spoken("glow 20", "en"))
+    assert not same_value(parse_written("GLOW20", "en"), parse_spoken("20%", "en"))
+    assert not same_value(parse_written("$49", "en"), parse_spoken("49 €", "en"))  # currency differs
+
+
+def test_decimal_conventions():
+    assert parse_written("1,299", "en").value == Decimal(1299)
+    assert parse_written("1.299", "de").value == Decimal(1299)
+    assert parse_written("39,99", "de").value == Decimal("39.99")
+    assert parse_written("₹1,299", "hi") == Amount("price", Decimal(1299), "INR")
+
+
+def test_to_written():
+    assert to_written(Amount("price", Decimal(40), "USD"), "en") == "$40"
+    assert to_written(Amount("price", Decimal("29.9"), "EUR"), "fr") == "29,90 €"
+    assert to_written(Amount("price", Decimal(169), "CNY"), "zh") == "¥169"
+    assert to_written(Amount("percent", Decimal(20)), "de") == "20 %"
+
+
+def test_all_dev_pairs_in_fixtures():
+    """Every written/spoken pair of the fixture ads: verbalize matches the faithful reading, and the
+    value comparison is equal exactly when the voice did not deviate."""
+    n = 0
+    for meta_path in sorted(FIX.glob("*/meta.json")):
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        lang = meta["language"]
+        for key in ("prices", "percentages", "promo_codes", "numbers"):
+            for p in meta.get(key, []):
+                n += 1
+                assert verbalize(p["written"], lang).lower() == (p.get("expected_spoken") or p["spoken"]).lower()
+                assert same_value(parse_written(p["written"], lang), parse_spoken(p["spoken"], lang)) == (not p.get("deviates", False))
+    assert n >= 5
