@@ -36,7 +36,12 @@ def caption(
     diffusion_model: Optional[Path] = typer.Option(None, "--diffusion-model", help="DiffusionGemma folder (diffusion backend)."),
     adapter: Optional[Path] = typer.Option(None, "--adapter", help="ASR adapter folder: LoRA + projector (diffusion backend)."),
     whisper: Optional[Path] = typer.Option(None, "--whisper", help="Whisper encoder folder (diffusion backend)."),
-    steps: Optional[int] = typer.Option(None, "--steps", help="Denoising steps (diffusion backend, default 8)."),
+    steps: Optional[int] = typer.Option(None, "--steps", "--diffusion-steps", help="Denoising steps (diffusion backend, default 8)."),
+    canvas: Optional[int] = typer.Option(None, "--diffusion-canvas", help="Canvas tokens (diffusion; default: the adapter's)."),
+    device: Optional[str] = typer.Option(None, "--device", help="auto, cpu or cuda (diffusion backend)."),
+    account: Optional[str] = typer.Option(None, "--account", help="Bill this ledger account (flat price, charged once on success)."),
+    ledger: Optional[Path] = typer.Option(None, "--ledger", help="Ledger file (default $CAPTIONER_LEDGER or ~/.local/share/captioner/ledger.sqlite3)."),
+    key: Optional[str] = typer.Option(None, "--key", help="Idempotency key (default: derived from inputs, preset, options, output)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the output path."),
 ) -> None:
     """Caption VIDEO; writes OUT.mp4, OUT.ass, OUT.srt, OUT.vtt and OUT.json (with findings and receipt)."""
@@ -45,11 +50,12 @@ def caption(
     backend_options = {}
     if asr == "diffusion":
         backend_options = {k: v for k, v in {"model_dir": diffusion_model, "adapter_dir": adapter, "whisper_dir": whisper,
-                                             "steps": steps}.items() if v is not None}
+                                             "steps": steps, "canvas": canvas, "device": device}.items() if v is not None}
         backend_options = {k: (str(v) if isinstance(v, Path) else v) for k, v in backend_options.items()}
     overrides = {"font": font, "text_color": color, "highlight_color": highlight_color}
     opts = CaptionOptions(language=language, preset=preset, asr=asr, safe_zone=safe_zone, on_mismatch=on_mismatch,
-                          use_prompt=not no_prompt, backend_options=backend_options, preset_overrides=overrides)
+                          use_prompt=not no_prompt, backend_options=backend_options, preset_overrides=overrides,
+                          account=account, ledger=str(ledger) if ledger else None, idempotency_key=key)
     try:
         result = run(video, script, out=out, options=opts)
     except CaptionerError as e:
@@ -64,16 +70,24 @@ def caption(
     for f in result.findings:
         typer.echo(f"  [{f.severity.value}] {f.kind}: {f.message}")
     r = result.receipt
-    typer.echo(f"  receipt: preset {r.preset} ({r.tier}) {r.credits:g} credits")
+    charged = f", charged to {r.account}" if r.charged else " (not billed: no --account)"
+    typer.echo(f"  receipt: preset {r.preset} ({r.tier}) {r.credits:g} credits{charged}")
 
 
 @app.command()
-def presets(as_json: bool = typer.Option(False, "--json", help="Machine-readable list (name, tier, credits).")) -> None:
+def presets(as_json: bool = typer.Option(False, "--json", help="Machine-readable list (name, tier, credits)."),
+            contact_sheet: Optional[Path] = typer.Option(None, "--contact-sheet", help="Write a PNG contact sheet per preset (en, hi, zh) into this folder.")) -> None:
     """List the caption presets with their tier and flat price per render."""
     from .presets import list_presets
 
     try:
         items = list_presets()
+        if contact_sheet is not None:
+            from .render.contact import contact_sheets
+
+            for p in contact_sheets(contact_sheet):
+                typer.echo(str(p))
+            return
     except CaptionerError as e:
         _fail(e)
     if as_json:
@@ -82,6 +96,22 @@ def presets(as_json: bool = typer.Option(False, "--json", help="Machine-readable
         return
     for p in items:
         typer.echo(f"{p.name:22s} {p.tier:8s} {p.credits_milli / 1000:g} credits  {p.description}")
+
+
+def _mount() -> None:
+    from .asr.diffusion_cli import train_app
+    from .billing_cli import batch, credits_app, quote
+    from .previews_cli import preview_command, previews_command
+
+    app.add_typer(credits_app, name="credits", help="Credits ledger: add, balance, history.")
+    app.command("quote")(quote)
+    app.command("batch")(batch)
+    app.command("previews")(previews_command)
+    app.command("preview")(preview_command)
+    app.add_typer(train_app, name="train", help="Train an ASR adapter (projector + LoRA) for the diffusion backend.")
+
+
+_mount()
 
 
 def main(argv: Optional[list[str]] = None) -> None:

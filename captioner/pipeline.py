@@ -17,7 +17,7 @@ from .errors import InputError, LanguageError, OutputError
 from .layout import paginate
 from .media import load_audio, probe
 from .presets import Preset, load_preset
-from .render.ass import to_ass
+from .render.ass import ASSWriter
 from .render.burn import EncodeOptions, burn
 from .render.srt import to_srt
 from .render.vtt import to_vtt
@@ -105,6 +105,9 @@ class CaptionOptions:
     encode: EncodeOptions = field(default_factory=EncodeOptions)
     backend_options: dict = field(default_factory=dict)
     preset_overrides: dict = field(default_factory=dict)
+    account: Optional[str] = None  # bill this ledger account (flat price per render, charged once on success)
+    ledger: Optional[str] = None  # ledger file (default $CAPTIONER_LEDGER or ~/.local/share/captioner/ledger.sqlite3)
+    idempotency_key: Optional[str] = None  # default: derived from the inputs, preset, options and output path
 
 
 def hotwords(script: str, limit: int = 12) -> list[str]:
@@ -142,6 +145,11 @@ def recognise(audio: np.ndarray, script: Optional[str], language: str, asr: str 
     """
     findings: list[Finding] = []
     backend = get_backend(asr, **(backend_options or {}))
+    if language == "auto" and backend.name != "whisper":
+        # only Whisper detects; detect once with it, record, then pin for the chosen backend
+        language, prob = get_backend("whisper").detect_language(audio)
+        findings.append(Finding(kind="language_detected", severity=Severity.info,
+                                message=f"language detected as {language!r} (p={prob:.2f}) and pinned for the {asr} backend"))
     hot = hotwords(script) if script else []
     opts = ASROptions(language=language, script=script, hotwords=hot, use_prompt=use_prompt)
     transcript = backend.transcribe(audio, opts)
@@ -233,20 +241,38 @@ def caption(video: str | os.PathLike, script: Optional[str | os.PathLike] = None
         raise InputError("the output would overwrite the input video: choose another --out")
     if not info.has_audio:
         raise InputError(f"{video} has no audio stream: captions need the voice-over; add the audio track and retry")
-    outputs = OutputSet(paths)
-    try:
-        t = time.perf_counter()
-        audio = load_audio(video)
-        timings["audio"] = time.perf_counter() - t
-        transcript, words, findings = transcribe_and_correct(
-            audio, script_text, language, o.asr, on_mismatch=o.on_mismatch, use_prompt=o.use_prompt,
-            backend_options=o.backend_options, timings=timings)
-        track = build_track(words, preset, info, transcript.language, o.safe_zone)
-        result = render_outputs(video, track, preset, info, outputs, o.encode, findings, transcript, timings)
-        outputs.commit()
-    except BaseException:
-        outputs.discard()
-        raise
+
+    def render_once(receipt=None) -> CaptionResult:
+        outputs = OutputSet(paths)
+        try:
+            t = time.perf_counter()
+            audio = load_audio(video)
+            timings["audio"] = time.perf_counter() - t
+            transcript, words, findings = transcribe_and_correct(
+                audio, script_text, language, o.asr, on_mismatch=o.on_mismatch, use_prompt=o.use_prompt,
+                backend_options=o.backend_options, timings=timings)
+            track = build_track(words, preset, info, transcript.language, o.safe_zone)
+            result = render_outputs(video, track, preset, info, outputs, o.encode, findings, transcript, timings,
+                                    receipt=receipt)
+            outputs.commit()
+        except BaseException:
+            outputs.discard()
+            raise
+        return result
+
+    if o.account is None and o.ledger is None:
+        result = render_once()
+    else:
+        from .billing import Ledger, caption_key, charged_render
+
+        key = o.idempotency_key or caption_key(
+            video=video, script=script_text, language=language, asr=o.asr, preset=preset, safe_zone=o.safe_zone,
+            on_mismatch=o.on_mismatch, use_prompt=o.use_prompt, encode=o.encode, output=paths["video"])
+        cr = charged_render(Ledger(o.ledger), o.account or "default", key, preset, render_once,
+                            outputs=list(paths.values()))
+        if cr.skipped:  # this exact render was charged before and its outputs exist: no work, no second charge
+            return CaptionResult.model_validate_json(paths["json"].read_text(encoding="utf-8"))
+        result = cr.result
     result.timings["total"] = round(time.perf_counter() - t0, 3)
     return result
 
@@ -261,7 +287,12 @@ def build_track(words: list[Word], preset: Preset, info: MediaInfo, language: st
 def render_outputs(video, track: CaptionTrack, preset: Preset, info: MediaInfo, outputs: OutputSet, encode: EncodeOptions,
                    findings: list[Finding], transcript: Transcript, timings: dict, *, receipt=None) -> CaptionResult:
     t = time.perf_counter()
-    ass_text = to_ass(track, preset)
+    writer = ASSWriter(track, preset)
+    ass_text = writer.render()
+    if writer.uncovered:
+        chars = "".join(sorted(writer.uncovered))
+        findings = findings + [Finding(kind="missing_glyphs", severity=Severity.warning,
+                                       message=f"no shipped font draws {chars!r}: those characters are left out of the burn")]
     outputs.write_text("ass", ass_text)
     outputs.write_text("srt", to_srt(track))
     outputs.write_text("vtt", to_vtt(track))

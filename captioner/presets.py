@@ -51,6 +51,7 @@ class Preset(BaseModel):
     line_spacing: float = Field(default=1.0, ge=0.7, le=2.0)
     text_color: str = "#FFFFFF"
     highlight_color: Optional[str] = "#FFD400"  # active word colour (None: no colour change)
+    gradient_color: Optional[str] = None  # upper half of the letters in this colour: a two-tone, gradient-like fill
     past_color: Optional[str] = None  # words already spoken (None: text_color)
     future_color: Optional[str] = None  # words not yet spoken (None: text_color)
     outline_color: str = "#000000"
@@ -70,7 +71,7 @@ class Preset(BaseModel):
     max_lines: int = Field(default=2, ge=1, le=2)
     animation: Animation = Field(default_factory=Animation)
 
-    @field_validator("text_color", "highlight_color", "past_color", "future_color", "outline_color",
+    @field_validator("text_color", "highlight_color", "gradient_color", "past_color", "future_color", "outline_color",
                      "shadow_color", "box_color", "highlight_box_color")
     @classmethod
     def _colors(cls, v):
@@ -79,8 +80,12 @@ class Preset(BaseModel):
     @field_validator("font")
     @classmethod
     def _font_name(cls, v: str):
-        if "/" in v or "\\" in v or v.startswith(".") or ".." in v:
+        if "/" in v or "\\" in v or v.startswith(".") or ".." in v or "\x00" in v:
             raise ValueError(f"font {v!r} must be a file name in the fonts folder, not a path")
+        if not v.lower().endswith((".ttf", ".otf")):
+            raise ValueError(f"font {v!r} must be a .ttf or .otf file from the fonts folder")
+        if v.lower().startswith("notocoloremoji"):
+            raise ValueError("the colour emoji font cannot be a caption font: emoji are drawn automatically")
         return v
 
     @property
@@ -100,8 +105,12 @@ def fonts_dir() -> Path:
 
 def font_path(preset: Preset) -> Path:
     p = fonts_dir() / preset.font
+    root = fonts_dir().resolve()
+    if p.exists() and root not in p.resolve().parents:
+        raise PresetError(f"font {preset.font!r} resolves outside the fonts folder {root}; use a shipped font")
     if not p.is_file():
-        shipped = ", ".join(sorted(x.name for x in fonts_dir().iterdir() if x.suffix.lower() in (".ttf", ".otf", ".ttc")))
+        shipped = ", ".join(sorted(x.name for x in fonts_dir().iterdir() if x.suffix.lower() in (".ttf", ".otf")
+                                   and not x.name.startswith("NotoColorEmoji")))
         raise PresetError(f"font {preset.font!r} of preset {preset.name!r} is not shipped; use one of: {shipped}")
     return p
 

@@ -4,5 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e '.[test,diffusion]'
+.venv/bin/python -m pip install -q -e '.[test,diffusion,ray]'
 exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from ..layout import FontMetrics, display_text, joiner, metrics, outline_px, safe_box
+from ..layout import (FontMetrics, clusters, display_text, ink_margin, joiner, line_width_limit, metrics, needs_shaping,
+                      outline_px,
+                      peak_scale, safe_box, split_runs, uncovered)
 from ..presets import Preset
 from ..types import CaptionPage, CaptionTrack
 
@@ -61,56 +64,136 @@ class LineGeometry:
     word_w: list[float]
 
 
+def _reserves(preset: Preset, height: int) -> tuple[float, float]:
+    """Extra room an animation needs above (bounce drops in from above) and below (slide-up rises from below)."""
+    a = preset.animation
+    dist = a.distance * height
+    return (dist if a.type == "bounce" else 0.0), (dist if a.type == "slide_up" else 0.0)
+
+
 def page_geometry(page: CaptionPage, track: CaptionTrack, preset: Preset, fm: FontMetrics) -> tuple[list[LineGeometry], float]:
-    """Lines of a page positioned inside the safe box; returns them and the page's shrink factor (≤ 1)."""
+    """Lines of a page positioned inside the safe box; returns them and the page's shrink factor (≤ 1).
+
+    The block is placed so that every pixel of ink (outline, shadow, blur, box, the active word at its
+    peak scale, the animation's travel) stays inside the safe box."""
     box = safe_box(track.width, track.height, track.safe_zone)
-    pad = 2 * outline_px(preset, track.width, track.height)
-    if preset.box != "none":
-        pad += 2 * preset.box_padding * min(track.width, track.height)
-    widest = max((ln.width for ln in page.lines), default=0.0)
-    scale = min(1.0, (box.width - pad) / widest) if widest > 0 else 1.0
+    margin = ink_margin(preset, track.width, track.height)
+    peak = peak_scale(preset)
+    limit = line_width_limit(preset, track.width, track.height, track.safe_zone)
+    space = fm.width(" ") if joiner(track.language) else 0.0
+    raw = []
+    for line in page.lines:
+        ws = [fm.width(display_text(track.words[j].text, preset)) for j in line.words]
+        raw.append(ws)
+    widest = max((sum(ws) + space * max(0, len(ws) - 1) for ws in raw), default=0.0)
+    # a line wider than the box (one very long word) is shrunk; 3 % slack for libass's rounding at small \fscx
+    scale = min(1.0, 0.97 * limit / widest) if widest > limit else 1.0
     lh = fm.ass_size * preset.line_spacing * scale
     n = len(page.lines)
+    up, down = _reserves(preset, track.height)
+    lo = box.top + margin + up + (n - 1) * lh + fm.ass_size * scale * peak  # lowest allowed anchor value (top edge)
+    hi = box.bottom - margin - down
     if preset.position == "bottom":
-        anchor = box.bottom
+        anchor = hi
     elif preset.position == "top":
-        anchor = box.top + n * lh
+        anchor = lo
     else:
-        anchor = (box.top + box.bottom) / 2 + n * lh / 2
+        anchor = (box.top + box.bottom) / 2 + (n * lh) / 2
     anchor += preset.y_offset * track.height
-    anchor = min(max(anchor, box.top + n * lh), box.bottom)  # clamp the block inside the box
-    space = fm.width(" ") * scale if joiner(track.language) else 0.0
+    anchor = max(min(anchor, hi), lo) if lo <= hi else hi
     out = []
-    for i, line in enumerate(page.lines):
-        widths = [fm.width(display_text(track.words[j].text, preset)) * scale for j in line.words]
-        total = sum(widths) + space * max(0, len(widths) - 1)
+    for i, ws in enumerate(raw):
+        widths = [w * scale for w in ws]
+        total = sum(widths) + space * scale * max(0, len(widths) - 1)
         x = box.center_x - total / 2
         xs = []
         for w in widths:
             xs.append(x)
-            x += w + space
+            x += w + space * scale
         out.append(LineGeometry(bottom=anchor - (n - 1 - i) * lh, center_x=box.center_x, width=total, word_x=xs, word_w=widths))
     return out, scale
 
 
+@dataclass
+class EmojiPlacement:
+    """A colour emoji the burner overlays: top-left corner and square size in frame pixels, shown start..end."""
+
+    start: float
+    end: float
+    x: float
+    y: float
+    size: float
+    text: str
+
+    def comment(self) -> str:
+        cps = "-".join(f"{ord(c):x}" for c in self.text)
+        return (f"Comment: 0,{ass_time(self.start)},{ass_time(self.end)},Caption,,0,0,0,{EMOJI_EFFECT},"
+                f"{self.x:.1f};{self.y:.1f};{self.size:.1f};{cps}")
+
+
+EMOJI_EFFECT = "captioner-emoji"
+
+
+def parse_emoji_comments(ass_text: str) -> list[EmojiPlacement]:
+    """The emoji placements an ASS script written by `ASSWriter` carries as Comment events (libass ignores them)."""
+    out = []
+    for line in ass_text.splitlines():
+        if not line.startswith("Comment:") or EMOJI_EFFECT not in line:
+            continue
+        fields = line[len("Comment:"):].split(",", 9)
+        if len(fields) < 10 or fields[8].strip() != EMOJI_EFFECT:
+            continue
+        try:
+            x, y, size, cps = fields[9].split(";")
+            text = "".join(chr(int(c, 16)) for c in cps.split("-"))
+            out.append(EmojiPlacement(_parse_time(fields[1]), _parse_time(fields[2]), float(x), float(y), float(size), text))
+        except (ValueError, OverflowError):
+            continue
+    return out
+
+
+def _parse_time(s: str) -> float:
+    h, m, rest = s.strip().split(":")
+    return int(h) * 3600 + int(m) * 60 + float(rest)
+
+
+def _hidden() -> str:
+    return "\\1a&HFF&\\3a&HFF&\\4a&HFF&"
+
+
 class ASSWriter:
-    """Turns a CaptionTrack into ASS events for one preset (karaoke states; basic styling; dynamic animation)."""
+    """Turns a CaptionTrack into ASS events for one preset (karaoke states; basic styling; dynamic animation).
+
+    Every line is its own event at a fixed `\\an2\\pos`, so line breaks and positions never change while
+    the highlight moves or an animation plays; an animated word is hidden in its line and drawn by a
+    separate event centred on its own slot. Characters the preset's font lacks switch to the Devanagari
+    or Chinese fallback face (`\\fn`); colour emoji become an invisible spacer plus an overlay placement."""
 
     def __init__(self, track: CaptionTrack, preset: Preset):
         self.track = track
         self.preset = preset
         self.fm = metrics(preset, track.width, track.height)
         self.short = min(track.width, track.height)
+        self.families = [font_family(str(p)) for p in self.fm.chain]
+        self.emoji: list[EmojiPlacement] = []
+        self.uncovered: set[str] = set()
+        for w in track.words:
+            self.uncovered |= uncovered(display_text(w.text, preset), self.fm.chain)
+        # the invisible spacer that holds an emoji's slot: a no-break space stretched with \fscx
+        nb = [k for k, p in enumerate(self.fm.chain) if 0xA0 in _cmap_of(p)]
+        self._spacer_face = nb[0] if nb else 0
+        self._spacer_char = "\u00a0" if nb else " "
+        face = self.fm.faces[self._spacer_face]
+        self._spacer_w = max(1.0, float(face.font.getlength(self._spacer_char)))
 
     # --- header -------------------------------------------------------------------------
     def header(self) -> str:
         p, fm = self.preset, self.fm
-        family = font_family(str(fm.path))
         out_c = _style_color(p.outline_color)
         shad_c = _style_color(p.shadow_color)
         text_c = _style_color(p.text_color)
         style = (
-            f"Style: Caption,{family},{fm.ass_size:.1f},{text_c},{text_c},{out_c},{shad_c},0,0,0,0,100,100,"
+            f"Style: Caption,{self.families[0]},{fm.ass_size:.1f},{text_c},{text_c},{out_c},{shad_c},0,0,0,0,100,100,"
             f"{p.letter_spacing * fm.ass_size:.1f},0,1,{outline_px(p, self.track.width, self.track.height):.1f},"
             f"{round(p.shadow * self.short, 1):.1f},2,0,0,0,1"
         )
@@ -138,7 +221,7 @@ class ASSWriter:
 
     def _word_color(self, state: str) -> str:
         p = self.preset
-        if state == "active" and p.highlight == "color" and p.highlight_color:
+        if state == "active" and p.highlight in ("color", "scale") and p.highlight_color:
             return p.highlight_color
         if state == "past" and p.past_color:
             return p.past_color
@@ -146,46 +229,185 @@ class ASSWriter:
             return p.future_color
         return p.text_color
 
-    def _line_text(self, line_words: list[int], active: int | None, scale: float) -> str:
+    def _word_text(self, word: str, scale: float) -> str:
+        """One word as ASS text: escaped runs, `\\fn` switches for fallback faces, spacers for emoji."""
+        out = []
+        for run, face in split_runs(word, self.fm.chain):
+            if face < 0:
+                target = self.fm.emoji_advance - self.fm.spacing_px
+                fx = scale * 100 * target / self._spacer_w
+                fn = "\\fn" + self.families[self._spacer_face] if self._spacer_face else ""
+                back = "\\fn" + self.families[0] if self._spacer_face else ""
+                out.append("{%s\\fscx%.1f}%s{\\fscx%.1f%s}" % (fn, fx, self._spacer_char, scale * 100, back))
+            else:
+                pre, post = "", ""
+                if face:
+                    pre, post = "\\fn" + self.families[face], "\\fn" + self.families[0]
+                if self.fm.spacing_px and needs_shaping(run):
+                    pre, post = pre + "\\fsp0", post + "\\fsp%.1f" % self.fm.spacing_px
+                out.append(("{%s}" % pre if pre else "") + escape_text(run) + ("{%s}" % post if post else ""))
+        return "".join(out)
+
+    def _color_tags(self, state: str, hidden: bool = False) -> str:
+        col, alpha = ass_color(self._word_color(state))
+        if hidden:
+            return f"\\1c{col}" + _hidden()
+        o_alpha = ass_color(self.preset.outline_color)[1]
+        s_alpha = ass_color(self.preset.shadow_color)[1]
+        return f"\\1c{col}\\1a{alpha}\\3a{o_alpha}\\4a{s_alpha}"
+
+    def _line_text(self, line_words: list[int], active: int | None, scale: float, hide: set[int]) -> str:
         p = self.preset
         sep = joiner(self.track.language)
         parts = []
         for j in line_words:
             state = "active" if j == active else ("past" if active is not None and j < active else "future")
-            col, alpha = ass_color(self._word_color(state))
-            tag = f"\\1c{col}\\1a{alpha}"
-            if state == "active" and p.highlight == "underline":
-                tag += "\\u1"
-            elif p.highlight == "underline":
-                tag += "\\u0"
-            parts.append("{" + tag + "}" + escape_text(display_text(self.track.words[j].text, p)))
+            tag = self._color_tags(state, hidden=j in hide)
+            if p.highlight == "underline":
+                tag += "\\u1" if state == "active" else "\\u0"
+            parts.append("{" + tag + "}" + self._word_text(display_text(self.track.words[j].text, p), scale))
         return sep.join(parts)
+
+    def _word_slot(self, j: int, page: CaptionPage, geo: list[LineGeometry]) -> tuple[float, float, float] | None:
+        for li, line in enumerate(page.lines):
+            if j in line.words:
+                k = line.words.index(j)
+                g = geo[li]
+                return g.word_x[k], g.word_w[k], g.bottom
+        return None
 
     def page_events(self, page: CaptionPage) -> list[str]:
         p = self.preset
+        a = p.animation
+        d = a.duration_ms
         geo, scale = page_geometry(page, self.track, p, self.fm)
         events = []
         ids = page.word_indices
+        words = self.track.words
         # time slices: before the first word and between words, the previous word stays active
-        bounds = [page.start] + [max(page.start, min(self.track.words[j].start, page.end)) for j in ids[1:]] + [page.end]
+        bounds = [page.start] + [max(page.start, min(words[j].start, page.end)) for j in ids[1:]] + [page.end]
         slices = [(bounds[k], bounds[k + 1], ids[k]) for k in range(len(ids)) if bounds[k + 1] > bounds[k]]
-        sc = f"\\fscx{scale * 100:.0f}\\fscy{scale * 100:.0f}" if scale < 0.999 else ""
-        if p.box != "none":
-            events.extend(self._page_box(page, geo, scale))
-        karaoke = p.highlight != "none" and (p.highlight_color or p.highlight in ("box", "underline"))
+        sc = f"\\fscx{scale * 100:.1f}\\fscy{scale * 100:.1f}" if scale < 0.999 else ""
+        blur = f"\\blur{p.blur:g}" if p.blur > 0 else ""
+        word_anim = a.type in ("pop", "bounce", "zoom", "shake") or p.active_scale > 1.001 or p.highlight == "scale"
+        hide_future = a.type in ("typewriter", "reveal")
+        karaoke = (p.highlight != "none" and (p.highlight_color or p.highlight in ("box", "underline"))) \
+            or word_anim or hide_future or a.type == "moving_box"
         if not karaoke:
             slices = [(page.start, page.end, None)]
-        for t0, t1, active in slices:
-            if p.highlight == "box" and active is not None:
-                events.extend(self._word_box(t0, t1, active, page, geo))
+        dist = a.distance * self.track.height
+        if p.box != "none":
+            events.extend(self._page_box(page, geo, scale))
+        prev_active = None
+        for n, (t0, t1, active) in enumerate(slices):
+            first, last = n == 0, n == len(slices) - 1
+            if (p.highlight == "box" or a.type == "moving_box") and active is not None:
+                events.extend(self._word_box(t0, t1, active, prev_active, page, geo, scale))
+            hide: set[int] = set()
+            if hide_future and active is not None:
+                hide |= {j for j in ids if j > active}
+            overlay = active is not None and (word_anim or hide_future)
+            if overlay:
+                hide.add(active)
             for li, line in enumerate(page.lines):
                 g = geo[li]
-                text = "{\\an2\\pos(%.1f,%.1f)%s}" % (g.center_x, g.bottom, sc) + self._line_text(line.words, active, scale)
+                if a.type == "slide_up" and first:
+                    place = "\\move(%.1f,%.1f,%.1f,%.1f,0,%d)\\fad(%d,0)" % (g.center_x, g.bottom + dist, g.center_x, g.bottom, d, d)
+                else:
+                    place = "\\pos(%.1f,%.1f)" % (g.center_x, g.bottom)
+                if a.type == "fade" and (first or last):
+                    place += "\\fad(%d,%d)" % (d if first else 0, d if last else 0)
+                text = "{\\an2%s%s%s}" % (place, sc, blur) + self._line_text(line.words, active, scale, hide)
                 events.append(self._event(2, t0, t1, text))
+                if p.gradient_color:
+                    events.append(self._gradient_layer(t0, t1, g, line.words, active, scale, hide, place, sc))
+            if overlay:
+                events.append(self._active_word(t0, t1, active, page, geo, scale, blur))
+            prev_active = active
+        events.extend(e.comment() for e in self._emoji_events(page, geo, scale, slices if hide_future else None))
         return events
+
+    def _gradient_layer(self, t0, t1, g: LineGeometry, line_words, active, scale, hide, place, sc) -> str:
+        """The upper half of the line again in `gradient_color` without outline: a two-tone, gradient-like fill."""
+        p = self.preset
+        top = g.bottom - self.fm.ass_size * scale
+        mid = top + self.fm.ass_size * scale * 0.52
+        col, alpha = ass_color(p.gradient_color)
+        parts = []
+        for j in line_words:
+            if j in hide or j == active:
+                tag = _hidden()
+            else:
+                tag = f"\\1c{col}\\1a{alpha}"
+            parts.append("{" + tag + "}" + self._word_text(display_text(self.track.words[j].text, p), scale))
+        clip = "\\clip(0,0,%d,%.0f)" % (self.track.width, mid)
+        return self._event(3, t0, t1, "{\\an2%s%s\\bord0\\shad0%s}" % (place, sc, clip) + joiner(self.track.language).join(parts))
+
+    def _active_word(self, t0, t1, j, page, geo, scale, blur) -> str:
+        """The active word drawn alone, centred on its slot in the line, with the preset's word animation."""
+        p = self.preset
+        a = p.animation
+        d = a.duration_ms
+        x, w, bottom = self._word_slot(j, page, geo)
+        cx = x + w / 2
+        s = scale * 100
+        act = s * p.active_scale if p.highlight == "scale" or p.active_scale > 1.001 else s
+        peak = s * a.scale
+        text = display_text(self.track.words[j].text, p)
+        col = self._color_tags("active")
+        pos = "\\pos(%.1f,%.1f)" % (cx, bottom)
+        if a.type == "pop":
+            anim = "\\fscx%.1f\\fscy%.1f\\t(0,%d,\\fscx%.1f\\fscy%.1f)\\t(%d,%d,\\fscx%.1f\\fscy%.1f)" % (
+                s * 0.6, s * 0.6, d * 0.6, peak, peak, d * 0.6, d, act, act)
+        elif a.type == "zoom":
+            anim = "\\fscx%.1f\\fscy%.1f\\t(0,%d,0.6,\\fscx%.1f\\fscy%.1f)" % (s, s, d, peak, peak)
+        elif a.type == "bounce":
+            dist = a.distance * self.track.height
+            pos = "\\move(%.1f,%.1f,%.1f,%.1f,0,%d)" % (cx, bottom - dist, cx, bottom, d * 0.55)
+            anim = "\\fscx%.1f\\fscy%.1f\\t(%d,%d,\\fscx%.1f\\fscy%.1f)\\t(%d,%d,\\fscx%.1f\\fscy%.1f)" % (
+                act, act, d * 0.55, d * 0.75, act * 1.12, act * 0.86, d * 0.75, d, act, act)
+        elif a.type == "shake":
+            q = d / 4
+            anim = "\\fscx%.1f\\fscy%.1f\\t(0,%d,\\frz6)\\t(%d,%d,\\frz-6)\\t(%d,%d,\\frz4)\\t(%d,%d,\\frz0)" % (
+                act, act, q, q, 2 * q, 2 * q, 3 * q, 3 * q, d)
+        elif a.type == "typewriter" and not any("\u0900" <= c <= "\u097f" for c in text):
+            # each character appears in turn (\ko: hidden until its time, outline included)
+            cl = clusters(text)
+            span = max(1, min(d, int((t1 - t0) * 1000)) // 10)
+            per = max(1, span // max(1, len(cl)))
+            body = "".join("{\\ko%d}%s" % (per, self._word_text(c, scale)) for c in cl)
+            return self._event(4, t0, t1, "{\\an2%s\\fscx%.1f\\fscy%.1f%s%s\\2a&HFF&}" % (pos, s, s, col, blur) + body)
+        elif a.type in ("typewriter", "reveal"):
+            anim = "\\fscx%.1f\\fscy%.1f\\alpha&HFF&\\t(0,%d,\\alpha&H00&)" % (act, act, d)
+        else:
+            anim = "\\fscx%.1f\\fscy%.1f" % (act, act)
+        return self._event(4, t0, t1, "{\\an2%s%s%s%s}" % (pos, col, anim, blur) + self._word_text(text, scale))
+
+    def _emoji_events(self, page: CaptionPage, geo: list[LineGeometry], scale: float, slices) -> list[EmojiPlacement]:
+        out = []
+        shown_from = {}
+        if slices:
+            for t0, _t1, j in slices:
+                shown_from.setdefault(j, t0)
+        for li, line in enumerate(page.lines):
+            g = geo[li]
+            for k, j in enumerate(line.words):
+                x = g.word_x[k]
+                for run, face in split_runs(display_text(self.track.words[j].text, self.preset), self.fm.chain):
+                    w = self.fm.run_width(run, face) * scale
+                    if face < 0:
+                        size = self.fm.emoji_px * scale
+                        top = g.bottom - self.fm.ass_size * scale * 0.5 - size / 2
+                        start = shown_from.get(j, page.start)
+                        e = EmojiPlacement(start, page.end, x + (w - size) / 2, top, size, run)
+                        out.append(e)
+                        self.emoji.append(e)
+                    x += w
+        return out
 
     def _page_box(self, page: CaptionPage, geo: list[LineGeometry], scale: float) -> list[str]:
         p = self.preset
+        a = p.animation
         padp = p.box_padding * self.short
         w = max(g.width for g in geo) + 2 * padp
         top = geo[0].bottom - self.fm.ass_size * scale - padp
@@ -193,25 +415,41 @@ class ASSWriter:
         x = geo[0].center_x - w / 2
         col, alpha = ass_color(p.box_color)
         radius = h / 2 if p.box == "pill" and len(geo) == 1 else (padp * 1.2 if p.box == "pill" else padp * 0.35)
-        draw = "{\\an7\\pos(%.1f,%.1f)\\bord0\\shad0\\1c%s\\1a%s\\p1}%s{\\p0}" % (x, top, col, alpha, rounded_rect(w, h, radius))
+        if a.type == "slide_up":
+            dist = a.distance * self.track.height
+            place = "\\move(%.1f,%.1f,%.1f,%.1f,0,%d)\\fad(%d,0)" % (x, top + dist, x, top, a.duration_ms, a.duration_ms)
+        else:
+            place = "\\pos(%.1f,%.1f)" % (x, top)
+        if a.type == "fade":
+            place += "\\fad(%d,%d)" % (a.duration_ms, a.duration_ms)
+        draw = "{\\an7%s\\bord0\\shad0\\1c%s\\1a%s\\p1}%s{\\p0}" % (place, col, alpha, rounded_rect(w, h, radius))
         return [self._event(0, page.start, page.end, draw)]
 
-    def _word_box(self, t0: float, t1: float, j: int, page: CaptionPage, geo: list[LineGeometry]) -> list[str]:
+    def _word_box(self, t0: float, t1: float, j: int, prev: int | None, page: CaptionPage, geo: list[LineGeometry],
+                  scale: float) -> list[str]:
+        """A box behind the active word; for `moving_box` it glides from the previous word's slot."""
         p = self.preset
-        for li, line in enumerate(page.lines):
-            if j in line.words:
-                g = geo[li]
-                k = line.words.index(j)
-                padx = 0.15 * self.fm.ass_size
-                pady = 0.06 * self.fm.ass_size
-                x, w = g.word_x[k] - padx, g.word_w[k] + 2 * padx
-                top = g.bottom - self.fm.ass_size * 0.98 - pady
-                h = self.fm.ass_size * 0.98 + 2 * pady
-                col, alpha = ass_color(p.highlight_box_color)
-                draw = "{\\an7\\pos(%.1f,%.1f)\\bord0\\shad0\\1c%s\\1a%s\\p1}%s{\\p0}" % (
-                    x, top, col, alpha, rounded_rect(w, h, h * 0.22))
-                return [self._event(1, t0, t1, draw)]
-        return []
+        a = p.animation
+        slot = self._word_slot(j, page, geo)
+        if slot is None:
+            return []
+        size = self.fm.ass_size * scale
+        padx, pady = 0.15 * size, 0.06 * size
+
+        def rect(s):
+            x, w, bottom = s
+            return x - padx, bottom - size * 0.98 - pady, w + 2 * padx
+
+        x, top, w = rect(slot)
+        h = size * 0.98 + 2 * pady
+        col, alpha = ass_color(p.highlight_box_color)
+        place = "\\pos(%.1f,%.1f)" % (x, top)
+        if a.type == "moving_box" and prev is not None:
+            px, ptop, pw = rect(self._word_slot(prev, page, geo))
+            place = "\\move(%.1f,%.1f,%.1f,%.1f,0,%d)\\fscx%.1f\\t(0,%d,\\fscx100)" % (
+                px, ptop, x, top, a.duration_ms, 100 * pw / w, a.duration_ms)
+        draw = "{\\an7%s\\bord0\\shad0\\1c%s\\1a%s\\p1}%s{\\p0}" % (place, col, alpha, rounded_rect(w, h, h * 0.22))
+        return [self._event(1, t0, t1, draw)]
 
     def render(self) -> str:
         lines = [self.header()]
@@ -220,6 +458,13 @@ class ASSWriter:
         return "\n".join(lines) + "\n"
 
 
+def _cmap_of(path) -> frozenset[int]:
+    from ..layout import _cmap
+
+    return _cmap(str(path))
+
+
+@lru_cache(maxsize=64)
 def font_family(path: str) -> str:
     """The family name libass matches on (name ID 1, preferring the Windows English record)."""
     from fontTools.ttLib import TTFont

@@ -1,0 +1,148 @@
+"""Benchmark: a 20-variant batch of one 15 s ad (three tiers) vs 20 plain re-encodes of the same clip, same run.
+
+Both sides use the same process pool (workers = CPU count unless --workers) and the same x264 settings
+(veryfast, CRF 20, audio copied); the batch side also transcribes + corrects + aligns once (Whisper base),
+lays out and burns the captions, writes sidecars, thumbnails, the report, and charges a real SQLite ledger.
+Each repetition starts from an empty output folder (ASR is not cached between repetitions).
+
+    .venv/bin/python benchmarks/bench_batch.py [--repeats 3] [--size 720x1280] [--workers N]
+
+Prints a table and writes benchmarks/results/batch.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT.parent / "shared" / "data" / "ads"
+FALLBACK = ROOT / "tests" / "fixtures" / "media"
+PRESETS_DIR = ROOT / "tests" / "fixtures" / "batch"
+TIERS = ["karaoke", "basic-test.yaml", "dynamic-test.yaml"]
+
+
+def ffmpeg(*args: str) -> None:
+    from captioner.media import ffmpeg_exe
+
+    subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", *args], check=True)
+
+
+def make_clip(out: Path, ad: Path, size: str, seconds: float = 15.0) -> None:
+    ffmpeg("-f", "lavfi", "-i", f"testsrc2=size={size}:rate=30:duration={seconds}", "-i", str(ad / "audio.flac"),
+           "-filter_complex", "[1:a]apad[a]", "-map", "0:v", "-map", "[a]", "-t", str(seconds),
+           "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k", str(out))
+
+
+def plain_encode(args: tuple[str, str]) -> float:
+    """The anchor: decode + encode with the batch's x264 settings, no captions (audio copied, like the burn)."""
+    src, dst = args
+    t = time.perf_counter()
+    ffmpeg("-i", src, "-map", "0:v:0", "-map", "0:a:0?", "-c:v", "libx264", "-preset", "veryfast", "-crf", "20",
+           "-pix_fmt", "yuv420p", "-c:a", "copy", "-movflags", "+faststart", dst)
+    return time.perf_counter() - t
+
+
+def run_anchor(clip: Path, folder: Path, n: int, workers: int) -> float:
+    folder.mkdir(parents=True, exist_ok=True)
+    t = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        list(pool.map(plain_encode, [(str(clip), str(folder / f"plain{i:02d}.mp4")) for i in range(n)]))
+    return time.perf_counter() - t
+
+
+def run_batch_once(clip: Path, script: Path, folder: Path, n: int, workers: int, language: str) -> tuple[float, dict]:
+    from captioner.batch import run_batch
+    from captioner.billing import Ledger
+
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(clip, folder / "ad.mp4")
+    shutil.copy(script, folder / "script.txt")
+    for f in PRESETS_DIR.glob("*.yaml"):
+        shutil.copy(f, folder / f.name)
+    doc = {"output_dir": "out", "defaults": {"video": "ad.mp4", "script": "script.txt", "language": language},
+           "variants": [{"output": f"v{i:02d}", "preset": TIERS[i % 3]} for i in range(n)]}
+    (folder / "batch.yaml").write_text(yaml.safe_dump(doc))
+    ledger = Ledger(folder / "ledger.sqlite3")
+    ledger.top_up("bench", 1000 * n)
+    t = time.perf_counter()
+    res = run_batch(folder / "batch.yaml", ledger=ledger, account="bench", workers=workers, progress=False)
+    wall = time.perf_counter() - t
+    if not res.ok:
+        raise SystemExit(f"batch failed: {[(v.output, v.error) for v in res.variants if v.error]}")
+    return wall, {"timings": res.timings, "charged_millicredits": res.charged_millicredits,
+                  "quote_millicredits": res.quote_millicredits, "asr_computed": res.asr_computed}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--variants", type=int, default=20)
+    ap.add_argument("--size", default="720x1280")
+    ap.add_argument("--workers", type=int, default=None)
+    ap.add_argument("--ad", default="ad-en-02")
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "batch.json"))
+    a = ap.parse_args()
+    from captioner.distributed import default_workers
+
+    workers = a.workers or default_workers()
+    ad = DATA / a.ad if (DATA / a.ad).is_dir() else FALLBACK / a.ad
+    language = json.loads((ad / "meta.json").read_text())["language"]
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
+        tmp = Path(tmp)
+        clip = tmp / "clip.mp4"
+        make_clip(clip, ad, a.size)
+        for r in range(a.repeats):
+            # alternate the order so neither side always runs on a warmer (or busier) machine
+            order = ["anchor", "batch"] if r % 2 == 0 else ["batch", "anchor"]
+            row = {}
+            for side in order:
+                if side == "anchor":
+                    row["anchor_s"] = run_anchor(clip, tmp / f"anchor{r}", a.variants, workers)
+                else:
+                    row["batch_s"], row["batch"] = run_batch_once(clip, ad / "script.txt", tmp / f"batch{r}", a.variants, workers, language)
+                shutil.rmtree(tmp / (f"anchor{r}" if side == "anchor" else f"batch{r}"), ignore_errors=True)
+            row["ratio"] = row["batch_s"] / row["anchor_s"]
+            rows.append(row)
+            print(f"run {r + 1}: batch {row['batch_s']:.1f} s, 20 plain re-encodes {row['anchor_s']:.1f} s, ratio {row['ratio']:.3f}"
+                  f" (asr {row['batch'].get('timings', {}).get('asr', 0):.1f} s)", flush=True)
+            write_json(a, workers, rows)  # after every run: a partial result survives an interrupted benchmark
+    med, out = write_json(a, workers, rows)
+    load = os.getloadavg()
+    print()
+    print(f"| {a.variants} variants, 15 s {a.size} | median of {a.repeats} | per output |")
+    print("|---|---:|---:|")
+    print(f"| batch (ASR once + {a.variants} caption renders + ledger) | {med['batch_s']:.1f} s | {med['batch_s'] / a.variants:.2f} s |")
+    print(f"| {a.variants} plain re-encodes (anchor) | {med['anchor_s']:.1f} s | {med['anchor_s'] / a.variants:.2f} s |")
+    print(f"| ratio (goal ≤ 1.15) | {med['ratio']:.3f} | |")
+    print(f"wrote {a.out}; load average at end {load[0]:.2f} on {os.cpu_count()} cores (shared machine)")
+
+
+def write_json(a, workers: int, rows: list[dict]) -> tuple[dict, dict]:
+    med = {k: statistics.median(r[k] for r in rows) for k in ("batch_s", "anchor_s", "ratio")}
+    load = os.getloadavg()
+    out = {"benchmark": "batch", "date": time.strftime("%Y-%m-%d %H:%M"), "machine": platform.platform(),
+           "cpus": os.cpu_count(), "workers": workers, "loadavg_at_end": [round(x, 2) for x in load],
+           "clip": {"ad": a.ad, "seconds": 15.0, "size": a.size, "fps": 30}, "variants": a.variants,
+           "encoder": "libx264 veryfast crf 20, audio copy", "runs": rows, "runs_done": len(rows), "repeats": a.repeats, "median": med,
+           "goal_ratio": 1.15, "meets_goal": med["ratio"] <= 1.15}
+    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(a.out).write_text(json.dumps(out, indent=1))
+    return med, out
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,668 @@
+"""Force-align the final caption words to the audio: Whisper cross-attention prior + signal-level DP.
+
+How it works (see docs/BENCHMARKS_align.md for the measurements behind each choice):
+
+1. Every word is expanded into *units* in the form the voice said them: ``word.spoken`` when set,
+   else ``numbers.verbalize(text)`` ("$49" -> "forty nine dollars"), else the text itself; Chinese
+   is split into characters. Each unit gets a duration weight (an estimate of its syllables).
+2. Signal: 10 ms frame energy. Silent runs of >= ``pause_s`` are *pauses*; they (and the lead-in and
+   tail silence) are cut out of a compressed "speech time line", so no word can start in a pause,
+   absorb leading silence or stretch into a pause.
+3. Prior: the shipped Whisper model's cross-attention alignment (``ctranslate2`` ``Whisper.align``)
+   of the given text, per window of <= 30 s (audio cut at pauses), encoded with a context that is
+   only as long as the window (5x faster than padding to 30 s, measured almost as accurate).
+4. A dynamic programme places the unit boundaries on the speech time line, minimising
+   duration misfit (log ratio to the expected length) + boundary cost (boundaries like quiet frames
+   and pause junctions; units must not contain a pause) + distance to the Whisper prior (weighted by
+   how much the window's alignment can be trusted: Whisper cannot read every voice).
+5. Units are collapsed back into the input words; texts are never changed; a word that has nothing
+   to pronounce (an emoji, a lone dash) is interpolated between its neighbours with low confidence.
+"""
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+import numpy as np
+
+from .types import Word
+
+SAMPLE_RATE = 16000
+HOP = 160  # 10 ms frames for the DP
+FRAME_S = HOP / SAMPLE_RATE
+WHISPER_FPS = 50.0  # Whisper encoder frames per second (cross-attention resolution)
+MAX_WINDOW_S = 30.0  # audio up to this long is aligned in one window
+LONG_WINDOW_S = 20.0  # longer audio: windows of at most this, cut at pauses (encoder cost grows faster than linear)
+MAX_TEXT_TOKENS = 400  # decoder positions left for the text (448 minus the prompt, with margin)
+
+
+@dataclass
+class AlignOptions:
+    """Tunables of the aligner (defaults chosen on the DEV ads, see docs/BENCHMARKS_align.md)."""
+
+    pause_s: float = 0.12  # a silent run at least this long is a pause (shorter: a stop closure)
+    silence_db: float = 40.0  # frames quieter than peak - silence_db (or the noise floor + 10 dB) are silent
+    prior_bias_s: float = 0.04  # Whisper's cross-attention onsets come early: shift the prior by this
+    prior_sigma_s: float = 0.08
+    prior_weight: float = 1.0  # scaled by the window's trust in [0, 1]
+    prior_cap: float = 4.0  # cap of the squared z-score, so one lost word cannot drag the rest
+    duration_weight: float = 1.0
+    boundary_weight: float = 1.5
+    pause_inside_penalty: float = 4.0
+    punct_weight: float = 3.0  # a word ending a sentence (clause: 60 %) should end at a pause
+    valley_frames: int = 10  # >0: boundary cost relative to the loudest frame within +-valley_frames
+    full_context: bool = False  # pad every window to 30 s before encoding (slower, ~same accuracy)
+
+
+# --------------------------------------------------------------------------------------------
+# spoken units
+
+
+_PUNCT_EDGES = re.compile(r"^[\W_]+|[\W_]+$", re.UNICODE)
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
+
+
+def _verbalize(token: str, language: str) -> Optional[str]:
+    """The spoken form of a written number/price/code via captioner.numbers, if that module exists."""
+    try:
+        from . import numbers  # type: ignore
+    except Exception:
+        return None
+    fn = getattr(numbers, "verbalize", None)
+    if fn is None:
+        return None
+    try:
+        out = fn(token, language)
+    except Exception:
+        return None
+    return out if isinstance(out, str) and out.strip() else None
+
+
+def spoken_form(word: Word, language: str) -> str:
+    """What the voice said for `word`: word.spoken, else the verbalized number/price, else the text."""
+    if word.spoken and word.spoken.strip():
+        return word.spoken.strip()
+    text = word.text.strip()
+    if any(ch.isdigit() for ch in text) or any(unicodedata.category(ch) == "Sc" for ch in text) or "%" in text:
+        v = _verbalize(text, language)
+        if v is None:
+            core = _PUNCT_EDGES.sub("", text)
+            # keep currency signs and % which the edge strip removes
+            core = text.strip(".,;:!?\"'()[]«»“”‘’¡¿。，、！？：；") or core
+            v = _verbalize(core, language) if core != text else None
+        if v:
+            return v
+    return text
+
+
+def _clean(unit: str) -> str:
+    return _PUNCT_EDGES.sub("", unit)
+
+
+def _units_of(spoken: str, language: str) -> list[str]:
+    """Split a spoken form into alignment units (whitespace tokens; Han characters one by one)."""
+    out: list[str] = []
+    for tok in spoken.split():
+        tok = _clean(tok)
+        if not tok:
+            continue
+        if _HAN.search(tok):
+            buf = ""
+            for ch in tok:
+                if _HAN.match(ch):
+                    if buf and _clean(buf):
+                        out.append(_clean(buf))
+                    buf = ""
+                    out.append(ch)
+                elif unicodedata.category(ch)[0] in "LN":
+                    buf += ch
+                else:
+                    if buf and _clean(buf):
+                        out.append(_clean(buf))
+                    buf = ""
+            if buf and _clean(buf):
+                out.append(_clean(buf))
+        else:
+            out.append(tok)
+    return out
+
+
+_VOWELS = set("aeiouy")
+_SENTENCE_END = set(".!?…。！？।॥")
+_CLAUSE_END = set(",;:，；：、—–")
+
+
+def _punct_strength(text: str) -> float:
+    """How strongly the text implies a pause after the word: 1 sentence end, 0.6 clause, 0 none."""
+    tail = text.rstrip("\"'”’»)]）」』 ")
+    if not tail:
+        return 0.0
+    if tail[-1] in _SENTENCE_END:
+        return 1.0
+    if tail[-1] in _CLAUSE_END:
+        return 0.6
+    return 0.0
+
+
+def syllable_weight(unit: str) -> float:
+    """Rough spoken length of a unit in syllable-like units (any script the pipeline supports)."""
+    han = len(_HAN.findall(unit))
+    if han:
+        return float(han) + 0.5 * sum(ch.isdigit() for ch in unit)
+    deva = [ch for ch in unit if "\u0900" <= ch <= "\u097f"]
+    if deva:
+        syl = 0.0
+        for i, ch in enumerate(unit):
+            o = ord(ch)
+            if 0x0904 <= o <= 0x0914:  # independent vowel
+                syl += 1
+            elif 0x0915 <= o <= 0x0939 or 0x0958 <= o <= 0x095F:  # consonant
+                nxt = unit[i + 1] if i + 1 < len(unit) else ""
+                if nxt != "\u094d":  # not part of a conjunct
+                    syl += 1
+        # word-final schwa deletion: a final bare consonant adds less than a syllable
+        if unit and (0x0915 <= ord(unit[-1]) <= 0x0939):
+            syl -= 0.5
+        return max(0.7, syl)
+    base = unicodedata.normalize("NFKD", unit.lower())
+    letters = [ch for ch in base if ch.isalpha()]
+    groups = 0
+    prev = False
+    for ch in letters:
+        v = ch in _VOWELS
+        if v and not prev:
+            groups += 1
+        prev = v
+    digits = sum(ch.isdigit() for ch in unit)
+    cons = sum(1 for ch in letters if ch not in _VOWELS)
+    if not letters and not digits:
+        return 0.0
+    return max(0.7, groups + 0.12 * cons + 1.5 * digits)
+
+
+# --------------------------------------------------------------------------------------------
+# signal
+
+
+@dataclass
+class _Signal:
+    db: np.ndarray  # per 10 ms frame, dB re full scale
+    silent: np.ndarray  # bool per frame
+    level: np.ndarray  # 0..1 loudness above the silence threshold
+    thr_db: float
+    low_db: float = -200.0  # the noise floor + 6 dB: where a sound rises out of silence
+
+
+def _frame_db(audio: np.ndarray, hop: int = HOP) -> np.ndarray:
+    n = len(audio) // hop
+    if n == 0:
+        return np.zeros(0)
+    fr = audio[: n * hop].astype(np.float64).reshape(n, hop)
+    ms = np.mean(fr * fr, axis=1)
+    return 10 * np.log10(ms + 1e-12)
+
+
+def _signal(audio: np.ndarray, opts: AlignOptions) -> _Signal:
+    db = _frame_db(audio)
+    if db.size == 0:
+        return _Signal(db, np.zeros(0, bool), np.zeros(0), 0.0)
+    peak = float(np.percentile(db, 99.5))
+    floor = float(np.percentile(db, 5))  # the quietest frames: digital silence, room noise
+    if peak < -75.0:  # nothing audible at all
+        return _Signal(db, np.ones(db.size, bool), np.zeros(db.size), peak, peak)
+    thr = max(peak - opts.silence_db, min(floor + 10.0, peak - 15.0))
+    silent = db < thr
+    level = np.clip((db - thr) / max(1e-6, peak - thr), 0.0, 1.0)
+    low = max(floor + 6.0, peak - 65.0)
+    return _Signal(db, silent, level, thr, min(low, thr))
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """[start, end) index runs where mask is True."""
+    if mask.size == 0:
+        return []
+    d = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1)))
+
+
+# --------------------------------------------------------------------------------------------
+# Whisper cross-attention prior
+
+
+@dataclass
+class _Prior:
+    start: np.ndarray  # per unit, seconds (nan when none)
+    end: np.ndarray
+    prob: np.ndarray  # per unit, mean token probability (0 when none)
+    trust: np.ndarray  # per unit, trust of its window in [0, 1]
+
+
+def _whisper_language(language: str) -> str:
+    lang = (language or "en").lower().split("-")[0]
+    return "zh" if lang in ("cmn", "yue") else lang
+
+
+def _tokens_for(tokenizer, units: Sequence[str], language: str) -> tuple[list[int], list[int]]:
+    toks: list[int] = []
+    bounds: list[int] = []
+    nospace = language in ("zh", "ja", "th", "lo", "my", "yue")
+    for i, u in enumerate(units):
+        bounds.append(len(toks))
+        piece = u if (nospace and _HAN.search(u)) else (" " + u if (i or not nospace) else u)
+        toks += tokenizer.encode(piece)
+    bounds.append(len(toks))
+    return toks, bounds
+
+
+def _align_window(model, tokenizer, audio: np.ndarray, units: Sequence[str], language: str, opts: AlignOptions):
+    """Cross-attention alignment of `units` to `audio` (<= 30 s). Returns (starts, ends, probs) in seconds."""
+    from faster_whisper.transcribe import pad_or_trim
+
+    feats = model.feature_extractor(audio)
+    n_frames = min(int(feats.shape[-1]), 3000)
+    if opts.full_context:
+        seg = pad_or_trim(feats)
+    else:
+        # only as much context as there is audio (+0.5 s), in whole encoder frames
+        want = min(3000, int(math.ceil((n_frames + 50) / 2.0)) * 2)
+        seg = feats[:, :want] if feats.shape[-1] >= want else np.pad(feats, ((0, 0), (0, want - feats.shape[-1])))
+    enc = model.encode(np.ascontiguousarray(seg, dtype=np.float32))
+    toks, bounds = _tokens_for(tokenizer, units, language)
+    res = model.model.align(enc, tokenizer.sot_sequence, [toks], n_frames, median_filter_width=7)[0]
+    al = np.asarray(res.alignments, dtype=np.int64)
+    if al.size == 0:
+        nan = np.full(len(units), np.nan)
+        return nan, nan.copy(), np.zeros(len(units))
+    ti, fi = al[:, 0], al[:, 1]
+    jumps = np.concatenate([[True], np.diff(ti) != 0])
+    jt = fi[jumps] / WHISPER_FPS
+    if len(jt) < len(toks) + 1:
+        jt = np.concatenate([jt, np.full(len(toks) + 1 - len(jt), jt[-1] if len(jt) else 0.0)])
+    probs = np.asarray(res.text_token_probs, dtype=np.float64)
+    b = np.asarray(bounds)
+    starts = jt[b[:-1]]
+    ends = jt[b[1:]]
+    up = np.array([float(np.mean(probs[b[i]: b[i + 1]])) if b[i + 1] > b[i] else 0.0 for i in range(len(units))])
+    return starts, ends, up
+
+
+def _window_trust(starts: np.ndarray, ends: np.ndarray, probs: np.ndarray, sig: _Signal, t0: float) -> float:
+    """How far the window's cross-attention alignment agrees with the signal, 0..1.
+
+    Whisper cannot read some voices (espeak Chinese: median token probability <= 0.015 and onsets
+    seconds off, where every other DEV language has a median >= 0.08). Measured without ground
+    truth: the median probability of the given tokens, times the fraction of onsets on sound.
+    """
+    ok = np.isfinite(starts)
+    if not ok.any() or sig.silent.size == 0:
+        return 0.0
+    n = sig.silent.size
+    idx = np.clip(((starts[ok] + t0 + 0.06) / FRAME_S).astype(int), 0, n - 1)  # onsets + typical lag
+    on_sound = float(np.mean(~sig.silent[idx]))
+    reads = float(np.clip((np.median(probs) - 0.03) / 0.07, 0.0, 1.0))
+    return float(np.clip((on_sound - 0.5) / 0.4, 0.0, 1.0)) * reads
+
+
+def _plan_windows(sig: _Signal, total_s: float, pauses: list[tuple[int, int]]) -> list[tuple[float, float]]:
+    """One window up to 30 s; longer audio in <= 20 s windows cut at the middle of the longest pause."""
+    if total_s <= MAX_WINDOW_S:
+        return [(0.0, total_s)]
+    windows = []
+    t0 = 0.0
+    mids = [((a + b) / 2) * FRAME_S for a, b in pauses]
+    lens = [(b - a) * FRAME_S for a, b in pauses]
+    while total_s - t0 > LONG_WINDOW_S:
+        lo, hi = t0 + 0.5 * LONG_WINDOW_S, t0 + LONG_WINDOW_S - 0.5
+        cands = [(lens[i], m) for i, m in enumerate(mids) if lo <= m <= hi]
+        cut = max(cands)[1] if cands else t0 + LONG_WINDOW_S - 1.0
+        windows.append((t0, cut))
+        t0 = cut
+    windows.append((t0, total_s))
+    return windows
+
+
+# --------------------------------------------------------------------------------------------
+# dynamic programme on the speech time line
+
+
+def _dp(
+    weights: np.ndarray,
+    keep: np.ndarray,
+    junction: np.ndarray,
+    level: np.ndarray,
+    prior: Optional[np.ndarray],
+    prior_w: np.ndarray,
+    opts: AlignOptions,
+    punct: Optional[np.ndarray] = None,
+) -> np.ndarray:
+    """Boundaries b[0]=0 <= ... <= b[N]=C on the compressed time line (indices of kept frames).
+
+    weights: expected relative length per unit (0: zero-length unit, placed at the next boundary).
+    keep: indices (real frames) of the kept frames; junction[c]: a pause lies just before kept frame c.
+    level: 0..1 loudness of kept frames. prior: per unit the prior onset in compressed frames (nan: none).
+    """
+    C = len(keep)
+    N = len(weights)
+    pos = np.flatnonzero(weights > 0)
+    M = len(pos)
+    bounds_m = np.zeros(M + 1, dtype=np.int64)
+    if M == 0 or C == 0:
+        out = np.zeros(N + 1, dtype=np.int64)
+        out[-1] = C
+        return out
+    w = weights[pos]
+    if C < M:  # fewer frames than units: spread evenly
+        bounds_m = np.round(np.linspace(0, C, M + 1)).astype(np.int64)
+    else:
+        rate = C / float(np.sum(w))
+        expected = np.maximum(1.0, w * rate)
+        # boundary cost at kept frame c (boundary just before c)
+        if opts.valley_frames > 0 and C > 2:
+            k = opts.valley_frames
+            pad = np.pad(level, k, mode="edge")
+            win = np.lib.stride_tricks.sliding_window_view(pad, 2 * k + 1).max(axis=1)
+            level = level / np.maximum(win, 0.05)
+        lv = np.concatenate([[0.0], level, [0.0]])
+        bcost = opts.boundary_weight * np.minimum(lv[:-1], lv[1:])[: C + 1]  # min(level[c-1], level[c])
+        jmask = np.zeros(C + 1, bool)
+        jmask[: len(junction)] = junction
+        bcost[jmask] = 0.0
+        bcost[0] = 0.0
+        bcost[C] = 0.0
+        jpre = np.cumsum(np.concatenate([[0], jmask[1:].astype(np.int64)]))  # jpre[c] = junctions in [1, c]
+        INF = 1e18
+        D = np.full((M + 1, C + 1), INF)
+        back = np.zeros((M + 1, C + 1), dtype=np.int32)
+        D[0, 0] = 0.0
+        cidx = np.arange(C + 1)
+        cum = np.concatenate([[0.0], np.cumsum(expected)]) * (C / max(1.0, float(np.sum(expected))))
+        halfwidth = max(400.0, 0.25 * C)  # search band around the expected position (long audio)
+        for m in range(M):
+            e = expected[m]
+            dmax = int(min(C, max(8 * e, e + 150)))
+            lo = max(1, int(cum[m + 1] - halfwidth))
+            hi = C if m == M - 1 else min(C, int(cum[m + 1] + halfwidth))
+            lo = min(lo, hi)
+            prev = D[m]
+            # prior cost of this unit starting at c0 (evaluated at the start of the unit)
+            start_cost = prev
+            if prior is not None and np.isfinite(prior[pos[m]]) and prior_w[pos[m]] > 0:
+                z = (cidx - prior[pos[m]]) * FRAME_S / opts.prior_sigma_s
+                start_cost = prev + opts.prior_weight * prior_w[pos[m]] * np.minimum(z * z, opts.prior_cap)
+            best_b = np.full(hi - lo + 1, INF)
+            arg_b = np.zeros(hi - lo + 1, dtype=np.int32)
+            for d in range(1, dmax + 1):
+                s1 = hi - d
+                if s1 < 0:
+                    break
+                s0 = max(0, lo - d)
+                off = s0 + d - lo
+                cand = start_cost[s0 : s1 + 1] + opts.duration_weight * math.log(d / e) ** 2
+                if d > 1:  # junctions strictly inside (c0, c0 + d): a pause inside the unit
+                    inside = jpre[s0 + d - 1 : s1 + d] - jpre[s0 : s1 + 1]
+                    cand = cand + opts.pause_inside_penalty * (inside > 0)
+                tgt = best_b[off:]
+                better = cand < tgt
+                tgt[better] = cand[better]
+                arg_b[off:][better] = d
+            best = np.full(C + 1, INF)
+            arg = np.zeros(C + 1, dtype=np.int32)
+            best[lo : hi + 1] = best_b + bcost[lo : hi + 1]
+            arg[lo : hi + 1] = arg_b
+            if punct is not None and punct[pos[m]] > 0:
+                pen = opts.punct_weight * punct[pos[m]] * (~jmask[lo : hi + 1])
+                if hi == C:
+                    pen[-1] = 0.0
+                best[lo : hi + 1] += pen
+            D[m + 1] = best
+            back[m + 1] = arg
+        # trace back from C
+        c = C
+        for m in range(M, 0, -1):
+            bounds_m[m] = c
+            d = int(back[m, c])
+            if d <= 0:  # unreachable (should not happen): spread the rest
+                bounds_m[1 : m + 1] = np.round(np.linspace(0, c, m + 1)[1:]).astype(np.int64)
+                break
+            c -= d
+        bounds_m[0] = 0
+        bounds_m[M] = C
+    # expand to all units: zero-weight units sit at the boundary of the next positive unit
+    out = np.zeros(N + 1, dtype=np.int64)
+    k = 0
+    for i in range(N):
+        out[i] = bounds_m[k]
+        if weights[i] > 0:
+            k += 1
+    out[N] = C
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# public API
+
+
+def _has_times(words: Sequence[Word]) -> bool:
+    return any(w.end > 0 for w in words)
+
+
+def align(
+    audio: np.ndarray,
+    words: list[Word],
+    language: str,
+    *,
+    model=None,
+    options: Optional[AlignOptions] = None,
+    use_whisper: bool = True,
+) -> list[Word]:
+    """Time every word of `words` in `audio` (16 kHz mono float32); same words, same order, texts kept.
+
+    model: a faster_whisper.WhisperModel (default: the shipped Whisper base, loaded once).
+    Input times are only used to place words into 30 s windows when the audio is longer.
+    """
+    opts = options or AlignOptions()
+    audio = np.asarray(audio, dtype=np.float32).reshape(-1)
+    duration = len(audio) / SAMPLE_RATE
+    if not words:
+        return []
+    lang = _whisper_language(language)
+
+    # 1. units
+    unit_text: list[str] = []
+    unit_word: list[int] = []
+    for wi, w in enumerate(words):
+        us = _units_of(spoken_form(w, lang), lang)
+        if not us:
+            unit_text.append("")
+            unit_word.append(wi)
+        for u in us:
+            unit_text.append(u)
+            unit_word.append(wi)
+    weights = np.array([syllable_weight(u) if u else 0.0 for u in unit_text])
+    N = len(unit_text)
+    punct = np.zeros(N)
+    for wi, w in enumerate(words):
+        last = max(i for i in range(N) if unit_word[i] == wi)
+        punct[last] = _punct_strength(w.text)
+
+    # 2. signal
+    sig = _signal(audio, opts)
+    T = sig.db.size
+    min_pause = max(1, int(round(opts.pause_s / FRAME_S)))
+    silent_runs = _runs(sig.silent)
+    pauses = [(a, b) for a, b in silent_runs if (b - a) >= min_pause or a == 0 or b == T]
+    keepmask = np.ones(T, bool)
+    for a, b in pauses:
+        keepmask[a:b] = False
+    keep = np.flatnonzero(keepmask)
+    C = len(keep)
+    junction = np.zeros(C + 1, bool)
+    if C:
+        gaps = np.flatnonzero(np.diff(keep) > 1) + 1
+        junction[gaps] = True
+
+    # 3. prior from Whisper, per window
+    prior_c = np.full(N, np.nan)
+    prior_w = np.zeros(N)
+    uprob = np.zeros(N)
+    if use_whisper and C and np.any(weights > 0):
+        try:
+            prior_c, prior_w, uprob = _whisper_prior(audio, words, unit_text, unit_word, weights, lang, sig, pauses,
+                                                     keep, model, opts)
+        except ImportError:
+            pass
+
+    # 4. DP
+    b = _dp(weights, keep, junction, sig.level[keep] if C else np.zeros(0), prior_c, prior_w, opts, punct)
+
+    # 5. back to real time, collapse units into words
+    if C:
+        starts_u = np.array([keep[min(c, C - 1)] * FRAME_S for c in b[:-1]])
+        ends_u = np.array([(keep[max(c, 1) - 1] + 1) * FRAME_S for c in b[1:]])
+        prev_end = np.concatenate([[0.0], ends_u[:-1]])
+        starts_u = np.array([_refine_onset(audio, s, sig, prev_end[i]) if (b[i] == 0 or junction[b[i]]) else s
+                             for i, s in enumerate(starts_u)])
+    else:
+        grid = np.linspace(0, duration, N + 1)
+        starts_u, ends_u = grid[:-1], grid[1:]
+    ends_u = np.maximum(ends_u, starts_u)
+
+    out: list[Word] = []
+    n_words = len(words)
+    for wi in range(n_words):
+        idx = [i for i in range(N) if unit_word[i] == wi]
+        real = [i for i in idx if weights[i] > 0]
+        s = float(starts_u[idx[0]])
+        e = float(ends_u[real[-1]]) if real else s
+        if real and C and N <= C:
+            p = float(np.mean(uprob[real])) if np.any(prior_w[real] > 0) else 0.0
+            tr = float(np.mean(prior_w[real]))
+            agree = 1.0
+            if np.any(np.isfinite(prior_c[real[:1]])) and tr > 0:
+                dz = abs(b[real[0]] - prior_c[real[0]]) * FRAME_S
+                agree = float(np.exp(-dz / 0.15))
+            conf = 0.45 + 0.3 * tr * agree + 0.25 * min(1.0, p * 2)
+            timing = "aligned"
+        else:
+            conf = 0.1
+            timing = "interpolated"
+        out.append(words[wi].model_copy(update=dict(start=s, end=e, confidence=float(np.clip(conf, 0, 1)), timing=timing)))
+    return _finalise(out, duration)
+
+
+def _refine_onset(audio: np.ndarray, t: float, sig: _Signal, earliest: float) -> float:
+    """Onset after a pause at 2 ms resolution.
+
+    The pause edge is where the sound crosses the silence threshold (peak - 40 dB); a word's first
+    sound (a voicing bar, aspiration, a soft fricative) starts quieter. Walk back from the edge while
+    the 2 ms energy stays above a low threshold (floor + 6 dB, at least peak - 65 dB), <= 80 ms.
+    """
+    a = max(0, int((max(earliest, t - 0.08)) * SAMPLE_RATE))
+    b = min(len(audio), int((t + 0.02) * SAMPLE_RATE))
+    if b - a < 64:
+        return t
+    db = _frame_db(audio[a:b], 32)
+    over = np.flatnonzero(db >= sig.thr_db)
+    if over.size == 0:
+        return t
+    k = int(over[0])
+    while k > 0 and db[k - 1] >= sig.low_db:
+        k -= 1
+    return (a + k * 32) / SAMPLE_RATE
+
+
+def _whisper_prior(audio, words, unit_text, unit_word, weights, lang, sig, pauses, keep, model, opts):
+    from faster_whisper.tokenizer import Tokenizer
+
+    if model is None:
+        from .asr.whisper import load_model
+
+        model = load_model()
+    N = len(unit_text)
+    prior_c = np.full(N, np.nan)
+    prior_w = np.zeros(N)
+    uprob = np.zeros(N)
+    duration = len(audio) / SAMPLE_RATE
+    tokenizer = Tokenizer(model.hf_tokenizer, True, task="transcribe", language=lang)
+    windows = _plan_windows(sig, duration, pauses)
+    # which units go into which window
+    if len(windows) == 1:
+        groups = [[i for i in range(N) if weights[i] > 0]]
+    else:
+        if _has_times(words):
+            utime = np.array([words[unit_word[i]].start for i in range(N)])
+        else:  # a first, prior-free pass of the DP tells roughly where each unit is
+            C = len(keep)
+            junction = np.zeros(C + 1, bool)
+            gaps = np.flatnonzero(np.diff(keep) > 1) + 1
+            junction[gaps] = True
+            b0 = _dp(weights, keep, junction, sig.level[keep], None, np.zeros(N), opts)
+            utime = np.array([keep[min(c, C - 1)] * FRAME_S for c in b0[:-1]])
+        groups = []
+        for k, (t0, t1) in enumerate(windows):
+            last = k == len(windows) - 1
+            groups.append([i for i in range(N) if weights[i] > 0 and utime[i] >= (t0 if k else -1) and (last or utime[i] < t1)])
+    keep_real = keep * FRAME_S
+    for (t0, t1), g in zip(windows, groups):
+        if not g:
+            continue
+        toks, _ = _tokens_for(tokenizer, [unit_text[i] for i in g], lang)
+        if len(toks) > MAX_TEXT_TOKENS:
+            continue  # more text than the decoder takes in 30 s (> 400 tokens): signal-only DP there
+        a, bb = int(t0 * SAMPLE_RATE), int(t1 * SAMPLE_RATE)
+        st, en, pr = _align_window(model, tokenizer, audio[a:bb], [unit_text[i] for i in g], lang, opts)
+        trust = _window_trust(st, en, pr, sig, t0)
+        for j, i in enumerate(g):
+            if not np.isfinite(st[j]):
+                continue
+            t_real = t0 + st[j] + opts.prior_bias_s
+            # to compressed frames: the first kept frame at or after t_real
+            c = int(np.searchsorted(keep_real, t_real - FRAME_S / 2))
+            prior_c[i] = c
+            prior_w[i] = trust * (0.5 + 0.5 * min(1.0, pr[j] / 0.3))
+            uprob[i] = pr[j]
+    return prior_c, prior_w, uprob
+
+
+def _finalise(words: list[Word], duration: float) -> list[Word]:
+    """Monotonic, inside the audio, end >= start, no overlap with the next word."""
+    out = []
+    prev_start = 0.0
+    for w in words:
+        s = min(max(w.start, prev_start, 0.0), duration)
+        e = min(max(w.end, s), duration)
+        out.append((s, e))
+        prev_start = s
+    res = []
+    for i, (w, (s, e)) in enumerate(zip(words, out)):
+        if i + 1 < len(out):
+            e = min(e, max(s, out[i + 1][0]))
+        res.append(w.model_copy(update=dict(start=round(s, 4), end=round(e, 4))))
+    return res
+
+
+def snap_to_frames(words: Sequence[Word], fps: float) -> list[Word]:
+    """Round times to the video frame grid for rendering: monotonic, each word >= 1 frame where room allows.
+
+    Starts round to the nearest frame; ends round to the nearest frame but never before start + 1
+    frame, and never past the next word's (snapped) start.
+    """
+    if fps <= 0:
+        raise ValueError("fps must be positive")
+    starts = []
+    prev = 0
+    for w in words:
+        f = max(prev, int(round(w.start * fps)))
+        starts.append(f)
+        prev = f
+    res = []
+    for i, w in enumerate(words):
+        s = starts[i]
+        e = max(int(round(w.end * fps)), s + 1)
+        if i + 1 < len(words):
+            e = max(s, min(e, starts[i + 1]))  # two words in one frame: the first gets zero length
+        res.append(w.model_copy(update=dict(start=s / fps, end=e / fps)))
+    return res

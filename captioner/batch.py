@@ -1,0 +1,664 @@
+"""Batch export: a manifest of ad variants → ASR once per voice-over, parallel renders, charged once, resumable."""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import re
+import time
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import yaml
+
+from .billing import DEFAULT_ACCOUNT, Ledger, format_credits, price_millicredits, receipt_for, render_key
+from .errors import CaptionerError, InputError
+from .presets import Preset, load_preset
+from .types import LANGUAGES
+
+MANIFEST_KEYS = {"output_dir", "account", "defaults", "variants"}
+VARIANT_KEYS = {"output", "video", "script", "language", "preset", "presets", "asr", "safe_zone", "on_mismatch", "use_prompt"}
+DEFAULT_KEYS = VARIANT_KEYS - {"output"}
+SAFE_ZONES = ("tiktok", "reels", "shorts", "all", "none")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+CACHE_DIR = ".captioner-cache"
+REPORT_JSON = "batch-report.json"
+REPORT_HTML = "contact-sheet.html"
+THUMBS = "thumbs"
+
+
+class ManifestError(InputError):
+    """The manifest has problems; the message lists each of them. Nothing was rendered or charged."""
+
+    def __init__(self, path: Path, problems: list[str]):
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"manifest {path} has {len(problems)} problem{'s' if len(problems) != 1 else ''} "
+                         f"(nothing was rendered or charged):\n{lines}")
+
+
+@dataclass
+class Variant:
+    """One render of the batch: an input, a preset, an output name."""
+
+    output: str  # output stem: OUTPUT_DIR/<output>.mp4 (+ .ass .srt .vtt .json)
+    video: Path
+    script: Optional[Path]
+    language: str
+    preset: Preset
+    asr: str = "whisper"
+    safe_zone: str = "tiktok"
+    on_mismatch: str = "flag"
+    use_prompt: bool = True
+    out: Path = field(default=Path())
+    key: str = ""  # idempotency key of the render
+    group: str = ""  # ASR group: distinct (audio content, script, language, backend, options)
+
+    @property
+    def price_milli(self) -> int:
+        return price_millicredits(self.preset.tier)
+
+
+@dataclass
+class Manifest:
+    path: Path
+    output_dir: Path
+    account: Optional[str]
+    variants: list[Variant]
+
+    @property
+    def total_milli(self) -> int:
+        return sum(v.price_milli for v in self.variants)
+
+
+def _inside(base: Path, p: Path) -> bool:
+    try:
+        p.resolve().relative_to(base.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def _read_manifest(path: Path) -> dict:
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(f"cannot read manifest {path}: {e}") from e
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".toml":
+            data = tomllib.loads(raw)
+        elif suffix in (".yaml", ".yml"):
+            data = yaml.safe_load(raw)
+        else:
+            raise InputError(f"manifest {path} must be .yaml, .yml or .toml")
+    except (tomllib.TOMLDecodeError, yaml.YAMLError) as e:
+        raise ManifestError(path, [f"not valid {'TOML' if suffix == '.toml' else 'YAML'}: {e}"]) from e
+    if not isinstance(data, dict):
+        raise ManifestError(path, ["the manifest must be a mapping with a 'variants' list"])
+    return data
+
+
+def load_manifest(path: str | os.PathLike, *, output_dir: Optional[str | os.PathLike] = None) -> Manifest:
+    """Parse and validate a whole manifest; raise one `ManifestError` naming every problem.
+
+    Paths (videos, scripts, preset files, output_dir) are relative to the manifest's folder and must stay
+    inside it. Each variant expands to one render per preset; output names must be unique.
+    """
+    path = Path(path)
+    base = path.resolve().parent
+    data = _read_manifest(path)
+    problems: list[str] = []
+    for k in sorted(set(data) - MANIFEST_KEYS):
+        problems.append(f"unknown top-level field {k!r} (allowed: {', '.join(sorted(MANIFEST_KEYS))})")
+    defaults = data.get("defaults") or {}
+    if not isinstance(defaults, dict):
+        problems.append("'defaults' must be a mapping")
+        defaults = {}
+    for k in sorted(set(defaults) - DEFAULT_KEYS):
+        problems.append(f"defaults: unknown field {k!r}")
+    out_dir_s = output_dir if output_dir is not None else data.get("output_dir", "out")
+    out_dir = Path(out_dir_s) if Path(out_dir_s).is_absolute() else base / out_dir_s
+    if output_dir is None and not _inside(base, out_dir):
+        problems.append(f"output_dir {out_dir_s!r} is outside the manifest's folder {base}")
+    account = data.get("account")
+    if account is not None and (not isinstance(account, str) or not account.strip()):
+        problems.append("'account' must be a non-empty string")
+    items = data.get("variants")
+    if not isinstance(items, list) or not items:
+        problems.append("missing 'variants': a non-empty list of variants (output, video, script, language, preset)")
+        items = []
+
+    variants: list[Variant] = []
+    seen: dict[str, str] = {}
+    preset_cache: dict[str, Preset | str] = {}
+
+    def file_field(where: str, field_name: str, value: Any, required: bool) -> Optional[Path]:
+        if value is None or value == "":
+            if required:
+                problems.append(f"{where}: missing {field_name!r}")
+            return None
+        if not isinstance(value, str):
+            problems.append(f"{where}: {field_name!r} must be a path (string)")
+            return None
+        p = Path(value)
+        p = p if p.is_absolute() else base / p
+        if not _inside(base, p):
+            problems.append(f"{where}: {field_name} {value!r} is outside the manifest's folder {base}")
+            return None
+        if not p.is_file():
+            problems.append(f"{where}: {field_name} file not found: {value}")
+            return None
+        return p
+
+    def get_preset(where: str, ref: Any) -> Optional[Preset]:
+        if not isinstance(ref, str) or not ref:
+            problems.append(f"{where}: preset must be a name or a preset file path, not {ref!r}")
+            return None
+        if ref not in preset_cache:
+            is_file = ref.endswith((".json", ".yaml", ".yml")) or "/" in ref
+            try:
+                if is_file:
+                    p = Path(ref) if Path(ref).is_absolute() else base / ref
+                    if not _inside(base, p):
+                        raise InputError(f"preset file {ref!r} is outside the manifest's folder {base}")
+                    preset_cache[ref] = load_preset(p)
+                else:
+                    preset_cache[ref] = load_preset(ref)
+            except CaptionerError as e:
+                preset_cache[ref] = str(e)
+        got = preset_cache[ref]
+        if isinstance(got, str):
+            problems.append(f"{where}: {got}")
+            return None
+        return got
+
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            problems.append(f"variants[{i}]: must be a mapping (output, video, script, language, preset)")
+            continue
+        v = {**defaults, **item}
+        if "presets" in item and "preset" not in item:
+            v.pop("preset", None)
+        if "preset" in item and "presets" not in item:
+            v.pop("presets", None)
+        name = item.get("output")
+        where = f"variants[{i}]" + (f" ({name})" if isinstance(name, str) and name else "")
+        for k in sorted(set(item) - VARIANT_KEYS):
+            problems.append(f"{where}: unknown field {k!r} (allowed: {', '.join(sorted(VARIANT_KEYS))})")
+        if not name:
+            problems.append(f"{where}: missing 'output' (the output name, e.g. hook-a)")
+        elif not isinstance(name, str) or not _NAME.match(name) or name in (".", ".."):
+            problems.append(f"{where}: output name {name!r} must be a plain file name (letters, digits, . _ -), no folders")
+            name = None
+        video = file_field(where, "video", v.get("video"), True)
+        script = file_field(where, "script", v.get("script"), False)
+        language = v.get("language")
+        if not language:
+            problems.append(f"{where}: missing 'language' (one of {', '.join(LANGUAGES)})")
+        elif language not in LANGUAGES:
+            problems.append(f"{where}: unknown language {language!r} (use one of {', '.join(LANGUAGES)}; batches pin the language)")
+        asr = v.get("asr", "whisper")
+        if asr not in ("whisper", "diffusion"):
+            problems.append(f"{where}: unknown asr backend {asr!r} (whisper or diffusion)")
+        safe_zone = v.get("safe_zone", "tiktok")
+        if safe_zone not in SAFE_ZONES:
+            problems.append(f"{where}: unknown safe_zone {safe_zone!r} (one of {', '.join(SAFE_ZONES)})")
+        on_mismatch = v.get("on_mismatch", "flag")
+        if on_mismatch not in ("flag", "fail"):
+            problems.append(f"{where}: on_mismatch must be 'flag' or 'fail', not {on_mismatch!r}")
+        use_prompt = v.get("use_prompt", True)
+        if not isinstance(use_prompt, bool):
+            problems.append(f"{where}: use_prompt must be true or false")
+        refs = v.get("presets") if "presets" in v else v.get("preset")
+        if refs is None:
+            problems.append(f"{where}: missing 'preset' (or 'presets': a list)")
+            refs = []
+        multi = isinstance(refs, list)
+        refs = refs if multi else [refs]
+        if multi and not refs:
+            problems.append(f"{where}: 'presets' is empty")
+        for ref in refs:
+            preset = get_preset(where, ref)
+            if preset is None or not name:
+                continue
+            out_name = f"{name}-{preset.name}" if multi and len(refs) > 1 else name
+            if out_name in seen:
+                problems.append(f"{where}: duplicate output name {out_name!r} (also used by {seen[out_name]})")
+                continue
+            seen[out_name] = where
+            if video is None or language not in LANGUAGES:
+                continue
+            variants.append(Variant(output=out_name, video=video, script=script, language=language, preset=preset, asr=asr,
+                                    safe_zone=safe_zone, on_mismatch=on_mismatch, use_prompt=bool(use_prompt),
+                                    out=out_dir / f"{out_name}.mp4"))
+    if problems:
+        raise ManifestError(path, problems)
+    return Manifest(path=path, output_dir=out_dir, account=account, variants=variants)
+
+
+# -- keys ----------------------------------------------------------------------------------------
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def assign_keys(manifest: Manifest, *, audio_hash: Optional[Callable[[Path], str]] = None) -> None:
+    """Fill each variant's ASR group and idempotency key (inputs by content, preset, options, output name)."""
+    from .billing import file_sha256
+    from .render.burn import EncodeOptions
+
+    file_hashes: dict[Path, str] = {}
+    audio_hashes: dict[str, str] = {}
+    hasher = audio_hash or audio_content_hash
+    encode = EncodeOptions().__dict__
+    for v in manifest.variants:
+        if v.video not in file_hashes:
+            file_hashes[v.video] = file_sha256(v.video)
+        fh = file_hashes[v.video]
+        if fh not in audio_hashes:
+            audio_hashes[fh] = hasher(v.video)
+        script = v.script.read_text(encoding="utf-8") if v.script else ""
+        script_h = _sha(script.encode("utf-8"))
+        v.group = "g-" + _sha(json.dumps([audio_hashes[fh], script_h, v.language, v.asr, v.use_prompt, v.on_mismatch]).encode())[:32]
+        v.key = render_key(video=fh, audio=audio_hashes[fh], script=script_h, language=v.language, asr=v.asr,
+                           use_prompt=v.use_prompt, on_mismatch=v.on_mismatch, safe_zone=v.safe_zone,
+                           preset=preset_identity(v.preset), encode=encode, output=v.output)
+
+
+def preset_identity(preset: Preset) -> dict:
+    """What identifies a preset's look in a key: the values that differ from the defaults (so a new optional
+    field added to `Preset` later does not change the keys of renders already charged)."""
+    return {"name": preset.name, "tier": preset.tier, **preset.model_dump(mode="json", exclude_defaults=True)}
+
+
+def audio_content_hash(video: Path) -> str:
+    """SHA-256 of the decoded 16 kHz mono voice-over: two files with the same audio share one transcription."""
+    from .media import load_audio
+
+    return _sha(load_audio(video).tobytes())
+
+
+def quote(manifest: Manifest, ledger: Optional[Ledger] = None) -> dict:
+    """Price of the whole batch (flat per render), and what is still to pay when some variants are charged already."""
+    total = manifest.total_milli
+    by_tier: dict[str, dict] = {}
+    for v in manifest.variants:
+        t = by_tier.setdefault(v.preset.tier, {"renders": 0, "millicredits": 0})
+        t["renders"] += 1
+        t["millicredits"] += v.price_milli
+    out = {"renders": len(manifest.variants), "millicredits": total, "credits": format_credits(total), "by_tier": by_tier}
+    if ledger is not None and all(v.key for v in manifest.variants):
+        done = ledger.charged_keys(v.key for v in manifest.variants)
+        due = sum(v.price_milli for v in manifest.variants if v.key not in done)
+        out.update({"already_charged": len(done), "due_millicredits": due, "due_credits": format_credits(due)})
+    return out
+
+
+# -- work done in the workers (top-level functions: picklable for process pools and Ray) -----------
+
+def asr_task(task: dict) -> dict:
+    """Transcribe + correct + align one voice-over; returns JSON-ready data (cached by the driver)."""
+    from .media import load_audio
+    from .pipeline import transcribe_and_correct
+
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    audio = load_audio(task["video"])
+    script = Path(task["script"]).read_text(encoding="utf-8") if task.get("script") else None
+    transcript, words, findings = transcribe_and_correct(
+        audio, script, task["language"], task["asr"], on_mismatch=task["on_mismatch"], use_prompt=task["use_prompt"],
+        timings=timings)
+    timings["total"] = time.perf_counter() - t0
+    return {"transcript": transcript.model_dump(mode="json"), "words": [w.model_dump(mode="json") for w in words],
+            "findings": [f.model_dump(mode="json") for f in findings], "timings": {k: round(x, 3) for k, x in timings.items()}}
+
+
+def render_task(task: dict) -> dict:
+    """Lay out and burn one variant from cached words; outputs are written to temp names and renamed when complete."""
+    from .media import probe
+    from .pipeline import OutputSet, build_track, output_paths, render_outputs
+    from .render.burn import EncodeOptions
+    from .types import Finding, Receipt, Transcript, Word
+
+    t0 = time.perf_counter()
+    video = Path(task["video"])
+    preset = Preset.model_validate(task["preset"])
+    info = probe(video)
+    transcript = Transcript.model_validate(task["asr"]["transcript"])
+    words = [Word.model_validate(w) for w in task["asr"]["words"]]
+    findings = [Finding.model_validate(f) for f in task["asr"]["findings"]]
+    timings = {k: v for k, v in task["asr"].get("timings", {}).items() if k != "total"}
+    track = build_track(words, preset, info, transcript.language, task["safe_zone"])
+    outputs = OutputSet(output_paths(task["out"]))
+    try:
+        result = render_outputs(video, track, preset, info, outputs, EncodeOptions(**task.get("encode", {})), findings,
+                                transcript, timings, receipt=Receipt.model_validate(task["receipt"]))
+        outputs.commit()
+    except BaseException:
+        outputs.discard()
+        raise
+    thumb = None
+    if task.get("thumb"):
+        thumb = make_thumbnail(Path(task["out"]), Path(task["thumb"]), info.duration)
+    return {"outputs": result.outputs, "findings": [f.model_dump(mode="json") for f in result.findings],
+            "pages": len(result.pages), "words": len(result.words), "thumb": thumb,
+            "seconds": round(time.perf_counter() - t0, 3)}
+
+
+def make_thumbnail(video: Path, thumb: Path, duration: float, width: int = 180) -> Optional[str]:
+    """One JPEG frame from the middle of the captioned video (written to a temp name, then renamed)."""
+    from .media import run_ffmpeg
+
+    thumb.parent.mkdir(parents=True, exist_ok=True)
+    tmp = thumb.with_name(f".{thumb.name}.{os.getpid()}.part")
+    try:
+        run_ffmpeg(["-ss", f"{max(0.0, duration * 0.45):.3f}", "-i", str(video), "-frames:v", "1",
+                    "-vf", f"scale={width}:-2", "-q:v", "4", "-f", "image2", "-c:v", "mjpeg", str(tmp)],
+                   f"extracting a thumbnail from {video}")
+        os.replace(tmp, thumb)
+    except CaptionerError:
+        tmp.unlink(missing_ok=True)
+        return None
+    return str(thumb)
+
+
+# -- the driver ----------------------------------------------------------------------------------
+
+@dataclass
+class VariantStatus:
+    output: str
+    preset: str
+    tier: str
+    key: str
+    status: str = "pending"  # done | skipped (done before: not rendered, not charged again) | failed | refused
+    millicredits: int = 0  # charged by this batch for this output (0 when skipped or failed)
+    charged: bool = False  # a charge exists for this key (now or from an earlier run)
+    outputs: dict = field(default_factory=dict)
+    findings: list = field(default_factory=list)
+    thumb: Optional[str] = None
+    error: Optional[str] = None
+    seconds: float = 0.0
+
+
+@dataclass
+class BatchResult:
+    manifest: str
+    output_dir: str
+    account: str
+    executor: str
+    variants: list[VariantStatus]
+    quote_millicredits: int
+    charged_millicredits: int
+    asr_groups: int
+    asr_computed: int
+    timings: dict
+    report_json: str = ""
+    report_html: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return all(v.status in ("done", "skipped") for v in self.variants)
+
+    def as_dict(self) -> dict:
+        d = {k: v for k, v in self.__dict__.items() if k != "variants"}
+        d["quote_credits"] = format_credits(self.quote_millicredits)
+        d["charged_credits"] = format_credits(self.charged_millicredits)
+        d["variants"] = [dict(v.__dict__, credits=format_credits(v.millicredits)) for v in self.variants]
+        d["ok"] = self.ok
+        return d
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _outputs_complete(v: Variant) -> bool:
+    from .pipeline import output_paths
+
+    return all(p.is_file() and p.stat().st_size > 0 for p in output_paths(v.out).values())
+
+
+def _clean_stale_parts(out_dir: Path, names: set[str]) -> int:
+    """Remove temp files (`.NAME.*.part`) a killed run left behind; safe because we hold the folder's batch lock."""
+    n = 0
+    for p in out_dir.glob(".*.part"):
+        if any(p.name.startswith(f".{n}.") for n in names) or p.name.startswith((f".{REPORT_JSON}.", f".{REPORT_HTML}.")):
+            p.unlink(missing_ok=True)
+            n += 1
+    for sub in (out_dir / CACHE_DIR, out_dir / THUMBS):
+        if sub.is_dir():
+            for p in sub.glob(".*.part"):
+                p.unlink(missing_ok=True)
+                n += 1
+    return n
+
+
+class _FolderLock:
+    """One batch per output folder at a time (flock, released by the OS if the process dies)."""
+
+    def __init__(self, folder: Path):
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path = folder / CACHE_DIR / "batch.lock"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.fd: Optional[int] = None
+
+    def __enter__(self):
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self.fd)
+            raise InputError(f"another batch is running into {self.path.parent.parent}: wait for it or pick another output folder")
+        return self
+
+    def __exit__(self, *exc):
+        if self.fd is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+
+
+def run_batch(manifest_path: str | os.PathLike, *, ledger: Optional[Ledger] = None, account: Optional[str] = None,
+              output_dir: Optional[str | os.PathLike] = None, executor: str = "local", workers: Optional[int] = None,
+              address: Optional[str] = None, progress: bool = True, console=None, thumbnails: bool = True,
+              encode: Optional[dict] = None) -> BatchResult:
+    """Run every variant of a manifest: validate all → quote → refuse if unaffordable → ASR once per group → renders.
+
+    Resumable: a variant whose key is charged and whose outputs exist is skipped (never charged again).
+    Charges are recorded one by one as each output is complete; a failed render is not charged.
+    """
+    from rich.console import Console
+
+    from .distributed import make_executor
+
+    t0 = time.perf_counter()
+    console = console or Console(stderr=True)
+    manifest = load_manifest(manifest_path, output_dir=output_dir)
+    ledger = ledger or Ledger()
+    account = account or manifest.account or DEFAULT_ACCOUNT
+    out_dir = manifest.output_dir
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    assign_keys(manifest)
+    timings["plan"] = round(time.perf_counter() - t, 3)
+    statuses = {v.output: VariantStatus(output=v.output, preset=v.preset.name, tier=v.preset.tier, key=v.key)
+                for v in manifest.variants}
+    q = quote(manifest, ledger)
+
+    with _FolderLock(out_dir):
+        _clean_stale_parts(out_dir, {v.output for v in manifest.variants})
+        # refuse before any work: hold the price of every variant still to render
+        holds = {v.key: v.price_milli for v in manifest.variants}
+        prior = ledger.reserve(account, holds, what=f"batch {manifest.path.name} ({len(holds)} renders)")
+        todo: list[Variant] = []
+        for v in manifest.variants:
+            st = statuses[v.output]
+            if prior[v.key] is not None:
+                st.charged = True
+                if _outputs_complete(v):
+                    st.status = "skipped"
+                    continue
+            todo.append(v)
+        release_on_exit = {v.key for v in todo}
+        ex = None
+        try:
+            asr_results, asr_computed = {}, 0
+            groups = {}
+            for v in todo:
+                groups.setdefault(v.group, v)
+            cache = out_dir / CACHE_DIR
+            need = {}
+            for g, v in groups.items():
+                f = cache / f"asr-{g}.json"
+                if f.is_file():
+                    try:
+                        asr_results[g] = json.loads(f.read_text(encoding="utf-8"))
+                        continue
+                    except (OSError, json.JSONDecodeError):
+                        f.unlink(missing_ok=True)
+                need[g] = {"video": str(v.video), "script": str(v.script) if v.script else None, "language": v.language,
+                           "asr": v.asr, "on_mismatch": v.on_mismatch, "use_prompt": v.use_prompt}
+            if todo:
+                ex = make_executor(executor, workers=workers, address=address)
+            prog = _progress(console, progress)
+            with prog:
+                if need:
+                    t = time.perf_counter()
+                    task_asr = prog.add_task("transcribe + align", total=len(need))
+                    keys = list(need)
+                    for i, res, err in ex.run(asr_task, [need[g] for g in keys]):
+                        g = keys[i]
+                        if err is not None:
+                            for v in todo:
+                                if v.group == g:
+                                    statuses[v.output].status = "failed"
+                                    statuses[v.output].error = f"transcription failed: {err}"
+                        else:
+                            asr_results[g] = res
+                            asr_computed += 1
+                            _atomic_write(cache / f"asr-{g}.json", json.dumps(res))
+                        prog.advance(task_asr)
+                    timings["asr"] = round(time.perf_counter() - t, 3)
+                runnable = [v for v in todo if v.group in asr_results]
+                t = time.perf_counter()
+                task_r = prog.add_task("render", total=len(manifest.variants),
+                                       completed=len(manifest.variants) - len(runnable))
+                tasks = []
+                for v in runnable:
+                    receipt = receipt_for(v.preset, charged=True, key=v.key, account=account)
+                    tasks.append({"video": str(v.video), "out": str(v.out), "preset": v.preset.model_dump(mode="json"),
+                                  "safe_zone": v.safe_zone, "asr": asr_results[v.group], "encode": encode or {},
+                                  "receipt": receipt.model_dump(mode="json"),
+                                  "thumb": str(out_dir / THUMBS / f"{v.output}.jpg") if thumbnails else None})
+                if runnable:
+                    for i, res, err in ex.run(render_task, tasks):
+                        v = runnable[i]
+                        st = statuses[v.output]
+                        if err is not None:
+                            ledger.release([v.key])
+                            st.status, st.error = "failed", f"{type(err).__name__}: {err}"
+                            prog.console.print(f"[red]✗[/red] {v.output} ({v.preset.name}): {st.error} — not charged")
+                        elif not _outputs_complete(v):
+                            ledger.release([v.key])
+                            st.status, st.error = "failed", "outputs missing after the render"
+                        else:
+                            entry, new = ledger.charge(account, v.key, v.price_milli, preset=v.preset.name,
+                                                       tier=v.preset.tier, output=str(v.out))
+                            st.status, st.charged = "done", True
+                            st.millicredits = -entry.millicredits if new else 0
+                            st.outputs, st.findings, st.thumb, st.seconds = res["outputs"], res["findings"], res["thumb"], res["seconds"]
+                            prog.console.print(f"[green]✓[/green] {v.output} ({v.preset.name}, {v.preset.tier}) "
+                                               f"{format_credits(st.millicredits)} credits")
+                        release_on_exit.discard(v.key)
+                        prog.advance(task_r)
+                timings["render"] = round(time.perf_counter() - t, 3)
+        finally:
+            if ex is not None:
+                ex.close()
+            if release_on_exit:
+                ledger.release(release_on_exit)
+
+        # fill in skipped variants from their sidecars; thumbnails for any that lack one
+        for v in manifest.variants:
+            st = statuses[v.output]
+            if st.status == "skipped":
+                from .pipeline import output_paths
+
+                st.outputs = {k: str(p) for k, p in output_paths(v.out).items()}
+                try:
+                    st.findings = json.loads(Path(st.outputs["json"]).read_text(encoding="utf-8")).get("findings", [])
+                except (OSError, json.JSONDecodeError):
+                    st.findings = []
+                thumb = out_dir / THUMBS / f"{v.output}.jpg"
+                if thumbnails and not thumb.is_file():
+                    from .media import probe
+
+                    make_thumbnail(v.out, thumb, probe(v.out).duration)
+                st.thumb = str(thumb) if thumb.is_file() else None
+        timings["total"] = round(time.perf_counter() - t0, 3)
+        result = BatchResult(
+            manifest=str(manifest.path), output_dir=str(out_dir), account=account, executor=executor,
+            variants=[statuses[v.output] for v in manifest.variants], quote_millicredits=q["millicredits"],
+            charged_millicredits=sum(s.millicredits for s in statuses.values()), asr_groups=len({v.group for v in manifest.variants}),
+            asr_computed=asr_computed, timings=timings)
+        write_report(result, out_dir)
+    return result
+
+
+def _progress(console, enabled: bool):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=console, disable=not enabled, transient=False)
+
+
+_HTML = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>captioner batch — {{ name }}</title>
+<style>
+body{font-family:system-ui,sans-serif;margin:24px;background:#111;color:#eee}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(200px,1fr));gap:16px}
+.card{background:#1c1c1c;border-radius:8px;padding:10px}
+.card img{width:100%;border-radius:4px;display:block;background:#000}
+.failed{outline:2px solid #e33}.skipped{opacity:.85}
+.f-error{color:#ff7b7b}.f-warning{color:#ffd27b}.f-info{color:#9bc}
+small{color:#aaa}
+</style></head><body>
+<h1>{{ name }}</h1>
+<p>account <b>{{ r.account }}</b> · {{ r.variants|length }} outputs · quote {{ r.quote_credits }} credits ·
+charged now {{ r.charged_credits }} credits · ASR groups {{ r.asr_groups }} (computed {{ r.asr_computed }}) ·
+executor {{ r.executor }}</p>
+<div class="grid">
+{% for v in r.variants %}
+<div class="card {{ v.status }}">
+{% if v.thumb %}<a href="{{ v.video_rel }}"><img src="{{ v.thumb_rel }}" alt="{{ v.output }}"></a>{% endif %}
+<div><b>{{ v.output }}</b> <small>{{ v.preset }} ({{ v.tier }})</small></div>
+<div>{{ v.status }}{% if v.millicredits %} · charged {{ v.credits }} credits{% elif v.charged %} · charged earlier{% endif %}</div>
+{% if v.error %}<div class="f-error">{{ v.error }}</div>{% endif %}
+<ul>{% for f in v.findings %}<li class="f-{{ f.severity }}">{{ f.kind }}: {{ f.message }}</li>{% endfor %}</ul>
+</div>
+{% endfor %}
+</div></body></html>
+"""
+
+
+def write_report(result: BatchResult, out_dir: Path) -> None:
+    """batch-report.json (machine-readable) and contact-sheet.html (thumbnails, findings, charges)."""
+    import jinja2
+
+    d = result.as_dict()
+    for v in d["variants"]:
+        v["thumb_rel"] = os.path.relpath(v["thumb"], out_dir) if v.get("thumb") else None
+        v["video_rel"] = os.path.relpath(v["outputs"]["video"], out_dir) if v.get("outputs") else None
+    result.report_json = str(out_dir / REPORT_JSON)
+    result.report_html = str(out_dir / REPORT_HTML)
+    d["report_json"], d["report_html"] = result.report_json, result.report_html
+    _atomic_write(out_dir / REPORT_JSON, json.dumps(d, indent=1, ensure_ascii=False))
+    env = jinja2.Environment(autoescape=True)
+    html = env.from_string(_HTML).render(r=d, name=Path(result.manifest).name)
+    _atomic_write(out_dir / REPORT_HTML, html)

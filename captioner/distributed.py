@@ -1,0 +1,102 @@
+"""Executors for batch work: a local process pool (default) or a Ray cluster (`captioner[ray]`), one interface."""
+from __future__ import annotations
+
+import os
+from typing import Any, Callable, Iterator, Optional, Sequence
+
+from .errors import InputError
+
+Outcome = tuple[int, Any, Optional[BaseException]]  # (task index, result, error) in completion order
+
+
+def default_workers() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class LocalExecutor:
+    """A process pool (spawned workers: no fork of the driver's threads or SQLite connection)."""
+
+    name = "local"
+
+    def __init__(self, workers: Optional[int] = None):
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        self.workers = workers or default_workers()
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("spawn"))
+
+    def run(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[Outcome]:
+        from concurrent.futures import as_completed
+
+        futures = {self._pool.submit(fn, t): i for i, t in enumerate(tasks)}
+        for fut in as_completed(futures):
+            i = futures[fut]
+            try:
+                yield i, fut.result(), None
+            except Exception as e:  # a failed task is reported, the others go on
+                yield i, None, e
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class RayExecutor:
+    """The same tasks as Ray remote functions. Inputs, outputs and the ledger's driver stay on the driver's
+    file system view: on a multi-node cluster the manifest folder must be on storage every node mounts at
+    the same path (charges are always recorded by the driver, never by workers)."""
+
+    name = "ray"
+
+    def __init__(self, address: Optional[str] = None, workers: Optional[int] = None):
+        try:
+            import ray
+        except ImportError as e:
+            raise InputError("the Ray executor needs Ray: pip install 'captioner[ray]' (or use --executor local)") from e
+        self.ray = ray
+        self._owns = False
+        if not ray.is_initialized():
+            kw: dict = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
+            if address:
+                kw["address"] = address
+            elif workers:
+                kw["num_cpus"] = workers
+            try:
+                ray.init(**kw)
+            except Exception as e:  # ConnectionError etc.: say what to do
+                raise InputError(f"cannot start or reach Ray{' at ' + address if address else ''}: {e}") from e
+            self._owns = True
+        self.workers = workers
+        self._remote: dict = {}
+
+    def run(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[Outcome]:
+        ray = self.ray
+        if fn not in self._remote:
+            self._remote[fn] = ray.remote(num_cpus=1, max_retries=0)(fn)
+        refs = {self._remote[fn].remote(t): i for i, t in enumerate(tasks)}
+        pending = list(refs)
+        while pending:
+            done, pending = ray.wait(pending, num_returns=1)
+            for ref in done:
+                i = refs[ref]
+                try:
+                    yield i, ray.get(ref), None
+                except Exception as e:
+                    cause = getattr(e, "cause", None)
+                    yield i, None, cause if isinstance(cause, BaseException) else e
+
+    def close(self) -> None:
+        if self._owns:
+            self.ray.shutdown()
+
+
+def make_executor(kind: str = "local", *, workers: Optional[int] = None, address: Optional[str] = None):
+    if kind == "local":
+        if address:
+            raise InputError("--address is for --executor ray")
+        return LocalExecutor(workers)
+    if kind == "ray":
+        return RayExecutor(address, workers)
+    raise InputError(f"unknown executor {kind!r}: use local (default) or ray")

@@ -1,0 +1,325 @@
+"""Preset previews: real ffmpeg renders of every preset, the cache, bad input, and the gallery in headless Chromium."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageChops, ImageStat
+
+from captioner.errors import InputError, LanguageError, OutputError
+from captioner.presets import list_presets, load_preset
+from captioner.previews import (COVERAGE_TEXT, SAMPLES, PreviewOptions, background_source, build_gallery, cache_key,
+                                language_support, sample_words)
+from captioner.types import LANGUAGES
+
+from .conftest import EXAMPLE, ROOT, ffmpeg
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "artifacts"
+needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed (/usr/bin/chromium "
+                                    "absent): `apt-get install -y chromium` to run the gallery-in-a-browser tests")
+
+
+@pytest.fixture(scope="module")
+def gallery(tmp_path_factory):
+    """Every built-in preset rendered once (cold) for the whole module."""
+    out = tmp_path_factory.mktemp("gallery")
+    result = build_gallery(out, "en")
+    print(f"\ncold gallery of {len(result.previews)} presets: {result.seconds:.1f} s")
+    return result
+
+
+def chromium(url: str, tmp: Path, *args: str, width: int = 390, height: int = 844) -> str:
+    """Run headless Chromium on `url` with no network/background services; returns stdout."""
+    cmd = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+           f"--user-data-dir={tmp}", f"--window-size={width},{height}", "--virtual-time-budget=8000", *args, url]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout
+
+
+class _Tiles(HTMLParser):
+    """Collects the body's data attributes and, per tier section, the preset names of its tiles."""
+
+    def __init__(self):
+        super().__init__()
+        self.body: dict[str, str] = {}
+        self.sections: list[str] = []
+        self.tiles: list[tuple[str, str]] = []  # (section tier, preset)
+        self.imgs: list[dict] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "body":
+            self.body = a
+        elif tag == "section":
+            self.sections.append(a.get("data-tier", ""))
+        elif tag == "figure" and "tile" in a.get("class", ""):
+            self.tiles.append((self.sections[-1], a["data-preset"]))
+        elif tag == "img":
+            self.imgs.append(a)
+
+
+def dom_of(index: Path, tmp: Path) -> _Tiles:
+    dom = chromium(index.as_uri(), tmp / "profile", "--dump-dom")
+    parsed = _Tiles()
+    parsed.feed(dom)
+    assert parsed.body.get("data-media-state") == "done", "the page's load check never finished: " + dom[:500]
+    return parsed
+
+
+# --- the gallery in a real browser -------------------------------------------------------------------------
+
+
+@needs_chromium
+def test_gallery_loads_every_preset_in_chromium(gallery, tmp_path):
+    presets = list_presets()
+    page = dom_of(gallery.index, tmp_path)
+    total = int(page.body["data-media-total"])
+    assert total == len(presets) == len(page.tiles)
+    assert int(page.body["data-media-loaded"]) == total, f"broken previews: {page.body.get('data-media-broken')}"
+    assert page.body["data-media-broken"] == ""
+    assert page.body["data-fits-width"] == "true", "the gallery scrolls sideways on a 390 px wide phone screen"
+    assert all(img.get("data-settled") == "ok" for img in page.imgs)
+    # every preset is shown once, under its own tier, tiers in order karaoke → basic → dynamic
+    assert sorted(name for _, name in page.tiles) == sorted(p.name for p in presets)
+    tier_of = {p.name: p.tier for p in presets}
+    assert all(tier == tier_of[name] for tier, name in page.tiles)
+    order = ["karaoke", "basic", "dynamic"]
+    assert page.sections == [t for t in order if t in tier_of.values()]
+    # no external assets: every src/href is relative and points at a file in the gallery
+    html = gallery.index.read_text(encoding="utf-8")
+    refs = re.findall(r'(?:src|srcset|href)="([^"#]+)"', html)
+    assert refs and not any(re.match(r"[a-z]+:|//", r) for r in refs), refs
+    assert all((gallery.out_dir / r).is_file() for r in refs)
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "gallery.png"
+    chromium(gallery.index.as_uri(), tmp_path / "profile2", f"--screenshot={shot}", height=1600)
+    with Image.open(shot) as im:
+        assert im.size == (390, 1600)
+        assert max(ImageStat.Stat(im.convert("L")).stddev) > 10  # a page, not a blank canvas
+    print(f"\ngallery screenshot: {shot}")
+
+
+@needs_chromium
+def test_page_reports_a_broken_preview(gallery, tmp_path):
+    """The browser check can fail: a truncated preview is reported broken by name."""
+    copy = tmp_path / "gallery"
+    shutil.copytree(gallery.out_dir, copy)
+    victim = gallery.previews[len(gallery.previews) // 2]
+    target = copy / victim.animated.relative_to(gallery.out_dir)
+    target.write_bytes(target.read_bytes()[:40])
+    page = dom_of(copy / "index.html", tmp_path)
+    assert page.body["data-media-broken"].split() == [victim.name]
+    assert int(page.body["data-media-loaded"]) == len(gallery.previews) - 1
+
+
+# --- the media themselves ------------------------------------------------------------------------------------
+
+
+def test_previews_are_animated_and_draw_the_captions(gallery, tmp_path):
+    o = PreviewOptions()
+    bg = tmp_path / "bg.png"
+    ffmpeg("-f", "lavfi", "-i", background_source(o), "-frames:v", "1", str(bg))
+    background = Image.open(bg).convert("RGB")
+    for p in gallery.previews:
+        with Image.open(p.animated) as anim:
+            assert anim.format == "WEBP" and anim.size == (o.width, o.height)
+            # libwebp merges identical consecutive frames into one longer frame: count time, not frames
+            assert anim.n_frames >= 3, f"{p.name}: {anim.n_frames} frames"
+            frames, total_ms = [], 0
+            for i in range(anim.n_frames):
+                anim.seek(i)
+                anim.load()  # Pillow sets a frame's duration when it decodes it
+                total_ms += anim.info["duration"]
+                if i in (0, anim.n_frames // 2):
+                    frames.append(anim.convert("RGB"))
+            assert abs(total_ms - o.seconds * 1000) <= 1000 / o.fps, (p.name, total_ms)
+            assert anim.info.get("loop", 0) == 0  # loops forever
+        assert ImageChops.difference(*frames).getbbox() is not None, f"{p.name}: the preview does not move"
+        with Image.open(p.still) as still:
+            assert still.format == "PNG" and still.size == (o.width, o.height)
+            diff = ImageChops.difference(still.convert("RGB"), background).convert("L").point(lambda v: 255 if v > 40 else 0)
+        box = diff.getbbox()
+        assert box is not None, f"{p.name}: no caption drawn on the still"
+        covered = sum(diff.histogram()[255:]) / (o.width * o.height)
+        assert 0.003 < covered < 0.25, (p.name, covered)  # a caption, not a different backdrop
+
+
+def test_every_language_has_a_sample_and_full_glyph_coverage():
+    from captioner.layout import font_chain, uncovered
+
+    assert set(SAMPLES) == set(COVERAGE_TEXT) == set(LANGUAGES)
+    for preset in list_presets():
+        support = {s.code: s.via for s in language_support(preset)}
+        assert set(support) == set(LANGUAGES), (preset.name, support)  # the fallback faces fill the gaps
+        for code in LANGUAGES:
+            assert not uncovered("".join(SAMPLES[code]), font_chain(preset)), (preset.name, code)
+    # a Latin face cannot draw Devanagari or Chinese: those come from the fallbacks, and the gallery says so
+    karaoke = {s.code: s.via for s in language_support(load_preset("karaoke"))}
+    assert karaoke["en"] == karaoke["de"] == "font" and karaoke["hi"] == karaoke["zh"] == "fallback"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_sample_timings_fit_the_clip(language):
+    words = sample_words(language, 2.8)
+    assert [w.text for w in words] == SAMPLES[language]
+    assert 0 < words[0].start and words[-1].end <= 2.8 - 0.3
+    assert all(a.end < b.start for a, b in zip(words, words[1:])) and all(w.end > w.start for w in words)
+
+
+def test_other_languages_render(tmp_path):
+    preset = load_preset("karaoke")
+    keys = set()
+    for lang in ("de", "hi", "zh"):
+        r = build_gallery(tmp_path / lang, lang, presets=[preset])
+        assert r.counts["built"] == 1 and r.language == lang
+        html = r.index.read_text(encoding="utf-8")
+        assert f'<html lang="{lang}">' in html and SAMPLES[lang][0] in html
+        keys.add(r.previews[0].key)
+    assert len(keys) == 3
+
+
+# --- the cache --------------------------------------------------------------------------------------------------
+
+
+def test_second_run_is_served_from_cache(gallery):
+    before = {p.name: (p.animated.stat().st_mtime_ns, p.still.stat().st_mtime_ns) for p in gallery.previews}
+    again = build_gallery(gallery.out_dir, "en")
+    assert again.counts == {"cached": len(gallery.previews), "built": 0, "rebuilt": 0}
+    assert {p.name: (p.animated.stat().st_mtime_ns, p.still.stat().st_mtime_ns) for p in again.previews} == before
+    assert again.seconds < 5, again.seconds  # typically well under 1 s; see benchmarks/bench_previews.py
+
+
+def _small(tmp_path, n=4):
+    presets = list_presets()
+    return tmp_path / "g", [presets[0], presets[len(presets) // 2], presets[-1], presets[1]][:n]
+
+
+def test_corrupt_cache_entries_are_rebuilt_not_served(tmp_path):
+    out, presets = _small(tmp_path)
+    first = {p.name: p for p in build_gallery(out, "en", presets=presets).previews}
+    a, b, c, d = presets
+    first[a.name].animated.write_bytes(first[a.name].animated.read_bytes()[:100])  # truncated
+    first[b.name].still.write_bytes(os.urandom(first[b.name].still.stat().st_size))  # same size, garbage
+    (out / "media" / f"{first[c.name].animated.stem}.json").unlink()  # media left without its manifest
+    again = {p.name: p for p in build_gallery(out, "en", presets=presets).previews}
+    assert [again[x.name].status for x in presets] == ["rebuilt", "rebuilt", "rebuilt", "cached"]
+    for p in again.values():
+        manifest = json.loads((out / "media" / f"{p.animated.stem}.json").read_text())
+        assert manifest["files"]["webp"]["size"] == p.animated.stat().st_size
+        with Image.open(p.animated) as im:
+            assert im.n_frames >= 3
+        with Image.open(p.still) as im:
+            im.load()
+    assert build_gallery(out, "en", presets=presets).counts["cached"] == 4
+    # a garbage manifest is also a corrupt entry
+    (out / "media" / f"{again[d.name].animated.stem}.json").write_text("{not json")
+    assert {p.name: p.status for p in build_gallery(out, "en", presets=presets).previews}[d.name] == "rebuilt"
+    # so is a manifest that points outside its entry (hash and size copied from the file it names)
+    mpath = out / "media" / f"{again[a.name].animated.stem}.json"
+    m = json.loads(mpath.read_text())
+    page = (out / "index.html").read_bytes()
+    m["files"]["png"] = {"name": "../index.html", "size": len(page), "sha256": hashlib.sha256(page).hexdigest()}
+    mpath.write_text(json.dumps(m))
+    assert {p.name: p.status for p in build_gallery(out, "en", presets=presets).previews}[a.name] == "rebuilt"
+
+
+def test_changed_preset_gets_a_new_entry_and_the_old_one_is_pruned(tmp_path):
+    out = tmp_path / "g"
+    base = load_preset("karaoke")
+    old = build_gallery(out, "en", presets=[base]).previews[0]
+    changed = base.model_copy(update={"highlight_color": "#00FF88"})
+    assert cache_key(changed, "en", sample_words("en"), PreviewOptions()) != old.key
+    new = build_gallery(out, "en", presets=[changed]).previews[0]
+    assert new.status == "built" and new.key != old.key
+    assert not old.animated.exists() and not old.still.exists() and new.animated.exists()
+    with Image.open(new.still) as im:
+        assert im.size == (360, 640)
+
+
+def test_gallery_escapes_preset_text(tmp_path):
+    evil = load_preset("karaoke").model_copy(update={"description": '<img src=x onerror="alert(1)"> & "quotes"'})
+    r = build_gallery(tmp_path / "g", "en", presets=[evil])
+    html = r.index.read_text(encoding="utf-8")
+    assert "<img src=x" not in html and "&lt;img src=x onerror=&#34;alert(1)&#34;&gt; &amp;" in html
+
+
+# --- bad input ----------------------------------------------------------------------------------------------------
+
+
+def test_unknown_language_is_refused_before_any_work(tmp_path):
+    with pytest.raises(LanguageError, match="unknown language 'xx'.*en, de, fr, es, hi, zh"):
+        build_gallery(tmp_path / "g", "xx")
+    assert not (tmp_path / "g").exists()
+
+
+def test_unwritable_folder(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(OutputError, match="cannot write the gallery into .*pick a writable --out"):
+        build_gallery(blocker / "gallery", "en", presets=[load_preset("karaoke")])
+    with pytest.raises(OutputError):
+        build_gallery(blocker, "en", presets=[load_preset("karaoke")])
+    if os.geteuid() != 0:  # root ignores permission bits
+        ro = tmp_path / "ro"
+        ro.mkdir()
+        ro.chmod(0o500)
+        try:
+            with pytest.raises(OutputError):
+                build_gallery(ro / "g", "en", presets=[load_preset("karaoke")])
+        finally:
+            ro.chmod(0o700)
+
+
+def test_cli_exit_codes(tmp_path):
+    from typer.testing import CliRunner
+
+    from captioner.previews_cli import app
+
+    runner = CliRunner()
+    r = runner.invoke(app, ["previews", "--out", str(tmp_path / "g"), "--language", "klingon"])
+    assert r.exit_code == LanguageError.exit_code == 2 and "unknown language 'klingon'" in r.output
+    blocker = tmp_path / "f"
+    blocker.write_text("x")
+    r = runner.invoke(app, ["previews", "--out", str(blocker / "g")])
+    assert r.exit_code == OutputError.exit_code and "pick a writable --out" in r.output
+    r = runner.invoke(app, ["preview", str(tmp_path / "missing.mp4"), "--preset", "karaoke", "--out", str(tmp_path / "p.mp4")])
+    assert r.exit_code == InputError.exit_code and "not found" in r.output
+    r = runner.invoke(app, ["preview", str(EXAMPLE / "video.mp4"), "--preset", "no-such-preset", "--out", str(tmp_path / "p.mp4")])
+    assert r.exit_code == InputError.exit_code and "unknown preset" in r.output
+    assert not (tmp_path / "p.mp4").exists()
+
+
+# --- a preview on the user's own ad ---------------------------------------------------------------------------------
+
+
+def test_preview_of_own_ad_is_small_short_free_and_marked(tmp_path, monkeypatch):
+    from captioner.media import probe
+    from captioner.previews import preview_video
+
+    ledger = tmp_path / "ledger.sqlite3"
+    monkeypatch.setenv("CAPTIONER_LEDGER", str(ledger))
+    out = tmp_path / "preview.mp4"
+    meta = preview_video(EXAMPLE / "video.mp4", "karaoke", out=out, seconds=4, script=EXAMPLE / "script.txt", language="en")
+    info = probe(out)
+    assert (info.width, info.height) == (360, 640) and info.duration <= 4.2 and info.has_audio
+    saved = json.loads(out.with_suffix(".json").read_text())
+    assert saved["preview"] is True and saved["receipt"]["preview"] is True
+    assert saved["receipt"]["millicredits"] == 0 and saved["receipt"]["charged"] is False
+    assert saved == json.loads(json.dumps(meta))
+    assert saved["words"] and all(w["start"] < 4 for w in saved["words"])
+    assert "tired" in " ".join(w["text"].lower() for w in saved["words"])
+    for ext in ("ass", "srt", "vtt"):
+        assert out.with_suffix("." + ext).stat().st_size > 0
+    assert not ledger.exists(), "a preview must never touch the credit ledger"
+    assert not list(tmp_path.glob(".*.part"))
