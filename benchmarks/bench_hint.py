@@ -70,6 +70,32 @@ def transcribe(audio_path: Path, language: str, script: str | None, hotwords: li
     return tr, dt
 
 
+def recognise_cached(audio_path: Path, language: str, script: str):
+    """Exactly what the product runs: pipeline.recognise (prompted pass, language check, unprompted witness)."""
+    import hashlib
+
+    from captioner.media import load_audio
+    from captioner.pipeline import recognise
+    from captioner.types import Finding
+
+    key = ("recognise-v2", str(audio_path), language, script)
+    disk = os.environ.get("CAPTIONER_BENCH_CACHE")
+    fname = Path(disk) / ("r-" + hashlib.sha1(repr(key).encode()).hexdigest()[:16] + ".json") if disk else None
+    if fname and fname.is_file():
+        d = json.loads(fname.read_text())
+        ref = Transcript.model_validate(d["reference"]) if d["reference"] else None
+        return Transcript.model_validate(d["transcript"]), ref, [Finding.model_validate(f) for f in d["findings"]], 0.0
+    t = time.perf_counter()
+    tr, ref, fnd = recognise(load_audio(audio_path), script, language)
+    dt = time.perf_counter() - t
+    if fname:
+        fname.parent.mkdir(parents=True, exist_ok=True)
+        fname.write_text(json.dumps({"transcript": tr.model_dump(mode="json"),
+                                     "reference": ref.model_dump(mode="json") if ref else None,
+                                     "findings": [f.model_dump(mode="json") for f in fnd]}))
+    return tr, ref, fnd, dt
+
+
 def norm(w: str) -> str:
     return unicodedata.normalize("NFC", w.strip(PUNCT)).lower()
 
@@ -165,14 +191,19 @@ def run_ads(ids: list[str] | None) -> dict:
         script = (ADS / m["script"]).read_text(encoding="utf-8")
         L = m["language"]
         audio = ADS / m["audio"]
-        P, t1 = transcribe(audio, L, script, meta["brand_terms"])
-        R, t2 = transcribe(audio, L, None, [])
+        from captioner.pipeline import hotwords
+
+        P, R, pre, t1 = recognise_cached(audio, L, script)
+        t2 = 0.0
+        terms = hotwords(script)  # what the product derives from the script (no ground-truth brand list)
         exp, dev_pos = expected_words(script, meta, L)
         variants = {"raw": (P.words, [])}
         t = time.perf_counter()
-        variants["hint"] = correct(P, script, L, terms=meta["brand_terms"], reference=R)
+        w, f = correct(P, script, L, terms=terms, reference=R)
+        variants["hint"] = (w, pre + f)
         t_hint = time.perf_counter() - t
-        variants["hint-1pass"] = correct(P, script, L, terms=meta["brand_terms"])
+        w1, f1 = correct(P, script, L, terms=terms)
+        variants["hint-1pass"] = (w1, pre + f1)
         lang_ok = check_language(P.text, L)[0] and P.language == L
         for name, (words, findings) in variants.items():
             cap = [w.text for w in words]
