@@ -174,7 +174,11 @@ def recognise(audio: np.ndarray, script: Optional[str], language: str, asr: str 
         transcript = again.model_copy(update={"words": [], "text": ""})
         return transcript, None, findings
     reference = None
-    if transcript.prompt_used and script:
+    if script and not transcript.prompt_used:
+        # the kept transcript was decoded without the prompt (the prompted one was distrusted, or no prompt
+        # was asked for): it is its own honest witness
+        reference = transcript
+    elif transcript.prompt_used and script:
         # the prompted decoder can parrot the script (a dropped ad-lib, the script's price instead of the
         # spoken one); an unprompted greedy pass is the honest witness the correction stage checks against
         ref = backend.transcribe(audio, ASROptions(language=lang, script=None, hotwords=[], use_prompt=False,

@@ -82,3 +82,7 @@ def test_loop_guards():
     looping = " ".join(["order today and save"] * 8)
     assert suspicion(looping, 32, 4.0, "en")
     assert not suspicion("Tired of dull skin? Lumewell Glow Serum is just forty dollars today.", 12, 4.0, "en")
+    # a Chinese decoder echoing a clause twice (no spaces: checked per character)
+    echo = "酷翎运动耳机，续航长达40小时。酷翎运动耳机，续航长达40小时"
+    assert suspicion(echo, 4, 8.0, "zh")
+    assert not suspicion("酷翎运动耳机，续航长达四十小时。现在下单立减五十元！", 4, 8.0, "zh")

@@ -29,12 +29,14 @@ def build_tokenizer(texts: Iterable[str], vocab_size: int):
     vocab += [w for w in words_of(texts) if w not in vocab]
     if len(vocab) > vocab_size:
         raise ValueError(f"{len(vocab)} words do not fit a vocabulary of {vocab_size}")
-    vocab += [f"<unused{i}>" for i in range(vocab_size - len(vocab))]
+    unused = [f"<unused{i}>" for i in range(vocab_size - len(vocab))]
+    vocab += unused
     tok = Tokenizer(models.WordLevel({w: i for i, w in enumerate(vocab)}, unk_token="<unk>"))
     tok.normalizer = normalizers.Lowercase()
     tok.pre_tokenizer = pre_tokenizers.Whitespace()
     fast = PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="<pad>", eos_token="<eos>", bos_token="<bos>",
-                                   unk_token="<unk>", additional_special_tokens=SPECIALS[4:])
+                                   unk_token="<unk>", additional_special_tokens=SPECIALS[4:] + unused)
+    # like Gemma's, the padding entries are special: a decode never prints them as words
     return fast
 
 

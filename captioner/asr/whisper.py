@@ -148,6 +148,17 @@ def max_ngram_repeats(tokens: list[str], n: int = 3) -> int:
     return best
 
 
+def repeated_phrase(tokens: list[str], n: int) -> bool:
+    """True when some run of n tokens occurs twice without overlap (a decoder echoing its prompt or looping)."""
+    seen: dict[tuple, int] = {}
+    for i in range(len(tokens) - n + 1):
+        gram = tuple(tokens[i : i + n])
+        if gram in seen and i - seen[gram] >= n:
+            return True
+        seen.setdefault(gram, i)
+    return False
+
+
 def suspicion(text: str, n_words: int, speech_s: float, language: str) -> list[str]:
     """Reasons to distrust a transcript: too many words for the speech, loops, compressible text."""
     reasons = []
@@ -156,8 +167,9 @@ def suspicion(text: str, n_words: int, speech_s: float, language: str) -> list[s
         reasons.append(f"{units / speech_s:.1f} words/s of speech (> 6)")
     if compression_ratio(text) > 2.4:
         reasons.append(f"compression ratio {compression_ratio(text):.2f} (> 2.4)")
-    toks = re.findall(r"\w+", text.lower())
-    if max_ngram_repeats(toks) >= 3:
+    cjk = language in ("zh", "ja")
+    toks = [c for c in text if c.isalnum()] if cjk else re.findall(r"\w+", text.lower())
+    if max_ngram_repeats(toks) >= 3 or repeated_phrase(toks, 8 if cjk else 4):
         reasons.append("repeated phrase")
     if speech_s > 2.0 and n_words == 0:
         reasons.append("no words for speech")
