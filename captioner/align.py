@@ -1,6 +1,6 @@
 """Force-align the final caption words to the audio: Whisper cross-attention prior + signal-level DP.
 
-How it works (see docs/BENCHMARKS_align.md for the measurements behind each choice):
+How it works (see docs/BENCHMARKS.md ("Word alignment") for the measurements behind each choice):
 
 1. Every word is expanded into *units* in the form the voice said them: ``word.spoken`` when set,
    else ``numbers.verbalize(text)`` ("$49" -> "forty nine dollars"), else the text itself; Chinese
@@ -41,7 +41,7 @@ MAX_TEXT_TOKENS = 400  # decoder positions left for the text (448 minus the prom
 
 @dataclass
 class AlignOptions:
-    """Tunables of the aligner (defaults chosen on the DEV ads, see docs/BENCHMARKS_align.md)."""
+    """Tunables of the aligner (defaults chosen on the DEV ads, see docs/BENCHMARKS.md ("Word alignment"))."""
 
     pause_s: float = 0.12  # a silent run at least this long is a pause (shorter: a stop closure)
     silence_db: float = 40.0  # frames quieter than peak - silence_db (or the noise floor + 10 dB) are silent

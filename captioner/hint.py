@@ -37,7 +37,7 @@ class PriceMismatchError(CaptionerError):
 
 @dataclass
 class CorrectionOptions:
-    """Thresholds of the correction stage (defaults measured on the DEV ads, see docs/BENCHMARKS_hint.md)."""
+    """Thresholds of the correction stage (defaults measured on the DEV ads, see docs/BENCHMARKS.md ("Script-hint correction"))."""
 
     adopt_similarity: float = 0.5  # 1:1 / merged words at least this similar -> script spelling
     sandwich_similarity: float = 0.3  # ... or this similar when both neighbours matched well
