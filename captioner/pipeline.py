@@ -180,9 +180,9 @@ def recognise(audio: np.ndarray, script: Optional[str], language: str, asr: str 
         reference = transcript
     elif transcript.prompt_used and script:
         # the prompted decoder can parrot the script (a dropped ad-lib, the script's price instead of the
-        # spoken one); an unprompted greedy pass is the honest witness the correction stage checks against
-        ref = backend.transcribe(audio, ASROptions(language=lang, script=None, hotwords=[], use_prompt=False,
-                                                   extra={"beam_size": 1}))
+        # spoken one); an unprompted pass is the honest witness the correction stage checks against. Beam 5:
+        # greedy heard "glow twenty for twenty percent" as "2420 %" on the example ad for ~0.1 s less.
+        ref = backend.transcribe(audio, ASROptions(language=lang, script=None, hotwords=[], use_prompt=False))
         if _in_language(ref.text, lang)[0]:
             reference = ref
     return transcript, reference, findings
