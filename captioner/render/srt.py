@@ -5,12 +5,17 @@ from ..layout import joiner
 from ..types import CaptionTrack
 
 
-def srt_time(t: float) -> str:
+def clock(t: float, decimal: str) -> str:
+    """HH:MM:SS<decimal>mmm, the timestamp shape SRT (",") and WebVTT (".") share."""
     ms = max(0, int(round(t * 1000)))
     h, ms = divmod(ms, 3_600_000)
     m, ms = divmod(ms, 60_000)
     s, ms = divmod(ms, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d},{ms:03d}"
+    return f"{h:02d}:{m:02d}:{s:02d}{decimal}{ms:03d}"
+
+
+def srt_time(t: float) -> str:
+    return clock(t, ",")
 
 
 def to_srt(track: CaptionTrack) -> str:

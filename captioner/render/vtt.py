@@ -3,14 +3,11 @@ from __future__ import annotations
 
 from ..layout import joiner
 from ..types import CaptionTrack
+from .srt import clock
 
 
 def vtt_time(t: float) -> str:
-    ms = max(0, int(round(t * 1000)))
-    h, ms = divmod(ms, 3_600_000)
-    m, ms = divmod(ms, 60_000)
-    s, ms = divmod(ms, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
+    return clock(t, ".")
 
 
 def _esc(text: str) -> str:
