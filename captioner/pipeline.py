@@ -226,11 +226,13 @@ def caption(video: str | os.PathLike, script: Optional[str | os.PathLike] = None
     `script` is the ad script text, or a `Path` to a UTF-8 file. Keyword arguments override
     `CaptionOptions` fields (language="de", preset="karaoke", asr="whisper", …).
     """
+    import dataclasses
+
     o = options or CaptionOptions()
-    for k, v in kw.items():
-        if not hasattr(o, k):
-            raise InputError(f"unknown option {k!r}")
-        setattr(o, k, v)
+    unknown = [k for k in kw if k not in {f.name for f in dataclasses.fields(CaptionOptions)}]
+    if unknown:
+        raise InputError(f"unknown option {unknown[0]!r}: see captioner.pipeline.CaptionOptions")
+    o = dataclasses.replace(o, **kw)  # never mutate the caller's options
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     # validate everything cheap before any heavy work
