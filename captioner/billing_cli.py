@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Optional
 
@@ -188,22 +187,3 @@ def batch(
         typer.echo(f"  report: {result.report_json}\n  contact sheet: {result.report_html}")
     if not result.ok:
         raise typer.Exit(7)
-
-
-# A standalone app with the same commands (tests and `python -m captioner.billing_cli`); the main CLI mounts them.
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False)
-app.add_typer(credits_app, name="credits")
-app.command("quote")(quote)
-app.command("batch")(batch)
-
-
-def main(argv: Optional[list[str]] = None) -> None:
-    try:
-        app(args=argv, prog_name="captioner")
-    except KeyboardInterrupt:
-        typer.echo("captioner: interrupted", err=True)
-        sys.exit(130)
-
-
-if __name__ == "__main__":
-    main()

@@ -219,7 +219,7 @@ def test_toml_manifest_and_multi_preset_expansion(tmp_path):
 def test_quote_cli_for_a_manifest(tmp_path):
     from typer.testing import CliRunner
 
-    from captioner.billing_cli import app
+    from captioner.cli import app
 
     (tmp_path / "v.mp4").write_bytes(b"x")
     for f in BATCH_FIX.glob("*.yaml"):
@@ -245,7 +245,7 @@ def test_kill_9_midway_then_rerun(first_batch, media, tmp_path):
     ledger = Ledger(db)
     ledger.top_up("default", 10_000)
     env = {**os.environ, "CAPTIONER_LEDGER": str(db)}
-    cmd = [sys.executable, "-m", "captioner.billing_cli", "batch", str(manifest), "--no-progress", "--workers", "2"]
+    cmd = [sys.executable, "-m", "captioner", "batch", str(manifest), "--no-progress", "--workers", "2"]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.time() + 120
     try:

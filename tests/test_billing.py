@@ -255,7 +255,7 @@ def test_concurrent_processes_never_overdraw(ledger):
 # -- CLI ------------------------------------------------------------------------------------------
 
 def test_credits_cli(tmp_path):
-    from captioner.billing_cli import app
+    from captioner.cli import app
 
     runner = CliRunner()
     db = str(tmp_path / "cli.sqlite3")
