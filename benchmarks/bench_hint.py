@@ -8,8 +8,9 @@ Per language on ../shared/data/ads (CAPTIONER_DATA overrides the data folder):
   follow   - caption words equal to the expected words where the voice followed the script
 and WER on ../shared/data/speech with no script (the stage must not hurt).
 
-Rows: raw = prompted Whisper output as captions; hint = correct(prompted, script, reference=unprompted);
-hint-1pass = correct(prompted, script) without the unprompted witness.
+Rows: raw = prompted Whisper output as captions; hint = the product's correction stage
+(pipeline.correct_stage: correct(prompted, script, reference=unprompted) + the acoustic number check);
+hint-text = the same without the acoustic check; hint-1pass = correct(prompted, script) without the witness.
 ASR transcripts are cached per run (and on disk in $CAPTIONER_BENCH_CACHE if set).
 Usage: python benchmarks/bench_hint.py [--ads-only] [--ids ad-en-01,...]
 """
@@ -37,6 +38,7 @@ from captioner.types import Transcript  # noqa: E402
 DATA = Path(os.environ.get("CAPTIONER_DATA", ROOT.parent / "shared" / "data"))
 ADS = DATA / "ads" if (DATA / "ads").is_dir() else DATA
 SPEECH = DATA / "speech"
+ACOUSTIC_KINDS = {"price_mismatch", "number_mismatch", "number_disputed", "claim_verified", "unverified_claim", "acoustic_check_skipped"}
 DEV_KINDS = {"price_mismatch", "number_mismatch", "ad_lib"}
 PUNCT = ".,!?;:()[]\"'«»¡¿…，。！？；：、（）“”‘’—–-\u00a0 "
 
@@ -78,7 +80,7 @@ def recognise_cached(audio_path: Path, language: str, script: str):
     from captioner.pipeline import recognise
     from captioner.types import Finding
 
-    key = ("recognise-v5", str(audio_path), language, script)
+    key = ("recognise-v6", str(audio_path), language, script)
     disk = os.environ.get("CAPTIONER_BENCH_CACHE")
     fname = Path(disk) / ("r-" + hashlib.sha1(repr(key).encode()).hexdigest()[:16] + ".json") if disk else None
     if fname and fname.is_file():
@@ -191,7 +193,8 @@ def run_ads(ids: list[str] | None) -> dict:
         script = (ADS / m["script"]).read_text(encoding="utf-8")
         L = m["language"]
         audio = ADS / m["audio"]
-        from captioner.pipeline import hotwords
+        from captioner.media import load_audio
+        from captioner.pipeline import correct_stage, hotwords
 
         P, R, pre, t1 = recognise_cached(audio, L, script)
         t2 = 0.0
@@ -199,9 +202,11 @@ def run_ads(ids: list[str] | None) -> dict:
         exp, dev_pos = expected_words(script, meta, L)
         variants = {"raw": (P.words, [])}
         t = time.perf_counter()
-        w, f = correct(P, script, L, terms=terms, reference=R)
-        variants["hint"] = (w, pre + f)
+        w, f = correct_stage(load_audio(audio), P, R, script, L, pre)  # the product's path (incl. acoustic check)
+        variants["hint"] = (w, f)
         t_hint = time.perf_counter() - t
+        w, f = correct(P, script, L, terms=terms, reference=R)
+        variants["hint-text"] = (w, pre + f)
         w1, f1 = correct(P, script, L, terms=terms)
         variants["hint-1pass"] = (w1, pre + f1)
         lang_ok = check_language(P.text, L)[0] and P.language == L
@@ -218,7 +223,7 @@ def run_ads(ids: list[str] | None) -> dict:
                 r[k] += fl[k]
             r["lang_ok"] += int(lang_ok)
             per_ad.append({"id": m["id"], "variant": name, "brand": b, "follow": fo, "flags": fl,
-                           "caption": " ".join(cap), "findings": [f.kind for f in findings]})
+                           "caption": " ".join(cap), "findings": [f.kind for f in findings], **({"messages": [f"{f.kind} [{f.severity.value}]: {f.message}" for f in findings if f.kind in ACOUSTIC_KINDS]} if name == "hint" else {})})
         print(f"  {m['id']}: asr {t1:.1f}+{t2:.1f} s, hint {1000 * t_hint:.0f} ms", file=sys.stderr)
     return {"rows": rows, "per_ad": per_ad}
 

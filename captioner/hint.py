@@ -24,7 +24,7 @@ from . import numbers as num
 from .errors import CaptionerError, InputError
 from .types import Finding, Severity, Transcript, Word
 
-__all__ = ["correct", "load_script", "report_markdown", "PriceMismatchError", "script_tokens", "CorrectionOptions"]
+__all__ = ["correct", "enforce", "load_script", "report_markdown", "PriceMismatchError", "script_tokens", "CorrectionOptions"]
 
 ON_MISMATCH = ("flag", "fail")
 
@@ -623,10 +623,22 @@ def correct(
                                     f"spelling; {rate:.0%} of the script was found in the transcript"
                                     + (f" ({ref_rate:.0%} without the prompt)" if ref_rate is not None else "")))
     findings += _low_conf(out, opts)
-    if mism_errors and on_mismatch == "fail":
-        raise PriceMismatchError("; ".join(f.message for f in mism_errors)
-                                 + " — fix the script or the voice-over, or run with --on-mismatch flag to caption what was said")
+    if on_mismatch == "fail":
+        enforce(findings, on_mismatch)
     return out, findings
+
+
+MISMATCH_KINDS = ("price_mismatch", "number_mismatch")
+
+
+def enforce(findings: Sequence[Finding], on_mismatch: str) -> None:
+    """Raise PriceMismatchError for error-severity mismatches when on_mismatch='fail'."""
+    if on_mismatch not in ON_MISMATCH:
+        raise InputError(f"on_mismatch must be one of {', '.join(ON_MISMATCH)}, not {on_mismatch!r}")
+    errors = [f for f in findings if f.kind in MISMATCH_KINDS and f.severity == Severity.error]
+    if errors and on_mismatch == "fail":
+        raise PriceMismatchError("; ".join(f.message for f in errors)
+                                 + " — fix the script or the voice-over, or run with --on-mismatch flag to caption what was said")
 
 
 def _reference_value(ref_A: list[Unit], start: float, end: float, written: num.Amount, language: str):
@@ -762,7 +774,8 @@ def _script_fallback(S: list[Unit], span: tuple[float, float], findings: list[Fi
     findings.append(Finding(kind="asr_unreliable", severity=Severity.warning,
                             message=f"the recogniser matched only {rate:.0%} of the script"
                                     + (" (unprompted pass)" if unprompted else "")
-                                    + ": captions follow the script as written; deviations of the voice cannot be detected"))
+                                    + ": captions follow the script as written; ad-libs and skipped lines cannot be detected, numbers are "
+                                      "left to the acoustic check"))
     for i, s in enumerate(S):
         if s.amount is not None and s.amount.kind in ("price", "percent", "discount", "code"):
             findings.append(Finding(kind="unverified_claim", severity=Severity.warning,

@@ -54,6 +54,9 @@ def _script_counts(text: str) -> dict[str, int]:
             if test(c):
                 counts[name] = counts.get(name, 0) + 1
                 break
+        else:
+            if c.isalpha() or unicodedata.category(c).startswith("M"):
+                counts["other"] = counts.get("other", 0) + 1  # Gurmukhi, Tibetan … (a looping decoder's debris)
     if counts.get("ja") and counts.get("zh"):  # kana present: Japanese, Han are kanji
         counts["ja"] += counts.pop("zh")
     return counts
@@ -94,13 +97,21 @@ def check_language(text: str, expected: str) -> tuple[bool, str, float]:
     ambiguous to say otherwise (confidence < 0.35 for Latin languages); a different writing system
     (Devanagari vs Latin vs Han) is always decisive.
     """
+    if expected in ("hi", "zh"):
+        # a Devanagari/Han language: most letters must be in its writing system (brand names and codes in
+        # Latin are fine, "GLOWRA20 ੇ ੇ ੇ" is not)
+        counts = _script_counts(unicodedata.normalize("NFC", text or ""))
+        total = sum(counts.values())
+        if total >= 3 and counts.get(expected, 0) < 0.5 * total:
+            top = max(counts.items(), key=lambda kv: kv[1])[0]
+            return False, top, round(1 - counts.get(expected, 0) / total, 3)
     detected, conf = detect_language(text)
     if detected == "unknown":
         return True, detected, conf
     if detected == expected:
         return True, detected, conf
     exp_latin = expected not in ("hi", "zh", "ja", "ko", "ru", "ar")
-    det_latin = detected not in ("hi", "zh", "ja", "ko", "ru", "ar")
+    det_latin = detected not in ("hi", "zh", "ja", "ko", "ru", "ar", "other")
     if exp_latin and det_latin:
         n_words = len(re.findall(r"\w+", text))
         if conf < 0.35 or n_words < 4:

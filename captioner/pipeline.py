@@ -173,6 +173,16 @@ def recognise(audio: np.ndarray, script: Optional[str], language: str, asr: str 
                                         "captions follow the script, aligned to the audio — listen before publishing"))
         transcript = again.model_copy(update={"words": [], "text": ""})
         return transcript, None, findings
+    if transcript.suspicion:
+        why = "; ".join(transcript.suspicion)
+        if script and _in_language(script, lang)[0]:
+            findings.append(Finding(kind="asr_hallucination", severity=Severity.warning,
+                                    message=f"the recogniser's output looks hallucinated ({why}) and was discarded: the captions "
+                                            "follow the script, aligned to the audio — listen before publishing"))
+            return transcript.model_copy(update={"words": [], "text": ""}), None, findings
+        findings.append(Finding(kind="asr_hallucination", severity=Severity.warning,
+                                message=f"the recogniser's output looks hallucinated ({why}): check the captions against the "
+                                        "audio, or pass the ad script so the captions can follow it"))
     reference = None
     if script and not transcript.prompt_used:
         # the kept transcript was decoded without the prompt (the prompted one was distrusted, or no prompt
@@ -188,12 +198,26 @@ def recognise(audio: np.ndarray, script: Optional[str], language: str, asr: str 
     return transcript, reference, findings
 
 
+def correct_stage(audio: np.ndarray, transcript: Transcript, reference: Optional[Transcript], script: Optional[str],
+                  language: str, findings: list[Finding], *, on_mismatch: str = "flag") -> tuple[list[Word], list[Finding]]:
+    """Script-hint correction, then the acoustic check of disputed/unverified numbers, then --on-mismatch."""
+    from .hint import correct, enforce
+    from .verify import verify_numbers
+
+    words, fixes = correct(transcript, script, language, on_mismatch="flag", terms=hotwords(script) if script else None,
+                           reference=reference)
+    findings = list(findings) + fixes
+    if script and words:
+        words, findings = verify_numbers(audio, words, findings, language)
+    enforce(findings, on_mismatch)
+    return words, findings
+
+
 def transcribe_and_correct(audio: np.ndarray, script: Optional[str], language: str, asr: str = "whisper",
                            *, on_mismatch: str = "flag", use_prompt: bool = True, backend_options: dict | None = None,
                            timings: dict | None = None) -> tuple[Transcript, list[Word], list[Finding]]:
     """ASR (+ reference pass) → language check → script-hint correction → alignment. Shared by `caption()` and batch."""
     from .align import align
-    from .hint import correct
 
     timings = timings if timings is not None else {}
     t = time.perf_counter()
@@ -207,9 +231,7 @@ def transcribe_and_correct(audio: np.ndarray, script: Optional[str], language: s
                                 message="no speech was found in the audio: the video is rendered without captions"))
         return transcript, [], findings
     t = time.perf_counter()
-    words, fixes = correct(transcript, script, lang, on_mismatch=on_mismatch, terms=hotwords(script) if script else None,
-                           reference=reference)
-    findings.extend(fixes)
+    words, findings = correct_stage(audio, transcript, reference, script, lang, findings, on_mismatch=on_mismatch)
     timings["correct"] = time.perf_counter() - t
     if not words:
         return transcript, [], findings

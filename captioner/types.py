@@ -46,6 +46,9 @@ class Transcript(_Model):
     has_timestamps: bool = True
     prompt_used: bool = False
     notes: list[str] = Field(default_factory=list)
+    # why the text looks like a hallucination (loops, more words than the speech holds), after the
+    # backend's own retries; empty when it looks sound
+    suspicion: list[str] = Field(default_factory=list)
 
 
 class Severity(str, Enum):

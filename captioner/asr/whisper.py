@@ -206,7 +206,10 @@ class WhisperBackend:
             language=language,
             task="transcribe",
             beam_size=beam_size or self.beam_size,
-            temperature=[0.0, 0.4],
+            # greedy/beam only: a sampling fallback makes the same video give different captions run to
+            # run (seen on espeak Hindi), which breaks caching, resumable batches and review; a transcript
+            # that is still bad is caught by the guards below and the correction stage
+            temperature=0.0,
             max_new_tokens=max_new,
             word_timestamps=True,
             initial_prompt=prompt or None,
@@ -256,8 +259,9 @@ class WhisperBackend:
                 text2, words2, info2 = self._run(audio, language, None, hot, beam)
                 if not suspicion(text2, len(words2), speech_s, language) or len(words2) < len(words):
                     text, words, info, used_prompt = text2, words2, info2, False
+        suspect = suspicion(text, len(words), speech_s, language)
         return Transcript(
             text=text, words=words, language=language, language_probability=prob, language_detected=detected,
             backend=self.name, duration=duration, speech_duration=speech_s, has_timestamps=True,
-            prompt_used=used_prompt, notes=notes,
+            prompt_used=used_prompt, notes=notes, suspicion=suspect,
         )
