@@ -52,3 +52,12 @@ def test_fixture_scripts_match_their_language():
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         script = (meta_path.parent / "script.txt").read_text(encoding="utf-8")
         assert check_language(script, meta["language"])[0]
+
+
+def test_devanagari_and_han_need_their_own_writing_system():
+    # a looping decoder's debris in another Indic script is not Hindi, even with a Latin brand code in it
+    assert not check_language("GLOWRA20 ੇ ੇ ੇ ੇ ੇ ੇ ੇ ੇ", "hi")[0]
+    assert not check_language("Tired of dull skin? Just forty dollars", "zh")[0]
+    # Latin brand names and codes inside Hindi / Chinese text are fine
+    assert check_language("ग्लोरा फेस वॉश से पाएँ दमकती त्वचा। सिर्फ़ ₹499 में, कोड GLOWRA20 से 20% की छूट", "hi")[0]
+    assert check_language("悦澜精华液，28天肌肤焕亮。现在下单只要¥199 (Yuelan)", "zh")[0]

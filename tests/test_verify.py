@@ -118,3 +118,20 @@ def test_correct_stage_on_mismatch_fail_raises_for_an_acoustic_finding():
         correct_stage(audio, _empty("fr", len(audio) / 16000), None, script, "fr", [], on_mismatch="fail")
     words, findings = correct_stage(audio, _empty("fr", len(audio) / 16000), None, script, "fr", [])
     assert any(w.text.startswith("29,90") for w in words)
+
+
+def test_hallucinated_transcript_is_never_rendered_and_the_price_is_still_checked():
+    # espeak Hindi: Whisper base loops ("GLOWRA20 ੇ ੇ ੇ …") with and without the prompt. The transcript
+    # is discarded, the captions follow the script, and the changed price (₹499 said as ₹399) is flagged.
+    from captioner.pipeline import correct_stage, recognise
+
+    audio = load_audio(FIX / "align" / "ad-hi-01" / "audio.flac")
+    script = "ग्लोरा फेस वॉश से पाएँ दमकती त्वचा। सिर्फ़ ₹499 में, कोड GLOWRA20 से 20% की छूट। अभी ऑर्डर करें!"
+    transcript, reference, findings = recognise(audio, script, "hi")
+    assert transcript.words == [] and reference is None
+    assert {f.kind for f in findings} & {"asr_hallucination", "asr_wrong_language"}
+    words, findings = correct_stage(audio, transcript, reference, script, "hi", findings)
+    assert "ग्लोरा" in [w.text for w in words]
+    err = [f for f in findings if f.kind == "price_mismatch" and f.severity == Severity.error]
+    assert len(err) == 1 and err[0].script_text == "₹499"
+    assert any(w.text == "₹399" for w in words)
