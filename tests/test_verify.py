@@ -135,3 +135,18 @@ def test_hallucinated_transcript_is_never_rendered_and_the_price_is_still_checke
     err = [f for f in findings if f.kind == "price_mismatch" and f.severity == Severity.error]
     assert len(err) == 1 and err[0].script_text == "₹499"
     assert any(w.text == "₹399" for w in words)
+
+
+def test_witness_reading_is_judged_against_the_script():
+    # the prompted pass heard the script's "20%", the unprompted witness "seventy": only those two readings
+    # are judged (no one-digit search where the recogniser follows the voice), and the audio says 20
+    meta, script, audio = _ad(FIX / "hint" / "ad-en-01")
+    toks = script.split()
+    words = [Word(text=t, start=0.3 + 0.36 * k, end=0.6 + 0.36 * k) for k, t in enumerate(toks)]
+    i = toks.index("20%")
+    f = Finding(kind="unverified_claim", severity=Severity.warning, message="“20%”: the unprompted pass heard “seventy”",
+                start=words[i].start, end=words[i].end, script_text="20%", spoken_text="seventy", word_indices=[i])
+    words2, findings2 = verify.verify_numbers(audio, words, [f], "en")
+    assert [x.kind for x in findings2] == ["claim_verified"]
+    assert "unprompted pass heard" in findings2[0].message and "seventy" in findings2[0].message
+    assert words2[i].text == "20%"
