@@ -191,6 +191,7 @@ def verify_numbers(audio: np.ndarray, words: list[Word], findings: list[Finding]
                    model=None, options: Optional[VerifyOptions] = None) -> tuple[list[Word], list[Finding]]:
     """Check disputed and unverified numbers against the audio. Returns (words, findings), both new lists."""
     opts = options or VerifyOptions()
+    findings = [f.model_copy(deep=True) for f in findings]  # messages get amended: never the caller's objects
     targets = _targets(words, findings, language)
     if not targets or language not in ("en", "de", "fr", "es", "hi", "zh"):
         return list(words), list(findings)
@@ -199,6 +200,7 @@ def verify_numbers(audio: np.ndarray, words: list[Word], findings: list[Finding]
 
         model = load_model()
     words = list(words)
+    before = list(words)
     findings = list(findings)
     duration = len(audio) / SAMPLE_RATE
     judges: dict[tuple[int, int], Judge] = {}
@@ -239,6 +241,11 @@ def verify_numbers(audio: np.ndarray, words: list[Word], findings: list[Finding]
             cands.discard(t.script.value)
             scored = sorted(((score(_with(t.script, v)), v) for v in cands), key=lambda x: -x[0])
             _blind(t, words, findings, s_score, scored, language, opts)
+    if any(a is not b for a, b in zip(words, before)):
+        # the low-confidence list named the words as they were recognised; list the final ones
+        from .hint import CorrectionOptions, _low_conf
+
+        findings = [f for f in findings if f.kind != "low_confidence"] + _low_conf(words, CorrectionOptions())
     return words, findings
 
 

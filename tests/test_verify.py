@@ -150,3 +150,16 @@ def test_witness_reading_is_judged_against_the_script():
     assert [x.kind for x in findings2] == ["claim_verified"]
     assert "unprompted pass heard" in findings2[0].message and "seventy" in findings2[0].message
     assert words2[i].text == "20%"
+
+
+def test_findings_of_the_caller_are_not_mutated_and_low_confidence_names_final_words():
+    meta, script, audio = _ad(FIX / "hint" / "ad-fr-01")
+    words, findings = correct(_empty("fr", len(audio) / 16000), script, "fr")
+    words[11] = words[11].model_copy(update={"source": "asr", "confidence": 0.01})  # as if recognised, unsure
+    findings.append(Finding(kind="low_confidence", severity=Severity.info, message=f"low: “{words[11].text}”",
+                            word_indices=[11]))
+    snapshot = [f.model_dump() for f in findings]
+    words2, findings2 = verify.verify_numbers(audio, words, findings, "fr")
+    assert [f.model_dump() for f in findings] == snapshot
+    assert words2[11].text.startswith("29,90")
+    assert not any(f.kind == "low_confidence" and "24,90" in f.message for f in findings2)
