@@ -811,7 +811,10 @@ def report_markdown(findings: Sequence[Finding], words: Sequence[Word]) -> str:
 
     sections = [
         ("Price and claim mismatches", {"price_mismatch", "number_mismatch"}),
-        ("Unverified claims", {"unverified_claim", "asr_unreliable"}),
+        ("Numbers the recogniser and the audio disagree on", {"number_disputed"}),
+        ("Unverified claims", {"unverified_claim", "asr_unreliable", "asr_hallucination", "asr_wrong_language",
+                               "acoustic_check_skipped"}),
+        ("Claims checked against the audio", {"claim_verified"}),
         ("Ad-libs (said, not in the script)", {"ad_lib"}),
         ("Brand and spelling fixes", {"brand_fixed", "spelling_fixed"}),
         ("Script lines not heard", {"script_skipped", "script_unspoken"}),

@@ -122,6 +122,18 @@ def test_report_lists_the_findings():
     assert "Ad-libs" in md and "honestly" in md
 
 
+def test_report_has_sections_for_the_acoustic_check():
+    from captioner.types import Finding, Severity
+
+    fs = [Finding(kind="number_disputed", severity=Severity.warning, message="heard “150”, script “250” fits better"),
+          Finding(kind="claim_verified", severity=Severity.info, message="“$19.99”: the audio supports it"),
+          Finding(kind="asr_hallucination", severity=Severity.warning, message="looks hallucinated")]
+    md = report_markdown(fs, [])
+    assert "## Numbers the recogniser and the audio disagree on" in md and "150" in md
+    assert "## Claims checked against the audio" in md and "$19.99" in md
+    assert "## Unverified claims" in md and "hallucinated" in md and "Other notes" not in md
+
+
 # ---------------------------------------------------------------------------------- real Whisper
 
 @pytest.fixture(scope="module")
