@@ -102,6 +102,7 @@ class Judge:
 
         self.model = model
         self.language = language
+        self._memo: dict[str, tuple[float, int]] = {}
         self.tokenizer = Tokenizer(model.hf_tokenizer, True, task="transcribe", language=language)
         from .align import encode_window
 
@@ -126,11 +127,17 @@ class Judge:
         return np.log(np.maximum(p, 1e-12))
 
     def pmi(self, text: str) -> tuple[float, int]:
-        """(PMI summed over tokens, number of tokens)."""
-        toks = self.tokens(text)
-        if not toks or len(toks) > MAX_TOKENS:
-            return float("nan"), len(toks)
-        return float(np.sum(self._logp(self.enc, toks)) - np.sum(self._logp(self.null, toks))), len(toks)
+        """(PMI summed over tokens, number of tokens). Memoised: the caption text with the script's own
+        reading is both the gate's text and the script's score."""
+        hit = self._memo.get(text)
+        if hit is None:
+            toks = self.tokens(text)
+            if not toks or len(toks) > MAX_TOKENS:
+                hit = (float("nan"), len(toks))
+            else:
+                hit = (float(np.sum(self._logp(self.enc, toks)) - np.sum(self._logp(self.null, toks))), len(toks))
+            self._memo[text] = hit
+        return hit
 
 
 @dataclass
