@@ -6,6 +6,7 @@ import multiprocessing as mp
 import os
 import sqlite3
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -99,7 +100,7 @@ def test_ledger_path_from_env(tmp_path, monkeypatch):
 def _writer(path: Path, text: str = "done"):
     """A render_fn that writes its output completely (temp + rename), like OutputSet.commit()."""
     def fn(receipt):
-        tmp = path.with_name(f".{path.name}.part")
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.part")  # unique, as OutputSet's
         tmp.write_text(json.dumps({"text": text, "receipt": receipt.model_dump()}))
         os.replace(tmp, path)
         return text
