@@ -401,7 +401,8 @@ class Ledger:
         """Add credits. With `key`, the same top-up sent again (same key, account and amount) is recorded once;
         the key used for anything else (another account or amount, a render) is refused."""
         if not isinstance(millicredits, int) or isinstance(millicredits, bool) or millicredits <= 0:
-            raise InputError(f"a top-up must be a positive amount of credits, not {millicredits!r} milli-credits")
+            shown = format_credits(millicredits) if isinstance(millicredits, int) else repr(millicredits)
+            raise InputError(f"a top-up must be a positive amount of credits, not {shown}")
         if millicredits > MAX_TOPUP_MILLI:
             raise InputError(f"a top-up is at most {format_credits(MAX_TOPUP_MILLI)} credits, not {format_credits(millicredits)}")
         check_key(key, "top-up key")
