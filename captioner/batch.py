@@ -26,6 +26,7 @@ SAFE_ZONES = tuple(z.value for z in SafeZone)
 BACKENDS = tuple(b.value for b in Backend)
 ON_MISMATCH = tuple(m.value for m in OnMismatch)
 MAX_WORKERS = 64
+SHARE_DECODE = True  # variants of one source video share its decode (render.multi); see benchmarks/bench_batch.py
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 CACHE_DIR = ".captioner-cache"
 REPORT_JSON = "batch-report.json"
@@ -363,6 +364,45 @@ def asr_task(task: dict) -> dict:
     return outcome.model_dump(mode="json")
 
 
+def decode_groups(variants: list[Variant], workers: int) -> list[list[Variant]]:
+    """Variants of one source video in chunks that share one decode: enough chunks to keep every worker busy,
+    at most `render.multi.MAX_OUTPUTS` encoders each."""
+    from .render.multi import MAX_OUTPUTS
+
+    by_video: dict[Path, list[Variant]] = {}
+    for v in variants:
+        by_video.setdefault(v.video.resolve(), []).append(v)
+    total, chunks = len(variants), []
+    for vs in by_video.values():
+        n = max(1, round(workers * len(vs) / total), -(-len(vs) // MAX_OUTPUTS))
+        size = -(-len(vs) // n)
+        chunks += [vs[i:i + size] for i in range(0, len(vs), size)]
+    return chunks
+
+
+def render_group_task(tasks: list[dict]) -> list[dict]:
+    """Stage several variants of one source with one decode (`job.stage_shared`); per variant a result or an error."""
+    from .job import AsrOutcome, OutputSet, RenderJob, stage_shared
+    from .types import Receipt
+
+    t0 = time.perf_counter()
+    items = []
+    for task in tasks:
+        job = RenderJob.model_validate(task["job"])
+        outputs = OutputSet.adopt({k: Path(p) for k, p in task["paths"].items()}, {k: Path(p) for k, p in task["tmp"].items()})
+        items.append((job, outputs, Receipt.model_validate(task["receipt"]), AsrOutcome.model_validate(task["asr"])))
+    staged = stage_shared(items)
+    seconds = round((time.perf_counter() - t0) / max(1, len(tasks)), 3)
+    out = []
+    for task, (job, outputs, _, _), (result, err) in zip(tasks, items, staged):
+        if err is not None:
+            out.append({"error": f"{type(err).__name__}: {err}"})
+            continue
+        thumb = make_thumbnail(outputs.tmp["video"], Path(task["thumb"]), result.media.duration) if task.get("thumb") else None
+        out.append({"result": result.model_dump(mode="json"), "thumb": thumb, "seconds": seconds, "error": None})
+    return out
+
+
 def render_task(task: dict) -> dict:
     """Stage one variant from cached words: every output written to the temporary names the driver chose.
     The driver charges and moves them into place (`job.Plan.finish`); a worker never commits or charges."""
@@ -513,7 +553,7 @@ def variant_job(v: Variant, manifest: Manifest, *, account: str, ledger: Ledger,
 def run_batch(manifest_path: str | os.PathLike, *, ledger: Optional[Ledger] = None, account: Optional[str] = None,
               output_dir: Optional[str | os.PathLike] = None, executor: str = "local", workers: Optional[int] = None,
               address: Optional[str] = None, progress: bool = True, console=None, thumbnails: bool = True,
-              encode: Optional[dict] = None) -> BatchResult:
+              encode: Optional[dict] = None, share_decode: bool = SHARE_DECODE) -> BatchResult:
     """Run every variant of a manifest: validate all → quote → refuse if unaffordable → ASR once per group → renders.
 
     Each variant is a `job.RenderJob`; workers stage its outputs, the driver charges it and moves the outputs
@@ -628,38 +668,46 @@ def run_batch(manifest_path: str | os.PathLike, *, ledger: Optional[Ledger] = No
                                   "tmp": {k: str(p) for k, p in outputs.tmp.items()},
                                   "receipt": plan.pending_receipt().model_dump(mode="json"), "asr": asr_results[v.group],
                                   "thumb": thumb})
-                if started:
-                    for i, res, err in ex.run(render_task, tasks):
-                        v = started[i]
-                        st, plan = statuses[v.output], plans[v.output]
-                        try:
-                            if err is not None:
-                                raise err
-                            from .types import CaptionResult
+                def settle(v: Variant, res: Optional[dict], err: Optional[BaseException]) -> None:
+                    """Charge and commit one staged variant in the driver (or record why it failed)."""
+                    from .types import CaptionResult
 
-                            result = plan.finish(CaptionResult.model_validate(res["result"]))
-                        except CaptionerError as e:
-                            plan.abort()
-                            st.status, st.error = "failed", f"{type(e).__name__}: {e}"
-                            prog.console.print(f"[red]✗[/red] {v.output} ({v.preset.name}): {st.error} — not charged")
-                        except Exception as e:  # a worker's unexpected error: this variant fails, the others go on
-                            plan.abort()
-                            st.status, st.error = "failed", f"{type(e).__name__}: {e}"
-                            prog.console.print(f"[red]✗[/red] {v.output} ({v.preset.name}): {st.error} — not charged")
-                        else:
-                            st.status, st.charged = "done", True
-                            st.millicredits = -plan.entry.millicredits if plan.new_charge else 0
-                            st.outputs = result.outputs
-                            st.findings = [f.model_dump(mode="json") for f in result.findings]
-                            st.seconds = res["seconds"]
-                            thumb_tmp = thumbs_tmp.pop(v.output, None)
-                            if thumb_tmp is not None and res.get("thumb"):
-                                final = out_dir / THUMBS / f"{v.output}.jpg"
-                                os.replace(thumb_tmp, final)
-                                st.thumb = str(final)
-                            prog.console.print(f"[green]✓[/green] {v.output} ({v.preset.name}, {v.tier}) "
-                                               f"{format_credits(st.millicredits)} credits")
-                        prog.advance(task_r)
+                    st, plan = statuses[v.output], plans[v.output]
+                    try:
+                        if err is not None:
+                            raise err
+                        result = plan.finish(CaptionResult.model_validate(res["result"]))
+                    except Exception as e:  # a failed render, charge or commit: this variant fails, the others go on
+                        plan.abort()
+                        st.status, st.error = "failed", f"{type(e).__name__}: {e}"
+                        prog.console.print(f"[red]✗[/red] {v.output} ({v.preset.name}): {st.error} — not charged")
+                    else:
+                        st.status, st.charged = "done", True
+                        st.millicredits = -plan.entry.millicredits if plan.new_charge else 0
+                        st.outputs = result.outputs
+                        st.findings = [f.model_dump(mode="json") for f in result.findings]
+                        st.seconds = res["seconds"]
+                        thumb_tmp = thumbs_tmp.pop(v.output, None)
+                        if thumb_tmp is not None and res.get("thumb"):
+                            final = out_dir / THUMBS / f"{v.output}.jpg"
+                            os.replace(thumb_tmp, final)
+                            st.thumb = str(final)
+                        prog.console.print(f"[green]✓[/green] {v.output} ({v.preset.name}, {v.tier}) "
+                                           f"{format_credits(st.millicredits)} credits")
+                    prog.advance(task_r)
+
+                if started and share_decode:
+                    chunks = decode_groups(started, getattr(ex, "workers", None) or 1)
+                    for gi, res, err in ex.run(render_group_task, [[tasks[started.index(v)] for v in c] for c in chunks]):
+                        for k, v in enumerate(chunks[gi]):
+                            if err is not None:
+                                settle(v, None, err)
+                            else:
+                                one = res[k]
+                                settle(v, one, None if one.get("error") is None else RuntimeError(one["error"]))
+                elif started:
+                    for i, res, err in ex.run(render_task, tasks):
+                        settle(started[i], res, err)
                 timings["render"] = round(time.perf_counter() - t, 3)
         except BaseException:
             if ex is not None:  # Ctrl-C, SIGTERM, a failed ledger: stop the workers now, not after their tasks

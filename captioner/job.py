@@ -94,16 +94,34 @@ def interruptible() -> Iterator[None]:
 
 @contextlib.contextmanager
 def signals_deferred() -> Iterator[None]:
-    """Hold SIGINT/SIGTERM/SIGHUP until the block ends (charge + commit must not stop half-way)."""
-    sigs = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+    """Hold SIGINT/SIGTERM/SIGHUP until the block ends (charge + commit must not stop half-way); a signal that
+    came meanwhile is acted on at the end. Done with Python-level handlers, not the thread's signal mask: the
+    kernel would hand a masked process signal to another thread (a pool's feeder thread) instead."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, sigs)
+    got: list[int] = []
+
+    def hold(signum, frame):
+        got.append(signum)
+
+    old = {}
+    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        try:
+            old[s] = signal.signal(s, hold)
+        except (ValueError, OSError):  # pragma: no cover
+            pass
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        for s, h in old.items():
+            signal.signal(s, h)
+        if got:
+            s, h = got[0], old.get(got[0])
+            if callable(h):
+                h(s, None)
+            elif h == signal.SIG_DFL:
+                os.kill(os.getpid(), s)
 
 
 # -- the output set ---------------------------------------------------------------------------------------
@@ -460,10 +478,34 @@ def watermark_events(width: int, height: int, text: str, duration: float) -> str
     return "".join(f"Dialogue: 9,{ass_time(0)},{end},Caption,,0,0,0,,{t}\n" for t in (mid, top))
 
 
-def stage_job(job: RenderJob, outputs: OutputSet, receipt: Receipt, *, asr: Optional[AsrOutcome] = None,
-              timings: Optional[dict] = None, info=None) -> CaptionResult:
-    """Render a job into `outputs`' temporary files (nothing is moved into place here)."""
-    from . import __version__
+class Composed:
+    """A job laid out and written up to the burn: the ASS script, the sidecars staged, the burn's frame."""
+
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+    def burn_args(self) -> dict:
+        return {"max_seconds": self.max_seconds, "scale_to": self.scale_to}
+
+    def finish(self, burn_seconds: float) -> CaptionResult:
+        """After the burn: the result (and the JSON sidecar, staged)."""
+        from . import __version__
+
+        job, track, transcript, outputs = self.job, self.track, self.transcript, self.outputs
+        self.timings["render"] = self.compose_seconds + burn_seconds
+        result = CaptionResult(
+            video=str(job.video), outputs={k: str(p) for k, p in outputs.paths.items()}, language=track.language,
+            language_detected=transcript.language_detected, asr_backend=transcript.backend, preset=job.preset.name,
+            words=track.words, pages=track.pages, findings=self.findings, receipt=self.receipt, media=self.frame_info,
+            timings={k: round(v, 3) for k, v in self.timings.items()}, version=__version__)
+        if "json" in outputs.tmp:
+            outputs.write_text("json", result.model_dump_json(indent=1))
+        return result
+
+
+def compose_job(job: RenderJob, outputs: OutputSet, receipt: Receipt, *, asr: Optional[AsrOutcome] = None,
+                timings: Optional[dict] = None, info=None) -> Composed:
+    """Recognise (or take the cached result), lay out, write the ASS and the text sidecars to their temp names."""
     from .align import snap_to_frames
     from .layout import paginate
     from .media import probe
@@ -503,16 +545,60 @@ def stage_job(job: RenderJob, outputs: OutputSet, receipt: Receipt, *, asr: Opti
         outputs.write_text("ass", ass_text)
         outputs.write_text("srt", to_srt(track))
         outputs.write_text("vtt", to_vtt(track))
-    burn(job.video, ass_text, outputs.tmp["video"], info, job.encode.options(), max_seconds=max_seconds, scale_to=scale_to)
-    timings["render"] = time.perf_counter() - t
-    result = CaptionResult(
-        video=str(job.video), outputs={k: str(p) for k, p in outputs.paths.items()}, language=track.language,
-        language_detected=transcript.language_detected, asr_backend=transcript.backend, preset=job.preset.name,
-        words=track.words, pages=track.pages, findings=findings, receipt=receipt, media=frame_info,
-        timings={k: round(v, 3) for k, v in timings.items()}, version=__version__)
-    if "json" in outputs.tmp:
-        outputs.write_text("json", result.model_dump_json(indent=1))
-    return result
+    return Composed(job=job, outputs=outputs, receipt=receipt, info=info, frame_info=frame_info, track=track,
+                    transcript=transcript, findings=findings, ass_text=ass_text, max_seconds=max_seconds,
+                    scale_to=scale_to, timings=timings, compose_seconds=time.perf_counter() - t)
+
+
+def stage_job(job: RenderJob, outputs: OutputSet, receipt: Receipt, *, asr: Optional[AsrOutcome] = None,
+              timings: Optional[dict] = None, info=None) -> CaptionResult:
+    """Render a job into `outputs`' temporary files (nothing is moved into place here)."""
+    c = compose_job(job, outputs, receipt, asr=asr, timings=timings, info=info)
+    t = time.perf_counter()
+    burn(job.video, c.ass_text, outputs.tmp["video"], c.info, job.encode.options(), **c.burn_args())
+    return c.finish(time.perf_counter() - t)
+
+
+def stage_shared(items: list[tuple[RenderJob, OutputSet, Receipt, AsrOutcome]]) -> list[tuple[Optional[CaptionResult],
+                                                                                               Optional[BaseException]]]:
+    """Stage several jobs of one source video with one decode (`render.multi.burn_many`: one ffmpeg process,
+    one encoder per output). A job that cannot share (colour emoji, preview scaling) or a shared burn that
+    fails falls back to its own burn, so one bad variant never fails the others."""
+    from .render.multi import burn_many, can_share
+
+    out: list = [None] * len(items)
+    composed: dict[int, Composed] = {}
+    for i, (job, outputs, receipt, asr) in enumerate(items):
+        try:
+            composed[i] = compose_job(job, outputs, receipt, asr=asr, timings={})
+        except Exception as e:  # noqa: BLE001 - reported per variant
+            out[i] = (None, e)
+    share = [i for i, c in composed.items() if can_share(c.ass_text) and c.max_seconds is None and c.scale_to is None]
+    alone = [i for i in composed if i not in share]
+    if len(share) >= 2:
+        first = composed[share[0]]
+        t = time.perf_counter()
+        try:
+            burn_many(first.job.video, [(composed[i].ass_text, composed[i].outputs.tmp["video"], composed[i].job.encode.options())
+                                        for i in share], first.info)
+            each = (time.perf_counter() - t) / len(share)
+            for i in share:
+                out[i] = (composed[i].finish(each), None)
+        except Exception:  # noqa: BLE001 - retried one by one below
+            alone += share
+    else:
+        alone += share
+    for i in alone:
+        if out[i] is not None:
+            continue
+        c = composed[i]
+        t = time.perf_counter()
+        try:
+            burn(c.job.video, c.ass_text, c.outputs.tmp["video"], c.info, c.job.encode.options(), **c.burn_args())
+            out[i] = (c.finish(time.perf_counter() - t), None)
+        except Exception as e:  # noqa: BLE001
+            out[i] = (None, e)
+    return out
 
 
 # -- running a job ----------------------------------------------------------------------------------------
