@@ -14,7 +14,7 @@ from typing import Any, Callable, Optional
 
 import yaml
 
-from .billing import DEFAULT_ACCOUNT, Ledger, format_credits, price_millicredits, render_key
+from .billing import DEFAULT_ACCOUNT, Ledger, format_credits, price_millicredits, receipt_for, render_key
 from .errors import CaptionerError, InputError
 from .presets import Preset, load_preset
 from .types import LANGUAGES, Backend, OnMismatch, SafeZone

@@ -87,17 +87,9 @@ class FindingKind(StrEnum):
     claim_verified = "claim_verified"
     acoustic_check_skipped = "acoustic_check_skipped"
     # alignment (align.py)
-    words_unaligned = "words_unaligned"
-    alignment_fallback = "alignment_fallback"
-    # media and rendering
+    aligner_fallback = "aligner_fallback"
+    # rendering
     missing_glyphs = "missing_glyphs"
-    media_truncated = "media_truncated"
-    video_shorter_than_audio = "video_shorter_than_audio"
-    single_frame_video = "single_frame_video"
-    script_sanitised = "script_sanitised"
-    # jobs and billing
-    preset_priced_by_behaviour = "preset_priced_by_behaviour"
-    preview_limited = "preview_limited"
 
 
 class _Model(BaseModel):
