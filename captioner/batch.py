@@ -17,17 +17,23 @@ import yaml
 from .billing import DEFAULT_ACCOUNT, Ledger, format_credits, price_millicredits, receipt_for, render_key
 from .errors import CaptionerError, InputError
 from .presets import Preset, load_preset
-from .types import LANGUAGES
+from .types import LANGUAGES, Backend, OnMismatch, SafeZone
 
 MANIFEST_KEYS = {"output_dir", "account", "defaults", "variants"}
 VARIANT_KEYS = {"output", "video", "script", "language", "preset", "presets", "asr", "safe_zone", "on_mismatch", "use_prompt"}
 DEFAULT_KEYS = VARIANT_KEYS - {"output"}
-SAFE_ZONES = ("tiktok", "reels", "shorts", "all", "none")
+SAFE_ZONES = tuple(z.value for z in SafeZone)
+BACKENDS = tuple(b.value for b in Backend)
+ON_MISMATCH = tuple(m.value for m in OnMismatch)
+MAX_WORKERS = 64
+SHARE_DECODE = True  # variants of one source video share its decode (render.multi); see benchmarks/bench_batch.py
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 CACHE_DIR = ".captioner-cache"
 REPORT_JSON = "batch-report.json"
 REPORT_HTML = "contact-sheet.html"
 THUMBS = "thumbs"
+# output names the batch itself uses in OUTPUT_DIR: a variant called batch-report would lose its JSON sidecar
+RESERVED_NAMES = {Path(REPORT_JSON).stem, Path(REPORT_HTML).stem, THUMBS}
 
 
 class ManifestError(InputError):
@@ -56,10 +62,17 @@ class Variant:
     out: Path = field(default=Path())
     key: str = ""  # idempotency key of the render
     group: str = ""  # ASR group: distinct (audio content, script, language, backend, options)
+    where: str = ""  # how the manifest names it in messages
+    preset_file: Optional[Path] = None
+
+    @property
+    def tier(self) -> str:
+        """The tier the look is priced at (what it does, not its label)."""
+        return str(self.preset.billed_tier)
 
     @property
     def price_milli(self) -> int:
-        return price_millicredits(self.preset.tier)
+        return price_millicredits(self.tier)
 
 
 @dataclass
@@ -135,6 +148,7 @@ def load_manifest(path: str | os.PathLike, *, output_dir: Optional[str | os.Path
     variants: list[Variant] = []
     seen: dict[str, str] = {}
     preset_cache: dict[str, Preset | str] = {}
+    preset_files: dict[str, Path] = {}
 
     def file_field(where: str, field_name: str, value: Any, required: bool) -> Optional[Path]:
         if value is None or value == "":
@@ -166,6 +180,7 @@ def load_manifest(path: str | os.PathLike, *, output_dir: Optional[str | os.Path
                     if not _inside(base, p):
                         raise InputError(f"preset file {ref!r} is outside the manifest's folder {base}")
                     preset_cache[ref] = load_preset(p)
+                    preset_files[ref] = p
                 else:
                     preset_cache[ref] = load_preset(ref)
             except CaptionerError as e:
@@ -202,13 +217,13 @@ def load_manifest(path: str | os.PathLike, *, output_dir: Optional[str | os.Path
         elif language not in LANGUAGES:
             problems.append(f"{where}: unknown language {language!r} (use one of {', '.join(LANGUAGES)}; batches pin the language)")
         asr = v.get("asr", "whisper")
-        if asr not in ("whisper", "diffusion"):
-            problems.append(f"{where}: unknown asr backend {asr!r} (whisper or diffusion)")
+        if asr not in BACKENDS:
+            problems.append(f"{where}: unknown asr backend {asr!r} ({' or '.join(BACKENDS)})")
         safe_zone = v.get("safe_zone", "tiktok")
         if safe_zone not in SAFE_ZONES:
             problems.append(f"{where}: unknown safe_zone {safe_zone!r} (one of {', '.join(SAFE_ZONES)})")
         on_mismatch = v.get("on_mismatch", "flag")
-        if on_mismatch not in ("flag", "fail"):
+        if on_mismatch not in ON_MISMATCH:
             problems.append(f"{where}: on_mismatch must be 'flag' or 'fail', not {on_mismatch!r}")
         use_prompt = v.get("use_prompt", True)
         if not isinstance(use_prompt, bool):
@@ -226,18 +241,55 @@ def load_manifest(path: str | os.PathLike, *, output_dir: Optional[str | os.Path
             if preset is None or not name:
                 continue
             out_name = f"{name}-{preset.name}" if multi and len(refs) > 1 else name
-            if out_name in seen:
-                problems.append(f"{where}: duplicate output name {out_name!r} (also used by {seen[out_name]})")
+            if out_name.lower() in seen:
+                problems.append(f"{where}: duplicate output name {out_name!r} (also used by {seen[out_name.lower()]})")
                 continue
-            seen[out_name] = where
+            seen[out_name.lower()] = where
+            if out_name.lower() in RESERVED_NAMES:
+                problems.append(f"{where}: output name {out_name!r} is taken by the batch's own files "
+                                f"({REPORT_JSON}, {REPORT_HTML}, {THUMBS}/): choose another name")
+                continue
             if video is None or language not in LANGUAGES:
                 continue
             variants.append(Variant(output=out_name, video=video, script=script, language=language, preset=preset, asr=asr,
                                     safe_zone=safe_zone, on_mismatch=on_mismatch, use_prompt=bool(use_prompt),
-                                    out=out_dir / f"{out_name}.mp4"))
+                                    out=out_dir / f"{out_name}.mp4", where=where,
+                                    preset_file=preset_files.get(ref) if isinstance(ref, str) else None))
+    problems += output_clashes(path, variants)
     if problems:
         raise ManifestError(path, problems)
     return Manifest(path=path, output_dir=out_dir, account=account, variants=variants)
+
+
+def batch_inputs(manifest_path: Path, variants: list[Variant]) -> dict[str, Path]:
+    """Every file the batch reads (manifest, videos, scripts, preset files): no output may resolve to one."""
+    inputs = {"manifest": manifest_path}
+    for v in variants:
+        inputs[f"video {v.video.name}"] = v.video
+        if v.script is not None:
+            inputs[f"script {v.script.name}"] = v.script
+        if v.preset_file is not None:
+            inputs[f"preset file {v.preset_file.name}"] = v.preset_file
+    return inputs
+
+
+def output_clashes(manifest_path: Path, variants: list[Variant], extra: Optional[dict[str, Path]] = None) -> list[str]:
+    """Outputs (video or sidecar) that resolve to any input of the batch, or to another variant's output."""
+    from .job import _same_file, output_paths
+
+    inputs = {**batch_inputs(manifest_path, variants), **(extra or {})}
+    problems, owner = [], {}
+    for v in variants:
+        for p in output_paths(v.out).values():
+            r = p.resolve()
+            if r in owner and owner[r] != v.output:
+                problems.append(f"{v.where}: output {p.name} is also an output of {owner[r]}")
+            owner.setdefault(r, v.output)
+            for role, q in inputs.items():
+                if _same_file(p, q):
+                    problems.append(f"{v.where}: output {p} would overwrite the input {role.split(' ')[0]} {q}: "
+                                    "choose another output name or output_dir")
+    return problems
 
 
 # -- keys ----------------------------------------------------------------------------------------
@@ -270,9 +322,9 @@ def assign_keys(manifest: Manifest, *, audio_hash: Optional[Callable[[Path], str
 
 
 def preset_identity(preset: Preset) -> dict:
-    """What identifies a preset's look in a key: the values that differ from the defaults (so a new optional
-    field added to `Preset` later does not change the keys of renders already charged)."""
-    return {"name": preset.name, "tier": preset.tier, **preset.model_dump(mode="json", exclude_defaults=True)}
+    from .billing import preset_identity as identity
+
+    return identity(preset)
 
 
 def audio_content_hash(video: Path) -> str:
@@ -287,7 +339,7 @@ def quote(manifest: Manifest, ledger: Optional[Ledger] = None) -> dict:
     total = manifest.total_milli
     by_tier: dict[str, dict] = {}
     for v in manifest.variants:
-        t = by_tier.setdefault(v.preset.tier, {"renders": 0, "millicredits": 0})
+        t = by_tier.setdefault(v.tier, {"renders": 0, "millicredits": 0})
         t["renders"] += 1
         t["millicredits"] += v.price_milli
     out = {"renders": len(manifest.variants), "millicredits": total, "credits": format_credits(total), "by_tier": by_tier}
@@ -301,60 +353,78 @@ def quote(manifest: Manifest, ledger: Optional[Ledger] = None) -> dict:
 # -- work done in the workers (top-level functions: picklable for process pools and Ray) -----------
 
 def asr_task(task: dict) -> dict:
-    """Transcribe + correct + align one voice-over; returns JSON-ready data (cached by the driver)."""
-    from .media import load_audio
-    from .pipeline import transcribe_and_correct
+    """Transcribe + correct + align one voice-over; returns JSON-ready data (`job.AsrOutcome`, cached by the driver)."""
+    from .job import RenderJob, recognise_job
 
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    audio = load_audio(task["video"])
-    script = Path(task["script"]).read_text(encoding="utf-8") if task.get("script") else None
-    transcript, words, findings = transcribe_and_correct(
-        audio, script, task["language"], task["asr"], on_mismatch=task["on_mismatch"], use_prompt=task["use_prompt"],
-        timings=timings)
-    timings["total"] = time.perf_counter() - t0
-    return {"transcript": transcript.model_dump(mode="json"), "words": [w.model_dump(mode="json") for w in words],
-            "findings": [f.model_dump(mode="json") for f in findings], "timings": {k: round(x, 3) for k, x in timings.items()}}
+    job = RenderJob.model_validate(task["job"])
+    outcome = recognise_job(job, timings)
+    outcome.timings["total"] = round(time.perf_counter() - t0, 3)
+    return outcome.model_dump(mode="json")
+
+
+def decode_groups(variants: list[Variant], workers: int) -> list[list[Variant]]:
+    """Variants of one source video in chunks that share one decode: enough chunks to keep every worker busy,
+    at most `render.multi.MAX_OUTPUTS` encoders each."""
+    from .render.multi import MAX_OUTPUTS
+
+    by_video: dict[Path, list[Variant]] = {}
+    for v in variants:
+        by_video.setdefault(v.video.resolve(), []).append(v)
+    total, chunks = len(variants), []
+    for vs in by_video.values():
+        n = max(1, round(workers * len(vs) / total), -(-len(vs) // MAX_OUTPUTS))
+        size = -(-len(vs) // n)
+        chunks += [vs[i:i + size] for i in range(0, len(vs), size)]
+    return chunks
+
+
+def render_group_task(tasks: list[dict]) -> list[dict]:
+    """Stage several variants of one source with one decode (`job.stage_shared`); per variant a result or an error."""
+    from .job import AsrOutcome, OutputSet, RenderJob, stage_shared
+    from .types import Receipt
+
+    t0 = time.perf_counter()
+    items = []
+    for task in tasks:
+        job = RenderJob.model_validate(task["job"])
+        outputs = OutputSet.adopt({k: Path(p) for k, p in task["paths"].items()}, {k: Path(p) for k, p in task["tmp"].items()})
+        items.append((job, outputs, Receipt.model_validate(task["receipt"]), AsrOutcome.model_validate(task["asr"])))
+    staged = stage_shared(items)
+    seconds = round((time.perf_counter() - t0) / max(1, len(tasks)), 3)
+    out = []
+    for task, (job, outputs, _, _), (result, err) in zip(tasks, items, staged):
+        if err is not None:
+            out.append({"error": f"{type(err).__name__}: {err}"})
+            continue
+        thumb = make_thumbnail(outputs.tmp["video"], Path(task["thumb"]), result.media.duration) if task.get("thumb") else None
+        out.append({"result": result.model_dump(mode="json"), "thumb": thumb, "seconds": seconds, "error": None})
+    return out
 
 
 def render_task(task: dict) -> dict:
-    """Lay out and burn one variant from cached words; outputs are written to temp names and renamed when complete."""
-    from .media import probe
-    from .pipeline import OutputSet, build_track, output_paths, render_outputs
-    from .render.burn import EncodeOptions
-    from .types import Finding, Receipt, Transcript, Word
+    """Stage one variant from cached words: every output written to the temporary names the driver chose.
+    The driver charges and moves them into place (`job.Plan.finish`); a worker never commits or charges."""
+    from .job import AsrOutcome, OutputSet, RenderJob, stage_job
+    from .types import Receipt
 
     t0 = time.perf_counter()
-    video = Path(task["video"])
-    preset = Preset.model_validate(task["preset"])
-    info = probe(video)
-    transcript = Transcript.model_validate(task["asr"]["transcript"])
-    words = [Word.model_validate(w) for w in task["asr"]["words"]]
-    findings = [Finding.model_validate(f) for f in task["asr"]["findings"]]
-    timings = {k: v for k, v in task["asr"].get("timings", {}).items() if k != "total"}
-    track = build_track(words, preset, info, transcript.language, task["safe_zone"])
-    outputs = OutputSet(output_paths(task["out"]))
-    try:
-        result = render_outputs(video, track, preset, info, outputs, EncodeOptions(**task.get("encode", {})), findings,
-                                transcript, timings, receipt=Receipt.model_validate(task["receipt"]))
-        outputs.commit()
-    except BaseException:
-        outputs.discard()
-        raise
+    job = RenderJob.model_validate(task["job"])
+    outputs = OutputSet.adopt({k: Path(p) for k, p in task["paths"].items()}, {k: Path(p) for k, p in task["tmp"].items()})
+    result = stage_job(job, outputs, Receipt.model_validate(task["receipt"]), asr=AsrOutcome.model_validate(task["asr"]))
     thumb = None
     if task.get("thumb"):
-        thumb = make_thumbnail(Path(task["out"]), Path(task["thumb"]), info.duration)
-    return {"outputs": result.outputs, "findings": [f.model_dump(mode="json") for f in result.findings],
-            "pages": len(result.pages), "words": len(result.words), "thumb": thumb,
-            "seconds": round(time.perf_counter() - t0, 3)}
+        thumb = make_thumbnail(outputs.tmp["video"], Path(task["thumb"]), result.media.duration)
+    return {"result": result.model_dump(mode="json"), "thumb": thumb, "seconds": round(time.perf_counter() - t0, 3)}
 
 
 def make_thumbnail(video: Path, thumb: Path, duration: float, width: int = 180) -> Optional[str]:
-    """One JPEG frame from the middle of the captioned video (written to a temp name, then renamed)."""
+    """One JPEG frame from the middle of the captioned video (written to a temp name, then renamed to `thumb`)."""
     from .media import run_ffmpeg
 
     thumb.parent.mkdir(parents=True, exist_ok=True)
-    tmp = thumb.with_name(f".{thumb.name}.{os.getpid()}.part")
+    tmp = thumb.with_name(f".{thumb.name}.{os.getpid()}-{os.urandom(4).hex()}.part")
     try:
         run_ffmpeg(["-ss", f"{max(0.0, duration * 0.45):.3f}", "-i", str(video), "-frames:v", "1",
                     "-vf", f"scale={width}:-2", "-q:v", "4", "-f", "image2", "-c:v", "mjpeg", str(tmp)],
@@ -414,24 +484,17 @@ class BatchResult:
 
 def _atomic_write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{os.urandom(4).hex()}.part")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
 
 
-def _outputs_complete(v: Variant) -> bool:
-    from .pipeline import output_paths
-
-    return all(p.is_file() and p.stat().st_size > 0 for p in output_paths(v.out).values())
-
-
 def _clean_stale_parts(out_dir: Path, names: set[str]) -> int:
-    """Remove temp files (`.NAME.*.part`) a killed run left behind; safe because we hold the folder's batch lock."""
-    n = 0
-    for p in out_dir.glob(".*.part"):
-        if any(p.name.startswith(f".{n}.") for n in names) or p.name.startswith((f".{REPORT_JSON}.", f".{REPORT_HTML}.")):
-            p.unlink(missing_ok=True)
-            n += 1
+    """Remove temp files a killed run left behind (the outputs' own are cleaned by each OutputSet); safe because
+    we hold the folder's batch lock."""
+    from .job import clean_stale
+
+    n = clean_stale([out_dir / REPORT_JSON, out_dir / REPORT_HTML])
     for sub in (out_dir / CACHE_DIR, out_dir / THUMBS):
         if sub.is_dir():
             for p in sub.glob(".*.part"):
@@ -464,49 +527,87 @@ class _FolderLock:
             os.close(self.fd)
 
 
+def check_workers(workers: Optional[int]) -> Optional[int]:
+    if workers is None:
+        return None
+    if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= MAX_WORKERS:
+        raise InputError(f"--workers must be a whole number from 1 to {MAX_WORKERS}, not {workers!r} "
+                         "(omit it to use one per CPU core)")
+    return workers
+
+
+def variant_job(v: Variant, manifest: Manifest, *, account: str, ledger: Ledger, encode: Optional[dict] = None,
+                inputs: Optional[dict[str, Path]] = None):
+    """The `RenderJob` of one batch variant (billed, keyed by the variant's render identity)."""
+    from .job import RenderJob
+
+    script = v.script.read_text(encoding="utf-8") if v.script else None
+    return RenderJob.build(
+        kind="batch-variant", name=v.output, video=v.video, script=script,
+        inputs=inputs if inputs is not None else {**batch_inputs(manifest.path, manifest.variants), "ledger": ledger.path},
+        language=v.language, asr=v.asr, safe_zone=v.safe_zone, on_mismatch=v.on_mismatch, use_prompt=v.use_prompt,
+        preset=v.preset, encode=encode or {}, out=v.out, billed=True, account=account, ledger=ledger.path, key=v.key,
+        identity=v.key)
+
+
 def run_batch(manifest_path: str | os.PathLike, *, ledger: Optional[Ledger] = None, account: Optional[str] = None,
               output_dir: Optional[str | os.PathLike] = None, executor: str = "local", workers: Optional[int] = None,
               address: Optional[str] = None, progress: bool = True, console=None, thumbnails: bool = True,
-              encode: Optional[dict] = None) -> BatchResult:
+              encode: Optional[dict] = None, share_decode: bool = SHARE_DECODE) -> BatchResult:
     """Run every variant of a manifest: validate all → quote → refuse if unaffordable → ASR once per group → renders.
 
-    Resumable: a variant whose key is charged and whose outputs exist is skipped (never charged again).
-    Charges are recorded one by one as each output is complete; a failed render is not charged.
+    Each variant is a `job.RenderJob`; workers stage its outputs, the driver charges it and moves the outputs
+    into place (charge before commit: an interrupted or killed batch never leaves a complete uncharged output).
+    Resumable: a variant whose key is charged and whose outputs still have the recorded hashes is skipped.
+    Ctrl-C, SIGTERM or SIGHUP stop the workers at once, remove every staged file and release the holds.
     """
     from rich.console import Console
 
     from .distributed import make_executor
+    from .job import Plan, interruptible
 
     t0 = time.perf_counter()
+    check_workers(workers)
     console = console or Console(stderr=True)
     manifest = load_manifest(manifest_path, output_dir=output_dir)
     ledger = ledger or Ledger()
     account = account or manifest.account or DEFAULT_ACCOUNT
     out_dir = manifest.output_dir
+    inputs = {**batch_inputs(manifest.path, manifest.variants), "ledger": ledger.path}
+    clash = output_clashes(manifest.path, manifest.variants, {"ledger": ledger.path})
+    if clash:
+        raise ManifestError(manifest.path, clash)
     timings: dict[str, float] = {}
     t = time.perf_counter()
     assign_keys(manifest)
+    jobs = {v.output: variant_job(v, manifest, account=account, ledger=ledger, encode=encode, inputs=inputs)
+            for v in manifest.variants}
     timings["plan"] = round(time.perf_counter() - t, 3)
-    statuses = {v.output: VariantStatus(output=v.output, preset=v.preset.name, tier=v.preset.tier, key=v.key)
+    statuses = {v.output: VariantStatus(output=v.output, preset=v.preset.name, tier=v.tier, key=v.key)
                 for v in manifest.variants}
     q = quote(manifest, ledger)
+    owner = f"{os.getpid()}-{os.urandom(4).hex()}"
 
-    with _FolderLock(out_dir):
+    with _FolderLock(out_dir), interruptible():
         _clean_stale_parts(out_dir, {v.output for v in manifest.variants})
         # refuse before any work: hold the price of every variant still to render
         holds = {v.key: v.price_milli for v in manifest.variants}
-        prior = ledger.reserve(account, holds, what=f"batch {manifest.path.name} ({len(holds)} renders)")
+        prior = ledger.reserve(account, holds, what=f"batch {manifest.path.name} ({len(holds)} renders)",
+                               identities={v.key: v.key for v in manifest.variants})
         todo: list[Variant] = []
+        plans: dict[str, Plan] = {}
         for v in manifest.variants:
             st = statuses[v.output]
             if prior[v.key] is not None:
                 st.charged = True
-                if _outputs_complete(v):
+                if ledger.outputs_intact(v.key, jobs[v.output].outputs.values()):
                     st.status = "skipped"
                     continue
             todo.append(v)
-        release_on_exit = {v.key for v in todo}
+            plans[v.output] = Plan(jobs[v.output], ledger, owner=owner, prior=prior[v.key], reserved=prior[v.key] is None)
+        skipped_keys = {v.key for v in manifest.variants if statuses[v.output].status == "skipped"}
         ex = None
+        thumbs_tmp: dict[str, Path] = {}
         try:
             asr_results, asr_computed = {}, 0
             groups = {}
@@ -522,8 +623,7 @@ def run_batch(manifest_path: str | os.PathLike, *, ledger: Optional[Ledger] = No
                         continue
                     except (OSError, json.JSONDecodeError):
                         f.unlink(missing_ok=True)
-                need[g] = {"video": str(v.video), "script": str(v.script) if v.script else None, "language": v.language,
-                           "asr": v.asr, "on_mismatch": v.on_mismatch, "use_prompt": v.use_prompt}
+                need[g] = {"job": jobs[v.output].model_dump(mode="json")}
             if todo:
                 ex = make_executor(executor, workers=workers, address=address)
             prog = _progress(console, progress)
@@ -549,51 +649,91 @@ def run_batch(manifest_path: str | os.PathLike, *, ledger: Optional[Ledger] = No
                 t = time.perf_counter()
                 task_r = prog.add_task("render", total=len(manifest.variants),
                                        completed=len(manifest.variants) - len(runnable))
-                tasks = []
+                tasks, started = [], []
                 for v in runnable:
-                    receipt = receipt_for(v.preset, charged=True, key=v.key, account=account)
-                    tasks.append({"video": str(v.video), "out": str(v.out), "preset": v.preset.model_dump(mode="json"),
-                                  "safe_zone": v.safe_zone, "asr": asr_results[v.group], "encode": encode or {},
-                                  "receipt": receipt.model_dump(mode="json"),
-                                  "thumb": str(out_dir / THUMBS / f"{v.output}.jpg") if thumbnails else None})
-                if runnable:
-                    for i, res, err in ex.run(render_task, tasks):
-                        v = runnable[i]
-                        st = statuses[v.output]
+                    plan = plans[v.output]
+                    try:
+                        outputs = plan.open_outputs()
+                    except CaptionerError as e:  # e.g. a folder where this output goes: this variant fails
+                        plan.abort()
+                        statuses[v.output].status, statuses[v.output].error = "failed", f"{type(e).__name__}: {e}"
+                        prog.console.print(f"[red]✗[/red] {v.output} ({v.preset.name}): {e} — not charged")
+                        continue
+                    started.append(v)
+                    thumb = None
+                    if thumbnails:
+                        thumbs_tmp[v.output] = out_dir / THUMBS / f".{v.output}.jpg.{owner}.part"
+                        thumb = str(thumbs_tmp[v.output])
+                    tasks.append({"job": plan.job.model_dump(mode="json"), "paths": {k: str(p) for k, p in outputs.paths.items()},
+                                  "tmp": {k: str(p) for k, p in outputs.tmp.items()},
+                                  "receipt": plan.pending_receipt().model_dump(mode="json"), "asr": asr_results[v.group],
+                                  "thumb": thumb})
+                def settle(v: Variant, res: Optional[dict], err: Optional[BaseException]) -> None:
+                    """Charge and commit one staged variant in the driver (or record why it failed)."""
+                    from .types import CaptionResult
+
+                    st, plan = statuses[v.output], plans[v.output]
+                    try:
                         if err is not None:
-                            ledger.release([v.key])
-                            st.status, st.error = "failed", f"{type(err).__name__}: {err}"
-                            prog.console.print(f"[red]✗[/red] {v.output} ({v.preset.name}): {st.error} — not charged")
-                        elif not _outputs_complete(v):
-                            ledger.release([v.key])
-                            st.status, st.error = "failed", "outputs missing after the render"
-                        else:
-                            entry, new = ledger.charge(account, v.key, v.price_milli, preset=v.preset.name,
-                                                       tier=v.preset.tier, output=str(v.out))
-                            st.status, st.charged = "done", True
-                            st.millicredits = -entry.millicredits if new else 0
-                            st.outputs, st.findings, st.thumb, st.seconds = res["outputs"], res["findings"], res["thumb"], res["seconds"]
-                            prog.console.print(f"[green]✓[/green] {v.output} ({v.preset.name}, {v.preset.tier}) "
-                                               f"{format_credits(st.millicredits)} credits")
-                        release_on_exit.discard(v.key)
-                        prog.advance(task_r)
+                            raise err
+                        result = plan.finish(CaptionResult.model_validate(res["result"]))
+                    except Exception as e:  # a failed render, charge or commit: this variant fails, the others go on
+                        plan.abort()
+                        st.status, st.error = "failed", f"{type(e).__name__}: {e}"
+                        prog.console.print(f"[red]✗[/red] {v.output} ({v.preset.name}): {st.error} — not charged")
+                    else:
+                        st.status, st.charged = "done", True
+                        st.millicredits = -plan.entry.millicredits if plan.new_charge else 0
+                        st.outputs = result.outputs
+                        st.findings = [f.model_dump(mode="json") for f in result.findings]
+                        st.seconds = res["seconds"]
+                        thumb_tmp = thumbs_tmp.pop(v.output, None)
+                        if thumb_tmp is not None and res.get("thumb"):
+                            final = out_dir / THUMBS / f"{v.output}.jpg"
+                            os.replace(thumb_tmp, final)
+                            st.thumb = str(final)
+                        prog.console.print(f"[green]✓[/green] {v.output} ({v.preset.name}, {v.tier}) "
+                                           f"{format_credits(st.millicredits)} credits")
+                    prog.advance(task_r)
+
+                if started and share_decode:
+                    chunks = decode_groups(started, getattr(ex, "workers", None) or 1)
+                    for gi, res, err in ex.run(render_group_task, [[tasks[started.index(v)] for v in c] for c in chunks]):
+                        for k, v in enumerate(chunks[gi]):
+                            if err is not None:
+                                settle(v, None, err)
+                            else:
+                                one = res[k]
+                                settle(v, one, None if one.get("error") is None else RuntimeError(one["error"]))
+                elif started:
+                    for i, res, err in ex.run(render_task, tasks):
+                        settle(started[i], res, err)
                 timings["render"] = round(time.perf_counter() - t, 3)
+        except BaseException:
+            if ex is not None:  # Ctrl-C, SIGTERM, a failed ledger: stop the workers now, not after their tasks
+                ex.close(kill=True)
+                ex = None
+            raise
         finally:
             if ex is not None:
                 ex.close()
-            if release_on_exit:
-                ledger.release(release_on_exit)
+            for plan in plans.values():
+                if plan.entry is None:
+                    plan.abort()  # staged files removed, hold released
+            for p in thumbs_tmp.values():
+                p.unlink(missing_ok=True)
+            ledger.release([v.key for v in manifest.variants if v.key not in skipped_keys
+                            and (plans.get(v.output) is None or plans[v.output].entry is None)])
 
         # fill in skipped variants from their sidecars; thumbnails for any that lack one
         for v in manifest.variants:
             st = statuses[v.output]
             if st.status == "skipped":
-                from .pipeline import output_paths
-
-                st.outputs = {k: str(p) for k, p in output_paths(v.out).items()}
+                paths = jobs[v.output].outputs
+                st.outputs = {k: str(p) for k, p in paths.items()}
                 try:
-                    st.findings = json.loads(Path(st.outputs["json"]).read_text(encoding="utf-8")).get("findings", [])
-                except (OSError, json.JSONDecodeError):
+                    st.findings = json.loads(paths["json"].read_text(encoding="utf-8")).get("findings", [])
+                except (OSError, json.JSONDecodeError, AttributeError):
                     st.findings = []
                 thumb = out_dir / THUMBS / f"{v.output}.jpg"
                 if thumbnails and not thumb.is_file():

@@ -1,9 +1,19 @@
-"""Flat per-render billing: the price table, a SQLite credit ledger (integer milli-credits) and charged renders."""
+"""Flat per-render billing: the price table, a SQLite credit ledger (integer milli-credits) and charged renders.
+
+The ledger is the source of truth for every receipt. An idempotency key is bound to one account and one
+render identity (what the render is: inputs by content, options, preset look, output path): reusing a key
+for another render or account, or a top-up's key for a render (or the other way round), is refused with
+`BillingError` (exit 6) before any work. Amounts are integers of milli-credits with fixed bounds, so sums
+never overflow SQLite's 64-bit integers. The order of a billed render (`job.run_job`): reserve → render
+into temporary files → charge (recording each output's SHA-256) → move the outputs into place; a failed
+move deletes the charge it just made.
+"""
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import re
 import socket
 import sqlite3
 import time
@@ -20,6 +30,13 @@ PRICES_MILLI: dict[str, int] = {"karaoke": 0, "basic": 400, "dynamic": 800}
 
 DEFAULT_ACCOUNT = "default"
 HOLD_TTL_S = 6 * 3600  # a reservation left by a crashed process elsewhere stops counting after this
+
+# Bounds on amounts (milli-credits). One top-up is at most a million credits and an account holds at most a
+# thousand million: sums of entries stay far below SQLite's 2**63 - 1 (9.2e18), so no sum can overflow.
+MAX_TOPUP_MILLI = 1_000_000 * 1000
+MAX_BALANCE_MILLI = 1_000_000_000 * 1000
+MAX_KEY_LEN = 200
+_AMOUNT = re.compile(r"[+-]?([0-9]{0,13})(?:\.([0-9]{0,3}))?", re.ASCII)
 
 
 def price_millicredits(tier: str) -> int:
@@ -41,21 +58,35 @@ def format_credits(milli: int) -> str:
 
 
 def parse_credits(text: str | int | float) -> int:
-    """'2.5' → 2500 milli-credits. At most three decimals; parsed as a decimal string, never through a float."""
+    """'2.5' → 2500 milli-credits. ASCII digits, at most three decimals and 13 whole digits; parsed as a
+    decimal string, never through a float ('²', '١٢', '1e3', '9' * 30 are refused with an InputError)."""
     s = str(text).strip()
-    neg = s.startswith("-")
-    if s[:1] in "+-" and s:
-        s = s[1:]
-    whole, _, frac = s.partition(".")
-    if not (whole or frac) or (whole and not whole.isdigit()) or (frac and not frac.isdigit()) or len(frac) > 3:
-        raise InputError(f"invalid credit amount {text!r}: use a number with at most 3 decimals, e.g. 10 or 2.5")
-    milli = int(whole or 0) * 1000 + int((frac + "000")[:3])
-    return -milli if neg else milli
+    m = _AMOUNT.fullmatch(s) if len(s) <= 40 else None
+    if m is None or not (m.group(1) or m.group(2)):
+        if m is None and re.fullmatch(r"[+-]?[0-9]{14,}(\.[0-9]*)?", s, re.ASCII):
+            raise InputError(f"credit amount {s[:24]}{'…' if len(s) > 24 else ''} is too large: one top-up is at most "
+                             f"{format_credits(MAX_TOPUP_MILLI)} credits")
+        shown = s if len(s) <= 24 else s[:24] + "…"
+        raise InputError(f"invalid credit amount {shown!r}: use a number with at most 3 decimals, e.g. 10 or 2.5")
+    whole, frac = m.group(1) or "0", m.group(2) or ""
+    milli = int(whole) * 1000 + int((frac + "000")[:3])
+    return -milli if s.startswith("-") else milli
+
+
+def check_key(key: Optional[str], what: str = "idempotency key") -> Optional[str]:
+    """A key is printable text of 1–200 characters (no control characters)."""
+    if key is None:
+        return None
+    if not isinstance(key, str) or not key.strip() or len(key) > MAX_KEY_LEN or not key.isprintable():
+        raise InputError(f"invalid {what} {str(key)[:40]!r}: use 1–{MAX_KEY_LEN} printable characters")
+    return key
 
 
 def receipt_for(preset, *, charged: bool = False, key: str | None = None, account: str | None = None, preview: bool = False) -> Receipt:
-    milli = 0 if preview else price_millicredits(preset.tier)
-    return Receipt(preset=preset.name, tier=preset.tier, credits=to_credits(milli), millicredits=milli,
+    """The price of one render of `preset`, by what the look does (`presets.behaviour_tier`), not its label."""
+    tier = preset.billed_tier
+    milli = 0 if preview else price_millicredits(tier)
+    return Receipt(preset=preset.name, tier=tier, credits=to_credits(milli), millicredits=milli,
                    charged=charged, idempotency_key=key, account=account, preview=preview)
 
 
@@ -71,11 +102,18 @@ def render_key(**parts: Any) -> str:
 def caption_key(*, video: str | os.PathLike, script: Optional[str], language: str, asr: str, preset, safe_zone: str,
                 on_mismatch: str = "flag", use_prompt: bool = True, encode: Any = None, output: str | os.PathLike) -> str:
     """The idempotency key of one `caption()` render: input video by content, script text, options, preset look, output path."""
-    preset_id = {"name": preset.name, "tier": preset.tier, **preset.model_dump(mode="json", exclude_defaults=True)}
+    preset_id = preset_identity(preset)
     return render_key(video=file_sha256(video), script=hashlib.sha256((script or "").encode("utf-8")).hexdigest(),
                       language=language, asr=asr, preset=preset_id, safe_zone=safe_zone, on_mismatch=on_mismatch,
                       use_prompt=use_prompt, encode=getattr(encode, "__dict__", encode),
                       output=str(Path(output).resolve()))
+
+
+def preset_identity(preset) -> dict:
+    """What identifies a preset's look in a key: its name, billed tier and the values that differ from the
+    defaults (so a new optional field added to `Preset` later does not change the keys of renders charged)."""
+    return {"name": preset.name, "tier": str(preset.billed_tier), **preset.model_dump(mode="json", exclude_defaults=True,
+                                                                                     exclude={"tier"})}
 
 
 def file_sha256(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
@@ -125,6 +163,13 @@ CREATE TABLE IF NOT EXISTS holds (               -- credits reserved by renders 
     pid              INTEGER NOT NULL,
     created_at       REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS renders (             -- what a charged key is bound to, and the outputs it delivered
+    idempotency_key  TEXT PRIMARY KEY,
+    account          TEXT NOT NULL,
+    identity         TEXT NOT NULL,             -- the render identity (inputs by content, options, look, output)
+    outputs          TEXT NOT NULL DEFAULT '{}', -- JSON {path: sha256} of the outputs as charged
+    updated_at       REAL NOT NULL
+);
 """
 
 
@@ -160,12 +205,30 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _ledger_problem(path: Path, e: BaseException) -> BillingError:
+    """One actionable line for an SQLite failure (disk full, a corrupt file, a locked or read-only ledger)."""
+    msg = str(e)
+    if isinstance(e, sqlite3.OperationalError) and ("full" in msg or "disk I/O" in msg):
+        what = f"the disk holding the credit ledger {path} is full ({msg}): free space and retry"
+    elif isinstance(e, sqlite3.OperationalError) and ("locked" in msg or "busy" in msg):
+        what = f"the credit ledger {path} is busy or locked ({msg}): retry"
+    elif isinstance(e, sqlite3.OperationalError) and "readonly" in msg:
+        what = f"the credit ledger {path} is read-only ({msg}): make it writable or set --ledger / CAPTIONER_LEDGER"
+    elif isinstance(e, (sqlite3.DatabaseError,)) and ("malformed" in msg or "not a database" in msg or "corrupt" in msg):
+        what = f"the credit ledger {path} is damaged ({msg}): restore it from a backup (nothing was charged)"
+    else:
+        what = f"the credit ledger {path} failed ({type(e).__name__}: {msg}); check the file and retry"
+    return BillingError(what)
+
+
 class Ledger:
     """An SQLite credit ledger safe under concurrent processes (WAL, BEGIN IMMEDIATE, busy timeout).
 
     Balances are the sum of an account's entries (integer milli-credits). Every charge carries a unique
-    idempotency key: charging the same key twice records one charge. A render in progress holds a
-    reservation so that concurrent renders cannot together overdraw an account.
+    idempotency key bound to one account and one render identity: charging the same key twice records one
+    charge, and the key cannot be reused for another render, another account or a top-up. A render in
+    progress holds a reservation so that concurrent renders cannot together overdraw an account.
+    Any SQLite failure (disk full, a damaged file) is a `BillingError` with one actionable line.
     One connection per process: a `Ledger` re-opens itself after a fork.
     """
 
@@ -181,14 +244,21 @@ class Ledger:
             return self._conn
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise BillingError(f"cannot create the folder of the credit ledger {self.path}: {e.strerror}; "
+                               "set CAPTIONER_LEDGER or --ledger to a writable file") from e
+        try:
             conn = sqlite3.connect(str(self.path), timeout=self.timeout, isolation_level=None)
             conn.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA foreign_keys = ON")
             conn.executescript(_SCHEMA)
-        except (OSError, sqlite3.Error) as e:
-            raise BillingError(f"cannot open the credit ledger {self.path}: {e}; set CAPTIONER_LEDGER or --ledger to a writable file") from e
+            cols = {r[1] for r in conn.execute("PRAGMA table_info(holds)")}
+            if "identity" not in cols:  # ledgers made before keys were bound to a render
+                conn.execute("ALTER TABLE holds ADD COLUMN identity TEXT")
+        except sqlite3.Error as e:
+            raise _ledger_problem(self.path, e) from e
         conn.row_factory = sqlite3.Row
         self._conn, self._pid = conn, os.getpid()
         return conn
@@ -206,19 +276,30 @@ class Ledger:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE … COMMIT: takes the write lock up front, so a read-check-write cannot interleave."""
+        """BEGIN IMMEDIATE … COMMIT: takes the write lock up front, so a read-check-write cannot interleave.
+        An SQLite failure anywhere inside rolls back and becomes a `BillingError`."""
         conn = self._connect()
         try:
             conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as e:
-            raise BillingError(f"the credit ledger {self.path} is busy or locked ({e}); retry") from e
+        except sqlite3.Error as e:
+            raise _ledger_problem(self.path, e) from e
         try:
             yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        else:
             conn.execute("COMMIT")
+        except BaseException as e:
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+            if isinstance(e, sqlite3.Error):
+                raise _ledger_problem(self.path, e) from e
+            raise
+
+    def _read(self, fn):
+        try:
+            return fn(self._connect())
+        except sqlite3.Error as e:
+            raise _ledger_problem(self.path, e) from e
 
     # -- reads ----------------------------------------------------------------------------------
     @staticmethod
@@ -226,71 +307,125 @@ class Ledger:
         return int(conn.execute("SELECT COALESCE(SUM(millicredits), 0) FROM entries WHERE account = ?", (account,)).fetchone()[0])
 
     @staticmethod
-    def _held(conn, account: str, exclude: Iterable[str] = ()) -> int:
-        """Credits reserved by live renders (a dead process's reservation on this host no longer counts)."""
+    def _live_holds(conn, account: Optional[str] = None, exclude: Iterable[str] = ()) -> list:
+        """Reservations of live renders (a dead process's reservation on this host no longer counts)."""
         host, now, exclude = socket.gethostname(), time.time(), set(exclude)
-        total = 0
-        for r in conn.execute("SELECT idempotency_key, millicredits, host, pid, created_at FROM holds WHERE account = ?", (account,)):
-            if r["idempotency_key"] in exclude:
-                continue
-            if now - r["created_at"] > HOLD_TTL_S:
+        q, args = "SELECT * FROM holds", ()
+        if account is not None:
+            q, args = q + " WHERE account = ?", (account,)
+        out = []
+        for r in conn.execute(q, args):
+            if r["idempotency_key"] in exclude or now - r["created_at"] > HOLD_TTL_S:
                 continue
             if r["host"] == host and not _pid_alive(r["pid"]):
                 continue
-            total += r["millicredits"]
-        return total
+            out.append(r)
+        return out
+
+    @classmethod
+    def _held(cls, conn, account: str, exclude: Iterable[str] = ()) -> int:
+        return sum(r["millicredits"] for r in cls._live_holds(conn, account, exclude))
 
     def balance(self, account: str = DEFAULT_ACCOUNT) -> int:
-        conn = self._connect()
-        return self._balance(conn, account)
+        return self._read(lambda c: self._balance(c, account))
 
     def available(self, account: str = DEFAULT_ACCOUNT) -> int:
         """Balance minus the credits held by renders in progress."""
-        conn = self._connect()
-        return self._balance(conn, account) - self._held(conn, account)
+        return self._read(lambda c: self._balance(c, account) - self._held(c, account))
 
     def accounts(self) -> list[str]:
-        return [r[0] for r in self._connect().execute("SELECT name FROM accounts ORDER BY name")]
+        return self._read(lambda c: [r[0] for r in c.execute("SELECT name FROM accounts ORDER BY name")])
 
     def history(self, account: str = DEFAULT_ACCOUNT, limit: Optional[int] = None) -> list[Entry]:
         q = "SELECT * FROM entries WHERE account = ? ORDER BY id DESC"
         args: tuple = (account,)
         if limit:
             q += " LIMIT ?"
-            args += (int(limit),)
-        rows = self._connect().execute(q, args).fetchall()
+            args += (max(1, min(int(limit), 1_000_000)),)
+        rows = self._read(lambda c: c.execute(q, args).fetchall())
         return [Entry(**dict(r)) for r in reversed(rows)]
 
     def find_charge(self, key: str) -> Optional[Entry]:
-        r = self._connect().execute("SELECT * FROM entries WHERE idempotency_key = ? AND kind = 'charge'", (key,)).fetchone()
+        r = self._read(lambda c: c.execute("SELECT * FROM entries WHERE idempotency_key = ? AND kind = 'charge'", (key,)).fetchone())
         return Entry(**dict(r)) if r else None
 
     def charged_keys(self, keys: Iterable[str]) -> set[str]:
         keys = list(keys)
-        conn, found = self._connect(), set()
-        for i in range(0, len(keys), 500):
-            chunk = keys[i:i + 500]
-            q = f"SELECT idempotency_key FROM entries WHERE kind = 'charge' AND idempotency_key IN ({','.join('?' * len(chunk))})"
-            found.update(r[0] for r in conn.execute(q, chunk))
-        return found
+        found: set[str] = set()
+
+        def run(conn):
+            for i in range(0, len(keys), 500):
+                chunk = keys[i:i + 500]
+                q = f"SELECT idempotency_key FROM entries WHERE kind = 'charge' AND idempotency_key IN ({','.join('?' * len(chunk))})"
+                found.update(r[0] for r in conn.execute(q, chunk))
+            return found
+
+        return self._read(run)
+
+    def recorded_outputs(self, key: str) -> Optional[dict[str, str]]:
+        """{path: sha256} of the outputs a charged key delivered (None when none were recorded)."""
+        r = self._read(lambda c: c.execute("SELECT outputs FROM renders WHERE idempotency_key = ?", (key,)).fetchone())
+        if r is None:
+            return None
+        try:
+            out = json.loads(r[0])
+        except ValueError:
+            return None
+        return out if isinstance(out, dict) and out else None
+
+    def outputs_intact(self, key: str, paths: Iterable[str | os.PathLike]) -> bool:
+        """True when every path exists and has the SHA-256 recorded when `key` was charged (a file replaced
+        by other bytes, an edited sidecar or a missing file → False: the render must be done again)."""
+        rec = self.recorded_outputs(key)
+        paths = [Path(p) for p in paths]
+        if rec is None:
+            return False
+        for p in paths:
+            want = rec.get(str(p.resolve())) or rec.get(os.path.abspath(p))
+            try:
+                if want is None or not p.is_file() or file_sha256(p) != want:
+                    return False
+            except OSError:
+                return False
+        return True
 
     # -- writes ---------------------------------------------------------------------------------
     @staticmethod
     def _ensure_account(conn, account: str) -> None:
-        if not account or len(account) > 200 or account.strip() != account:
-            raise InputError(f"invalid account name {account!r}: use a non-empty name without surrounding spaces")
+        if (not isinstance(account, str) or not account or len(account) > 200 or account.strip() != account
+                or not account.isprintable()):
+            raise InputError(f"invalid account name {str(account)[:40]!r}: use a non-empty name without surrounding spaces")
         conn.execute("INSERT OR IGNORE INTO accounts(name, created_at) VALUES (?, ?)", (account, time.time()))
 
     def top_up(self, account: str, millicredits: int, *, note: Optional[str] = None, key: Optional[str] = None) -> Entry:
-        """Add credits. With `key`, a repeated top-up (same key) is recorded once."""
-        if not isinstance(millicredits, int) or millicredits <= 0:
-            raise InputError(f"a top-up must be a positive amount of credits, not {millicredits!r} milli-credits")
+        """Add credits. With `key`, the same top-up sent again (same key, account and amount) is recorded once;
+        the key used for anything else (another account or amount, a render) is refused."""
+        if not isinstance(millicredits, int) or isinstance(millicredits, bool) or millicredits <= 0:
+            shown = format_credits(millicredits) if isinstance(millicredits, int) else repr(millicredits)
+            raise InputError(f"a top-up must be a positive amount of credits, not {shown}")
+        if millicredits > MAX_TOPUP_MILLI:
+            raise InputError(f"a top-up is at most {format_credits(MAX_TOPUP_MILLI)} credits, not {format_credits(millicredits)}")
+        check_key(key, "top-up key")
+        if note is not None and len(note) > 1000:
+            raise InputError("a top-up note is at most 1000 characters")
         with self.transaction() as conn:
             if key:
                 r = conn.execute("SELECT * FROM entries WHERE idempotency_key = ?", (key,)).fetchone()
-                if r:
+                if r is not None:
+                    if r["kind"] != "topup":
+                        raise BillingError(f"key {key!r} belongs to a {r['kind']} of account {r['account']!r}, not to a top-up: "
+                                           "use another --key (nothing was added)")
+                    if r["account"] != account or r["millicredits"] != millicredits:
+                        raise BillingError(f"top-up key {key!r} was already used for {format_credits(r['millicredits'])} credits "
+                                           f"to account {r['account']!r}: use another --key (nothing was added)")
                     return Entry(**dict(r))
+                if conn.execute("SELECT 1 FROM holds WHERE idempotency_key = ?", (key,)).fetchone() or \
+                        conn.execute("SELECT 1 FROM renders WHERE idempotency_key = ?", (key,)).fetchone():
+                    raise BillingError(f"key {key!r} belongs to a render: use another --key for the top-up (nothing was added)")
             self._ensure_account(conn, account)
+            if self._balance(conn, account) + millicredits > MAX_BALANCE_MILLI:
+                raise InputError(f"account {account!r} would hold more than {format_credits(MAX_BALANCE_MILLI)} credits: "
+                                 "refused (nothing was added)")
             cur = conn.execute("INSERT INTO entries(account, kind, millicredits, idempotency_key, note, created_at) "
                                "VALUES (?, 'topup', ?, ?, ?, ?)", (account, millicredits, key, note, time.time()))
             return Entry(**dict(conn.execute("SELECT * FROM entries WHERE id = ?", (cur.lastrowid,)).fetchone()))
@@ -301,17 +436,39 @@ class Ledger:
             f"available {format_credits(available)}; top up with `captioner credits add {format_credits(need - available)} "
             f"--account {account}` (nothing was rendered or charged)")
 
-    def reserve(self, account: str, holds: dict[str, int], *, what: str = "this render") -> dict[str, Optional[Entry]]:
-        """Before any work: hold the price of each render key, or refuse them all if the account would overdraw.
+    def _check_binding(self, conn, account: str, key: str, identity: Optional[str]) -> Optional[sqlite3.Row]:
+        """Refuse a key already bound elsewhere; return its prior charge (or None). Before any work."""
+        check_key(key)
+        r = conn.execute("SELECT * FROM entries WHERE idempotency_key = ?", (key,)).fetchone()
+        if r is not None and r["kind"] != "charge":
+            raise BillingError(f"idempotency key {key!r} is already used by a {r['kind']} of account {r['account']!r}: "
+                               "use another --key (nothing was rendered or charged)")
+        if r is not None and r["account"] != account:
+            raise BillingError(f"idempotency key {key!r} was charged to account {r['account']!r}, not {account!r}: "
+                               "a key belongs to one account and one render; use another --key (nothing was rendered or charged)")
+        bound = conn.execute("SELECT account, identity FROM renders WHERE idempotency_key = ?", (key,)).fetchone()
+        if bound is not None and identity is not None and bound["identity"] != identity:
+            raise BillingError(f"idempotency key {key!r} belongs to another render (other inputs, options, preset or output): "
+                               "use a new --key, or omit it to derive one (nothing was rendered or charged)")
+        if r is None:
+            for h in self._live_holds(conn):
+                if h["idempotency_key"] == key and (h["account"] != account
+                                                    or (identity and h["identity"] and h["identity"] != identity)):
+                    raise BillingError(f"idempotency key {key!r} is in use by another render in progress: use another --key "
+                                       "(nothing was rendered or charged)")
+        return r
 
-        Keys already charged are not held; the returned dict maps every key to its prior charge (or None).
-        """
+    def reserve(self, account: str, holds: dict[str, int], *, what: str = "this render",
+                identities: Optional[dict[str, str]] = None) -> dict[str, Optional[Entry]]:
+        """Before any work: check each key's binding, hold the price of each render not yet charged, or refuse
+        them all if the account would overdraw. Returns every key's prior charge (or None)."""
+        identities = identities or {}
         prior: dict[str, Optional[Entry]] = {}
         with self.transaction() as conn:
             self._ensure_account(conn, account)
             need = 0
             for key, milli in holds.items():
-                r = conn.execute("SELECT * FROM entries WHERE idempotency_key = ? AND kind = 'charge'", (key,)).fetchone()
+                r = self._check_binding(conn, account, key, identities.get(key))
                 prior[key] = Entry(**dict(r)) if r else None
                 if r is None:
                     need += milli
@@ -322,8 +479,9 @@ class Ledger:
             now, host, pid = time.time(), socket.gethostname(), os.getpid()
             for key, milli in holds.items():
                 if prior[key] is None:
-                    conn.execute("INSERT OR REPLACE INTO holds(idempotency_key, account, millicredits, host, pid, created_at) "
-                                 "VALUES (?, ?, ?, ?, ?, ?)", (key, account, milli, host, pid, now))
+                    conn.execute("INSERT OR REPLACE INTO holds(idempotency_key, account, millicredits, host, pid, created_at, "
+                                 "identity) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                 (key, account, milli, host, pid, now, identities.get(key)))
         return prior
 
     def release(self, keys: Iterable[str]) -> None:
@@ -335,33 +493,54 @@ class Ledger:
             conn.executemany("DELETE FROM holds WHERE idempotency_key = ?", [(k,) for k in keys])
 
     def charge(self, account: str, key: str, millicredits: int, *, preset: Optional[str] = None, tier: Optional[str] = None,
-               output: Optional[str] = None, note: Optional[str] = None) -> tuple[Entry, bool]:
-        """Record one charge under `key` (call only once the output is complete). Returns (entry, newly_charged).
+               output: Optional[str] = None, note: Optional[str] = None, identity: Optional[str] = None,
+               outputs: Optional[dict[str, str]] = None) -> tuple[Entry, bool]:
+        """Record one charge under `key`, with the SHA-256 of the outputs it pays for. Returns (entry, newly_charged).
 
-        The same key charged again returns the first charge and records nothing. The balance may not go
-        below zero: credits held for this key count as available to it.
+        The same key charged again returns the first charge and records nothing new (its recorded outputs are
+        updated: a re-render after lost outputs). The key's binding is checked again inside the transaction.
+        The balance may not go below zero: credits held for this key count as available to it.
         """
         if not key:
             raise InputError("a charge needs an idempotency key")
-        if not isinstance(millicredits, int) or millicredits < 0:
+        if not isinstance(millicredits, int) or isinstance(millicredits, bool) or not 0 <= millicredits <= MAX_TOPUP_MILLI:
             raise InputError(f"a charge must be a non-negative integer of milli-credits, not {millicredits!r}")
         with self.transaction() as conn:
-            r = conn.execute("SELECT * FROM entries WHERE idempotency_key = ?", (key,)).fetchone()
+            r = self._check_binding(conn, account, key, identity)
+            now = time.time()
             if r is not None:
-                if r["kind"] != "charge":
-                    raise BillingError(f"idempotency key {key} is already used by a {r['kind']} entry")
-                conn.execute("DELETE FROM holds WHERE idempotency_key = ?", (key,))
-                return Entry(**dict(r)), False
-            self._ensure_account(conn, account)
-            avail = self._balance(conn, account) - self._held(conn, account, exclude=(key,))
-            if millicredits > avail:
-                raise self._refusal(account, millicredits, avail, f"render {key}")
-            cur = conn.execute(
-                "INSERT INTO entries(account, kind, millicredits, idempotency_key, preset, tier, output, note, created_at) "
-                "VALUES (?, 'charge', ?, ?, ?, ?, ?, ?, ?)",
-                (account, -millicredits, key, preset, tier, output, note, time.time()))
+                new, entry_id = False, r["id"]
+            else:
+                self._ensure_account(conn, account)
+                avail = self._balance(conn, account) - self._held(conn, account, exclude=(key,))
+                if millicredits > avail:
+                    raise self._refusal(account, millicredits, avail, f"render {key}")
+                cur = conn.execute(
+                    "INSERT INTO entries(account, kind, millicredits, idempotency_key, preset, tier, output, note, created_at) "
+                    "VALUES (?, 'charge', ?, ?, ?, ?, ?, ?, ?)",
+                    (account, -millicredits, key, preset, tier, output, note, now))
+                new, entry_id = True, cur.lastrowid
+            if identity is not None or outputs:
+                old = conn.execute("SELECT identity FROM renders WHERE idempotency_key = ?", (key,)).fetchone()
+                conn.execute("INSERT OR REPLACE INTO renders(idempotency_key, account, identity, outputs, updated_at) "
+                             "VALUES (?, ?, ?, ?, ?)",
+                             (key, account, identity or (old["identity"] if old else key),
+                              json.dumps(outputs or {}, sort_keys=True), now))
             conn.execute("DELETE FROM holds WHERE idempotency_key = ?", (key,))
-            return Entry(**dict(conn.execute("SELECT * FROM entries WHERE id = ?", (cur.lastrowid,)).fetchone())), True
+            return Entry(**dict(conn.execute("SELECT * FROM entries WHERE id = ?", (entry_id,)).fetchone())), new
+
+    def void(self, entry: Entry) -> None:
+        """Undo a charge this process just recorded whose outputs could not be put in place (never delivered):
+        the entry and its recorded outputs are deleted, so a retry is charged normally."""
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM entries WHERE id = ? AND kind = 'charge' AND idempotency_key = ?",
+                         (entry.id, entry.idempotency_key))
+            conn.execute("DELETE FROM renders WHERE idempotency_key = ?", (entry.idempotency_key,))
+
+    def forget_outputs(self, key: str) -> None:
+        """A re-render after a prior charge could not be put in place: its recorded outputs no longer hold."""
+        with self.transaction() as conn:
+            conn.execute("UPDATE renders SET outputs = '{}' WHERE idempotency_key = ?", (key,))
 
     def refund(self, key: str, *, note: Optional[str] = None) -> Entry:
         """Give back a charge (once): a positive entry keyed `refund:<key>`."""
@@ -380,10 +559,12 @@ class Ledger:
             return Entry(**dict(conn.execute("SELECT * FROM entries WHERE id = ?", (cur.lastrowid,)).fetchone()))
 
 
-def receipt_from_entry(preset, entry: Entry, *, charged: bool) -> Receipt:
+def receipt_from_entry(preset, entry: Entry, *, charged: bool = True) -> Receipt:
+    """The receipt of a charge as the ledger recorded it (the source of truth, never the caller's idea)."""
     milli = -entry.millicredits
-    return Receipt(preset=preset.name, tier=preset.tier, credits=to_credits(milli), millicredits=milli, charged=charged,
-                   idempotency_key=entry.idempotency_key, account=entry.account)
+    tier = entry.tier if entry.tier in PRICES_MILLI else preset.billed_tier
+    return Receipt(preset=entry.preset or preset.name, tier=tier, credits=to_credits(milli), millicredits=milli,
+                   charged=charged, idempotency_key=entry.idempotency_key, account=entry.account)
 
 
 @dataclass
@@ -397,26 +578,29 @@ class ChargedRender:
 
 
 def charged_render(ledger: Ledger, account: str, key: str, preset, render_fn: Callable[[Receipt], Any], *,
-                   outputs: Iterable[str | os.PathLike] = (), rerender_if_charged: bool = False) -> ChargedRender:
-    """Bill one render: refuse before any work if the account would overdraw, run it, then charge once.
+                   outputs: Iterable[str | os.PathLike] = (), rerender_if_charged: bool = False,
+                   identity: Optional[str] = None) -> ChargedRender:
+    """Bill one render done by a callable (the product's renders go through `job.run_job`, which charges
+    before it moves its outputs into place; this helper is for renders that commit their own outputs).
 
-    1. In one transaction: if `key` was charged before and every path in `outputs` exists, return the prior
-       receipt without rendering (a retry); else hold the flat price of `preset.tier`, or raise `BillingError`
-       when the account cannot cover it (nothing rendered).
-    2. `render_fn(receipt)` runs the render; it must write its outputs completely (temp file + rename,
-       e.g. `pipeline.OutputSet.commit()`) before returning. `receipt` is what will be charged
-       (charged=True) so it can be embedded in the JSON sidecar.
-    3. Only after it returns: check every path in `outputs` is a complete, non-empty file, then record the
-       charge under `key` in one transaction (a concurrent render with the same key → still one charge).
-       If `render_fn` raises, the hold is released and nothing is charged.
+    1. In one transaction: check the key's binding; if `key` was charged before and every path in `outputs`
+       still has the recorded hash, return the ledger's receipt without rendering (a retry); else hold the
+       flat price of the preset's billed tier, or raise `BillingError` when the account cannot cover it.
+    2. `render_fn(receipt)` runs the render and commits its outputs; `receipt` is what will be charged.
+    3. Only after it returns: check every output is a non-empty file, then record the charge and the outputs'
+       hashes in one transaction. If that fails (ledger damaged, disk full), the outputs, which claim a charge
+       that did not happen, are removed and `BillingError` is raised. If `render_fn` raises, nothing is charged.
     """
-    milli = price_millicredits(preset.tier)
+    tier = preset.billed_tier
+    milli = price_millicredits(tier)
     outputs = [Path(p) for p in outputs]
-    prior = ledger.reserve(account, {key: milli}, what=f"a {preset.tier} render ({preset.name})")[key]
-    if prior is not None and not rerender_if_charged and outputs and all(p.is_file() and p.stat().st_size > 0 for p in outputs):
-        return ChargedRender(None, receipt_from_entry(preset, prior, charged=True), False, True)
-    pending = Receipt(preset=preset.name, tier=preset.tier, credits=to_credits(milli), millicredits=milli, charged=True,
-                      idempotency_key=key, account=account)
+    prior = ledger.reserve(account, {key: milli}, what=f"a {tier} render ({preset.name})",
+                           identities={key: identity} if identity else None)[key]
+    if prior is not None and not rerender_if_charged and outputs and ledger.outputs_intact(key, outputs):
+        return ChargedRender(None, receipt_from_entry(preset, prior), False, True)
+    pending = (receipt_from_entry(preset, prior) if prior is not None else
+               Receipt(preset=preset.name, tier=tier, credits=to_credits(milli), millicredits=milli, charged=True,
+                       idempotency_key=key, account=account))
     try:
         result = render_fn(pending)
         missing = [str(p) for p in outputs if not (p.is_file() and p.stat().st_size > 0)]
@@ -425,6 +609,17 @@ def charged_render(ledger: Ledger, account: str, key: str, preset, render_fn: Ca
     except BaseException:
         ledger.release([key])
         raise
-    entry, new = ledger.charge(account, key, milli, preset=preset.name, tier=preset.tier,
-                               output=str(outputs[0]) if outputs else None)
-    return ChargedRender(result, receipt_from_entry(preset, entry, charged=True), new, False)
+    try:
+        entry, new = ledger.charge(account, key, milli, preset=preset.name, tier=str(tier),
+                                   output=str(outputs[0]) if outputs else None, identity=identity,
+                                   outputs={str(p.resolve()): file_sha256(p) for p in outputs})
+    except BaseException:
+        if prior is None:
+            for p in outputs:
+                p.unlink(missing_ok=True)
+        try:
+            ledger.release([key])
+        except BillingError:
+            pass
+        raise
+    return ChargedRender(result, receipt_from_entry(preset, entry), new, False)

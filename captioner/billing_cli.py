@@ -39,10 +39,14 @@ def credits_add(
     from .billing import format_credits, parse_credits
 
     try:
+        milli = parse_credits(amount)
         led = _ledger(ledger)
-        entry = led.top_up(account, parse_credits(amount), note=note, key=key)
-        typer.echo(f"added {format_credits(entry.millicredits)} credits to {account}; "
-                   f"balance {format_credits(led.balance(account))} credits")
+        before = len(led.history(account)) if key else None
+        entry = led.top_up(account, milli, note=note, key=key)
+        repeat = key is not None and len(led.history(account)) == before
+        what = (f"top-up {key!r} was already recorded ({format_credits(entry.millicredits)} credits to {account}): nothing added"
+                if repeat else f"added {format_credits(entry.millicredits)} credits to {account}")
+        typer.echo(f"{what}; balance {format_credits(led.balance(account))} credits")
     except CaptionerError as e:
         _fail(e)
 
@@ -124,8 +128,8 @@ def quote(
             ps = [load_preset(p) for p in preset]
             total = sum(p.credits_milli for p in ps)
             by_tier: dict = {}
-            for p in ps:
-                t = by_tier.setdefault(p.tier, {"renders": 0, "millicredits": 0})
+            for p in ps:  # priced by what the look does, not by the tier a preset file claims
+                t = by_tier.setdefault(str(p.billed_tier), {"renders": 0, "millicredits": 0})
                 t["renders"] += 1
                 t["millicredits"] += p.credits_milli
             q = {"renders": len(ps), "millicredits": total, "credits": format_credits(total), "by_tier": by_tier}
@@ -158,7 +162,7 @@ def batch(
     out_dir: Optional[Path] = typer.Option(None, "--out-dir", "-o", help="Output folder (default: the manifest's output_dir)."),
     executor: str = typer.Option("local", "--executor", help="local (process pool, default) or ray."),
     address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address (--executor ray); default: start a local Ray."),
-    workers: Optional[int] = typer.Option(None, "--workers", "-j", help="Parallel renders (default: CPU count)."),
+    workers: Optional[int] = typer.Option(None, "--workers", "-j", help="Parallel renders, 1–64 (default: CPU count)."),
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar (per-variant lines still print)."),
     no_thumbnails: bool = typer.Option(False, "--no-thumbnails", help="Skip the contact sheet's thumbnails."),
     as_json: bool = typer.Option(False, "--json", help="Print the batch report JSON on stdout."),

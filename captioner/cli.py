@@ -115,11 +115,27 @@ _mount()
 
 
 def main(argv: Optional[list[str]] = None) -> None:
+    """Run the CLI. Ctrl-C exits 130, SIGTERM 143, SIGHUP 129 (128 + the signal), after the running job has
+    removed its temporary files (see job.interruptible)."""
+    import signal
+
+    def interrupt_of(e: BaseException):
+        seen = 0
+        while e is not None and seen < 8:  # typer turns Ctrl-C into Exit(130) raised from the KeyboardInterrupt
+            if isinstance(e, KeyboardInterrupt):
+                return e
+            e, seen = e.__cause__ or e.__context__, seen + 1
+        return None
+
     try:
         app(args=argv, prog_name="captioner")
-    except KeyboardInterrupt:
-        typer.echo("captioner: interrupted", err=True)
-        sys.exit(130)
+    except (KeyboardInterrupt, SystemExit) as e:
+        ki = interrupt_of(e)
+        if ki is None:
+            raise
+        signum = int(getattr(ki, "signum", signal.SIGINT))
+        typer.echo(f"captioner: interrupted ({signal.Signals(signum).name}); nothing half-written was left behind", err=True)
+        sys.exit(128 + signum)
 
 
 if __name__ == "__main__":

@@ -2,9 +2,14 @@
 from __future__ import annotations
 
 import os
+import signal
+import threading
+import time
 from typing import Any, Callable, Iterator, Optional, Sequence
 
 from .errors import InputError
+
+WATCHDOG_PERIOD_S = 0.2
 
 Outcome = tuple[int, Any, Optional[BaseException]]  # (task index, result, error) in completion order
 
@@ -16,8 +21,26 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def _worker_init(driver_pid: int) -> None:
+    """In each pool worker: its own process group (with the ffmpeg it starts), and a watchdog that kills that
+    group as soon as the driver is gone — after `kill -9` of `captioner batch` no worker renders on, unpaid.
+
+    A terminal's Ctrl-C no longer reaches the workers directly: the driver stops them (`close(kill=True)`)."""
+    os.setpgrp()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != driver_pid:
+                os.killpg(os.getpgrp(), signal.SIGKILL)
+            time.sleep(WATCHDOG_PERIOD_S)
+
+    threading.Thread(target=watch, name="captioner-driver-watchdog", daemon=True).start()
+
+
 class LocalExecutor:
-    """A process pool (spawned workers: no fork of the driver's threads or SQLite connection)."""
+    """A process pool (spawned workers: no fork of the driver's threads or SQLite connection). Each worker runs
+    in its own process group and dies with the driver (see `_worker_init`)."""
 
     name = "local"
 
@@ -26,7 +49,8 @@ class LocalExecutor:
         from concurrent.futures import ProcessPoolExecutor
 
         self.workers = workers or default_workers()
-        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("spawn"))
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("spawn"),
+                                         initializer=_worker_init, initargs=(os.getpid(),))
 
     def run(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[Outcome]:
         from concurrent.futures import as_completed
@@ -39,7 +63,20 @@ class LocalExecutor:
             except Exception as e:  # a failed task is reported, the others go on
                 yield i, None, e
 
-    def close(self) -> None:
+    def worker_pids(self) -> list[int]:
+        return list(getattr(self._pool, "_processes", None) or {})
+
+    def close(self, kill: bool = False) -> None:
+        """Shut the pool down; with `kill`, stop the running tasks now (each worker's group, ffmpeg included)."""
+        if kill:
+            for pid in self.worker_pids():
+                try:
+                    os.killpg(pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
@@ -77,8 +114,10 @@ class RayExecutor:
             self._remote[fn] = ray.remote(num_cpus=1, max_retries=0)(fn)
         refs = {self._remote[fn].remote(t): i for i, t in enumerate(tasks)}
         pending = list(refs)
+        self._pending = pending
         while pending:
             done, pending = ray.wait(pending, num_returns=1)
+            self._pending = pending
             for ref in done:
                 i = refs[ref]
                 try:
@@ -87,12 +126,20 @@ class RayExecutor:
                     cause = getattr(e, "cause", None)
                     yield i, None, cause if isinstance(cause, BaseException) else e
 
-    def close(self) -> None:
+    def close(self, kill: bool = False) -> None:
+        if kill:
+            for ref in getattr(self, "_pending", []):
+                try:
+                    self.ray.cancel(ref, force=True)
+                except Exception:
+                    pass
         if self._owns:
             self.ray.shutdown()
 
 
 def make_executor(kind: str = "local", *, workers: Optional[int] = None, address: Optional[str] = None):
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise InputError(f"--workers must be a whole number of at least 1, not {workers!r}")
     if kind == "local":
         if address:
             raise InputError("--address is for --executor ray")

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,29 +9,13 @@ from typing import Optional
 
 import numpy as np
 
-from . import __version__
 from .asr import ASROptions, get_backend
-from .billing import receipt_for
-from .errors import InputError, LanguageError, OutputError
+from .errors import InputError, LanguageError
+from .job import SIDECARS, OutputSet, RenderJob, output_paths, run_job  # noqa: F401  (OutputSet, output_paths: public API)
 from .layout import paginate
-from .media import load_audio, probe
 from .presets import Preset, load_preset
-from .render.ass import ASSWriter
-from .render.burn import EncodeOptions, burn
-from .render.srt import to_srt
-from .render.vtt import to_vtt
+from .render.burn import EncodeOptions
 from .types import LANGUAGES, CaptionResult, CaptionTrack, Finding, MediaInfo, Severity, Transcript, Word
-
-SIDECARS = ("ass", "srt", "vtt", "json")
-
-
-def output_paths(out: str | os.PathLike) -> dict[str, Path]:
-    """OUT.mp4 → {'video': OUT.mp4, 'ass': OUT.ass, 'srt': OUT.srt, 'vtt': OUT.vtt, 'json': OUT.json}."""
-    p = Path(out)
-    if p.suffix.lower() not in (".mp4", ".mov", ".m4v"):
-        raise InputError(f"output {p} must end in .mp4 (or .mov/.m4v): the sidecars are named after it")
-    return {"video": p, **{k: p.with_suffix("." + k) for k in SIDECARS}}
-
 
 def check_language(language: str) -> str:
     lang = (language or "").strip().lower()
@@ -50,46 +33,6 @@ def read_script(script: Optional[str | os.PathLike], *, is_path: Optional[bool] 
 
         return load_script(script)
     return str(script)
-
-
-class OutputSet:
-    """Writes every output under a temporary name in the target folder; `commit()` renames them all."""
-
-    def __init__(self, paths: dict[str, Path]):
-        self.paths = paths
-        folder = paths["video"].parent
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise OutputError(f"cannot create the output folder {folder}: {e.strerror}; pick a writable --out") from e
-        if not os.access(folder, os.W_OK | os.X_OK):
-            raise OutputError(f"output folder {folder} is not writable; pick a writable --out")
-        tag = secrets.token_hex(4)
-        self.tmp = {k: p.with_name(f".{p.name}.{tag}.part") for k, p in paths.items()}
-
-    def write_text(self, key: str, text: str) -> None:
-        try:
-            self.tmp[key].write_text(text, encoding="utf-8")
-        except OSError as e:
-            raise OutputError(f"cannot write {self.paths[key]}: {e.strerror}") from e
-
-    def commit(self) -> None:
-        done = []
-        try:
-            for k, tmp in self.tmp.items():
-                os.replace(tmp, self.paths[k])
-                done.append(k)
-        except OSError as e:
-            for k in done:
-                self.paths[k].unlink(missing_ok=True)
-            raise OutputError(f"cannot move outputs into place: {e}") from e
-
-    def discard(self) -> None:
-        for tmp in self.tmp.values():
-            try:
-                tmp.unlink(missing_ok=True)
-            except OSError:
-                pass
 
 
 @dataclass
@@ -246,8 +189,15 @@ def caption(video: str | os.PathLike, script: Optional[str | os.PathLike] = None
     """Caption `video` and write OUT.mp4 + OUT.ass/.srt/.vtt/.json. Nothing is left behind on failure.
 
     `script` is the ad script text, or a `Path` to a UTF-8 file. Keyword arguments override
-    `CaptionOptions` fields (language="de", preset="karaoke", asr="whisper", …).
+    `CaptionOptions` fields (language="de", preset="karaoke", asr="whisper", …). Builds a `job.RenderJob`
+    and runs it with `job.run_job` (the path batch and previews take too).
     """
+    return run_job(caption_job(video, script, out=out, options=options, **kw))
+
+
+def caption_job(video: str | os.PathLike, script: Optional[str | os.PathLike] = None, *, out: str | os.PathLike,
+                options: CaptionOptions | None = None, **kw) -> RenderJob:
+    """The `RenderJob` of one `caption()` call; everything cheap is validated here, before any work."""
     import dataclasses
 
     o = options or CaptionOptions()
@@ -255,54 +205,35 @@ def caption(video: str | os.PathLike, script: Optional[str | os.PathLike] = None
     if unknown:
         raise InputError(f"unknown option {unknown[0]!r}: see captioner.pipeline.CaptionOptions")
     o = dataclasses.replace(o, **kw)  # never mutate the caller's options
-    timings: dict[str, float] = {}
-    t0 = time.perf_counter()
-    # validate everything cheap before any heavy work
     language = check_language(o.language)
-    preset = o.preset if isinstance(o.preset, Preset) else load_preset(o.preset, **o.preset_overrides)
-    if o.on_mismatch not in ("flag", "fail"):
-        raise InputError(f"--on-mismatch must be 'flag' or 'fail', not {o.on_mismatch!r}")
-    paths = output_paths(out)
-    script_text = read_script(script)
-    info = probe(video)
-    if Path(video).resolve() == paths["video"].resolve():
-        raise InputError("the output would overwrite the input video: choose another --out")
-    if not info.has_audio:
-        raise InputError(f"{video} has no audio stream: captions need the voice-over; add the audio track and retry")
-
-    def render_once(receipt=None) -> CaptionResult:
-        outputs = OutputSet(paths)
-        try:
-            t = time.perf_counter()
-            audio = load_audio(video)
-            timings["audio"] = time.perf_counter() - t
-            transcript, words, findings = transcribe_and_correct(
-                audio, script_text, language, o.asr, on_mismatch=o.on_mismatch, use_prompt=o.use_prompt,
-                backend_options=o.backend_options, timings=timings)
-            track = build_track(words, preset, info, transcript.language, o.safe_zone)
-            result = render_outputs(video, track, preset, info, outputs, o.encode, findings, transcript, timings,
-                                    receipt=receipt)
-            outputs.commit()
-        except BaseException:
-            outputs.discard()
-            raise
-        return result
-
-    if o.account is None and o.ledger is None:
-        result = render_once()
+    inputs: dict[str, Path] = {"video": Path(video)}
+    if isinstance(o.preset, Preset):
+        preset = o.preset
     else:
-        from .billing import Ledger, caption_key, charged_render
+        preset = load_preset(o.preset, **o.preset_overrides)
+        if Path(str(o.preset)).is_file():
+            inputs["preset file"] = Path(str(o.preset))
+    if isinstance(script, Path):
+        inputs["script"] = script
+    billed = o.account is not None or o.ledger is not None
+    ledger_path = None
+    if billed:
+        from .billing import default_ledger_path
 
-        key = o.idempotency_key or caption_key(
-            video=video, script=script_text, language=language, asr=o.asr, preset=preset, safe_zone=o.safe_zone,
-            on_mismatch=o.on_mismatch, use_prompt=o.use_prompt, encode=o.encode, output=paths["video"])
-        cr = charged_render(Ledger(o.ledger), o.account or "default", key, preset, render_once,
-                            outputs=list(paths.values()))
-        if cr.skipped:  # this exact render was charged before and its outputs exist: no work, no second charge
-            return CaptionResult.model_validate_json(paths["json"].read_text(encoding="utf-8"))
-        result = cr.result
-    result.timings["total"] = round(time.perf_counter() - t0, 3)
-    return result
+        ledger_path = Path(o.ledger).expanduser() if o.ledger else default_ledger_path()
+        inputs["ledger"] = ledger_path
+    job = RenderJob.build(
+        kind="caption", video=Path(video), inputs=inputs, language=language, asr=o.asr, safe_zone=o.safe_zone,
+        on_mismatch=o.on_mismatch, use_prompt=o.use_prompt, backend_options=dict(o.backend_options), preset=preset,
+        encode=dataclasses.asdict(o.encode) if dataclasses.is_dataclass(o.encode) else o.encode, out=Path(out),
+        billed=billed, account=(o.account or "default") if billed else None, ledger=ledger_path,
+        key=o.idempotency_key)
+    from .job import check_outputs
+
+    # outputs that would overwrite an input are refused before the script is even read
+    check_outputs({k: Path(os.path.abspath(p)) for k, p in job.outputs.items()}, job.inputs)
+    job.script = read_script(script)
+    return job
 
 
 def build_track(words: list[Word], preset: Preset, info: MediaInfo, language: str, safe_zone: str) -> CaptionTrack:
@@ -310,27 +241,3 @@ def build_track(words: list[Word], preset: Preset, info: MediaInfo, language: st
 
     words = snap_to_frames(words, info.fps) if words else words
     return paginate(words, preset, info.width, info.height, language=language, safe_zone=safe_zone, duration=info.duration)
-
-
-def render_outputs(video, track: CaptionTrack, preset: Preset, info: MediaInfo, outputs: OutputSet, encode: EncodeOptions,
-                   findings: list[Finding], transcript: Transcript, timings: dict, *, receipt=None) -> CaptionResult:
-    t = time.perf_counter()
-    writer = ASSWriter(track, preset)
-    ass_text = writer.render()
-    if writer.uncovered:
-        chars = "".join(sorted(writer.uncovered))
-        findings = findings + [Finding(kind="missing_glyphs", severity=Severity.warning,
-                                       message=f"no shipped font draws {chars!r}: those characters are left out of the burn")]
-    outputs.write_text("ass", ass_text)
-    outputs.write_text("srt", to_srt(track))
-    outputs.write_text("vtt", to_vtt(track))
-    burn(video, ass_text, outputs.tmp["video"], info, encode)
-    timings["render"] = time.perf_counter() - t
-    result = CaptionResult(
-        video=str(video), outputs={k: str(p) for k, p in outputs.paths.items()}, language=track.language,
-        language_detected=transcript.language_detected, asr_backend=transcript.backend, preset=preset.name,
-        words=track.words, pages=track.pages, findings=findings, receipt=receipt or receipt_for(preset), media=info,
-        timings={k: round(v, 3) for k, v in timings.items()}, version=__version__,
-    )
-    outputs.write_text("json", result.model_dump_json(indent=1))
-    return result

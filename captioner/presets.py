@@ -12,8 +12,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import PresetError
-
-Tier = Literal["karaoke", "basic", "dynamic"]
+from .types import Tier
 _COLOR = re.compile(r"^#[0-9A-Fa-f]{6}([0-9A-Fa-f]{2})?$")
 
 
@@ -89,10 +88,40 @@ class Preset(BaseModel):
         return v
 
     @property
+    def billed_tier(self) -> Tier:
+        """The tier this look is priced at: what it does, not the `tier` it claims (see `behaviour_tier`)."""
+        return behaviour_tier(self)
+
+    @property
     def credits_milli(self) -> int:
         from .billing import price_millicredits
 
-        return price_millicredits(self.tier)
+        return price_millicredits(self.billed_tier)
+
+
+# The karaoke tier is the default look; only its font and two colours may change (the CLI's --font, --color,
+# --highlight-color) and it stays karaoke. These are the fields that define it.
+_KARAOKE_FREE_FIELDS = {"name", "tier", "description", "font", "text_color", "highlight_color"}
+
+
+def moves(preset: "Preset") -> bool:
+    """True when anything in the look is animated: an entry animation, a scaled active word."""
+    return (preset.animation.type != "none" or preset.active_scale != 1.0 or preset.highlight == "scale")
+
+
+def behaviour_tier(preset: "Preset") -> Tier:
+    """Price a look by what it does: anything that moves → dynamic; the karaoke look (font and colours aside)
+    → karaoke; any other static look → basic. A preset file's own `tier` label is not trusted (a copy of
+    `bounce` labelled karaoke is still animated). Every built-in preset's label equals its behaviour tier
+    (tests/test_hostile_billing.py)."""
+    if moves(preset):
+        return Tier.dynamic
+    karaoke = builtin_presets().get("karaoke")
+    if karaoke is not None:
+        mine = preset.model_dump(exclude=_KARAOKE_FREE_FIELDS)
+        if mine == karaoke.model_dump(exclude=_KARAOKE_FREE_FIELDS):
+            return Tier.karaoke
+    return Tier.basic
 
 
 def presets_dir() -> Path:
@@ -148,7 +177,7 @@ def builtin_presets() -> dict[str, Preset]:
 
 
 def list_presets() -> list[Preset]:
-    order = {"karaoke": 0, "basic": 1, "dynamic": 2}
+    order = {Tier.karaoke: 0, Tier.basic: 1, Tier.dynamic: 2}
     return sorted(builtin_presets().values(), key=lambda p: (order[p.tier], p.name))
 
 

@@ -366,7 +366,7 @@ def render_preview(preset: Preset, words: Sequence[Word], language: str, media: 
 
 def prepare_out_dir(out_dir: str | os.PathLike) -> Path:
     """Create OUT and OUT/media, and prove both are writable by writing a file (os.access lies to root)."""
-    out = Path(out_dir)
+    out = Path(out_dir).expanduser().absolute()  # ffmpeg runs in a temp folder: a relative path would land there
     media = out / "media"
     try:
         media.mkdir(parents=True, exist_ok=True)
@@ -495,84 +495,61 @@ def build_gallery(out_dir: str | os.PathLike, language: str = "en", *, presets: 
 
 def preview_size(width: int, height: int, short_side: int) -> tuple[int, int]:
     """Scale so the shorter side is `short_side` (never upscale), both sides even (yuv420p)."""
-    s = min(1.0, short_side / min(width, height))
-    return max(2, int(round(width * s / 2)) * 2), max(2, int(round(height * s / 2)) * 2)
+    from .job import preview_size as size
+
+    return size(width, height, short_side)
+
+
+def preview_job(video: str | os.PathLike, preset: str | Preset = "karaoke", *, out: str | os.PathLike,
+                seconds: float = 5.0, script: Optional[str | os.PathLike] = None, language: str = "en",
+                asr: str = "whisper", short_side: int = 360, safe_zone: str = "tiktok",
+                backend_options: Optional[dict] = None):
+    """The `RenderJob` of a free preview: at most `job.PREVIEW_MAX_SECONDS` s and `PREVIEW_MAX_SHORT_SIDE` px,
+    watermarked, the video only (no sidecars), never billed."""
+    from .job import RenderJob, check_outputs
+    from .pipeline import read_script
+    from .presets import load_preset
+
+    try:
+        seconds = float(seconds)
+        short_side = int(short_side)
+    except (TypeError, ValueError):
+        raise InputError(f"--seconds and --size must be numbers, not {seconds!r} / {short_side!r}") from None
+    inputs = {"video": Path(video)}
+    if isinstance(script, Path):
+        inputs["script"] = script
+    if not isinstance(preset, Preset) and Path(str(preset)).is_file():
+        inputs["preset file"] = Path(str(preset))
+    p = preset if isinstance(preset, Preset) else load_preset(preset)
+    job = RenderJob.build(kind="preview", video=Path(video), inputs=inputs, language=language, asr=asr, safe_zone=safe_zone,
+                          preset=p, out=Path(out), preview={"seconds": seconds, "short_side": short_side},
+                          encode={"preset": "veryfast", "crf": 26, "audio_bitrate": "96k"},
+                          backend_options=dict(backend_options or {}))
+    check_outputs({k: Path(os.path.abspath(v)) for k, v in job.outputs.items()}, job.inputs)
+    job.script = read_script(script)  # like caption(): a Path is a UTF-8 file, a str the text itself
+    return job
 
 
 def preview_video(video: str | os.PathLike, preset: str | Preset = "karaoke", *, out: str | os.PathLike,
                   seconds: float = 5.0, script: Optional[str | os.PathLike] = None, language: str = "en",
                   asr: str = "whisper", short_side: int = 360, safe_zone: str = "tiktok",
                   backend_options: Optional[dict] = None) -> dict:
-    """Caption the first `seconds` of VIDEO with one preset at low resolution: free, marked as a preview.
+    """Caption the first `seconds` of VIDEO with one preset at low resolution: free, watermarked, marked as a preview.
 
-    Writes OUT.mp4 + OUT.ass/.srt/.vtt/.json like `caption()`; the JSON carries `"preview": true` and a
-    receipt with `preview: true` and 0 credits. The ledger is never touched. Returns the JSON metadata.
+    Writes OUT.mp4 only (a preview has no sidecars: the captions are not the product's until paid for);
+    returns the result as a dict with `"preview": true` and a receipt with `preview: true` and 0 credits.
+    The ledger is never touched. Runs through `job.run_job` like `caption()`.
     """
-    from . import __version__
-    from .billing import receipt_for
-    from .media import SAMPLE_RATE, load_audio, probe
-    from .pipeline import OutputSet, build_track, check_language, output_paths, read_script, transcribe_and_correct
-    from .presets import load_preset
-    from .render.ass import to_ass
-    from .render.burn import EncodeOptions, burn
-    from .render.srt import to_srt
-    from .render.vtt import to_vtt
-    from .types import CaptionResult
+    from .job import run_job
+    from .media import probe
 
-    t0 = time.perf_counter()
-    lang = check_language(language)
-    p = preset if isinstance(preset, Preset) else load_preset(preset)
-    try:
-        seconds = float(seconds)
-    except (TypeError, ValueError):
-        raise InputError(f"--seconds must be a number, not {seconds!r}") from None
-    if not (0.5 <= seconds <= 60):
-        raise InputError(f"--seconds must be between 0.5 and 60 (a preview is a short excerpt), not {seconds:g}")
-    if not (90 <= int(short_side) <= 1080):
-        raise InputError(f"preview short side must be 90–1080 px, not {short_side}")
-    paths = output_paths(out)
-    script_text = read_script(script)  # like caption(): a Path is a UTF-8 file, a str the text itself
-    info = probe(video)
-    if Path(video).resolve() == paths["video"].resolve():
-        raise InputError("the preview would overwrite the input video: choose another --out")
-    if not info.has_audio:
-        raise InputError(f"{video} has no audio stream: captions need the voice-over; add the audio track and retry")
-    length = min(seconds, info.duration)
-    w, h = preview_size(info.width, info.height, short_side)
-    pinfo = info.model_copy(update={"width": w, "height": h, "duration": length})
-    timings: dict[str, float] = {}
-    outputs = OutputSet(paths)
-    try:
-        t = time.perf_counter()
-        audio = load_audio(video)[: int(round(length * SAMPLE_RATE))]
-        timings["audio"] = time.perf_counter() - t
-        transcript, words, findings = transcribe_and_correct(audio, script_text, lang, asr,
-                                                             backend_options=backend_options, timings=timings)
-        words = [wd for wd in words if wd.start < length]
-        words = [wd if wd.end <= length else wd.model_copy(update={"end": length}) for wd in words]
-        track = build_track(words, p, pinfo, transcript.language, safe_zone)
-        t = time.perf_counter()
-        ass_text = to_ass(track, p)
-        outputs.write_text("ass", ass_text)
-        outputs.write_text("srt", to_srt(track))
-        outputs.write_text("vtt", to_vtt(track))
-        burn(video, ass_text, outputs.tmp["video"], pinfo, EncodeOptions(preset="veryfast", crf=26, audio_bitrate="96k"),
-             max_seconds=length, scale_to=(w, h))
-        timings["render"] = time.perf_counter() - t
-        timings["total"] = time.perf_counter() - t0
-        result = CaptionResult(
-            video=str(video), outputs={k: str(v) for k, v in paths.items()}, language=track.language,
-            language_detected=transcript.language_detected, asr_backend=transcript.backend, preset=p.name,
-            words=track.words, pages=track.pages, findings=findings, receipt=receipt_for(p, preview=True), media=pinfo,
-            timings={k: round(v, 3) for k, v in timings.items()}, version=__version__)
-        meta = {"preview": True, "preview_seconds": round(length, 3), "preview_size": [w, h],
-                "source_size": [info.width, info.height], **result.model_dump(mode="json")}
-        outputs.write_text("json", json.dumps(meta, ensure_ascii=False, indent=1))
-        outputs.commit()
-    except BaseException:
-        outputs.discard()
-        raise
-    return meta
+    job = preview_job(video, preset, out=out, seconds=seconds, script=script, language=language, asr=asr,
+                      short_side=short_side, safe_zone=safe_zone, backend_options=backend_options)
+    result = run_job(job)
+    source = probe(video)
+    return {"preview": True, "preview_seconds": round(result.media.duration, 3),
+            "preview_size": [result.media.width, result.media.height], "source_size": [source.width, source.height],
+            "watermark": job.preview.watermark, **result.model_dump(mode="json")}
 
 
 __all__ = ["PreviewOptions", "PresetPreview", "GalleryResult", "build_gallery", "preview_video", "sample_words",

@@ -52,16 +52,17 @@ def previews_command(
 def preview_command(
     video: Path = typer.Argument(..., help="Your ad (mp4/mov/webm) with its voice-over."),
     preset: str = typer.Option("karaoke", "--preset", "-p", help="Preset name (see `captioner presets`) or a preset file."),
-    out: Path = typer.Option(..., "--out", "-o", help="Preview video path (OUT.mp4); sidecars go next to it."),
-    seconds: float = typer.Option(5.0, "--seconds", "-n", help="Length of the preview from the start of the ad (0.5–60 s)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Preview video path (OUT.mp4); a preview has no sidecars."),
+    seconds: float = typer.Option(5.0, "--seconds", "-n", help="Length of the preview from the start of the ad (0.5–10 s)."),
     script: Optional[Path] = typer.Option(None, "--script", "-s", help="The ad script as written (UTF-8 text file)."),
     language: str = typer.Option("en", "--language", "-l", help="Language of the voice: en, de, fr, es, hi, zh, or auto."),
     asr: str = typer.Option("whisper", "--asr", help="ASR backend: whisper (embedded default) or diffusion."),
-    size: int = typer.Option(360, "--size", help="Shorter side of the preview in pixels (never upscaled)."),
+    size: int = typer.Option(360, "--size", help="Shorter side of the preview in pixels (90–360, never upscaled)."),
     safe_zone: str = typer.Option("tiktok", "--safe-zone", help="Keep captions clear of: tiktok, reels, shorts, all, none."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the output path."),
 ) -> None:
-    """A free low-resolution preview of one preset on the first seconds of VIDEO (no credits charged)."""
+    """A free preview of one preset on the first seconds of VIDEO: at most 10 s and 360 px, watermarked, the video
+    only (no sidecars), no credits charged. Render the full ad with `captioner caption`."""
     from .previews import preview_video
 
     try:
@@ -74,9 +75,8 @@ def preview_command(
         return
     w, h = meta["preview_size"]
     typer.echo(f"preview of preset {meta['preset']} on the first {meta['preview_seconds']:g} s of {video} "
-               f"[{meta['language']}, {w}x{h}] in {meta['timings'].get('total', 0):.1f} s — free, nothing charged")
-    for k in ("video", "ass", "srt", "vtt", "json"):
-        typer.echo(f"  {k:5s} {meta['outputs'][k]}")
+               f"[{meta['language']}, {w}x{h}, watermarked] in {meta['timings'].get('total', 0):.1f} s — free, nothing charged")
+    typer.echo(f"  video {meta['outputs']['video']}")
     for f in meta["findings"]:
         if f["severity"] != "info":
             typer.echo(f"  [{f['severity']}] {f['kind']}: {f['message']}")

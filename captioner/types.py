@@ -6,8 +6,90 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
+try:
+    from enum import StrEnum
+except ImportError:  # Python 3.10
+    class StrEnum(str, Enum):
+        """A str whose value is its name (enum.StrEnum from 3.11)."""
+
+        def __str__(self) -> str:
+            return str(self.value)
+
+        __format__ = str.__format__
+
 LANGUAGES = ("en", "de", "fr", "es", "hi", "zh")
 """Languages the whole pipeline (ASR, correction, alignment, fonts) is built and measured for."""
+
+
+# -- fixed vocabularies: one definition each, validated once where they enter (options, manifests, presets) --
+
+class Tier(StrEnum):
+    """Price tiers (flat per render, see billing.PRICES_MILLI); a preset's tier follows what it does."""
+
+    karaoke = "karaoke"
+    basic = "basic"
+    dynamic = "dynamic"
+
+
+class Backend(StrEnum):
+    """ASR backends."""
+
+    whisper = "whisper"
+    diffusion = "diffusion"
+
+
+class SafeZone(StrEnum):
+    """Platform UI areas the captions keep clear of (layout.SAFE_ZONES holds the fractions)."""
+
+    tiktok = "tiktok"
+    reels = "reels"
+    shorts = "shorts"
+    all = "all"
+    none = "none"
+
+
+class OnMismatch(StrEnum):
+    """A spoken price/number that differs from the script: flag it (caption what was said) or fail (exit 7)."""
+
+    flag = "flag"
+    fail = "fail"
+
+
+class FindingKind(StrEnum):
+    """Every kind of QA finding the stages report. A new kind is added here (tests/test_job.py checks that every
+    `kind="…"` literal in the package is listed)."""
+
+    # recognition (pipeline.recognise)
+    language_detected = "language_detected"
+    asr_wrong_language = "asr_wrong_language"
+    asr_hallucination = "asr_hallucination"
+    asr_unreliable = "asr_unreliable"
+    no_speech = "no_speech"
+    # script-hint correction (hint.py)
+    empty_script = "empty_script"
+    script_markup_stripped = "script_markup_stripped"
+    script_language_mismatch = "script_language_mismatch"
+    script_skipped = "script_skipped"
+    script_unspoken = "script_unspoken"
+    duplicate_dropped = "duplicate_dropped"
+    prompt_echo_dropped = "prompt_echo_dropped"
+    ad_lib = "ad_lib"
+    word_mismatch = "word_mismatch"
+    brand_fixed = "brand_fixed"
+    spelling_fixed = "spelling_fixed"
+    price_mismatch = "price_mismatch"
+    number_mismatch = "number_mismatch"
+    unverified_claim = "unverified_claim"
+    low_confidence = "low_confidence"
+    correction_summary = "correction_summary"
+    # acoustic number check (verify.py)
+    number_disputed = "number_disputed"
+    claim_verified = "claim_verified"
+    acoustic_check_skipped = "acoustic_check_skipped"
+    # alignment (align.py)
+    aligner_fallback = "aligner_fallback"
+    # rendering
+    missing_glyphs = "missing_glyphs"
 
 
 class _Model(BaseModel):
@@ -60,7 +142,7 @@ class Severity(str, Enum):
 class Finding(_Model):
     """Something a human reviewer should know about the captions (QA report entry)."""
 
-    kind: str  # e.g. "no_speech", "price_mismatch", "brand_fixed", "ad_lib", "low_confidence"
+    kind: FindingKind
     severity: Severity = Severity.info
     message: str
     start: Optional[float] = None
@@ -104,7 +186,7 @@ class Receipt(_Model):
     """What the render costs: flat price per render by preset tier (milli-credits exact)."""
 
     preset: str
-    tier: Literal["karaoke", "basic", "dynamic"]
+    tier: Tier
     credits: float
     millicredits: int
     charged: bool = False

@@ -104,12 +104,13 @@ def test_output_must_not_overwrite_input(tmp_path):
 
 def test_failure_midway_leaves_nothing(tmp_path, monkeypatch):
     """A render that dies after the sidecars were started leaves no partial file behind."""
+    import captioner.job as job
     import captioner.pipeline as pl
 
     def boom(*a, **k):
         raise MediaError("ffmpeg failed while burning captions: simulated")
 
-    monkeypatch.setattr(pl, "burn", boom)
+    monkeypatch.setattr(job, "burn", boom)
     out = tmp_path / "out"
     with pytest.raises(MediaError):
         pl.caption(FIXTURES / "media" / "ad-de-03" / "video.mp4", "Mit dem Sanftel", out=out / "a.mp4", language="de")

@@ -293,3 +293,43 @@ def test_batch_on_local_ray(first_batch, media, tmp_path):
     assert ledger.balance("default") == 0 and len(charges(ledger, "default")) == 3
     assert all(valid_mp4(Path(v.outputs["video"])) for v in result.variants)
     assert [v.status for v in again.variants] == ["skipped"] * 3 and ledger.balance("default") == 0
+
+
+# -- one decode for variants of one source ---------------------------------------------------------------------
+
+def test_shared_decode_writes_what_single_burns_write(tmp_path):
+    """render.multi.burn_many: one ffmpeg process, one encoder per variant; each output matches its own burn."""
+    import numpy as np
+
+    from captioner.layout import paginate
+    from captioner.media import ffmpeg_exe
+    from captioner.presets import load_preset
+    from captioner.render.ass import to_ass
+    from captioner.render.burn import EncodeOptions, burn
+    from captioner.render.multi import burn_many, can_share
+    from captioner.types import Word
+
+    video = tmp_path / "src.mp4"
+    ffmpeg("-f", "lavfi", "-i", "testsrc2=size=360x640:rate=30:duration=3", "-f", "lavfi", "-i", "sine=f=300:d=3",
+           "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(video))
+    info = probe(video)
+    words = [Word(text=t, start=0.3 + 0.5 * i, end=0.7 + 0.5 * i) for i, t in enumerate("Buy the Brewvana pods today".split())]
+    scripts = [to_ass(paginate(words, load_preset(p), 360, 640, duration=info.duration), load_preset(p))
+               for p in ("karaoke", "bounce", "boxed")]
+    assert all(can_share(s) for s in scripts)
+    opts = EncodeOptions(threads=1)
+    burn_many(video, [(s, tmp_path / f"m{k}.mp4", opts) for k, s in enumerate(scripts)], info)
+    for k, s in enumerate(scripts):
+        burn(video, s, tmp_path / f"s{k}.mp4", info, opts)
+
+    def frame(p, t=1.4):
+        raw = subprocess.run([ffmpeg_exe(), "-loglevel", "error", "-ss", str(t), "-i", str(p), "-frames:v", "1", "-f", "rawvideo",
+                              "-pix_fmt", "gray", "pipe:1"], capture_output=True, check=True).stdout
+        return np.frombuffer(raw, np.uint8).astype(int)
+
+    for k in range(3):
+        m, one = probe(tmp_path / f"m{k}.mp4"), probe(tmp_path / f"s{k}.mp4")
+        assert (m.width, m.height, m.has_audio, m.audio_codec) == (one.width, one.height, True, one.audio_codec)
+        assert abs(m.duration - one.duration) < 0.05
+        assert np.abs(frame(tmp_path / f"m{k}.mp4") - frame(tmp_path / f"s{k}.mp4")).mean() < 1.0
+    assert np.abs(frame(tmp_path / "m0.mp4") - frame(tmp_path / "m1.mp4")).mean() > 0.2  # the looks do differ

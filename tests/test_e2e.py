@@ -63,6 +63,17 @@ def test_spoken_price_kept_and_flagged(captioned):
     assert any(f["kind"] == "price_mismatch" and f["severity"] == "error" for f in data["findings"])
 
 
+def test_spoken_price_is_on_screen(captioned):
+    """The example's promise: the voice says forty, so "$40" is in the words, on a page, in the SRT and burned."""
+    out, data, _ = captioned
+    k = next(i for i, w in enumerate(data["words"]) if w["text"].strip(".,!?") == "$40")
+    page = next(p for p in data["pages"] if k in [i for line in p["lines"] for i in line["words"]])
+    assert page["start"] <= data["words"][k]["start"] < page["end"]
+    srt = pysubs2.load(str(out.with_suffix(".srt")))
+    assert any("$40" in e.plaintext for e in srt.events)
+    assert not any("$49" in e.plaintext for e in srt.events)
+
+
 def test_sidecars_parse(captioned):
     out, data, _ = captioned
     subs = pysubs2.load(str(out.with_suffix(".ass")))
