@@ -7,12 +7,9 @@ import json
 import os
 import re
 import time
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
-
-import yaml
 
 from .billing import DEFAULT_ACCOUNT, Ledger, format_credits, price_millicredits, receipt_for, render_key
 from .errors import CaptionerError, InputError
@@ -83,20 +80,12 @@ def _inside(base: Path, p: Path) -> bool:
 
 
 def _read_manifest(path: Path) -> dict:
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"cannot read manifest {path}: {e}") from e
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".toml":
-            data = tomllib.loads(raw)
-        elif suffix in (".yaml", ".yml"):
-            data = yaml.safe_load(raw)
-        else:
-            raise InputError(f"manifest {path} must be .yaml, .yml or .toml")
-    except (tomllib.TOMLDecodeError, yaml.YAMLError) as e:
-        raise ManifestError(path, [f"not valid {'TOML' if suffix == '.toml' else 'YAML'}: {e}"]) from e
+    from .safeload import DataFileError, load_file
+
+    try:  # bounded: size, nesting and YAML alias limits (safeload.py)
+        data = load_file(path, (".yaml", ".yml", ".toml"), what="manifest")
+    except DataFileError as e:
+        raise ManifestError(path, [str(e)]) from e
     if not isinstance(data, dict):
         raise ManifestError(path, ["the manifest must be a mapping with a 'variants' list"])
     return data
