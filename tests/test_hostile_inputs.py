@@ -201,3 +201,88 @@ def test_safeload_limits_directly(tmp_path):
     with pytest.raises(DataFileError, match=r"not UTF-8 .*0xe9"):
         load_file(latin, (".json",), what="preset file")
     assert loads("d: &d {x: 1}\nv: [{<<: *d, y: 2}]", "yaml") == {"d": {"x": 1}, "v": [{"x": 1, "y": 2}]}
+
+
+# --- script text: markup, invisible characters, encodings --------------------------------------------
+
+BIDI_AND_ZW = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u200b\u2060\ufeff"
+
+
+def test_text_cleaning_rules():
+    from captioner.text import clean_script, clean_text
+
+    assert clean_text("off.\u202e Tap\u200b the\u2066 link\u2069") == "off. Tap the link"
+    assert clean_text("Lu\u200bme\u00adwell\u200d") == "Lumewell"
+    # ZWJ/ZWNJ stay where a script shapes with them, and inside emoji sequences
+    assert clean_text("क्\u200dष") == "क्\u200dष" and clean_text("मे\u200cरा") == "मे\u200cरा"
+    assert clean_text("👩\u200d💻 a\u200db") == "👩\u200d💻 ab"
+    assert clean_text("e\u0301") == "é"  # NFC
+    c = clean_script(r"{\an8}Get the {\b1}Brewvana{\b0} pods now\Nand {\pos(10,20)}save\h20%! {Sale}")
+    assert c.text == "Get the Brewvana pods now and save 20%! Sale"
+    assert r"{\b1}" in c.markup and r"\N" in c.markup
+    assert clean_script("<b>Bold</b> <font color=red>claims</font>").text == "Bold claims"
+
+
+def test_ass_escaping_of_user_text():
+    from captioner.render.ass import WORD_JOINER, escape_text
+
+    e = escape_text(r"{\fs300}BIG\N{\p1}m 0 0\h}" + "\u202e")
+    assert "{\\" not in e.replace("\\{\\" + WORD_JOINER, "")  # every brace escaped, every backslash defused
+    assert "\\N" not in e and "\\h" not in e and "\u202e" not in e
+    assert e.count("\\{") == 2 and e.count("\\}") == 3
+
+
+def test_markup_and_invisible_characters_in_a_script(tmp_path, whisper_model):
+    """ASS markup reached the recogniser raw (the words vanished); bidi controls and zero-width characters reached
+    SRT/VTT/JSON/ASS (`off.\\u202e` reverses what follows in players)."""
+    from captioner.asr import ASROptions
+    from captioner.asr.whisper import WhisperBackend
+    from captioner.pipeline import caption
+
+    plain = (EXAMPLE / "script.txt").read_text().strip()
+    hostile = (r"{\an8}Tired of {\b1}dull{\b0} skin?\N{\pos(10,20)}" + "Lume\u200bwell Glow Serum is just $49 today.\u202e "
+               "Use code GLOW20 for 20%\u2066 off.\u202c Tap the link\u200f below!")
+    # the recogniser gets the same clean text the captions use
+    seen = []
+    be = WhisperBackend()
+    orig = be.prompt_for
+    be.prompt_for = lambda *a, **k: seen.append(k.get("text") or " ".join(a[1])) or orig(*a, **k)
+    be.transcribe(load_audio(EXAMPLE / "video.mp4"), ASROptions(language="en", script=hostile))
+    assert seen and seen[0] == plain.replace("\n", " ")
+    out = tmp_path / "o" / "a.mp4"
+    res = caption(EXAMPLE / "video.mp4", hostile, out=out, language="en", preset="karaoke")
+    words = [w.text for w in res.words]
+    assert {"Tired", "dull", "Lumewell"} <= {w.strip("?.,!") for w in words}, words
+    assert not any(f.kind == "script_skipped" for f in res.findings), [f.message for f in res.findings]
+    assert any(f.kind == "script_markup_stripped" for f in res.findings)
+    for ext in ("srt", "vtt", "json", "ass"):
+        text = out.with_suffix("." + ext).read_text(encoding="utf-8")
+        if ext == "json":
+            text = json.dumps(json.loads(text)["words"], ensure_ascii=False)
+        bad = sorted({hex(ord(c)) for c in text if c in BIDI_AND_ZW})
+        assert not bad, (ext, bad)
+        assert "\\b1" not in text and "pos(10,20)" not in text and "\\an8" not in text
+
+
+def test_script_encodings(tmp_path):
+    from captioner.errors import InputError
+    from captioner.hint import load_script
+
+    text = "Tired of dull skin? Lumewell Glow Serum — just 49 €.\n"
+    for enc in ("utf-16", "utf-32", "utf-8-sig"):  # BOM-marked: read correctly
+        p = tmp_path / f"s-{enc}.txt"
+        p.write_bytes(text.encode(enc))
+        assert load_script(p) == text
+    p = tmp_path / "s16le.txt"
+    p.write_bytes(text.encode("utf-16-le"))  # no BOM
+    with pytest.raises(InputError, match="UTF-16 text without a byte-order mark"):
+        load_script(p)
+    p = tmp_path / "cp1252.txt"
+    p.write_bytes(text.replace("—", "-").encode("cp1252"))
+    with pytest.raises(InputError, match="not UTF-8 .*Windows-1252"):
+        load_script(p)
+    # at the CLI: one line, before any heavy work, nothing written
+    out = tmp_path / "o"
+    proc = run_cli("caption", str(EXAMPLE / "video.mp4"), "--script", str(tmp_path / "s16le.txt"), "--out", str(out / "a.mp4"))
+    err = _one_clean_line(proc, 2, "UTF-16")
+    assert "latin1" not in err and not out.exists()
