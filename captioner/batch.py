@@ -110,6 +110,9 @@ def load_manifest(path: str | os.PathLike, *, output_dir: Optional[str | os.Path
     for k in sorted(set(defaults) - DEFAULT_KEYS):
         problems.append(f"defaults: unknown field {k!r}")
     out_dir_s = output_dir if output_dir is not None else data.get("output_dir", "out")
+    if not isinstance(out_dir_s, (str, os.PathLike)) or not str(out_dir_s).strip():  # found by tests/test_fuzz.py
+        problems.append("'output_dir' must be a folder path (a non-empty string)")
+        out_dir_s = "out"
     out_dir = Path(out_dir_s) if Path(out_dir_s).is_absolute() else base / out_dir_s
     if output_dir is None and not _inside(base, out_dir):
         problems.append(f"output_dir {out_dir_s!r} is outside the manifest's folder {base}")

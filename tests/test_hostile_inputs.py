@@ -286,3 +286,94 @@ def test_script_encodings(tmp_path):
     proc = run_cli("caption", str(EXAMPLE / "video.mp4"), "--script", str(tmp_path / "s16le.txt"), "--out", str(out / "a.mp4"))
     err = _one_clean_line(proc, 2, "UTF-16")
     assert "latin1" not in err and not out.exists()
+
+
+# --- bad media ---------------------------------------------------------------------------------------
+
+from .conftest import ffmpeg  # noqa: E402
+
+SCRIPT = str(EXAMPLE / "script.txt")
+
+
+def _caption_cli(video: Path, out: Path, *extra: str):
+    return run_cli("caption", str(video), "--script", SCRIPT, "--out", str(out), *extra)
+
+
+def test_truncated_mp4_fails_clearly_instead_of_a_short_render(tmp_path):
+    """The first 30 % of an mp4 "succeeded": 2.9 s of output for a 9.8 s input, the JSON said 9.8 s, no finding."""
+    import time
+
+    data = (EXAMPLE / "video.mp4").read_bytes()
+    bad = tmp_path / "cut.mp4"
+    bad.write_bytes(data[: int(len(data) * 0.3)])
+    out = tmp_path / "o"
+    t = time.perf_counter()
+    proc = _caption_cli(bad, out / "a.mp4", "--account", "acme", "--ledger", str(tmp_path / "l.sqlite3"))
+    err = _one_clean_line(proc, 2, "truncated", "9.8 s", "2.9 s")
+    assert time.perf_counter() - t < 30 and len(err.splitlines()) == 1
+    assert not out.exists()
+
+
+def test_one_frame_video_and_short_picture_are_refused(tmp_path):
+    audio = FIXTURES / "media" / "ad-en-02" / "audio.flac"
+    frame = tmp_path / "frame.mp4"
+    ffmpeg("-f", "lavfi", "-i", "testsrc2=size=360x640:rate=30", "-frames:v", "1", "-c:v", "libx264",
+           "-pix_fmt", "yuv420p", str(frame))
+    one = tmp_path / "one.mp4"
+    ffmpeg("-i", str(frame), "-i", str(audio), "-map", "0:v", "-map", "1:a", "-c:v", "copy", "-c:a", "aac", str(one))
+    short = tmp_path / "short.mp4"
+    ffmpeg("-f", "lavfi", "-i", "testsrc2=size=360x640:rate=30:duration=3", "-i", str(audio),
+           "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", str(short))
+    for v, shown in ((one, "0.03 s"), (short, "3.00 s")):
+        out = tmp_path / ("o-" + v.stem)
+        proc = _caption_cli(v, out / "a.mp4")
+        _one_clean_line(proc, 2, "picture", shown, "never be seen")
+        assert not out.exists()
+
+
+def test_audio_only_file_with_cover_art_is_refused_early(tmp_path):
+    import time
+
+    cover = tmp_path / "cover.png"
+    ffmpeg("-f", "lavfi", "-i", "color=c=red:size=300x300", "-frames:v", "1", str(cover))
+    m4a = tmp_path / "ad.m4a"
+    ffmpeg("-i", str(FIXTURES / "media" / "ad-en-02" / "audio.flac"), "-i", str(cover), "-map", "0:a", "-map", "1:v",
+           "-c:a", "aac", "-c:v", "png", "-disposition:v:0", "attached_pic", str(m4a))
+    out = tmp_path / "o"
+    t = time.perf_counter()
+    proc = _caption_cli(m4a, out / "a.mp4")
+    err = _one_clean_line(proc, 2, "audio only", "cover art")
+    assert time.perf_counter() - t < 30 and "ffmpeg" not in err
+    assert not out.exists()
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A real 400 kB tmpfs: the sidecars fit, the encoded video does not."""
+    import subprocess
+
+    mnt = tmp_path / "disk"
+    mnt.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=400k", "tmpfs", str(mnt)], capture_output=True, text=True)
+    if r.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({r.stderr.strip()}): needs root with CAP_SYS_ADMIN")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", str(mnt)], check=False)
+
+
+def test_full_disk_during_the_encode_names_the_folder(tiny_disk):
+    out = tiny_disk / "a.mp4"
+    proc = _caption_cli(EXAMPLE / "video.mp4", out)
+    err = _one_clean_line(proc, 5, "No space left on device", f"free space in {tiny_disk}")
+    assert "libx264" not in err and "kb/s" not in err
+    assert list(tiny_disk.iterdir()) == []  # nothing half-written, no hidden .part files
+
+
+def test_intact_media_passes_the_new_checks():
+    from captioner.media import probe, stream_ends
+
+    for v in (EXAMPLE / "video.mp4", FIXTURES / "media" / "ad-de-03" / "video.mp4"):
+        info, ends = probe(v), stream_ends(v)
+        assert abs(info.duration - ends["video"]) < 0.05 and abs(ends["video"] - ends["audio"]) < 0.1
