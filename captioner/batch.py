@@ -13,6 +13,7 @@ from typing import Any, Callable, Optional
 
 from .billing import DEFAULT_ACCOUNT, Ledger, format_credits, price_millicredits, receipt_for, render_key
 from .errors import CaptionerError, InputError
+from .hint import load_script
 from .presets import Preset, load_preset
 from .types import LANGUAGES
 
@@ -253,7 +254,7 @@ def assign_keys(manifest: Manifest, *, audio_hash: Optional[Callable[[Path], str
         fh = file_hashes[v.video]
         if fh not in audio_hashes:
             audio_hashes[fh] = hasher(v.video)
-        script = v.script.read_text(encoding="utf-8") if v.script else ""
+        script = load_script(v.script) if v.script else ""  # UTF-8/BOM-marked UTF-16, else one clear InputError
         script_h = _sha(script.encode("utf-8"))
         v.group = "g-" + _sha(json.dumps([audio_hashes[fh], script_h, v.language, v.asr, v.use_prompt, v.on_mismatch]).encode())[:32]
         v.key = render_key(video=fh, audio=audio_hashes[fh], script=script_h, language=v.language, asr=v.asr,
@@ -300,7 +301,7 @@ def asr_task(task: dict) -> dict:
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     audio = load_audio(task["video"])
-    script = Path(task["script"]).read_text(encoding="utf-8") if task.get("script") else None
+    script = load_script(task["script"]) if task.get("script") else None
     transcript, words, findings = transcribe_and_correct(
         audio, script, task["language"], task["asr"], on_mismatch=task["on_mismatch"], use_prompt=task["use_prompt"],
         timings=timings)
