@@ -7,15 +7,13 @@ import json
 import os
 import re
 import time
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-import yaml
-
 from .billing import DEFAULT_ACCOUNT, Ledger, format_credits, price_millicredits, receipt_for, render_key
 from .errors import CaptionerError, InputError
+from .hint import load_script
 from .presets import Preset, load_preset
 from .types import LANGUAGES, Backend, OnMismatch, SafeZone
 
@@ -96,20 +94,12 @@ def _inside(base: Path, p: Path) -> bool:
 
 
 def _read_manifest(path: Path) -> dict:
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"cannot read manifest {path}: {e}") from e
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".toml":
-            data = tomllib.loads(raw)
-        elif suffix in (".yaml", ".yml"):
-            data = yaml.safe_load(raw)
-        else:
-            raise InputError(f"manifest {path} must be .yaml, .yml or .toml")
-    except (tomllib.TOMLDecodeError, yaml.YAMLError) as e:
-        raise ManifestError(path, [f"not valid {'TOML' if suffix == '.toml' else 'YAML'}: {e}"]) from e
+    from .safeload import DataFileError, load_file
+
+    try:  # bounded: size, nesting and YAML alias limits (safeload.py)
+        data = load_file(path, (".yaml", ".yml", ".toml"), what="manifest")
+    except DataFileError as e:
+        raise ManifestError(path, [str(e)]) from e
     if not isinstance(data, dict):
         raise ManifestError(path, ["the manifest must be a mapping with a 'variants' list"])
     return data
@@ -134,6 +124,9 @@ def load_manifest(path: str | os.PathLike, *, output_dir: Optional[str | os.Path
     for k in sorted(set(defaults) - DEFAULT_KEYS):
         problems.append(f"defaults: unknown field {k!r}")
     out_dir_s = output_dir if output_dir is not None else data.get("output_dir", "out")
+    if not isinstance(out_dir_s, (str, os.PathLike)) or not str(out_dir_s).strip():  # found by tests/test_fuzz.py
+        problems.append("'output_dir' must be a folder path (a non-empty string)")
+        out_dir_s = "out"
     out_dir = Path(out_dir_s) if Path(out_dir_s).is_absolute() else base / out_dir_s
     if output_dir is None and not _inside(base, out_dir):
         problems.append(f"output_dir {out_dir_s!r} is outside the manifest's folder {base}")
@@ -313,7 +306,7 @@ def assign_keys(manifest: Manifest, *, audio_hash: Optional[Callable[[Path], str
         fh = file_hashes[v.video]
         if fh not in audio_hashes:
             audio_hashes[fh] = hasher(v.video)
-        script = v.script.read_text(encoding="utf-8") if v.script else ""
+        script = load_script(v.script) if v.script else ""  # UTF-8/BOM-marked UTF-16, else one clear InputError
         script_h = _sha(script.encode("utf-8"))
         v.group = "g-" + _sha(json.dumps([audio_hashes[fh], script_h, v.language, v.asr, v.use_prompt, v.on_mismatch]).encode())[:32]
         v.key = render_key(video=fh, audio=audio_hashes[fh], script=script_h, language=v.language, asr=v.asr,
@@ -541,7 +534,7 @@ def variant_job(v: Variant, manifest: Manifest, *, account: str, ledger: Ledger,
     """The `RenderJob` of one batch variant (billed, keyed by the variant's render identity)."""
     from .job import RenderJob
 
-    script = v.script.read_text(encoding="utf-8") if v.script else None
+    script = load_script(v.script) if v.script else None
     return RenderJob.build(
         kind="batch-variant", name=v.output, video=v.video, script=script,
         inputs=inputs if inputs is not None else {**batch_inputs(manifest.path, manifest.variants), "ledger": ledger.path},

@@ -51,25 +51,38 @@ class CorrectionOptions:
 # script loading and tokenising
 
 def load_script(path: str | Path) -> str:
-    """Read a script file as UTF-8 (BOM allowed). Anything else raises InputError that says how to fix it."""
+    """Read a script file: UTF-8 (BOM allowed), or UTF-16/UTF-32 marked with a BOM. Anything else raises an
+    InputError that names the real encoding problem and how to fix it."""
     p = Path(path)
     if not p.is_file():
         raise InputError(f"script file not found: {p}")
     data = p.read_bytes()
+    even, odd = data[0::2], data[1::2]
+    utf16_unmarked = len(data) > 3 and max(even.count(0), odd.count(0)) > len(data) // 4
+    boms = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+            (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+    encoding = next((enc for bom, enc in boms if data.startswith(bom)), "utf-8")
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode(encoding)
     except UnicodeDecodeError as e:
+        if encoding != "utf-8":
+            raise InputError(f"script {p} starts with a {encoding.upper()} byte-order mark but is not valid {encoding.upper()} "
+                             f"(offset {e.start}): save it again as UTF-8") from e
+        if utf16_unmarked:
+            raise InputError(f"script {p} looks like UTF-16 text without a byte-order mark: save it as UTF-8 "
+                             "(e.g. `iconv -f utf-16le -t utf-8`)") from e
         raise InputError(
-            f"script {p} is not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start}): "
-            "save it as UTF-8 (e.g. `iconv -f latin1 -t utf-8`) and try again"
-        ) from e
+            f"script {p} is not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start}): it is probably in a legacy "
+            "8-bit encoding such as Windows-1252; save it as UTF-8 (e.g. `iconv -f cp1252 -t utf-8`)") from e
+    if "\x00" in text and utf16_unmarked and encoding == "utf-8":
+        raise InputError(f"script {p} looks like UTF-16 text without a byte-order mark: save it as UTF-8 "
+                         "(e.g. `iconv -f utf-16le -t utf-8`)")
     if "\x00" in text:
-        raise InputError(f"script {p} contains NUL bytes (a binary or UTF-16 file?): save it as UTF-8 text")
+        raise InputError(f"script {p} contains NUL bytes: it is a binary file (or UTF-16 without a byte-order mark), "
+                         "not a UTF-8 text file")
     return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
-_ASS_TAG = re.compile(r"\{[^{}]*\}")
-_ASS_ESC = re.compile(r"\\[Nnh]")
 _PUNCT = ".,!?;:()[]\"'«»¡¿…，。！？；：、（）“”‘’「」—–-"
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _SYMBOL_UNITS = {"€", "$", "%", "％", "₹", "¥", "£", "元"}
@@ -188,15 +201,20 @@ def _make_unit(text: str, language: str) -> Unit:
 
 def script_tokens(script: str, language: str) -> tuple[list[str], list[Finding]]:
     """Script text -> caption-sized tokens, with findings for stripped ASS override tags/escapes."""
+    from .text import clean_script
+
     findings: list[Finding] = []
-    tags = _ASS_TAG.findall(script) + _ASS_ESC.findall(script)
+    cleaned = clean_script(script)  # the same cleaning as the recogniser's prompt (text.py)
+    tags = [t for t in cleaned.markup if t not in "{}"]
     if tags:
-        script = _ASS_ESC.sub(" ", _ASS_TAG.sub(" ", script))
         findings.append(Finding(kind="script_markup_stripped", severity=Severity.warning,
                                 message=f"removed {len(tags)} ASS override tag(s)/escape(s) from the script "
                                         f"({', '.join(sorted(set(tags))[:3])}): script text never becomes caption markup"))
-    script = script.replace("{", "").replace("}", "")
-    return _raw_tokens(script, language), findings
+    if cleaned.invisible:
+        findings.append(Finding(kind="script_markup_stripped", severity=Severity.info,
+                                message=f"removed {cleaned.invisible} invisible control character(s) (bidi controls, "
+                                        "zero-width spaces) from the script: they would reorder or hide caption text"))
+    return _raw_tokens(cleaned.text, language), findings
 
 
 def _asr_units(words: Sequence[Word], language: str) -> list[Unit]:

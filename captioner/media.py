@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import math
 import os
+import re
+import signal
 import subprocess
 from functools import lru_cache
 from pathlib import Path
@@ -10,10 +12,16 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from .errors import InputError, MediaError
+from .errors import InputError, MediaError, OutputError
 from .types import MediaInfo
 
 SAMPLE_RATE = 16000
+ATTACHED_PIC = 1024  # AV_DISPOSITION_ATTACHED_PIC: a stream that is cover art
+# Tolerances of the truncation and short-picture checks. Intact files measured here: header duration minus the
+# last packet's end 0.00–0.03 s (the example ad, DEV videos, ffmpeg-made test videos); audio ends 0.00–0.05 s
+# after the picture (AAC priming/padding). A truncated ad loses seconds, a one-frame video all but 1/fps.
+TRUNCATION_TOLERANCE_S = 0.5
+PICTURE_SHORTFALL_S = 1.0
 
 
 @lru_cache(maxsize=1)
@@ -27,15 +35,45 @@ def ffmpeg_exe() -> str:
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
-def run_ffmpeg(args: Sequence[str], what: str, timeout: Optional[float] = None, cwd: Optional[str] = None) -> subprocess.CompletedProcess:
+# ffmpeg's text for an operating-system error while writing → what the user can do (errno names in brackets)
+_WRITE_ERRORS = (
+    ("No space left on device", "No space left on device: free space in {folder} (or write --out elsewhere) and retry"),
+    ("Disk quota exceeded", "Disk quota exceeded: free space in {folder} (or write --out elsewhere) and retry"),
+    ("File too large", "File too large for {folder} (a file-size limit, ulimit -f, or the file system's): "
+                       "write --out elsewhere"),
+    ("Read-only file system", "{folder} is on a read-only file system: write --out elsewhere"),
+)
+# lines of ffmpeg's stderr that are statistics, not the reason it failed
+_NOISE = re.compile(r"^\[(libx264|aac) @|^\s*(frame|size)=|Conversion failed|^\s+|video:\d+\S* audio:")
+
+
+def _reason(stderr: str) -> str:
+    lines = [ln.strip() for ln in stderr.strip().splitlines() if ln.strip() and not _NOISE.search(ln)]
+    errors = [ln for ln in lines if re.search(r"error|invalid|fail|cannot|unable|not found|denied", ln, re.I)]
+    return " | ".join((errors or lines)[-3:])[:600]
+
+
+def run_ffmpeg(args: Sequence[str], what: str, timeout: Optional[float] = None, cwd: Optional[str] = None,
+               output: Optional[str | os.PathLike] = None) -> subprocess.CompletedProcess:
+    """Run the bundled ffmpeg. A failure raises MediaError with ffmpeg's reason (not its encoder statistics); a
+    write failure of `output` (full disk, quota, file-size limit) raises OutputError naming the folder to free."""
     cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", *args]
     try:
         proc = subprocess.run(cmd, capture_output=True, timeout=timeout, cwd=cwd)
     except subprocess.TimeoutExpired as e:
         raise MediaError(f"ffmpeg timed out while {what}") from e
+    except OSError as e:
+        raise MediaError(f"cannot run ffmpeg ({ffmpeg_exe()}): {e.strerror or e}") from e
     if proc.returncode != 0:
-        tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
-        raise MediaError(f"ffmpeg failed while {what}: {' | '.join(tail)}")
+        err = proc.stderr.decode("utf-8", "replace")
+        if output is not None:
+            folder = Path(output).resolve().parent
+            for needle, message in _WRITE_ERRORS:
+                if needle in err:
+                    raise OutputError(message.format(folder=folder))
+            if proc.returncode == -signal.SIGXFSZ:
+                raise OutputError(_WRITE_ERRORS[2][1].format(folder=folder))
+        raise MediaError(f"ffmpeg failed while {what}: {_reason(err) or f'exit status {proc.returncode}'}")
     return proc
 
 
@@ -65,15 +103,54 @@ def _rotation(container, stream) -> int:
         return 0
 
 
+def _is_cover(stream) -> bool:
+    """An attached picture (cover art of an m4a/mp3), not a video track."""
+    return bool(int(stream.disposition or 0) & ATTACHED_PIC)
+
+
+def stream_ends(path: str | os.PathLike) -> dict[str, float]:
+    """Where the video and the audio really end, in seconds: the last packet's end per stream, read by demuxing the
+    whole file (no decoding). A truncated file ends where its data ends, whatever its header says."""
+    import av
+
+    ends: dict[str, float] = {}
+    with av.open(str(path)) as c:
+        wanted = {s.index: s.type for s in c.streams if s.type in ("video", "audio") and not _is_cover(s)}
+        try:
+            for pkt in c.demux():
+                kind = wanted.get(pkt.stream.index)
+                if kind is None or pkt.pts is None or pkt.time_base is None:
+                    continue
+                end = float((pkt.pts + (pkt.duration or 0)) * pkt.time_base)
+                ends[kind] = max(ends.get(kind, 0.0), end)
+        except (av.error.FFmpegError, OSError):  # damaged data: what was read so far is what can be used
+            pass
+        starts = [float(s.start_time * s.time_base) for s in c.streams
+                  if s.index in wanted and s.start_time is not None and s.time_base is not None]
+    offset = min(starts) if starts else 0.0
+    return {k: round(v - offset, 3) for k, v in ends.items()}
+
+
 def probe(path: str | os.PathLike) -> MediaInfo:
-    """Duration, display size (rotation applied), fps, rotation and audio presence of a media file."""
+    """Duration, display size (rotation applied), fps, rotation and audio presence of a media file.
+
+    Refused with an InputError, before any heavy work: files without a video track (audio-only files, whose only
+    picture is cover art, included); truncated files (the data ends more than TRUNCATION_TOLERANCE_S, or 5 %,
+    before the duration the header claims: captioning the readable part would bill a render of a different ad);
+    a picture that ends more than PICTURE_SHORTFALL_S before the audio (a one-frame video, a cut picture:
+    captions for the rest of the voice-over would never be seen).
+    """
     import av
 
     p = check_input_file(path)
     try:
         with av.open(str(p)) as c:
-            vs = next((s for s in c.streams if s.type == "video"), None)
+            videos = [s for s in c.streams if s.type == "video"]
+            vs = next((s for s in videos if not _is_cover(s)), None)
             aus = next((s for s in c.streams if s.type == "audio"), None)
+            if vs is None and videos and aus is not None:
+                raise InputError(f"{p} is audio only (its only picture is cover art): captions are burned into a "
+                                 "video — pass the ad's video file (mp4, mov, webm …)")
             if vs is None:
                 raise InputError(f"no video stream in {p}: pass a video file (mp4, mov, webm …)")
             w, h = vs.codec_context.width, vs.codec_context.height
@@ -97,12 +174,21 @@ def probe(path: str | os.PathLike) -> MediaInfo:
                 audio_sample_rate=aus.codec_context.sample_rate if aus else None,
                 audio_channels=aus.codec_context.channels if aus else None,
             )
+        ends = stream_ends(p)
     except InputError:
         raise
     except (av.error.FFmpegError, OSError, ValueError, StopIteration) as e:
         raise InputError(f"cannot read {p} as a video ({type(e).__name__}: {e}): the file is corrupt or not a media file") from e
     if info.duration <= 0 or math.isnan(info.duration):
         raise InputError(f"{p} has no duration: the file is corrupt or truncated")
+    real = max(ends.values(), default=0.0)
+    if info.duration - real > max(TRUNCATION_TOLERANCE_S, 0.05 * info.duration):
+        raise InputError(f"{p} is truncated or damaged: its header says {info.duration:.1f} s but only {real:.1f} s "
+                         "can be read — re-export or copy the complete file and retry")
+    v_end, a_end = ends.get("video"), ends.get("audio")
+    if v_end is not None and a_end is not None and a_end - v_end > PICTURE_SHORTFALL_S:
+        raise InputError(f"the picture of {p} ends at {v_end:.2f} s but its audio runs to {a_end:.1f} s: captions after "
+                         f"{v_end:.2f} s would never be seen — re-export it so the picture lasts as long as the voice-over")
     return info
 
 

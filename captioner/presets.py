@@ -1,14 +1,12 @@
 """Caption presets: validated data files in presets/ (built-in) or a user's own JSON/YAML file."""
 from __future__ import annotations
 
-import json
 import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Literal, Optional
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import PresetError
@@ -145,14 +143,12 @@ def font_path(preset: Preset) -> Path:
 
 
 def _parse(path: Path) -> Preset:
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise PresetError(f"cannot read preset file {path}: {e}") from e
-    try:
-        data = yaml.safe_load(raw) if path.suffix.lower() in (".yaml", ".yml") else json.loads(raw)
-    except (json.JSONDecodeError, yaml.YAMLError) as e:
-        raise PresetError(f"preset file {path} is not valid {'YAML' if path.suffix.lower() in ('.yaml', '.yml') else 'JSON'}: {e}") from e
+    from .safeload import PRESET_BYTES, DataFileError, load_file
+
+    try:  # bounded: size, nesting and YAML alias limits (safeload.py)
+        data = load_file(path, (".json", ".yaml", ".yml"), what="preset file", max_bytes=PRESET_BYTES)
+    except DataFileError as e:
+        raise PresetError(str(e)) from e
     if not isinstance(data, dict):
         raise PresetError(f"preset file {path} must hold one object (name, tier, font, colours …)")
     try:

@@ -86,3 +86,77 @@ def test_loop_guards():
     echo = "酷翎运动耳机，续航长达40小时。酷翎运动耳机，续航长达40小时"
     assert suspicion(echo, 4, 8.0, "zh")
     assert not suspicion("酷翎运动耳机，续航长达四十小时。现在下单立减五十元！", 4, 8.0, "zh")
+
+
+# --- long audio: windows and the decoder's 448 positions ------------------------------------------
+
+def test_windows_cut_at_pauses_and_never_exceed_30s():
+    from captioner.windows import plan_windows
+
+    # 70 s of speech in 4 s phrases with 0.6 s pauses, one longer 1.5 s pause (at 27.3–28.8 s)
+    speech, t = [], 0.3
+    while t < 70:
+        speech.append((t, min(70.0, t + 4.0)))
+        t += 4.0 + (1.5 if 20 < t < 24 else 0.6)
+    wins = plan_windows(70.5, speech)
+    assert wins[0].start == 0 and wins[-1].end == 70.5
+    assert all(w.duration <= 30.0 for w in wins) and len(wins) == 3
+    assert all(a.end == b.start for a, b in zip(wins, wins[1:]))
+    for w in wins[:-1]:  # every cut is inside a pause, never inside a phrase
+        assert not any(a < w.end < b for a, b in speech), w
+    gaps = [(b[0] - a[1], (a[1] + b[0]) / 2) for a, b in zip(speech, speech[1:])]
+    longest = max(gaps)[1]
+    assert any(abs(w.end - longest) < 1e-6 for w in wins)  # the long pause is preferred
+    # continuous voice: hard cuts at 30 s; short audio: one window
+    assert [round(w.end) for w in plan_windows(75, [(0, 75)])] == [30, 60, 75]
+    assert len(plan_windows(29.9, speech)) == 1
+
+
+def test_script_for_window_follows_the_speech():
+    from captioner.windows import Window, script_for_window
+
+    words = [f"w{i}" for i in range(100)]
+    speech = [(0.0, 60.0)]
+    first = script_for_window(words, Window(0, 30), speech, margin_s=0)
+    second = script_for_window(words, Window(30, 60), speech, margin_s=0)
+    assert first[0] == "w0" and second[-1] == "w99" and abs(len(first) - 50) <= 3
+    margin = script_for_window(words, Window(30, 60), speech, margin_s=3)
+    assert len(margin) > len(second) and margin[-1] == "w99"
+
+
+def test_fit_tail_cuts_between_words_then_inside_one():
+    from captioner.windows import fit_tail, split_tokens
+
+    assert fit_tail([[1, 2], [3], [4, 5, 6]], 4) == ([3, 4, 5, 6], 2)
+    assert fit_tail([[1, 2], [3], [4, 5, 6]], 100) == ([1, 2, 3, 4, 5, 6], 3)
+    assert fit_tail([[1], list(range(10, 20))], 4) == ([16, 17, 18, 19], 0)  # one word over the budget: its tail
+    assert split_tokens(list(range(7)), 3) == [[0, 1, 2], [3, 4, 5], [6]]
+
+
+def test_prompt_and_hotwords_always_fit_448_positions(whisper_model):
+    """A 450-word script, a 500-character word and 40 hotwords: every window's decoder input fits."""
+    from captioner.asr.whisper import DecoderPrompt, WhisperBackend, max_new_tokens
+
+    be = WhisperBackend()
+    tok = be._tokenizer("en")
+    script = ("Lumewell Glow Serum is just $49 today, use code GLOW20 for 20% off, tap the link below! " * 30).split()
+    giant = "Super" + "a" * 495
+    hot = ["Lumewell", giant, *[f"Brand{i}x" for i in range(40)]]
+    for words in (script, script[:200] + [giant] + script[200:], [giant], script + [giant]):
+        for secs in (5.0, 17.0, 30.0):
+            p = be.prompt_for("en", words, hot, secs)
+            n_prompt = len(p.prompt) if isinstance(p.prompt, list) else len(tok.encode(" " + (p.prompt or "")))
+            n_hot = len(tok.encode(" " + p.hotwords)) if p.hotwords else 0
+            total = 1 + n_hot + n_prompt + len(tok.sot_sequence) + max_new_tokens(secs)
+            assert total <= 448, (secs, total)
+            assert giant not in (p.hotwords or "") and "Lumewell" in p.hotwords
+            assert (p.prompt is None) == (words == [giant])  # the giant word never crowds out the real ones
+            if isinstance(p.prompt, str):
+                assert giant not in p.prompt and p.prompt.endswith("below!")  # the tail is kept
+    # Chinese is written without spaces: one 600-character "word" is cut into pieces and its tail kept
+    zh = be.prompt_for("zh", ["酷翎运动耳机续航长达四十小时，现在下单立减五十元！" * 24], [], 30.0)
+    zt = be._tokenizer("zh")
+    assert isinstance(zh.prompt, list) and zh.truncated
+    assert 1 + len(zh.prompt) + len(zt.sot_sequence) + max_new_tokens(30.0) <= 448
+    short = be.prompt_for("en", "Buy Lumewell now".split(), ["Lumewell"], 10.0, text="Buy Lumewell now")
+    assert short == DecoderPrompt("Buy Lumewell now", "Lumewell", short.prompt_tokens, False)

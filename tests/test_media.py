@@ -59,3 +59,34 @@ def test_odd_frame_size_and_no_audio_encode(tmp_path):
     track = paginate([], load_preset("karaoke"), info.width, info.height)
     burn(v, to_ass(track, load_preset("karaoke")), out, info)
     assert probe(out).width == 322 and not probe(out).has_audio
+
+
+def test_ffmpeg_failure_reason_is_not_encoder_statistics():
+    from captioner.media import _reason
+
+    stderr = ("Input #0, mov,mp4 from 'a.mp4':\n[out#0/mp4 @ 0x1] Error muxing a packet\n"
+              "[libx264 @ 0x2] frame I:1     Avg QP:20.00  size: 12345\n[libx264 @ 0x2] kb/s:722.54\n"
+              "[aac @ 0x3] Qavg: 14337.901\nConversion failed!\n")
+    assert _reason(stderr) == "[out#0/mp4 @ 0x1] Error muxing a packet"
+
+
+def test_file_size_limit_during_the_encode_is_an_output_error(tmp_path):
+    """`ulimit -f` (RLIMIT_FSIZE) kills ffmpeg with SIGXFSZ mid-encode: the user is told which folder, not x264 stats."""
+    import resource
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom captioner.errors import OutputError\nfrom captioner.media import probe\n"
+            "from captioner.render.burn import burn\nfrom captioner.presets import load_preset\n"
+            "from captioner.render.ass import to_ass\nfrom captioner.layout import paginate\n"
+            f"v = {str(EXAMPLE / 'video.mp4')!r}\ninfo = probe(v)\n"
+            "ass = to_ass(paginate([], load_preset('karaoke'), info.width, info.height), load_preset('karaoke'))\n"
+            f"try:\n    burn(v, ass, {str(tmp_path / 'o.mp4')!r}, info)\nexcept OutputError as e:\n"
+            "    print(e); sys.exit(5)\n")
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))
+
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, preexec_fn=limit, timeout=300)
+    assert proc.returncode == 5, proc.stderr[-2000:]
+    assert "File too large" in proc.stdout and str(tmp_path) in proc.stdout and "libx264" not in proc.stdout

@@ -9,6 +9,7 @@ import shutil
 import tempfile
 import threading
 import zlib
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Optional
@@ -16,7 +17,10 @@ from typing import Optional
 import numpy as np
 
 from ..errors import LanguageError, ModelError
+from ..text import clean_script, clean_text
 from ..types import Transcript, Word
+from ..windows import (DECODER_POSITIONS, WINDOW_S, fit_tail, plan_windows, script_for_window, speech_in, split_tokens,
+                       tokens_of_words)
 from . import SAMPLE_RATE, ASROptions
 
 MODEL_BIN_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"
@@ -176,8 +180,61 @@ def suspicion(text: str, n_words: int, speech_s: float, language: str) -> list[s
     return reasons
 
 
+HOTWORD_TOKENS = 48  # all hotwords together (a dozen brand names of 1–4 tokens each fit)
+HOTWORD_MAX_TOKENS = 16  # one hotword longer than this is not a name the decoder can be biased towards
+WORD_MAX_TOKENS = 48  # no voice says one word this long (~10 s); in the prompt it would only crowd out the real words
+CHUNK_TOKENS = 16  # languages written without spaces: an overlong run of text is cut into pieces this long
+NO_SPACES = frozenset({"zh", "ja", "th", "lo", "my", "km", "bo", "yue"})
+
+
+@dataclass
+class DecoderPrompt:
+    """What one window's decode is given: the prompt (text, or token ids when a word had to be cut) and hotwords."""
+
+    prompt: Optional[str | list[int]] = None
+    hotwords: Optional[str] = None
+    prompt_tokens: int = 0
+    truncated: bool = False
+
+
+def max_new_tokens(window_s: float) -> int:
+    """New tokens allowed for a window: fast speech is ~3 tokens/s in English, ~9/s in Chinese; a voice the model
+    cannot follow makes the decoder loop to the limit at every fallback (measured: 100–200 s for 10 s of espeak
+    Chinese uncapped), so the cap follows the window's duration."""
+    return int(min(220, 16 + 12 * min(WINDOW_S, window_s)))
+
+
+def fit_hotwords(encode, hotwords: list[str], budget: int = HOTWORD_TOKENS) -> tuple[Optional[str], int]:
+    """The hotwords that fit `budget` tokens, in order; a single word over HOTWORD_MAX_TOKENS is dropped."""
+    kept, used = [], 0
+    for h in hotwords:
+        n = len(encode(" " + h))
+        if n > HOTWORD_MAX_TOKENS or used + n > budget:
+            continue
+        kept.append(h)
+        used += n
+    return (" ".join(kept) or None), used
+
+
+def shortfall(words: list[Word], expected: list[str], min_ratio: float = 0.6) -> Optional[str]:
+    """A prompted window that says much less than its part of the script: Whisper reads its prompt as text already
+    said and can skip the window's first sentences (seen on a 70 s ad: 22 of 42 words). Only windows of a long ad
+    are checked (a short ad's prompt is the whole script, measured on the DEV ads); `min_ratio` leaves room for a
+    voice that skips script lines (those are findings of the correction stage, not a decoder failure)."""
+    if len(expected) < 8 or len(words) >= min_ratio * len(expected):
+        return None
+    return f"{len(words)} words where the script has ~{len(expected)} here"
+
+
 class WhisperBackend:
-    """faster-whisper on the shipped base weights, int8 on CPU; script as prompt, brands as hotwords."""
+    """faster-whisper on the shipped base weights, int8 on CPU; script as prompt, brands as hotwords.
+
+    Audio longer than 30 s is decoded in windows of at most 30 s cut at pauses (`windows.plan_windows`); each
+    window is prompted with the part of the script nearest it, and prompt + hotwords + start sequence + the
+    new-token cap always fit Whisper's 448 decoder positions (the prompt keeps its tail when it must be cut,
+    as Whisper keeps the tail of the previous text). The hallucination guards and the re-run without the
+    prompt act per window, so one bad window neither condemns nor hides the others.
+    """
 
     name = "whisper"
 
@@ -194,13 +251,48 @@ class WhisperBackend:
         lang, prob, _ = self.model.detect_language(audio)
         return lang, float(prob)
 
-    def _run(self, audio: np.ndarray, language: str, prompt: Optional[str], hotwords: Optional[str],
-             beam_size: Optional[int] = None):
-        # A voice the model cannot follow makes the decoder loop to its 448-token limit at every fallback
-        # temperature (measured: 100–200 s for 10 s of espeak Chinese). Cap new tokens by the window's
-        # duration (fast speech is ~3 tokens/s in English, ~9/s in Chinese) and keep one fallback step.
-        window = min(30.0, len(audio) / SAMPLE_RATE)
-        max_new = int(min(220, 16 + 12 * window))
+    def _tokenizer(self, language: str):
+        from faster_whisper.tokenizer import Tokenizer
+
+        return Tokenizer(self.model.hf_tokenizer, self.model.model.is_multilingual, task="transcribe", language=language)
+
+    def prompt_for(self, language: str, script_words: list[str], hotwords: list[str], window_s: float,
+                   text: Optional[str] = None) -> DecoderPrompt:
+        """Prompt and hotwords for one window, within the decoder's positions (see `windows`).
+
+        `text`: the script as written (line breaks kept), used as is when it fits; else the words, cut to their tail."""
+        tok = self._tokenizer(language)
+        hot, n_hot = fit_hotwords(tok.encode, hotwords)
+        # decoder positions: [sot_prev] + hotwords + prompt + sot sequence, then the new tokens
+        budget = DECODER_POSITIONS - max_new_tokens(window_s) - len(tok.sot_sequence) - 1 - n_hot
+        budget = min(budget, DECODER_POSITIONS // 2 - 1)  # what faster-whisper would keep of the prompt anyway
+        if not script_words:
+            return DecoderPrompt(None, hot)
+        pieces = tokens_of_words(tok.encode, script_words)
+        if text and all(len(p) <= WORD_MAX_TOKENS for p in pieces):
+            n = len(tok.encode(" " + text.strip()))
+            if n <= budget:
+                return DecoderPrompt(text.strip(), hot, n)
+        if any(len(p) > WORD_MAX_TOKENS for p in pieces):
+            if language in NO_SPACES:  # a clause without spaces: keep it, in pieces the tail can be cut between
+                pieces = [c for p in pieces for c in split_tokens(p, CHUNK_TOKENS)]
+                script_words = []
+            else:  # a 500-character "word": not something a voice says
+                kept = [(w, p) for w, p in zip(script_words, pieces) if len(p) <= WORD_MAX_TOKENS]
+                script_words, pieces = [w for w, _ in kept], [p for _, p in kept]
+            if not pieces:
+                return DecoderPrompt(None, hot, truncated=True)
+        toks, n_words = fit_tail(pieces, budget)
+        if not toks:
+            return DecoderPrompt(None, hot)
+        if script_words and n_words == len(script_words):
+            return DecoderPrompt(" ".join(script_words), hot, len(toks))
+        if script_words and n_words:
+            return DecoderPrompt(" ".join(script_words[-n_words:]), hot, len(toks), truncated=True)
+        return DecoderPrompt(toks, hot, len(toks), truncated=True)  # one word alone is over the budget: its tail
+
+    def _run(self, audio: np.ndarray, language: str, prompt: DecoderPrompt, beam_size: Optional[int] = None,
+             offset: float = 0.0):
         segments, info = self.model.transcribe(
             audio,
             language=language,
@@ -210,27 +302,30 @@ class WhisperBackend:
             # run (seen on espeak Hindi), which breaks caching, resumable batches and review; a transcript
             # that is still bad is caught by the guards below and the correction stage
             temperature=0.0,
-            max_new_tokens=max_new,
+            max_new_tokens=max_new_tokens(len(audio) / SAMPLE_RATE),
             word_timestamps=True,
-            initial_prompt=prompt or None,
-            hotwords=hotwords or None,
+            initial_prompt=prompt.prompt or None,
+            hotwords=prompt.hotwords or None,
             condition_on_previous_text=False,
             vad_filter=False,
         )
         words: list[Word] = []
         texts = []
+        end = len(audio) / SAMPLE_RATE
         for seg in segments:
-            texts.append(seg.text.strip())
+            texts.append(clean_text(seg.text).strip())
             for w in seg.words or []:
-                t = w.word.strip()
+                t = clean_text(w.word).strip()
                 if not t:
                     continue
-                words.append(Word(text=t, start=max(0.0, w.start), end=max(w.start, w.end), confidence=float(min(1, max(0, w.probability)))))
+                s0 = min(end, max(0.0, w.start))
+                words.append(Word(text=t, start=offset + s0, end=offset + min(end, max(s0, w.end)),
+                                  confidence=float(min(1, max(0, w.probability)))))
         text = " ".join(x for x in texts if x)
         return text, words, info
 
     def transcribe(self, audio: np.ndarray, options: ASROptions) -> Transcript:
-        from ..media import speech_duration
+        from ..media import speech_timestamps
 
         audio = np.asarray(audio, dtype=np.float32)
         duration = len(audio) / SAMPLE_RATE
@@ -243,25 +338,57 @@ class WhisperBackend:
             notes.append(f"language detected as {language!r} (p={prob:.2f}) and pinned")
         elif language not in supported_languages():
             raise LanguageError(f"unknown language code {language!r}: use an ISO 639-1 code Whisper knows (en, de, fr, es, hi, zh …) or 'auto'")
-        speech_s = speech_duration(audio)
+        speech = speech_timestamps(audio)
+        speech_s = float(sum(b - a for a, b in speech))
         if speech_s < 0.2:
             return Transcript(text="", words=[], language=language, language_probability=prob, language_detected=detected,
                               backend=self.name, duration=duration, speech_duration=speech_s, notes=notes + ["no speech detected"])
-        prompt = options.script.strip() if (options.use_prompt and options.script) else None
-        hot = " ".join(options.hotwords) if options.hotwords else None
+        script = clean_script(options.script).text if (options.use_prompt and options.script) else ""
+        script_words = script.split()
+        hot = [clean_text(h) for h in options.hotwords or []]
+        hot = [h for h in hot if h.strip()]
         beam = int(options.extra.get("beam_size", 0)) or None
-        text, words, info = self._run(audio, language, prompt, hot, beam)
-        used_prompt = bool(prompt)
-        if prompt:
-            why = suspicion(text, len(words), speech_s, language)
-            if why:
-                notes.append("prompted output distrusted (" + "; ".join(why) + "): re-ran without the script prompt")
-                text2, words2, info2 = self._run(audio, language, None, hot, beam)
-                if not suspicion(text2, len(words2), speech_s, language) or len(words2) < len(words):
-                    text, words, info, used_prompt = text2, words2, info2, False
-        suspect = suspicion(text, len(words), speech_s, language)
+        windows = plan_windows(duration, speech)
+        texts, words, suspect = [], [], []
+        used_prompt = False
+        cut_prompts = 0
+        for win in windows:
+            a, b = int(round(win.start * SAMPLE_RATE)), int(round(win.end * SAMPLE_RATE))
+            clip = audio[a:b]
+            win_speech = speech_in(win, speech)
+            where = f"{win.start:.0f}–{win.end:.0f} s: " if len(windows) > 1 else ""
+            if win_speech < 0.2:
+                continue
+            # the script up to the window's expected end (+1 s): Whisper reads a prompt as text said *before* the
+            # audio, and a prompt reaching far past the window made it skip the window's first sentences
+            mine = script_words if len(windows) == 1 else script_for_window(script_words, win, speech, 3.0, 1.0)
+            prompt = self.prompt_for(language, mine, hot, win.duration, text=script if len(windows) == 1 else None)
+            cut_prompts += prompt.truncated
+            text, ws, _ = self._run(clip, language, prompt, beam, offset=win.start)
+            prompted = bool(prompt.prompt)
+            if prompted:
+                why = suspicion(text, len(ws), win_speech, language)
+                short = shortfall(ws, script_for_window(script_words, win, speech, margin_s=0.0)) if len(windows) > 1 else None
+                if why or short:
+                    notes.append(f"{where}prompted output distrusted (" + "; ".join(why + ([short] if short else []))
+                                 + "): re-ran without the script prompt")
+                    # no prompt and no hotwords: hotwords are a prompt too (measured: the same skips)
+                    text2, ws2, _ = self._run(clip, language, DecoderPrompt(), beam, offset=win.start)
+                    clean = not suspicion(text2, len(ws2), win_speech, language)
+                    if (why and (clean or len(ws2) < len(ws))) or (not why and clean and len(ws2) > len(ws)):
+                        text, ws, prompted = text2, ws2, False
+            used_prompt = used_prompt or prompted
+            suspect += [where + r for r in suspicion(text, len(ws), win_speech, language)]
+            texts.append(text)
+            words += ws
+        if len(windows) > 1:
+            notes.append(f"decoded in {len(windows)} windows of ≤ {WINDOW_S:.0f} s cut at pauses, each prompted with "
+                         "the part of the script nearest it")
+        if cut_prompts:
+            notes.append(f"the script prompt was cut to its tail in {cut_prompts} window(s) to fit Whisper's "
+                         f"{DECODER_POSITIONS} decoder positions")
         return Transcript(
-            text=text, words=words, language=language, language_probability=prob, language_detected=detected,
-            backend=self.name, duration=duration, speech_duration=speech_s, has_timestamps=True,
-            prompt_used=used_prompt, notes=notes, suspicion=suspect,
+            text=" ".join(t for t in texts if t), words=words, language=language, language_probability=prob,
+            language_detected=detected, backend=self.name, duration=duration, speech_duration=speech_s,
+            has_timestamps=True, prompt_used=used_prompt, notes=notes, suspicion=suspect,
         )

@@ -8,14 +8,16 @@ from ..layout import (FontMetrics, clusters, display_text, ink_margin, joiner, l
                       outline_px,
                       peak_scale, safe_box, split_runs, uncovered)
 from ..presets import Preset
+from ..text import clean_text
 from ..types import CaptionPage, CaptionTrack
 
 WORD_JOINER = "\u2060"
 
 
 def escape_text(text: str) -> str:
-    """Make untrusted text inert in ASS: no override blocks, no \\N/\\h escapes, no line breaks."""
-    text = text.replace("\r", " ").replace("\n", " ")
+    """Make untrusted text inert in ASS: no override blocks, no \\N/\\h escapes, no line breaks, no bidi controls
+    or zero-width characters (`text.clean_text`; the word joiner inserted below is ours)."""
+    text = clean_text(text).replace("\n", " ")
     text = text.replace("\\", "\\" + WORD_JOINER)  # a backslash can no longer start an escape
     return text.replace("{", "\\{").replace("}", "\\}")
 

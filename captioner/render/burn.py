@@ -90,4 +90,4 @@ def burn(video: str | os.PathLike, ass_text: str, out_path: str | os.PathLike, i
             else:
                 args += ["-c:a", "aac", "-b:a", o.audio_bitrate]
         args += ["-map_metadata", "0", "-movflags", "+faststart", "-f", "mp4", str(Path(out_path).resolve())]
-        run_ffmpeg(args, f"burning captions into {video}", cwd=tmp)
+        run_ffmpeg(args, f"burning captions into {video}", cwd=tmp, output=out_path)

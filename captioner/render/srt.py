@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..layout import joiner
+from ..text import clean_text
 from ..types import CaptionTrack
 
 
@@ -22,6 +23,6 @@ def to_srt(track: CaptionTrack) -> str:
     sep = joiner(track.language)
     cues = []
     for n, page in enumerate(track.pages, 1):
-        lines = [sep.join(track.words[j].text.replace("\n", " ") for j in ln.words) for ln in page.lines]
+        lines = [sep.join(clean_text(track.words[j].text).replace("\n", " ") for j in ln.words) for ln in page.lines]
         cues.append(f"{n}\n{srt_time(page.start)} --> {srt_time(page.end)}\n" + "\n".join(lines) + "\n")
     return "\n".join(cues)

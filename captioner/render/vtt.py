@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..layout import joiner
+from ..text import clean_text
 from ..types import CaptionTrack
 from .srt import clock
 
@@ -11,7 +12,7 @@ def vtt_time(t: float) -> str:
 
 
 def _esc(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", " ").replace("-->", "--&gt;")
+    return clean_text(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", " ").replace("-->", "--&gt;")
 
 
 def to_vtt(track: CaptionTrack) -> str:
