@@ -160,3 +160,15 @@ def test_prompt_and_hotwords_always_fit_448_positions(whisper_model):
     assert 1 + len(zh.prompt) + len(zt.sot_sequence) + max_new_tokens(30.0) <= 448
     short = be.prompt_for("en", "Buy Lumewell now".split(), ["Lumewell"], 10.0, text="Buy Lumewell now")
     assert short == DecoderPrompt("Buy Lumewell now", "Lumewell", short.prompt_tokens, False)
+
+
+def test_a_tagline_the_script_repeats_is_not_a_loop():
+    from captioner.asr.whisper import script_repeats
+
+    script = ("Meet Lumewell, the serum you did not know you needed. Thirty day guarantee. "
+              "Meet Brewvana, the coffee you did not know you needed.")
+    said = script.lower()
+    assert suspicion(said, 24, 9.0, "en")  # alone, the repeated tagline looks like a loop
+    assert not suspicion(said, 24, 9.0, "en", script_repeats(script, "en"))
+    loop = " ".join(["order today and save"] * 8)
+    assert suspicion(loop, 32, 4.0, "en", script_repeats(script, "en"))  # a real loop still is one

@@ -152,19 +152,38 @@ def max_ngram_repeats(tokens: list[str], n: int = 3) -> int:
     return best
 
 
-def repeated_phrase(tokens: list[str], n: int) -> bool:
-    """True when some run of n tokens occurs twice without overlap (a decoder echoing its prompt or looping)."""
+def repeated_grams(tokens: list[str], n: int) -> set[tuple]:
+    """Every run of n tokens that occurs twice without overlap."""
     seen: dict[tuple, int] = {}
+    out: set[tuple] = set()
     for i in range(len(tokens) - n + 1):
         gram = tuple(tokens[i : i + n])
         if gram in seen and i - seen[gram] >= n:
-            return True
+            out.add(gram)
         seen.setdefault(gram, i)
-    return False
+    return out
 
 
-def suspicion(text: str, n_words: int, speech_s: float, language: str) -> list[str]:
-    """Reasons to distrust a transcript: too many words for the speech, loops, compressible text."""
+def repeated_phrase(tokens: list[str], n: int, allowed: frozenset = frozenset()) -> bool:
+    """True when some run of n tokens occurs twice without overlap (a decoder echoing its prompt or looping),
+    unless the script itself repeats it (`allowed`: a long ad's tagline said in every spot is not a loop)."""
+    return bool(repeated_grams(tokens, n) - allowed)
+
+
+def _tokens(text: str, cjk: bool) -> list[str]:
+    return [c for c in text if c.isalnum()] if cjk else re.findall(r"\w+", text.lower())
+
+
+def script_repeats(script: str, language: str) -> frozenset:
+    """The n-grams the script itself repeats (n as `suspicion` checks them)."""
+    cjk = language in ("zh", "ja")
+    return frozenset(repeated_grams(_tokens(script, cjk), 8 if cjk else 4)) if script else frozenset()
+
+
+def suspicion(text: str, n_words: int, speech_s: float, language: str, allowed: frozenset = frozenset()) -> list[str]:
+    """Reasons to distrust a transcript: too many words for the speech, loops, compressible text.
+
+    `allowed`: repeated phrases the script has too (`script_repeats`), which are not a loop."""
     reasons = []
     units = len(text.replace(" ", "")) / 3.0 if language in ("zh", "ja") else n_words
     if speech_s > 0 and units / speech_s > 6.0:
@@ -172,8 +191,8 @@ def suspicion(text: str, n_words: int, speech_s: float, language: str) -> list[s
     if compression_ratio(text) > 2.4:
         reasons.append(f"compression ratio {compression_ratio(text):.2f} (> 2.4)")
     cjk = language in ("zh", "ja")
-    toks = [c for c in text if c.isalnum()] if cjk else re.findall(r"\w+", text.lower())
-    if max_ngram_repeats(toks) >= 3 or repeated_phrase(toks, 8 if cjk else 4):
+    toks = _tokens(text, cjk)
+    if max_ngram_repeats(toks) >= 3 or repeated_phrase(toks, 8 if cjk else 4, allowed):
         reasons.append("repeated phrase")
     if speech_s > 2.0 and n_words == 0:
         reasons.append("no words for speech")
@@ -349,6 +368,7 @@ class WhisperBackend:
         hot = [h for h in hot if h.strip()]
         beam = int(options.extra.get("beam_size", 0)) or None
         windows = plan_windows(duration, speech)
+        allowed = script_repeats(clean_script(options.script).text, language) if options.script else frozenset()
         texts, words, suspect = [], [], []
         used_prompt = False
         cut_prompts = 0
@@ -367,18 +387,20 @@ class WhisperBackend:
             text, ws, _ = self._run(clip, language, prompt, beam, offset=win.start)
             prompted = bool(prompt.prompt)
             if prompted:
-                why = suspicion(text, len(ws), win_speech, language)
+                why = suspicion(text, len(ws), win_speech, language, allowed)
                 short = shortfall(ws, script_for_window(script_words, win, speech, margin_s=0.0)) if len(windows) > 1 else None
                 if why or short:
                     notes.append(f"{where}prompted output distrusted (" + "; ".join(why + ([short] if short else []))
                                  + "): re-ran without the script prompt")
-                    # no prompt and no hotwords: hotwords are a prompt too (measured: the same skips)
-                    text2, ws2, _ = self._run(clip, language, DecoderPrompt(), beam, offset=win.start)
-                    clean = not suspicion(text2, len(ws2), win_speech, language)
+                    # a short ad keeps its hotwords (as measured on the DEV ads); a long ad's window drops them
+                    # too: hotwords are a prompt as well (the same skips were seen with them on a 70 s ad)
+                    bare = DecoderPrompt(None, prompt.hotwords if len(windows) == 1 else None)
+                    text2, ws2, _ = self._run(clip, language, bare, beam, offset=win.start)
+                    clean = not suspicion(text2, len(ws2), win_speech, language, allowed)
                     if (why and (clean or len(ws2) < len(ws))) or (not why and clean and len(ws2) > len(ws)):
                         text, ws, prompted = text2, ws2, False
             used_prompt = used_prompt or prompted
-            suspect += [where + r for r in suspicion(text, len(ws), win_speech, language)]
+            suspect += [where + r for r in suspicion(text, len(ws), win_speech, language, allowed)]
             texts.append(text)
             words += ws
         if len(windows) > 1:
