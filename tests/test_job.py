@@ -132,6 +132,7 @@ def test_stale_temporary_files_of_our_names_are_removed_at_the_next_start(tmp_pa
 
 
 def test_sigterm_and_sighup_raise_interrupted_inside_a_job():
+    before = signal.getsignal(signal.SIGTERM)
     for sig in (signal.SIGTERM, signal.SIGHUP):
         with pytest.raises(Interrupted) as ei:
             with interruptible():
@@ -139,7 +140,7 @@ def test_sigterm_and_sighup_raise_interrupted_inside_a_job():
                 for _ in range(1000):
                     pass
         assert ei.value.signum == sig and isinstance(ei.value, KeyboardInterrupt)
-    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL  # restored afterwards
+    assert signal.getsignal(signal.SIGTERM) == before  # restored afterwards
 
 
 # -- fixed vocabularies --------------------------------------------------------------------------------------
