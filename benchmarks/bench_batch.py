@@ -59,12 +59,21 @@ def plain_encode(args: tuple[str, str]) -> float:
     return time.perf_counter() - t
 
 
-def run_anchor(clip: Path, folder: Path, n: int, workers: int) -> float:
+def cpu_seconds() -> float:
+    """User + system CPU of this process and every descendant reaped so far (pool workers and their ffmpeg:
+    Linux adds a waited-for child's own reaped children to it). A load-independent second figure."""
+    import resource
+
+    s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
+
+
+def run_anchor(clip: Path, folder: Path, n: int, workers: int) -> tuple[float, float]:
     folder.mkdir(parents=True, exist_ok=True)
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), cpu_seconds()
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
         list(pool.map(plain_encode, [(str(clip), str(folder / f"plain{i:02d}.mp4")) for i in range(n)]))
-    return time.perf_counter() - t
+    return time.perf_counter() - t, cpu_seconds() - cpu
 
 
 def run_batch_once(clip: Path, script: Path, folder: Path, n: int, workers: int, language: str,
@@ -82,13 +91,13 @@ def run_batch_once(clip: Path, script: Path, folder: Path, n: int, workers: int,
     (folder / "batch.yaml").write_text(yaml.safe_dump(doc))
     ledger = Ledger(folder / "ledger.sqlite3")
     ledger.top_up("bench", 1000 * n)
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), cpu_seconds()
     res = run_batch(folder / "batch.yaml", ledger=ledger, account="bench", workers=workers, progress=False,
                     share_decode=share_decode)
-    wall = time.perf_counter() - t
+    wall, cpu = time.perf_counter() - t, cpu_seconds() - cpu
     if not res.ok:
         raise SystemExit(f"batch failed: {[(v.output, v.error) for v in res.variants if v.error]}")
-    return wall, {"timings": res.timings, "charged_millicredits": res.charged_millicredits,
+    return wall, {"cpu_s": round(cpu, 2), "timings": res.timings, "charged_millicredits": res.charged_millicredits,
                   "quote_millicredits": res.quote_millicredits, "asr_computed": res.asr_computed}
 
 
@@ -118,17 +127,20 @@ def main() -> None:
             row = {}
             for side in order:
                 if side == "anchor":
-                    row["anchor_s"] = run_anchor(clip, tmp / f"anchor{r}", a.variants, workers)
+                    row["anchor_s"], row["anchor_cpu_s"] = run_anchor(clip, tmp / f"anchor{r}", a.variants, workers)
                 else:
                     row[f"{side}_s"], row[side] = run_batch_once(clip, ad / "script.txt", tmp / f"{side}{r}", a.variants,
                                                                  workers, language, share_decode=side == "shared")
                 shutil.rmtree(tmp / f"{side}{r}", ignore_errors=True)
             row["ratio"] = row["batch_s"] / row["anchor_s"]
             row["ratio_shared"] = row["shared_s"] / row["anchor_s"]
+            row["cpu_ratio"] = row["batch"]["cpu_s"] / row["anchor_cpu_s"]
+            row["cpu_ratio_shared"] = row["shared"]["cpu_s"] / row["anchor_cpu_s"]
             row["loadavg"] = round(os.getloadavg()[0], 2)
             rows.append(row)
             print(f"run {r + 1}: batch {row['batch_s']:.1f} s (ratio {row['ratio']:.3f}), shared decode {row['shared_s']:.1f} s "
-                  f"(ratio {row['ratio_shared']:.3f}), {a.variants} plain re-encodes {row['anchor_s']:.1f} s; "
+                  f"(ratio {row['ratio_shared']:.3f}), {a.variants} plain re-encodes {row['anchor_s']:.1f} s; CPU ratios "
+                  f"{row['cpu_ratio']:.3f} / {row['cpu_ratio_shared']:.3f}; "
                   f"asr {row['batch'].get('timings', {}).get('asr', 0):.1f} / {row['shared'].get('timings', {}).get('asr', 0):.1f} s; "
                   f"load {row['loadavg']}", flush=True)
             write_json(a, workers, rows)  # after every run: a partial result survives an interrupted benchmark
@@ -143,11 +155,13 @@ def main() -> None:
     print(f"| {a.variants} plain re-encodes (anchor) | {med['anchor_s']:.1f} s | {med['anchor_s'] / a.variants:.2f} s |")
     print(f"| ratio, one decode per variant (goal ≤ 1.10) | {med['ratio']:.3f} | |")
     print(f"| ratio, shared decode (goal ≤ 1.10) | {med['ratio_shared']:.3f} | |")
+    print(f"| CPU-time ratio, one decode per variant / shared decode | {med['cpu_ratio']:.3f} / {med['cpu_ratio_shared']:.3f} | |")
     print(f"wrote {a.out}; load average at end {load[0]:.2f} on {os.cpu_count()} cores (shared machine)")
 
 
 def write_json(a, workers: int, rows: list[dict]) -> tuple[dict, dict]:
-    med = {k: statistics.median(r[k] for r in rows) for k in ("batch_s", "shared_s", "anchor_s", "ratio", "ratio_shared")}
+    med = {k: statistics.median(r[k] for r in rows)
+           for k in ("batch_s", "shared_s", "anchor_s", "ratio", "ratio_shared", "cpu_ratio", "cpu_ratio_shared")}
     load = os.getloadavg()
     out = {"benchmark": "batch", "date": time.strftime("%Y-%m-%d %H:%M"), "machine": platform.platform(),
            "cpus": os.cpu_count(), "workers": workers, "loadavg_at_end": [round(x, 2) for x in load],

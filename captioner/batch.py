@@ -367,9 +367,10 @@ def decode_groups(variants: list[Variant], workers: int) -> list[list[Variant]]:
         by_video.setdefault(v.video.resolve(), []).append(v)
     total, chunks = len(variants), []
     for vs in by_video.values():
-        n = max(1, round(workers * len(vs) / total), -(-len(vs) // MAX_OUTPUTS))
-        size = -(-len(vs) // n)
-        chunks += [vs[i:i + size] for i in range(0, len(vs), size)]
+        share = min(len(vs), max(1, round(workers * len(vs) / total)))  # the workers this source deserves
+        rounds = -(-len(vs) // (share * MAX_OUTPUTS))  # whole rounds, so no worker idles through a last odd chunk
+        n = min(len(vs), share * rounds)
+        chunks += [vs[k::n] for k in range(n)]  # interleaved: each chunk gets a mix of looks (similar cost)
     return chunks
 
 

@@ -165,6 +165,8 @@ def batch(
     workers: Optional[int] = typer.Option(None, "--workers", "-j", help="Parallel renders, 1–64 (default: CPU count)."),
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar (per-variant lines still print)."),
     no_thumbnails: bool = typer.Option(False, "--no-thumbnails", help="Skip the contact sheet's thumbnails."),
+    no_shared_decode: bool = typer.Option(False, "--no-shared-decode", help="Decode the source once per variant "
+                                          "(default: variants of one video share one decode; uses more memory)."),
     as_json: bool = typer.Option(False, "--json", help="Print the batch report JSON on stdout."),
 ) -> None:
     """Render every variant of MANIFEST: ASR once per voice-over, renders in parallel, each charged once; resumable."""
@@ -173,7 +175,8 @@ def batch(
 
     try:
         result = run_batch(manifest, ledger=Ledger(ledger), account=account, output_dir=out_dir, executor=executor,
-                           address=address, workers=workers, progress=not no_progress, thumbnails=not no_thumbnails)
+                           address=address, workers=workers, progress=not no_progress, thumbnails=not no_thumbnails,
+                           share_decode=not no_shared_decode)
     except CaptionerError as e:
         _fail(e)
     if as_json:

@@ -21,13 +21,13 @@ from captioner.media import probe
 from .hostile import SCRIPT, alive, children_of, cli, make_clip, one_line_error, wait_until
 
 PRESETS = ["karaoke", "classic", "bounce", "pop-in"]
-N = 8
+N = 24  # with 2 workers and shared decode: 2 rounds of 2 chunks of 6, so a round is still to come at the first charge
 
 
 @pytest.fixture(scope="module")
 def media(tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("batch-media")
-    make_clip(d / "ad.mp4", seconds=4.2, size="480x854")
+    make_clip(d / "ad.mp4", seconds=4.2, size="360x640")
     (d / "script.txt").write_text(SCRIPT)
     return d
 
@@ -63,9 +63,9 @@ def charges(ledger: Ledger) -> list:
     return [e for e in ledger.history("default") if e.kind == "charge"]
 
 
-def start(manifest: Path, db: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "captioner", "batch", str(manifest), "--no-progress", "--workers", "2"],
-                            env={**os.environ, "CAPTIONER_LEDGER": str(db)}, stdout=subprocess.PIPE,
+def start(manifest: Path, db: Path, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "captioner", "batch", str(manifest), "--no-progress", "--workers", "2",
+                             *extra], env={**os.environ, "CAPTIONER_LEDGER": str(db)}, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
 
 
@@ -100,13 +100,14 @@ def test_bad_worker_counts_are_one_clear_line(tmp_path, media, value):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_interrupt_stops_promptly_and_leaves_no_uncharged_outputs(tmp_path, media, asr_cache, sig):
+@pytest.mark.parametrize("sig,extra", [(signal.SIGINT, ()), (signal.SIGTERM, ("--no-shared-decode",)),
+                                       (signal.SIGHUP, ())])
+def test_interrupt_stops_promptly_and_leaves_no_uncharged_outputs(tmp_path, media, asr_cache, sig, extra):
     manifest = seeded(tmp_path, media, asr_cache)
     db = tmp_path / "l.sqlite3"
     ledger = Ledger(db)
-    ledger.top_up("default", 10_000)
-    proc = start(manifest, db)
+    ledger.top_up("default", 30_000)
+    proc = start(manifest, db, *extra)
     try:
         assert wait_until(lambda: len(charges(ledger)) >= 1 or proc.poll() is not None, 120), "no render finished"
         assert proc.poll() is None, "the batch ended before it could be interrupted"
@@ -133,7 +134,7 @@ def test_kill_9_of_the_driver_kills_its_workers_and_nothing_renders_unpaid(tmp_p
     manifest = seeded(tmp_path, media, asr_cache)
     db = tmp_path / "l.sqlite3"
     ledger = Ledger(db)
-    ledger.top_up("default", 10_000)
+    ledger.top_up("default", 30_000)
     proc = start(manifest, db)
     try:
         assert wait_until(lambda: len(charges(ledger)) >= 1 or proc.poll() is not None, 120)
