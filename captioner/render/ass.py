@@ -1,6 +1,7 @@
 """ASS (Advanced SubStation Alpha) writer: a caption track + preset → the script libass burns into frames."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -93,6 +94,9 @@ def page_geometry(page: CaptionPage, track: CaptionTrack, preset: Preset, fm: Fo
     lh = fm.ass_size * preset.line_spacing * scale
     n = len(page.lines)
     up, down = _reserves(preset, track.height)
+    if preset.animation.type == "shake":  # the active word tilts by up to 6° about its bottom centre
+        tilt = 0.5 * max((w for ws in raw for w in ws), default=0.0) * scale * preset.active_scale * math.sin(math.radians(6))
+        up, down = up + tilt, down + tilt
     lo = box.top + margin + up + (n - 1) * lh + fm.ass_size * scale * peak  # lowest allowed anchor value (top edge)
     hi = box.bottom - margin - down
     if preset.position == "bottom":
