@@ -528,3 +528,34 @@ def _time_pages(pages: list[CaptionPage], words: list[Word], texts: list[str], s
         if end <= page.start:  # the next page starts (almost) at once: chain without the gap rather than vanish
             end = min(max(page.start + 0.04, limit + gap), limit + gap)
         page.end = max(page.start + 0.01, math.floor(end * 100 + 1e-6) / 100)
+
+
+def relayout(words: list[Word], pages: list[CaptionPage], preset: Preset, width: int, height: int, *, language: str = "en",
+             safe_zone: str = "tiktok", duration: float | None = None, terms: tuple[str, ...] | list[str] = ()) -> CaptionTrack:
+    """A track from edited pages (`captioner render --from`): each page keeps its words and times as the editor
+    left them (validated by `edit.py`); its lines are kept where they still fit, else broken again by the
+    linguistic rules. Measured widths are updated (an edited word may be longer)."""
+    from . import linebreak
+
+    fm = metrics(preset, width, height)
+    max_width = line_width_limit(preset, width, height, safe_zone)
+    sep = joiner(language)
+    space = fm.width(" ") if sep else 0.0
+    texts = [display_text(w.text, preset) for w in words]
+    an = linebreak.analyse([w.text for w in words], language, tuple(terms))
+    units = [CaptionUnit(kind=str(u.kind), start=u.start, end=u.end) for u in an.units if u.kind != linebreak.UnitKind.phrase]
+    big = emphasised(units, preset)
+    scale = preset.emphasis.scale if preset.emphasis is not None else 1.0
+    widths = [fm.width(t) * (scale if j in big else 1.0) for j, t in enumerate(texts)]
+    pager = _Pager(words, texts, widths, space, max_width, preset, language, an)
+    out = []
+    for page in pages:
+        ids = page.word_indices
+        keep = (len(page.lines) <= preset.max_lines
+                and all(pager.width(ln.words[0], ln.words[-1] + 1) <= max_width + 0.5 for ln in page.lines if ln.words))
+        split = [ln.words for ln in page.lines if ln.words] if keep else pager.lines(ids[0], ids[-1] + 1)[1]
+        lines = [CaptionLine(words=list(part), width=round(pager.width(part[0], part[-1] + 1), 1)) for part in split]
+        end = page.end if duration is None else min(page.end, duration)
+        out.append(CaptionPage(start=page.start, end=end, lines=lines))
+    return CaptionTrack(words=words, pages=[p for p in out if p.end > p.start], width=width, height=height,
+                        safe_zone=safe_zone, language=language, units=units, terms=list(terms))

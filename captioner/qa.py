@@ -225,7 +225,7 @@ def check_track(track: CaptionTrack, preset: Preset, *, fps: float = 30.0) -> li
                     f"{preset.max_words} words can follow (limit {max_cps:g}/s); slow the voice-over or shorten the script")
             else:
                 add(FindingKind.qa_reading_speed, Severity.warning,
-                    f"{c.cps:.0f} characters/s is over the reading-speed limit of {max_cps:g}")
+                    f"{c.cps:.1f} characters/s is over the reading-speed limit of {max_cps:g}")
         if dur < r.min_duration - frame / 2:
             add(FindingKind.qa_too_short, Severity.warning,
                 f"on screen {dur:.2f} s, under the minimum of {r.min_duration:.2f} s (the next page follows at once)")
