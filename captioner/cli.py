@@ -42,6 +42,10 @@ def caption(
     account: Optional[str] = typer.Option(None, "--account", help="Bill this ledger account (flat price, charged once on success)."),
     ledger: Optional[Path] = typer.Option(None, "--ledger", help="Ledger file (default $CAPTIONER_LEDGER or ~/.local/share/captioner/ledger.sqlite3)."),
     key: Optional[str] = typer.Option(None, "--key", help="Idempotency key (default: derived from inputs, preset, options, output)."),
+    captions: Optional[Path] = typer.Option(None, "--captions", help="Captions you have (.srt/.vtt/.ass/.json): no ASR; words aligned to the audio."),
+    no_emphasis: bool = typer.Option(False, "--no-emphasis", help="Do not emphasise prices, promo codes and brand terms."),
+    strict: bool = typer.Option(False, "--strict", help="Refuse captions with an error finding (split protected unit, price mismatch): exit 7."),
+    qa_report: bool = typer.Option(False, "--qa-report", help="Also write OUT.qa.html + OUT.qa.png (one still per page, timing, findings)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the output path."),
 ) -> None:
     """Caption VIDEO; writes OUT.mp4, OUT.ass, OUT.srt, OUT.vtt and OUT.json (with findings and receipt)."""
@@ -55,23 +59,77 @@ def caption(
     overrides = {"font": font, "text_color": color, "highlight_color": highlight_color}
     opts = CaptionOptions(language=language, preset=preset, asr=asr, safe_zone=safe_zone, on_mismatch=on_mismatch,
                           use_prompt=not no_prompt, backend_options=backend_options, preset_overrides=overrides,
-                          account=account, ledger=str(ledger) if ledger else None, idempotency_key=key)
+                          account=account, ledger=str(ledger) if ledger else None, idempotency_key=key,
+                          emphasis=not no_emphasis, strict=strict, captions=str(captions) if captions else None)
     try:
         result = run(video, script, out=out, options=opts)
+        if qa_report:
+            from .qa import write_report
+
+            result.outputs["qa"] = str(write_report(result.outputs["json"]))
     except CaptionerError as e:
         _fail(e)
+    _print_result(result, str(video), quiet)
+
+
+def _print_result(result, what: str, quiet: bool) -> None:
     if quiet:
         typer.echo(result.outputs["video"])
         return
-    typer.echo(f"captioned {video} [{result.language}, {result.asr_backend}, preset {result.preset}] "
+    typer.echo(f"captioned {what} [{result.language}, {result.asr_backend}, preset {result.preset}] "
                f"in {result.timings.get('total', 0):.1f} s")
-    for k in ("video", "ass", "srt", "vtt", "json"):
-        typer.echo(f"  {k:5s} {result.outputs[k]}")
+    for k in ("video", "ass", "srt", "vtt", "json", "qa"):
+        if k in result.outputs:
+            typer.echo(f"  {k:5s} {result.outputs[k]}")
     for f in result.findings:
         typer.echo(f"  [{f.severity.value}] {f.kind}: {f.message}")
     r = result.receipt
     charged = f", charged to {r.account}" if r.charged else " (not billed: no --account)"
     typer.echo(f"  receipt: preset {r.preset} ({r.tier}) {r.credits:g} credits{charged}")
+
+
+@app.command("render")
+def render_command(
+    source: Path = typer.Option(..., "--from", help="An (edited) OUT.json written by `captioner caption`."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output video path (NEW.mp4); sidecars go next to it."),
+    video: Optional[Path] = typer.Option(None, "--video", help="The source video (default: the one named in the JSON)."),
+    preset: Optional[str] = typer.Option(None, "--preset", "-p", help="Preset name or file (default: the JSON's)."),
+    safe_zone: str = typer.Option("tiktok", "--safe-zone", help="Keep captions clear of: tiktok, reels, shorts, all, none."),
+    no_emphasis: bool = typer.Option(False, "--no-emphasis", help="Do not emphasise prices, promo codes and brand terms."),
+    strict: bool = typer.Option(False, "--strict", help="Refuse captions with an error finding: exit 7."),
+    qa_report: bool = typer.Option(False, "--qa-report", help="Also write NEW.qa.html + NEW.qa.png."),
+    account: Optional[str] = typer.Option(None, "--account", help="Bill this ledger account (flat price, charged once on success)."),
+    ledger: Optional[Path] = typer.Option(None, "--ledger", help="Ledger file (default $CAPTIONER_LEDGER or ~/.local/share/captioner/ledger.sqlite3)."),
+    key: Optional[str] = typer.Option(None, "--key", help="Idempotency key (default: derived from video, captions, preset, output)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the output path."),
+) -> None:
+    """Re-render edited captions (words, times, pages in OUT.json) without ASR; billed like `caption`."""
+    from .edit import render_from
+
+    try:
+        result = render_from(source, out=out, video=video, preset=preset, safe_zone=safe_zone, emphasis=not no_emphasis,
+                             strict=strict, account=account, ledger=str(ledger) if ledger else None, key=key)
+        if qa_report:
+            from .qa import write_report
+
+            result.outputs["qa"] = str(write_report(result.outputs["json"]))
+    except CaptionerError as e:
+        _fail(e)
+    _print_result(result, str(source), quiet)
+
+
+@app.command("qa")
+def qa_command(result_json: Path = typer.Argument(..., help="OUT.json of a render (its OUT.mp4 beside it)."),
+               out: Optional[Path] = typer.Option(None, "--out", "-o", help="Report path (default OUT.qa.html)."),
+               video: Optional[Path] = typer.Option(None, "--video", help="The rendered video (default: the JSON's output).")) -> None:
+    """Caption QA report: one still per page from the rendered video, its timing, reading speed and findings."""
+    from .qa import write_report
+
+    try:
+        path = write_report(result_json, out, video=video)
+    except CaptionerError as e:
+        _fail(e)
+    typer.echo(str(path))
 
 
 @app.command()

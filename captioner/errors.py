@@ -44,3 +44,9 @@ class BillingError(CaptionerError):
     """The ledger refused the render (not enough credits) or is unusable."""
 
     exit_code = 6
+
+
+class QualityError(CaptionerError):
+    """`--strict`: the captions have an error finding (a split protected unit, a price the voice said otherwise)."""
+
+    exit_code = 7

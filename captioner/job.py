@@ -41,10 +41,10 @@ from typing import Any, Iterable, Iterator, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .errors import InputError, OutputError
+from .errors import InputError, OutputError, QualityError
 from .presets import Preset
 from .render.burn import burn
-from .types import LANGUAGES, Backend, CaptionResult, Finding, OnMismatch, Receipt, SafeZone, Severity, StrEnum, Transcript, Word
+from .types import LANGUAGES, Backend, CaptionPage, CaptionResult, Finding, OnMismatch, Receipt, SafeZone, Severity, StrEnum, Transcript, Word
 
 SIDECARS = ("ass", "srt", "vtt", "json")
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v")
@@ -359,6 +359,9 @@ class RenderJob(BaseModel):
     key: Optional[str] = None  # the caller's idempotency key; None: derived from the render identity
     identity: Optional[str] = None  # the render identity (None: derived from the inputs by content when billed)
     name: Optional[str] = None  # how the job is called in messages (a batch variant's output name)
+    strict: bool = False  # refuse to deliver captions with an error finding (QA: a split protected unit; a price mismatch)
+    terms: Optional[list[str]] = None  # brand terms kept whole and emphasised (None: read from the script)
+    pages: Optional[list[CaptionPage]] = None  # edited pages to keep (`render --from`); None: the layout decides
 
     @field_validator("language")
     @classmethod
@@ -457,6 +460,22 @@ def recognise_job(job: RenderJob, timings: Optional[dict] = None) -> AsrOutcome:
                       timings={k: round(v, 3) for k, v in timings.items()})
 
 
+def with_ids(words: list[Word]) -> list[Word]:
+    """Every word with a stable id ("w1", "w2", …): kept where it has one (an edited JSON), new ones numbered on."""
+    seen = {w.id for w in words if w.id}
+    n = max((int(i[1:]) for i in seen if i and i[0] == "w" and i[1:].isdigit()), default=0)
+    out, used = [], set()
+    for w in words:
+        if not w.id or w.id in used:
+            n += 1
+            while f"w{n}" in seen:
+                n += 1
+            w = w.model_copy(update={"id": f"w{n}"})
+        used.add(w.id)
+        out.append(w)
+    return out
+
+
 def preview_size(width: int, height: int, short_side: int) -> tuple[int, int]:
     """Scale so the shorter side is `short_side` (never upscale), both sides even (yuv420p)."""
     s = min(1.0, short_side / min(width, height))
@@ -497,6 +516,7 @@ class Composed:
             video=str(job.video), outputs={k: str(p) for k, p in outputs.paths.items()}, language=track.language,
             language_detected=transcript.language_detected, asr_backend=transcript.backend, preset=job.preset.name,
             words=track.words, pages=track.pages, findings=self.findings, receipt=self.receipt, media=self.frame_info,
+            terms=track.terms,
             timings={k: round(v, 3) for k, v in self.timings.items()}, version=__version__)
         if "json" in outputs.tmp:
             outputs.write_text("json", result.model_dump_json(indent=1))
@@ -507,8 +527,10 @@ def compose_job(job: RenderJob, outputs: OutputSet, receipt: Receipt, *, asr: Op
                 timings: Optional[dict] = None, info=None) -> Composed:
     """Recognise (or take the cached result), lay out, write the ASS and the text sidecars to their temp names."""
     from .align import snap_to_frames
-    from .layout import paginate
+    from .layout import paginate, relayout
+    from .linebreak import script_terms
     from .media import probe
+    from .qa import check_track, qa_findings, strict_blockers
     from .render.ass import ASSWriter
     from .render.srt import to_srt
     from .render.vtt import to_vtt
@@ -531,8 +553,19 @@ def compose_job(job: RenderJob, outputs: OutputSet, receipt: Receipt, *, asr: Op
         words = [wd if wd.end <= length else wd.model_copy(update={"end": length}) for wd in words]
     t = time.perf_counter()
     words = snap_to_frames(words, info.fps) if words else words
-    track = paginate(words, job.preset, frame_info.width, frame_info.height, language=transcript.language,
-                     safe_zone=str(job.safe_zone), duration=frame_info.duration)
+    words = with_ids(words)
+    terms = job.terms if job.terms is not None else (script_terms(job.script, transcript.language) if job.script else [])
+    if job.pages is not None and job.preview is None:
+        track = relayout(words, job.pages, job.preset, frame_info.width, frame_info.height, language=transcript.language,
+                         safe_zone=str(job.safe_zone), duration=frame_info.duration, terms=terms)
+    else:
+        track = paginate(words, job.preset, frame_info.width, frame_info.height, language=transcript.language,
+                         safe_zone=str(job.safe_zone), duration=frame_info.duration, terms=terms, fps=info.fps)
+    findings += qa_findings(check_track(track, job.preset, fps=info.fps))
+    if job.strict and strict_blockers(findings):
+        first = strict_blockers(findings)[0]
+        raise QualityError(f"--strict: {len(strict_blockers(findings))} error finding(s), first {first.kind}: {first.message} "
+                           "(nothing was rendered or charged)")
     writer = ASSWriter(track, job.preset)
     ass_text = writer.render()
     if writer.uncovered:

@@ -1,6 +1,16 @@
-"""Layout: group timed words into pages of 1–6 words and ≤ 2 lines, measured in the preset's font, inside a safe zone."""
+"""Layout: group timed words into pages of 1–6 words and ≤ 2 lines, measured in the preset's font, inside a safe zone.
+
+Where pages and lines break is linguistic (`captioner.linebreak`, one module per language): pages end at
+sentence ends and real pauses, lines and pages break at the best-scoring joint (punctuation, before
+conjunctions and prepositions) and never inside a protected unit (a brand term from the script, a price with
+its currency, a number with its unit, a promo code with its lead-in, article + noun, a name, a Chinese word)
+while any other break fits. A page's timing follows its words, held for reading speed and minimum duration
+where the next page leaves room (`preset.reading`). Measured old vs new: `benchmarks/bench_layout.py`
+(docs/BENCHMARKS.md, "Line and page breaking").
+"""
 from __future__ import annotations
 
+import math
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -10,7 +20,7 @@ from PIL import ImageFont
 
 from .errors import InputError
 from .presets import Preset, font_path
-from .types import CaptionLine, CaptionPage, CaptionTrack, Word
+from .types import CaptionLine, CaptionPage, CaptionTrack, CaptionUnit, Word
 
 # Keep-out margins as fractions of a portrait frame (top, bottom, left, right), from the platforms'
 # published UI overlays on 1080×1920: TikTok top ~130–250 px, bottom ~320–460 px, right ~120–180 px;
@@ -27,10 +37,6 @@ _WIDE_ZONE = (0.06, 0.10, 0.06, 0.06)
 
 SENTENCE_END = tuple(".!?。！？…।")
 NO_BREAK_BEFORE = set("，。！？、；：）」』》〉”’,.!?;:)…")
-MAX_PAGE_SECONDS = 1.6  # pages switch every ~0.8–1.2 s in short-form; cut before a page grows past this
-PAUSE_BREAK = 0.45  # a pause this long starts a new page
-HOLD_AFTER = 0.25  # a page stays this long after its last word (unless the next page starts)
-MIN_PAGE = 5 / 6  # Netflix minimum event duration (5/6 s), used when there is room
 
 
 @dataclass(frozen=True)
@@ -280,92 +286,276 @@ def ink_margin(preset: Preset, width: int, height: int) -> float:
 NO_BREAK_AFTER = set("（「『《〈“‘([{¿¡")
 
 
-def _lines_for(widths: list[float], space: float, max_width: float, max_lines: int,
-               texts: list[str] | None = None) -> list[list[int]] | None:
-    """Split word indices 0..n-1 into ≤ max_lines lines that fit, balancing line widths; None if impossible.
-
-    With `texts`, no line starts with closing punctuation and none ends with opening punctuation (CJK rules)."""
-    n = len(widths)
-
-    def w(a: int, b: int) -> float:
-        return sum(widths[a:b]) + space * max(0, b - a - 1)
-
-    if w(0, n) <= max_width:
-        return [list(range(n))]
-    if n == 1:
-        return [[0]]  # one word wider than the box: the renderer scales that page down
-    if max_lines < 2:
-        return None
-    best = None
-    for k in range(1, n):
-        if texts and ((texts[k][:1] in NO_BREAK_BEFORE) or (texts[k - 1][-1:] in NO_BREAK_AFTER)):
-            continue
-        a, b = w(0, k), w(k, n)
-        if a <= max_width and b <= max_width:
-            score = max(a, b)
-            if best is None or score < best[0]:
-                best = (score, k)
-    if best is None:
-        return None
-    return [list(range(best[1])), list(range(best[1], n))]
-
-
 def line_width_limit(preset: Preset, width: int, height: int, safe_zone: str) -> float:
     """The widest a line may be (advance widths, unscaled) so its ink stays inside the safe box even at peak scale."""
     box = safe_box(width, height, safe_zone)
     return max(1.0, (box.width - 2 * ink_margin(preset, width, height)) / peak_scale(preset))
 
 
+# --- linguistic pagination ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PageCosts:
+    """What a page costs besides its break points (same scale as linebreak's joint costs).
+
+    Chosen on generated ads (`benchmarks/bench_layout.py --set gen`, seed 15), reported on seed 202 and DEV: a
+    bad joint (after an article or preposition, 40) must outweigh an extra short page; a split protected unit
+    (100,000) outweighs anything but typography; shrinking a line that holds a long unit costs 20 per 1 % of
+    overflow, so a brand term is drawn smaller rather than split, but two short pages are preferred to a
+    shrunk one where a good break exists."""
+
+    page: float = 4.0  # every page: prefer fewer, fuller pages
+    single_word: float = 6.0  # a one-word page inside a sentence that has more words
+    short_per_s: float = 15.0  # per second on screen below the minimum event duration
+    long_per_s: float = 20.0  # per second past `long_s`
+    long_s: float = 1.6  # pages switch every 0.8–1.2 s in short-form; cost grows past this
+    cps_per_char: float = 1.5  # per character/s over the target reading speed
+    cps_over_max: float = 12.0  # and per character/s over the maximum (a page nobody can read)
+    overflow_per_pct: float = 20.0  # per 1 % a line is wider than the box (the renderer shrinks the page)
+    chars_per_char: float = 2.0  # per character past the preferred line length
+    balance: float = 3.0  # × |difference of the two lines' widths| / box width
+    pause_bonus: float = 3.0  # a page break at a pause of >= PAUSE_BREAK/2 is this much cheaper
+
+
+PAGE_COSTS = PageCosts()
+PAUSE_BREAK = 0.45  # a pause this long always starts a new page
+HOLD_AFTER = 0.25  # a page stays this long after its last word (unless the next page starts)
+LEAD_IN_FRAMES = 3  # a page may appear this many frames before its first word (in-time within 3 frames)
+EXTEND_AFTER = 0.8  # at most this long after its last word, to reach the minimum duration or the reading speed
+MAX_PAGE_SECONDS = 1.6  # kept for callers: the page length where PageCosts.long_s starts to cost
+MIN_PAGE = 5 / 6  # Netflix minimum event duration (5/6 s), used when there is room
+MAX_RUN = 24  # caption words considered for one page (Chinese words are characters)
+
+
+def page_chars(texts: list[str], sep: str) -> int:
+    """Characters a viewer reads on a page: its words joined as displayed (spaces count, line breaks do not)."""
+    return len(sep.join(t.strip() for t in texts))
+
+
+def reading_limits(preset: Preset, language: str) -> tuple[float, float, int, int]:
+    """(target cps, max cps, max chars per line, preferred chars per line) for the language's script."""
+    r = preset.reading
+    if language in ("zh", "ja"):
+        return r.target_cps_cjk, r.max_cps_cjk, r.max_chars_cjk, max(4, r.max_chars_cjk - 4)
+    return r.target_cps, r.max_cps, r.max_chars, r.preferred_chars
+
+
+def emphasised(units, preset: Preset) -> set[int]:
+    """Word indices the preset emphasises (prices, promo codes, brand terms … as `preset.emphasis.kinds` says)."""
+    if preset.emphasis is None:
+        return set()
+    kinds = set(preset.emphasis.kinds)
+    return {i for u in units if str(u.kind) in kinds for i in range(u.start, u.end)}
+
+
+class _Pager:
+    """Chooses page and line breaks for one track by dynamic programming over the joints' costs."""
+
+    def __init__(self, words: list[Word], texts: list[str], widths: list[float], space: float, max_width: float,
+                 preset: Preset, language: str, analysis, costs: PageCosts = PAGE_COSTS, fps: float | None = None):
+        self.words, self.texts, self.widths, self.space = words, texts, widths, space
+        self.max_width, self.preset, self.an, self.c = max_width, preset, analysis, costs
+        self.sep = joiner(language)
+        self.target_cps, self.max_cps, self.max_chars, self.pref_chars = reading_limits(preset, language)
+        self.gap = preset.reading.min_gap_frames / (fps or 30.0)
+        self.lead = LEAD_IN_FRAMES / (fps or 30.0)
+        self._lines: dict[tuple[int, int], tuple[float, list[list[int]]]] = {}
+
+    def width(self, a: int, b: int) -> float:
+        return sum(self.widths[a:b]) + self.space * max(0, b - a - 1)
+
+    def chars(self, a: int, b: int) -> int:
+        return page_chars(self.texts[a:b], self.sep)
+
+    def line_cost(self, a: int, b: int) -> float:
+        w, n = self.width(a, b), self.chars(a, b)
+        cost = 0.0
+        if w > self.max_width:
+            cost += self.c.overflow_per_pct * 100 * (w / self.max_width - 1)
+        if n > self.pref_chars:
+            cost += self.c.chars_per_char * (n - self.pref_chars) + (1e3 if n > self.max_chars and b - a > 1 else 0)
+        return cost
+
+    def lines(self, a: int, b: int) -> tuple[float, list[list[int]]]:
+        """Best line split of words a..b-1: (cost, [[indices of line 1], [line 2]])."""
+        key = (a, b)
+        if key in self._lines:
+            return self._lines[key]
+        best = (self.line_cost(a, b), [list(range(a, b))])
+        if self.preset.max_lines >= 2 and b - a >= 2:
+            one_fits = best[0] == 0.0
+            for k in range(a + 1, b):
+                joint = self.an.cost(k - 1)
+                w1, w2 = self.width(a, k), self.width(k, b)
+                cost = (joint + self.line_cost(a, k) + self.line_cost(k, b)
+                        + self.c.balance * abs(w1 - w2) / self.max_width)
+                if one_fits:
+                    cost += 2.0  # two lines where one fits: only for a much better shape (never in practice)
+                if cost < best[0]:
+                    best = (cost, [list(range(a, k)), list(range(k, b))])
+        self._lines[key] = best
+        return best
+
+    def shown(self, a: int, b: int) -> float:
+        """How long the page would be on screen (as `_time_pages` will time it)."""
+        w = self.words
+        start, last = w[a].start, w[b - 1].end
+        prev = w[a - 1].end + HOLD_AFTER + self.gap if a > 0 else 0.0  # lead-in where the previous words leave room
+        start = max(start - self.lead, min(start, prev))
+        want = max(last + HOLD_AFTER, start + self.preset.reading.min_duration, start + self.chars(a, b) / self.target_cps)
+        end = min(want, last + EXTEND_AFTER)
+        if b < len(w):
+            end = min(end, w[b].start - self.gap)
+        return max(0.04, end - start)
+
+    def page_cost(self, a: int, b: int, run: tuple[int, int]) -> float:
+        w = self.words
+        c = self.c
+        cost = c.page + self.lines(a, b)[0]
+        d = max(0.05, w[b - 1].end - w[a].start)
+        if sum(self.an.word_start[a:b]) <= 1 and run[1] - run[0] > b - a:
+            cost += c.single_word
+        shown = self.shown(a, b)
+        if shown < MIN_PAGE:
+            cost += c.short_per_s * (MIN_PAGE - shown)
+        if d > c.long_s:
+            cost += c.long_per_s * (d - c.long_s)
+        cps = self.chars(a, b) / shown
+        if cps > self.target_cps:
+            cost += c.cps_per_char * (cps - self.target_cps)
+        if cps > self.max_cps:
+            cost += c.cps_over_max * (cps - self.max_cps)
+        if b < run[1]:  # a page break inside the run: the joint's own cost, cheaper at a pause
+            joint = self.an.cost(b - 1)
+            gap = w[b].start - w[b - 1].end
+            if gap >= PAUSE_BREAK / 2 and joint < 100:
+                joint -= c.pause_bonus
+            cost += joint
+        return cost
+
+    def run(self, a: int, b: int, max_words: int) -> list[tuple[int, int]]:
+        """Pages of the run a..b-1 (no hard break inside): minimum total cost."""
+        n = b - a
+        INF = float("inf")
+        best = [INF] * (n + 1)
+        back = [0] * (n + 1)
+        best[0] = 0.0
+        starts = self.an.word_start
+        for j in range(1, n + 1):
+            count = 0
+            for i in range(j - 1, max(-1, j - 1 - MAX_RUN), -1):
+                count += 1 if starts[a + i] else 0
+                if count > max_words and i < j - 1:
+                    break
+                if best[i] == INF:
+                    continue
+                cost = best[i] + self.page_cost(a + i, a + j, (a, b))
+                if cost < best[j]:
+                    best[j], back[j] = cost, i
+        pages, j = [], n
+        while j > 0:
+            pages.append((a + back[j], a + j))
+            j = back[j]
+        return pages[::-1]
+
+
 def paginate(words: list[Word], preset: Preset, width: int, height: int, *, language: str = "en",
-             safe_zone: str = "tiktok", duration: float | None = None) -> CaptionTrack:
-    """Build the caption track: pages of ≤ preset.max_words words and ≤ preset.max_lines lines, never overlapping."""
+             safe_zone: str = "tiktok", duration: float | None = None, terms: tuple[str, ...] | list[str] = (),
+             fps: float | None = None, costs: PageCosts = PAGE_COSTS) -> CaptionTrack:
+    """Build the caption track: pages of <= preset.max_words words on <= preset.max_lines lines, never overlapping.
+
+    Pages end at sentence ends and pauses of >= PAUSE_BREAK (always), and elsewhere where the sum of the break
+    costs (`linebreak`: punctuation, conjunctions, prepositions, protected units) and the page costs (size,
+    duration, reading speed: `PageCosts`) is least; lines break at the cheapest joint that fits. `terms` are the
+    script's brand terms (`linebreak.script_terms`), kept whole. Each page shows from its first word until
+    HOLD_AFTER after its last, stretched towards the minimum duration and the target reading speed where the
+    next page leaves room, and always `preset.reading.min_gap_frames` frames before the next page."""
+    from . import linebreak
+
     fm = metrics(preset, width, height)
     max_width = line_width_limit(preset, width, height, safe_zone)
     sep = joiner(language)
     space = fm.width(" ") if sep else 0.0
     texts = [display_text(w.text, preset) for w in words]
-    widths = [fm.width(t) for t in texts]
-    max_words = preset.max_words
-    if words and not sep and sum(len(t) for t in texts) <= 1.5 * len(texts):
-        max_words = min(12, 2 * max_words)  # Chinese timed per character: ~2 characters make a word
+    an = linebreak.analyse([w.text for w in words], language, tuple(terms))
+    units = [CaptionUnit(kind=str(u.kind), start=u.start, end=u.end) for u in an.units if u.kind != linebreak.UnitKind.phrase]
+    big = emphasised(units, preset)
+    scale = preset.emphasis.scale if preset.emphasis is not None else 1.0
+    widths = [fm.width(t) * (scale if j in big else 1.0) for j, t in enumerate(texts)]
+    pager = _Pager(words, texts, widths, space, max_width, preset, language, an, costs, fps)
 
-    pages_idx: list[list[int]] = []
-    cur: list[int] = []
-    for i, w in enumerate(words):
-        if cur:
-            prev = words[cur[-1]]
-            reasons = (
-                len(cur) >= max_words,
-                w.start - prev.end >= PAUSE_BREAK,
-                texts[cur[-1]].endswith(SENTENCE_END),
-                w.end - words[cur[0]].start > MAX_PAGE_SECONDS and len(cur) >= 2,
-                _lines_for([widths[j] for j in cur + [i]], space, max_width, preset.max_lines, [texts[j] for j in cur + [i]]) is None,
-            )
-            # never start a page with closing punctuation (CJK line-break rule)
-            if any(reasons) and not (texts[i] and texts[i][0] in NO_BREAK_BEFORE):
-                pages_idx.append(cur)
-                cur = []
-        cur.append(i)
-    if cur:
-        pages_idx.append(cur)
+    # hard breaks: sentence ends and real pauses
+    runs, a = [], 0
+    for k in range(1, len(words) + 1):
+        if k == len(words) or an.joints[k - 1].sentence_end or (
+                words[k].start - words[k - 1].end >= PAUSE_BREAK and an.cost(k - 1) < linebreak.TYPO):
+            runs.append((a, k))
+            a = k
+    spans = [p for r in runs if r[1] > r[0] for p in pager.run(r[0], r[1], preset.max_words)]
 
     pages: list[CaptionPage] = []
-    for n, idx in enumerate(pages_idx):
-        split = _lines_for([widths[j] for j in idx], space, max_width, preset.max_lines, [texts[j] for j in idx]) or [list(range(len(idx)))]
-        lines = []
-        for part in split:
-            ids = [idx[k] for k in part]
-            lw = sum(widths[j] for j in ids) + space * max(0, len(ids) - 1)
-            lines.append(CaptionLine(words=ids, width=round(lw, 1)))
-        start = words[idx[0]].start
-        end = max(words[idx[-1]].end, start + 0.05) + HOLD_AFTER
-        pages.append(CaptionPage(start=round(start, 3), end=round(end, 3), lines=lines))
-    # no overlaps; stretch short pages to the minimum duration where the next page leaves room
-    for k, page in enumerate(pages):
-        nxt = pages[k + 1].start if k + 1 < len(pages) else (duration if duration else page.end + MIN_PAGE)
-        end = max(page.end, min(page.start + MIN_PAGE, nxt))
-        page.end = round(min(end, nxt), 3)
-        if duration is not None:
-            page.end = round(min(page.end, duration), 3)
+    for a, b in spans:
+        split = pager.lines(a, b)[1]
+        lines = [CaptionLine(words=part, width=round(pager.width(part[0], part[-1] + 1), 1)) for part in split]
+        start = words[a].start
+        pages.append(CaptionPage(start=round(start, 3), end=round(max(words[b - 1].end, start + 0.05), 3), lines=lines))
+    _time_pages(pages, words, texts, sep, preset, language, duration, fps)
     return CaptionTrack(words=words, pages=[p for p in pages if p.end > p.start], width=width, height=height,
-                        safe_zone=safe_zone, language=language)
+                        safe_zone=safe_zone, language=language, units=units, terms=list(terms))
+
+
+def _time_pages(pages: list[CaptionPage], words: list[Word], texts: list[str], sep: str, preset: Preset, language: str,
+                duration: float | None, fps: float | None) -> None:
+    """End times: HOLD_AFTER after the last word, stretched (up to EXTEND_AFTER) for the minimum duration and the
+    target reading speed, never closer than the minimum gap to the next page, never past the video."""
+    target, _, _, _ = reading_limits(preset, language)
+    gap = preset.reading.min_gap_frames / (fps or 30.0)
+    lead = LEAD_IN_FRAMES / (fps or 30.0)
+    for k, page in enumerate(pages):  # lead-in where the previous page's words leave room (its hold and the gap)
+        prev_last = words[pages[k - 1].word_indices[-1]].end + HOLD_AFTER + gap if k else 0.0
+        page.start = round(max(page.start - lead, min(page.start, prev_last)), 2)  # ASS times are centiseconds
+    for k, page in enumerate(pages):
+        ids = page.word_indices
+        last_end = page.end
+        want = max(last_end + HOLD_AFTER, page.start + preset.reading.min_duration,
+                   page.start + page_chars([texts[i] for i in ids], sep) / target)
+        want = min(want, last_end + EXTEND_AFTER)
+        limit = pages[k + 1].start - gap if k + 1 < len(pages) else (duration if duration else want)
+        if duration is not None:
+            limit = min(limit, duration)
+        end = min(want, limit)
+        if end <= page.start:  # the next page starts (almost) at once: chain without the gap rather than vanish
+            end = min(max(page.start + 0.04, limit + gap), limit + gap)
+        page.end = max(page.start + 0.01, math.floor(end * 100 + 1e-6) / 100)
+
+
+def relayout(words: list[Word], pages: list[CaptionPage], preset: Preset, width: int, height: int, *, language: str = "en",
+             safe_zone: str = "tiktok", duration: float | None = None, terms: tuple[str, ...] | list[str] = ()) -> CaptionTrack:
+    """A track from edited pages (`captioner render --from`): each page keeps its words and times as the editor
+    left them (validated by `edit.py`); its lines are kept where they still fit, else broken again by the
+    linguistic rules. Measured widths are updated (an edited word may be longer)."""
+    from . import linebreak
+
+    fm = metrics(preset, width, height)
+    max_width = line_width_limit(preset, width, height, safe_zone)
+    sep = joiner(language)
+    space = fm.width(" ") if sep else 0.0
+    texts = [display_text(w.text, preset) for w in words]
+    an = linebreak.analyse([w.text for w in words], language, tuple(terms))
+    units = [CaptionUnit(kind=str(u.kind), start=u.start, end=u.end) for u in an.units if u.kind != linebreak.UnitKind.phrase]
+    big = emphasised(units, preset)
+    scale = preset.emphasis.scale if preset.emphasis is not None else 1.0
+    widths = [fm.width(t) * (scale if j in big else 1.0) for j, t in enumerate(texts)]
+    pager = _Pager(words, texts, widths, space, max_width, preset, language, an)
+    out = []
+    for page in pages:
+        ids = page.word_indices
+        keep = (len(page.lines) <= preset.max_lines
+                and all(pager.width(ln.words[0], ln.words[-1] + 1) <= max_width + 0.5 for ln in page.lines if ln.words))
+        split = [ln.words for ln in page.lines if ln.words] if keep else pager.lines(ids[0], ids[-1] + 1)[1]
+        lines = [CaptionLine(words=list(part), width=round(pager.width(part[0], part[-1] + 1), 1)) for part in split]
+        end = page.end if duration is None else min(page.end, duration)
+        out.append(CaptionPage(start=page.start, end=end, lines=lines))
+    return CaptionTrack(words=words, pages=[p for p in out if p.end > p.start], width=width, height=height,
+                        safe_zone=safe_zone, language=language, units=units, terms=list(terms))

@@ -51,6 +51,9 @@ class CaptionOptions:
     account: Optional[str] = None  # bill this ledger account (flat price per render, charged once on success)
     ledger: Optional[str] = None  # ledger file (default $CAPTIONER_LEDGER or ~/.local/share/captioner/ledger.sqlite3)
     idempotency_key: Optional[str] = None  # default: derived from the inputs, preset, options and output path
+    emphasis: bool = True  # prices, promo codes and brand terms emphasised where the preset defines it
+    strict: bool = False  # refuse captions with an error finding (a split protected unit, a price mismatch): exit 7
+    captions: Optional[str] = None  # captions the user has (.srt/.vtt/.ass/.json): no ASR, words aligned to the audio
 
 
 def hotwords(script: str, limit: int = 12) -> list[str]:
@@ -192,6 +195,17 @@ def caption(video: str | os.PathLike, script: Optional[str | os.PathLike] = None
     `CaptionOptions` fields (language="de", preset="karaoke", asr="whisper", …). Builds a `job.RenderJob`
     and runs it with `job.run_job` (the path batch and previews take too).
     """
+    o = options or CaptionOptions()
+    if kw.get("captions", o.captions):
+        import dataclasses
+
+        from .edit import captions_job
+
+        o = dataclasses.replace(o, **kw)
+        job, outcome = captions_job(video, o.captions, out=out, language=o.language, preset=o.preset, safe_zone=o.safe_zone,
+                                    emphasis=o.emphasis, strict=o.strict, account=o.account, ledger=o.ledger,
+                                    key=o.idempotency_key, script=read_script(script), preset_overrides=o.preset_overrides)
+        return run_job(job, asr=outcome)
     return run_job(caption_job(video, script, out=out, options=options, **kw))
 
 
@@ -213,6 +227,8 @@ def caption_job(video: str | os.PathLike, script: Optional[str | os.PathLike] = 
         preset = load_preset(o.preset, **o.preset_overrides)
         if Path(str(o.preset)).is_file():
             inputs["preset file"] = Path(str(o.preset))
+    if not o.emphasis:
+        preset = preset.model_copy(update={"emphasis": None})
     if isinstance(script, Path):
         inputs["script"] = script
     billed = o.account is not None or o.ledger is not None
@@ -227,7 +243,7 @@ def caption_job(video: str | os.PathLike, script: Optional[str | os.PathLike] = 
         on_mismatch=o.on_mismatch, use_prompt=o.use_prompt, backend_options=dict(o.backend_options), preset=preset,
         encode=dataclasses.asdict(o.encode) if dataclasses.is_dataclass(o.encode) else o.encode, out=Path(out),
         billed=billed, account=(o.account or "default") if billed else None, ledger=ledger_path,
-        key=o.idempotency_key)
+        key=o.idempotency_key, strict=o.strict)
     from .job import check_outputs
 
     # outputs that would overwrite an input are refused before the script is even read
@@ -240,4 +256,5 @@ def build_track(words: list[Word], preset: Preset, info: MediaInfo, language: st
     from .align import snap_to_frames
 
     words = snap_to_frames(words, info.fps) if words else words
-    return paginate(words, preset, info.width, info.height, language=language, safe_zone=safe_zone, duration=info.duration)
+    return paginate(words, preset, info.width, info.height, language=language, safe_zone=safe_zone, duration=info.duration,
+                    fps=info.fps)

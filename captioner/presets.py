@@ -34,6 +34,44 @@ class Animation(BaseModel):
     distance: float = Field(default=0.03, ge=0.0, le=0.5)  # slide distance, fraction of frame height
 
 
+class Reading(BaseModel):
+    """Reading-speed and timing limits of the captions (checked by `qa`, aimed at by `layout`).
+
+    Netflix Timed Text Style Guide / BBC figures: 17 characters per second for adults (over 20 is hard to follow),
+    9 for Simplified Chinese; events at least 5/6 s and at most 7 s; at least 2 frames between events. Line
+    lengths for vertical short-form: about 25 characters preferred, 29 at most (42 in broadcast), 16 for
+    Chinese. `max_cps_cjk` 11 keeps the Latin ratio (20/17) over the Chinese target."""
+
+    model_config = ConfigDict(extra="forbid")
+    target_cps: float = Field(default=17.0, gt=0, le=60)
+    max_cps: float = Field(default=20.0, gt=0, le=60)
+    target_cps_cjk: float = Field(default=9.0, gt=0, le=60)
+    max_cps_cjk: float = Field(default=11.0, gt=0, le=60)
+    min_duration: float = Field(default=5 / 6, ge=0.2, le=3.0)
+    max_duration: float = Field(default=7.0, ge=1.0, le=20.0)
+    min_gap_frames: int = Field(default=2, ge=0, le=12)
+    max_chars: int = Field(default=29, ge=8, le=80)
+    preferred_chars: int = Field(default=25, ge=8, le=80)
+    max_chars_cjk: int = Field(default=16, ge=4, le=40)
+
+
+class Emphasis(BaseModel):
+    """How prices, promo codes and brand terms stand out (`--no-emphasis` turns it off). Colour emoji keep their
+    own colours; a scale above 1 is reserved by the layout, so the block never reflows."""
+
+    model_config = ConfigDict(extra="forbid")
+    kinds: list[Literal["price", "promo_code", "brand", "percent"]] = Field(
+        default_factory=lambda: ["price", "promo_code", "brand"])
+    color: Optional[str] = None  # None: keep the word's colour (karaoke states)
+    scale: float = Field(default=1.0, ge=1.0, le=1.3)
+    active_color: bool = False  # True: the emphasis colour also while the word is spoken (else the highlight)
+
+    @field_validator("color")
+    @classmethod
+    def _colors(cls, v):
+        return _check_color(v)
+
+
 class Preset(BaseModel):
     """A caption look. Sizes are fractions of the frame's shorter side so any aspect ratio works."""
 
@@ -67,6 +105,8 @@ class Preset(BaseModel):
     max_words: int = Field(default=4, ge=1, le=6)
     max_lines: int = Field(default=2, ge=1, le=2)
     animation: Animation = Field(default_factory=Animation)
+    reading: Reading = Field(default_factory=Reading)
+    emphasis: Optional[Emphasis] = None  # None: no emphasis
 
     @field_validator("text_color", "highlight_color", "gradient_color", "past_color", "future_color", "outline_color",
                      "shadow_color", "box_color", "highlight_box_color")
@@ -98,8 +138,9 @@ class Preset(BaseModel):
 
 
 # The karaoke tier is the default look; only its font and two colours may change (the CLI's --font, --color,
-# --highlight-color) and it stays karaoke. These are the fields that define it.
-_KARAOKE_FREE_FIELDS = {"name", "tier", "description", "font", "text_color", "highlight_color"}
+# --highlight-color) and it stays karaoke; emphasis on or off (--no-emphasis) does not change what it costs.
+# These are the fields that define it.
+_KARAOKE_FREE_FIELDS = {"name", "tier", "description", "font", "text_color", "highlight_color", "emphasis"}
 
 
 def moves(preset: "Preset") -> bool:

@@ -90,6 +90,18 @@ class FindingKind(StrEnum):
     aligner_fallback = "aligner_fallback"
     # rendering
     missing_glyphs = "missing_glyphs"
+    # caption QA per page (qa.py)
+    qa_split_unit = "qa_split_unit"
+    qa_reading_speed = "qa_reading_speed"
+    qa_voice_too_fast = "qa_voice_too_fast"
+    qa_too_short = "qa_too_short"
+    qa_too_long = "qa_too_long"
+    qa_gap = "qa_gap"
+    qa_line_length = "qa_line_length"
+    qa_line_end = "qa_line_end"
+    # editing round-trip and imported captions (edit.py)
+    edit_repaginated = "edit_repaginated"
+    captions_imported = "captions_imported"
 
 
 class _Model(BaseModel):
@@ -103,6 +115,8 @@ class Word(_Model):
     start: float = Field(ge=0)
     end: float = Field(ge=0)
     confidence: float = Field(default=1.0, ge=0, le=1)
+    # stable id in the JSON sidecar ("w1", "w2", …): kept through edits and re-renders (`captioner render --from`)
+    id: Optional[str] = None
     # where the spelling came from: "asr" (as recognised), "script" (script spelling adopted,
     # same sound), "corrected" (changed by the correction stage for another reason)
     source: Literal["asr", "script", "corrected"] = "asr"
@@ -171,6 +185,15 @@ class CaptionPage(_Model):
         return [i for line in self.lines for i in line.words]
 
 
+class CaptionUnit(_Model):
+    """Words start..end-1 that belong together (a price, a promo code with its lead-in, a brand term …): the
+    layout never splits one while another break fits; presets may emphasise some kinds."""
+
+    kind: str
+    start: int
+    end: int
+
+
 class CaptionTrack(_Model):
     """The laid-out captions: the words and how they are grouped into pages and lines."""
 
@@ -180,6 +203,8 @@ class CaptionTrack(_Model):
     height: int
     safe_zone: str
     language: str
+    units: list[CaptionUnit] = Field(default_factory=list)
+    terms: list[str] = Field(default_factory=list)  # the script's brand terms the layout kept whole
 
 
 class Receipt(_Model):
@@ -225,5 +250,6 @@ class CaptionResult(_Model):
     findings: list[Finding]
     receipt: Receipt
     media: MediaInfo
+    terms: list[str] = Field(default_factory=list)  # brand terms kept whole and emphasised (from the script)
     timings: dict[str, float] = Field(default_factory=dict)
     version: str

@@ -1,12 +1,12 @@
 """ASS (Advanced SubStation Alpha) writer: a caption track + preset → the script libass burns into frames."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..layout import (FontMetrics, clusters, display_text, ink_margin, joiner, line_width_limit, metrics, needs_shaping,
-                      outline_px,
-                      peak_scale, safe_box, split_runs, uncovered)
+from ..layout import (FontMetrics, clusters, display_text, emphasised, ink_margin, joiner, line_width_limit, metrics,
+                      needs_shaping, outline_px, peak_scale, safe_box, split_runs, uncovered)
 from ..presets import Preset
 from ..text import clean_text
 from ..types import CaptionPage, CaptionTrack
@@ -84,8 +84,10 @@ def page_geometry(page: CaptionPage, track: CaptionTrack, preset: Preset, fm: Fo
     limit = line_width_limit(preset, track.width, track.height, track.safe_zone)
     space = fm.width(" ") if joiner(track.language) else 0.0
     raw = []
+    big = emphasised(track.units, preset)
+    esc = preset.emphasis.scale if preset.emphasis is not None else 1.0
     for line in page.lines:
-        ws = [fm.width(display_text(track.words[j].text, preset)) for j in line.words]
+        ws = [fm.width(display_text(track.words[j].text, preset)) * (esc if j in big else 1.0) for j in line.words]
         raw.append(ws)
     widest = max((sum(ws) + space * max(0, len(ws) - 1) for ws in raw), default=0.0)
     # a line wider than the box (one very long word) is shrunk; 3 % slack for libass's rounding at small \fscx
@@ -93,6 +95,9 @@ def page_geometry(page: CaptionPage, track: CaptionTrack, preset: Preset, fm: Fo
     lh = fm.ass_size * preset.line_spacing * scale
     n = len(page.lines)
     up, down = _reserves(preset, track.height)
+    if preset.animation.type == "shake":  # the active word tilts by up to 6° about its bottom centre
+        tilt = 0.5 * max((w for ws in raw for w in ws), default=0.0) * scale * preset.active_scale * math.sin(math.radians(6))
+        up, down = up + tilt, down + tilt
     lo = box.top + margin + up + (n - 1) * lh + fm.ass_size * scale * peak  # lowest allowed anchor value (top edge)
     hi = box.bottom - margin - down
     if preset.position == "bottom":
@@ -178,6 +183,8 @@ class ASSWriter:
         self.short = min(track.width, track.height)
         self.families = [font_family(str(p)) for p in self.fm.chain]
         self.emoji: list[EmojiPlacement] = []
+        self.emph = emphasised(track.units, preset)  # word indices drawn with the preset's emphasis
+        self.emph_scale = preset.emphasis.scale if preset.emphasis is not None else 1.0
         self.uncovered: set[str] = set()
         for w in track.words:
             self.uncovered |= uncovered(display_text(w.text, preset), self.fm.chain)
@@ -250,8 +257,13 @@ class ASSWriter:
                 out.append(("{%s}" % pre if pre else "") + escape_text(run) + ("{%s}" % post if post else ""))
         return "".join(out)
 
-    def _color_tags(self, state: str, hidden: bool = False) -> str:
-        col, alpha = ass_color(self._word_color(state))
+    def _color_tags(self, state: str, hidden: bool = False, j: int | None = None) -> str:
+        color = self._word_color(state)
+        e = self.preset.emphasis
+        if j is not None and j in self.emph and e is not None and e.color and (state != "active" or e.active_color
+                                                                                or self.preset.highlight != "color"):
+            color = e.color
+        col, alpha = ass_color(color)
         if hidden:
             return f"\\1c{col}" + _hidden()
         o_alpha = ass_color(self.preset.outline_color)[1]
@@ -264,9 +276,16 @@ class ASSWriter:
         parts = []
         for j in line_words:
             state = "active" if j == active else ("past" if active is not None and j < active else "future")
-            tag = self._color_tags(state, hidden=j in hide)
+            tag = self._color_tags(state, hidden=j in hide, j=j)
             if p.highlight == "underline":
                 tag += "\\u1" if state == "active" else "\\u0"
+            if j in self.emph and self.emph_scale > 1.0:  # the emphasised word larger, then back to the page's scale
+                k = scale * self.emph_scale * 100
+                tag += "\\fscx%.1f\\fscy%.1f" % (k, k)
+                back = "{\\fscx%.1f\\fscy%.1f}" % (scale * 100, scale * 100)
+                parts.append("{" + tag + "}" + self._word_text(display_text(self.track.words[j].text, p), scale * self.emph_scale)
+                             + back)
+                continue
             parts.append("{" + tag + "}" + self._word_text(display_text(self.track.words[j].text, p), scale))
         return sep.join(parts)
 
@@ -337,7 +356,7 @@ class ASSWriter:
         col, alpha = ass_color(p.gradient_color)
         parts = []
         for j in line_words:
-            if j in hide or j == active:
+            if j in hide or j == active or j in self.emph:
                 tag = _hidden()
             else:
                 tag = f"\\1c{col}\\1a{alpha}"
@@ -352,11 +371,11 @@ class ASSWriter:
         d = a.duration_ms
         x, w, bottom = self._word_slot(j, page, geo)
         cx = x + w / 2
-        s = scale * 100
+        s = scale * 100 * (self.emph_scale if j in self.emph else 1.0)
         act = s * p.active_scale if p.highlight == "scale" or p.active_scale > 1.001 else s
         peak = s * a.scale
         text = display_text(self.track.words[j].text, p)
-        col = self._color_tags("active")
+        col = self._color_tags("active", j=j)
         pos = "\\pos(%.1f,%.1f)" % (cx, bottom)
         if a.type == "pop":
             anim = "\\fscx%.1f\\fscy%.1f\\t(0,%d,\\fscx%.1f\\fscy%.1f)\\t(%d,%d,\\fscx%.1f\\fscy%.1f)" % (
@@ -377,13 +396,13 @@ class ASSWriter:
             cl = clusters(text)
             span = max(1, min(d, int((t1 - t0) * 1000)) // 10)
             per = max(1, span // max(1, len(cl)))
-            body = "".join("{\\ko%d}%s" % (per, self._word_text(c, scale)) for c in cl)
+            body = "".join("{\\ko%d}%s" % (per, self._word_text(c, s / 100)) for c in cl)
             return self._event(4, t0, t1, "{\\an2%s\\fscx%.1f\\fscy%.1f%s%s\\2a&HFF&}" % (pos, s, s, col, blur) + body)
         elif a.type in ("typewriter", "reveal"):
             anim = "\\fscx%.1f\\fscy%.1f\\alpha&HFF&\\t(0,%d,\\alpha&H00&)" % (act, act, d)
         else:
             anim = "\\fscx%.1f\\fscy%.1f" % (act, act)
-        return self._event(4, t0, t1, "{\\an2%s%s%s%s}" % (pos, col, anim, blur) + self._word_text(text, scale))
+        return self._event(4, t0, t1, "{\\an2%s%s%s%s}" % (pos, col, anim, blur) + self._word_text(text, s / 100))
 
     def _emoji_events(self, page: CaptionPage, geo: list[LineGeometry], scale: float, slices) -> list[EmojiPlacement]:
         out = []
@@ -395,11 +414,12 @@ class ASSWriter:
             g = geo[li]
             for k, j in enumerate(line.words):
                 x = g.word_x[k]
+                ws = scale * (self.emph_scale if j in self.emph else 1.0)
                 for run, face in split_runs(display_text(self.track.words[j].text, self.preset), self.fm.chain):
-                    w = self.fm.run_width(run, face) * scale
+                    w = self.fm.run_width(run, face) * ws
                     if face < 0:
-                        size = self.fm.emoji_px * scale
-                        top = g.bottom - self.fm.ass_size * scale * 0.5 - size / 2
+                        size = self.fm.emoji_px * ws
+                        top = g.bottom - self.fm.ass_size * ws * 0.5 - size / 2
                         start = shown_from.get(j, page.start)
                         e = EmojiPlacement(start, page.end, x + (w - size) / 2, top, size, run)
                         out.append(e)

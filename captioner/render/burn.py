@@ -1,7 +1,11 @@
 """Burn an ASS script into the frames with the static ffmpeg's libass, encoding once (H.264, audio kept).
 
 Colour emoji recorded in the script (Comment events, see `ass.EmojiPlacement`) are overlaid as PNG
-stickers in the same filter graph, so it stays one decode → burn → encode pass."""
+stickers in the same filter graph, so it stays one decode → burn → encode pass. The filter graph and the
+command line are built with ffmpeg-python (Apache-2.0), which escapes filter arguments (the emoji overlays'
+`enable='between(t,a,b)'`, paths) instead of our own string joining; the command is the same one ffmpeg ran
+before, so the speed is the same (`benchmarks/bench_render.py`: ours vs `ffmpeg -vf ass=` vs a plain re-encode,
+docs/BENCHMARKS.md). ffmpeg-python only builds the arguments; `media.run_ffmpeg` runs the bundled binary."""
 from __future__ import annotations
 
 import os
@@ -36,58 +40,76 @@ def link_fonts(folder: Path, source: Path | None = None) -> None:
             os.symlink(f.resolve(), folder / f.name)
 
 
-def prepare_graph(ass_text: str, tmp: Path, frame: tuple[int, int], *, scale_to: tuple[int, int] | None = None,
-                  extra_fonts_dir: str | None = None, post: str | None = None) -> tuple[list[str], list[str]]:
-    """Write the script, fonts and emoji stickers into `tmp`; return (extra ffmpeg inputs, output args for video).
+MAIN = "MAIN"  # placeholder for the main input in graphs whose caller supplies that input itself
 
-    ffmpeg's filter syntax reserves : , ; [ ] ' \\ — the graph refers to plain names relative to `tmp`,
-    so ffmpeg must run with cwd=tmp."""
+
+def _video_chain(main, ass_text: str, tmp: Path, frame: tuple[int, int], *, scale_to: tuple[int, int] | None,
+                 pre: str | None, post: str | None):
+    """The video stream: [pre] → [scale] → libass → [pad to even] → one overlay per emoji sticker → [post]."""
+    import ffmpeg
+
     from .ass import parse_emoji_comments
-    from .emoji import make_stickers, overlay_graph
+    from .emoji import make_stickers
+
+    size = scale_to or frame
+    v = main.video
+    if pre:
+        name, _, arg = pre.partition("=")
+        v = v.filter(name, arg) if arg else v.filter(name)
+    if scale_to:
+        v = v.filter("scale", scale_to[0], scale_to[1])
+    v = v.filter("ass", "captions.ass", fontsdir="fonts", shaping="complex")
+    if size[0] % 2 or size[1] % 2:
+        v = v.filter("pad", "ceil(iw/2)*2", "ceil(ih/2)*2")  # yuv420p needs even dimensions
+    for st in make_stickers(parse_emoji_comments(ass_text), Path(tmp), size):
+        v = ffmpeg.overlay(v, ffmpeg.input(st.path.name), x=st.x, y=st.y, eof_action="repeat",
+                           enable=f"between(t,{st.start:.3f},{st.end:.3f})")
+    if post:
+        name, _, arg = post.partition("=")
+        v = v.filter(name, arg) if arg else v.filter(name)
+    return v
+
+
+def prepare_graph(ass_text: str, tmp: Path, frame: tuple[int, int], *, scale_to: tuple[int, int] | None = None,
+                  extra_fonts_dir: str | None = None, post: str | None = None,
+                  pre: str | None = None) -> tuple[list[str], list[str]]:
+    """Write the script, fonts and emoji stickers into `tmp`; return (extra ffmpeg inputs, output args for video)
+    for a caller that supplies the main input (input 0) itself. `pre`/`post`: one filter ("name=args") before the
+    burn / after it. Paths in the graph are plain names relative to `tmp`: ffmpeg must run with cwd=tmp."""
+    import ffmpeg
 
     Path(tmp, "captions.ass").write_text(ass_text, encoding="utf-8")
     link_fonts(Path(tmp, "fonts"), Path(extra_fonts_dir) if extra_fonts_dir else None)
-    size = scale_to or frame
-    vf = []
-    if scale_to:
-        vf.append(f"scale={scale_to[0]}:{scale_to[1]}")
-    vf.append("ass=captions.ass:fontsdir=fonts:shaping=complex")
-    if size[0] % 2 or size[1] % 2:
-        vf.append("pad=ceil(iw/2)*2:ceil(ih/2)*2")  # yuv420p needs even dimensions
-    placements = parse_emoji_comments(ass_text)
-    if not placements:
-        return [], ["-map", "0:v:0", "-vf", ",".join(vf + ([post] if post else []))]
-    stickers = make_stickers(placements, Path(tmp), size)
-    inputs = []
-    for s in stickers:
-        inputs += ["-i", s.path.name]
-    graph, label = overlay_graph(",".join(vf), stickers, first_input=1)
-    if post:
-        graph += f";{label}{post}[final]"
-        label = "[final]"
-    return inputs, ["-filter_complex", graph, "-map", label]
+    main = ffmpeg.input(MAIN)
+    v = _video_chain(main, ass_text, Path(tmp), frame, scale_to=scale_to, pre=pre, post=post)
+    args = ffmpeg.output(v, "OUT").get_args()
+    # ['-i', MAIN, (-i sticker)…, '-filter_complex', graph, '-map', label, 'OUT']
+    k = args.index("-filter_complex")
+    return args[2:k], args[k:-1]
 
 
 def burn(video: str | os.PathLike, ass_text: str, out_path: str | os.PathLike, info: MediaInfo,
          options: EncodeOptions | None = None, *, max_seconds: float | None = None, scale_to: tuple[int, int] | None = None,
          extra_fonts_dir: str | None = None) -> None:
     """Decode → libass burn (+ emoji overlays) → encode in one ffmpeg pass. `out_path` is written completely or not at all by the caller."""
+    import ffmpeg
+
     o = options or EncodeOptions()
     with tempfile.TemporaryDirectory(prefix="captioner-burn-") as tmp:
-        extra_inputs, video_args = prepare_graph(ass_text, Path(tmp), (info.width, info.height), scale_to=scale_to,
-                                                 extra_fonts_dir=extra_fonts_dir)
-        args = ["-i", str(Path(video).resolve())]
-        if max_seconds:
-            args = ["-t", f"{max_seconds:.3f}"] + args
-        args += extra_inputs
-        args += video_args + ["-map", "0:a:0?", "-c:v", "libx264", "-preset", o.preset,
-                              "-crf", str(o.crf), "-pix_fmt", "yuv420p", "-fps_mode", "passthrough"]
+        Path(tmp, "captions.ass").write_text(ass_text, encoding="utf-8")
+        link_fonts(Path(tmp, "fonts"), Path(extra_fonts_dir) if extra_fonts_dir else None)
+        main = ffmpeg.input(str(Path(video).resolve()), **({"t": f"{max_seconds:.3f}"} if max_seconds else {}))
+        v = _video_chain(main, ass_text, Path(tmp), (info.width, info.height), scale_to=scale_to, pre=None, post=None)
+        opts = {"c:v": "libx264", "preset": o.preset, "crf": o.crf, "pix_fmt": "yuv420p", "fps_mode": "passthrough",
+                "map_metadata": 0, "movflags": "+faststart", "f": "mp4"}
         if o.threads:
-            args += ["-threads", str(o.threads)]
+            opts["threads"] = o.threads
+        streams = [v]
         if info.has_audio:
+            streams.append(main["a:0?"])
             if info.audio_codec in _MP4_AUDIO and not max_seconds:
-                args += ["-c:a", "copy"]
+                opts["c:a"] = "copy"
             else:
-                args += ["-c:a", "aac", "-b:a", o.audio_bitrate]
-        args += ["-map_metadata", "0", "-movflags", "+faststart", "-f", "mp4", str(Path(out_path).resolve())]
+                opts.update({"c:a": "aac", "b:a": o.audio_bitrate})
+        args = ffmpeg.output(*streams, str(Path(out_path).resolve()), **opts).get_args()
         run_ffmpeg(args, f"burning captions into {video}", cwd=tmp, output=out_path)

@@ -35,7 +35,7 @@ def render_frames(ass_text: str, width: int, height: int, times: list[float], *,
     """Burn `ass_text` over a plain `background` and return the RGB frames at `times` (seconds), one ffmpeg run."""
     frames_idx = sorted({max(0, int(round(t * fps))) for t in times})
     duration = (max(frames_idx) + 2) / fps
-    expr = "+".join(f"eq(n\\,{i})" for i in frames_idx)
+    expr = "+".join(f"eq(n,{i})" for i in frames_idx)  # prepare_graph escapes the commas (ffmpeg-python)
     with tempfile.TemporaryDirectory(prefix="captioner-frames-") as tmp:
         inputs, video = prepare_graph(ass_text, Path(tmp), (width, height), post=f"select={expr}")
         cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i",

@@ -1,0 +1,396 @@
+"""Caption QA: check every page of a laid-out track against the subtitling rules, as findings with severities.
+
+Per page: reading speed (characters per second, as displayed), duration, the gap to the next page, line length
+in characters, protected units split across lines or pages, and lines that end on an article or preposition
+where a better break exists. The limits are the preset's (`preset.reading`: Netflix/BBC figures, see
+`presets.Reading`). Severity: a split protected unit is an `error` (it blocks `--strict`); the rest are
+`warning`s. Where the voice itself is faster than the limit (characters of the page over the time its words are
+spoken), no layout can fix it, and the finding says so (`qa_voice_too_fast`).
+
+`write_report()` makes the HTML QA report a marketer reads: a contact sheet with one still per page taken from
+the rendered video (the page's timing, its text, its findings framed in red or amber), self-contained.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import io
+import os
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional, Sequence
+
+from .errors import MediaError, OutputError
+from .presets import Preset
+from .types import CaptionResult, CaptionTrack, Finding, FindingKind, Severity
+
+SPLIT_KINDS = ("brand", "name", "price", "percent", "number_unit", "promo_code", "word")
+
+
+@dataclass
+class PageCheck:
+    """The measurements of one page and what is wrong with it."""
+
+    index: int
+    start: float
+    end: float
+    lines: list[str]
+    chars: int
+    cps: float  # characters / time on screen
+    speech_cps: float  # characters / time the words are spoken (what the voice demands)
+    gap_after: Optional[float]  # seconds to the next page (None: last page)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+    @property
+    def worst(self) -> Optional[Severity]:
+        order = {Severity.info: 0, Severity.warning: 1, Severity.error: 2}
+        return max((f.severity for f in self.findings), key=lambda s: order[s], default=None)
+
+
+def _texts(track: CaptionTrack) -> list[str]:
+    return [w.text for w in track.words]
+
+
+def line_of(track: CaptionTrack) -> dict[int, tuple[int, int]]:
+    """word index → (page index, line index)."""
+    out = {}
+    for p, page in enumerate(track.pages):
+        for li, line in enumerate(page.lines):
+            for i in line.words:
+                out[i] = (p, li)
+    return out
+
+
+def split_units(track: CaptionTrack) -> list[tuple[str, int, int]]:
+    """(kind, start, end) of the track's protected units whose words are not all on one line of one page."""
+    where = line_of(track)
+    out = []
+    for u in track.units:
+        if u.kind not in SPLIT_KINDS or u.end - u.start < 2:
+            continue
+        places = {where.get(i) for i in range(u.start, u.end)}
+        if len(places) > 1:
+            out.append((u.kind, u.start, u.end))
+    return out
+
+
+class _Widths:
+    """Line widths as the layout measures them (display text, the preset's font, emphasis scale)."""
+
+    def __init__(self, track: CaptionTrack, preset: Preset):
+        from .layout import display_text, emphasised, joiner, line_width_limit, metrics
+
+        fm = metrics(preset, track.width, track.height)
+        big = emphasised(track.units, preset)
+        scale = preset.emphasis.scale if preset.emphasis is not None else 1.0
+        self.w = [fm.width(display_text(w.text, preset)) * (scale if j in big else 1.0) for j, w in enumerate(track.words)]
+        self.space = fm.width(" ") if joiner(track.language) else 0.0
+        self.limit = line_width_limit(preset, track.width, track.height, track.safe_zone)
+
+    def fits(self, ids: Sequence[int]) -> bool:
+        return sum(self.w[i] for i in ids) + self.space * max(0, len(ids) - 1) <= self.limit + 0.5
+
+
+def better_break(track: CaptionTrack, preset: Preset, page: int, line: int, an=None, widths: Optional[_Widths] = None) -> bool:
+    """Is there a break that avoids ending line `line` of page `page` on its last word, with every line still
+    fitting, no protected unit split and no other line ending on an article or preposition?"""
+    from . import linebreak
+
+    an = an or linebreak.analyse(_texts(track), track.language, track.terms)
+    rules = linebreak.rules_for(track.language)
+    widths = widths or _Widths(track, preset)
+    texts = _texts(track)
+    pg = track.pages[page]
+    ids = pg.word_indices
+
+    def ok_end(i: int) -> bool:
+        return not rules.ends_on_function_word(texts[i]) and an.cost(i) < linebreak.PHRASE
+
+    if line < len(pg.lines) - 1:
+        # inside a page: another split of the same words
+        for k in range(1, len(ids)):
+            a, b = ids[:k], ids[k:]
+            if a == pg.lines[0].words:
+                continue
+            if widths.fits(a) and widths.fits(b) and ok_end(a[-1]):
+                return True
+        return False
+    if page + 1 >= len(track.pages):
+        return False
+    nxt = track.pages[page + 1].word_indices
+    if ids[-1] >= len(an.joints) or an.joints[ids[-1]].sentence_end:
+        return False
+
+    def fits_page(w: list[int]) -> bool:
+        if sum(an.word_start[i] for i in w) > preset.max_words:
+            return False
+        if widths.fits(w):
+            return True
+        return preset.max_lines >= 2 and any(widths.fits(w[:k]) and widths.fits(w[k:]) and ok_end(w[k - 1])
+                                             for k in range(1, len(w)))
+
+    # give the dangling word to the next page, or take the next page's first word
+    if len(ids) >= 2 and ok_end(ids[-2]) and fits_page(ids[:-1]) and fits_page([ids[-1]] + nxt):
+        return True
+    if len(nxt) >= 2 and ok_end(nxt[0]) and fits_page(ids + [nxt[0]]) and fits_page(nxt[1:]):
+        return True
+    return False
+
+
+def run_cps(track: CaptionTrack, page: int, sep: str, preset: Preset) -> float:
+    """Characters per second of the sentence (run of pages without a pause or sentence end between them) that
+    holds `page`, over all the time its pages could be on screen: above the limit, no layout can fix it."""
+    from .layout import EXTEND_AFTER, PAUSE_BREAK, SENTENCE_END, page_chars
+
+    pages, words = track.pages, track.words
+
+    def joined(k: int) -> bool:  # page k and k+1 belong to one run
+        a, b = pages[k].word_indices[-1], pages[k + 1].word_indices[0]
+        return not words[a].text.rstrip().endswith(SENTENCE_END) and words[b].start - words[a].end < PAUSE_BREAK
+
+    a = page
+    while a > 0 and joined(a - 1):
+        a -= 1
+    b = page
+    while b + 1 < len(pages) and joined(b):
+        b += 1
+    ids = [i for k in range(a, b + 1) for i in pages[k].word_indices]
+    start = words[ids[0]].start
+    end = words[ids[-1]].end + EXTEND_AFTER
+    if b + 1 < len(pages):
+        end = min(end, pages[b + 1].start)
+    return page_chars([words[i].text for i in ids], sep) / max(0.05, end - start)
+
+
+def room(track: CaptionTrack, page: int, fps: float) -> float:
+    """The longest a page could be on screen with the same words: from a lead-in before its first word to the
+    next page's first word (or its last word's end + EXTEND_AFTER)."""
+    from .layout import EXTEND_AFTER, LEAD_IN_FRAMES
+
+    ids = track.pages[page].word_indices
+    words = track.words
+    start = words[ids[0]].start - LEAD_IN_FRAMES / (fps or 30.0)
+    end = words[ids[-1]].end + EXTEND_AFTER
+    if ids[-1] + 1 < len(words):
+        end = min(end, words[ids[-1] + 1].start)
+    return end - start
+
+
+def check_track(track: CaptionTrack, preset: Preset, *, fps: float = 30.0) -> list[PageCheck]:
+    """Measure every page and list its findings (word_indices of a finding: the words concerned)."""
+    from . import linebreak
+    from .layout import joiner, page_chars, reading_limits
+
+    sep = joiner(track.language)
+    _, max_cps, max_chars, _ = reading_limits(preset, track.language)
+    r = preset.reading
+    texts = _texts(track)
+    an = linebreak.analyse(texts, track.language, track.terms) if texts else None
+    rules = linebreak.rules_for(track.language)
+    widths = _Widths(track, preset) if texts else None
+    split = split_units(track)
+    checks: list[PageCheck] = []
+    frame = 1.0 / (fps or 30.0)
+    for p, page in enumerate(track.pages):
+        ids = page.word_indices
+        lines = [sep.join(texts[i] for i in ln.words) for ln in page.lines]
+        chars = page_chars([texts[i] for i in ids], sep)
+        dur = max(1e-3, page.end - page.start)
+        spoken = max(frame, track.words[ids[-1]].end - track.words[ids[0]].start) if ids else dur
+        gap = track.pages[p + 1].start - page.end if p + 1 < len(track.pages) else None
+        c = PageCheck(index=p, start=page.start, end=page.end, lines=lines, chars=chars, cps=chars / dur,
+                      speech_cps=chars / spoken, gap_after=gap)
+        at = {"start": page.start, "end": page.end, "word_indices": ids}
+
+        def add(kind: FindingKind, severity: Severity, message: str, **extra):
+            c.findings.append(Finding(kind=kind, severity=severity, message=f"page {p + 1}: {message}", **{**at, **extra}))
+
+        for kind, a, b in split:
+            if a in ids:
+                add(FindingKind.qa_split_unit, Severity.error,
+                    f"the {kind.replace('_', ' ')} {sep.join(texts[a:b])!r} is split across lines or pages: edit the "
+                    "page breaks (captioner render --from OUT.json) or shorten the line", word_indices=list(range(a, b)))
+        if c.cps > max_cps + 1e-6:
+            full = an is not None and sum(an.word_start[i] for i in ids) >= preset.max_words
+            local = chars / max(0.05, room(track, p, fps))
+            if run_cps(track, p, sep, preset) > max_cps or (full and local > max_cps):
+                add(FindingKind.qa_voice_too_fast, Severity.warning,
+                    f"{c.cps:.0f} characters/s on screen: the voice speaks these words faster than pages of at most "
+                    f"{preset.max_words} words can follow (limit {max_cps:g}/s); slow the voice-over or shorten the script")
+            else:
+                add(FindingKind.qa_reading_speed, Severity.warning,
+                    f"{c.cps:.1f} characters/s is over the reading-speed limit of {max_cps:g}")
+        if dur < r.min_duration - frame / 2:
+            add(FindingKind.qa_too_short, Severity.warning,
+                f"on screen {dur:.2f} s, under the minimum of {r.min_duration:.2f} s (the next page follows at once)")
+        if dur > r.max_duration + frame / 2:
+            add(FindingKind.qa_too_long, Severity.warning, f"on screen {dur:.1f} s, over the maximum of {r.max_duration:g} s")
+        if gap is not None and gap < r.min_gap_frames * frame - 1e-3:
+            add(FindingKind.qa_gap, Severity.warning,
+                f"{gap * 1000:.0f} ms before the next page: at least {r.min_gap_frames} frames "
+                f"({r.min_gap_frames * frame * 1000:.0f} ms) make the change visible")
+        for li, ln in enumerate(page.lines):
+            n = len(lines[li])
+            if n > max_chars:
+                add(FindingKind.qa_line_length, Severity.warning, f"line {li + 1} has {n} characters (at most {max_chars})")
+            last = ln.words[-1] if ln.words else None
+            if last is not None and rules.ends_on_function_word(texts[last]) and not (
+                    li == len(page.lines) - 1 and p == len(track.pages) - 1) and \
+                    better_break(track, preset, p, li, an, widths):
+                add(FindingKind.qa_line_end, Severity.warning,
+                    f"line {li + 1} ends on {texts[last]!r} although a better break fits")
+        checks.append(c)
+    return checks
+
+
+def qa_findings(checks: Sequence[PageCheck]) -> list[Finding]:
+    return [f for c in checks for f in c.findings]
+
+
+def strict_blockers(findings: Sequence[Finding]) -> list[Finding]:
+    """The findings that stop a `--strict` render: every finding of severity error."""
+    return [f for f in findings if f.severity == Severity.error]
+
+
+# --- the HTML report --------------------------------------------------------------------------------------------
+
+
+def page_stills(video: str | os.PathLike, times: Sequence[float], width: int = 270) -> list[bytes]:
+    """PNG stills of `video` at `times` (seconds), scaled to `width` px wide, from one ffmpeg run."""
+    from .media import ffmpeg_exe
+
+    if not times:
+        return []
+    out = []
+    with tempfile.TemporaryDirectory(prefix="captioner-qa-") as tmp:
+        # one input per still, each seeked to its time: fast and exact for short ads
+        args = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error"]
+        for t in times:
+            args += ["-ss", f"{max(0.0, t):.3f}", "-i", str(Path(video).resolve())]
+        for k in range(len(times)):
+            args += ["-map", f"{k}:v:0", "-frames:v", "1", "-vf", f"scale={width}:-2", str(Path(tmp, f"s{k:04d}.png"))]
+        proc = subprocess.run(args, capture_output=True, timeout=600)
+        if proc.returncode != 0:
+            raise MediaError(f"could not take stills from {video}: {proc.stderr.decode(errors='replace')[-300:]}")
+        for k in range(len(times)):
+            p = Path(tmp, f"s{k:04d}.png")
+            out.append(p.read_bytes() if p.is_file() else b"")
+    return out
+
+
+def still_time(track: CaptionTrack, page_index: int) -> float:
+    """When to take a page's still: just after its last word starts (the highlight on it), inside the page."""
+    page = track.pages[page_index]
+    last = track.words[page.word_indices[-1]]
+    t = min(page.end - 0.05, max(page.start + 0.05, last.start + 0.1))
+    return max(page.start, t)
+
+
+def contact_sheet_png(stills: Sequence[bytes], checks: Sequence[PageCheck], *, columns: int = 6, title: str = "") -> bytes:
+    """One PNG: a tile per page (its still, framed red for an error, amber for a warning), timing and findings."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    ims = [Image.open(io.BytesIO(s)).convert("RGB") if s else Image.new("RGB", (270, 480), (40, 40, 40)) for s in stills]
+    tw = max((im.width for im in ims), default=270)
+    th = max((im.height for im in ims), default=480)
+    pad, label = 8, 58
+    cols = max(1, min(columns, len(ims)))
+    rows = max(1, (len(ims) + cols - 1) // cols)
+    head = 30 if title else 0
+    sheet = Image.new("RGB", (cols * (tw + pad) + pad, head + rows * (th + label + pad) + pad), (24, 24, 24))
+    d = ImageDraw.Draw(sheet)
+    try:
+        from .presets import fonts_dir
+
+        font = ImageFont.truetype(str(fonts_dir() / "NotoSansCJKsc-Bold-GB2312.otf"), 13)
+        big = ImageFont.truetype(str(fonts_dir() / "NotoSansCJKsc-Bold-GB2312.otf"), 16)
+    except OSError:  # pragma: no cover - fonts are shipped
+        font = big = ImageFont.load_default()
+    if title:
+        d.text((pad, 6), title, fill=(255, 255, 255), font=big)
+    colour = {Severity.error: (230, 57, 70), Severity.warning: (245, 165, 36)}
+    for k, (im, c) in enumerate(zip(ims, checks)):
+        x = pad + (k % cols) * (tw + pad)
+        y = head + pad + (k // cols) * (th + label + pad)
+        sheet.paste(im, (x, y))
+        sev = c.worst
+        if sev in colour:
+            for w in range(4):
+                d.rectangle((x - 1 - w, y - 1 - w, x + im.width + w, y + im.height + w), outline=colour[sev])
+        d.text((x, y + th + 3), f"{c.index + 1}  {c.start:.2f}–{c.end:.2f} s  {c.cps:.0f} cps", fill=(230, 230, 230), font=font)
+        kinds = sorted({f.kind.value.removeprefix("qa_").replace("_", " ") for f in c.findings})
+        if kinds:
+            d.text((x, y + th + 21), ", ".join(kinds)[:40], fill=colour.get(sev, (200, 200, 200)), font=font)
+    buf = io.BytesIO()
+    sheet.save(buf, format="PNG", optimize=True)
+    return buf.getvalue()
+
+
+def report_html(result: CaptionResult, checks: Sequence[PageCheck], stills: Sequence[bytes], sheet_png: bytes) -> str:
+    """A self-contained HTML page: summary, the contact sheet, one row per page (still, timing, text, findings)."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    env = Environment(loader=PackageLoader("captioner", "templates"), autoescape=select_autoescape(["html"]))
+    b64 = lambda b: base64.b64encode(b).decode("ascii") if b else ""  # noqa: E731
+    page_findings = {id(f) for c in checks for f in c.findings}
+    other = [f for f in result.findings if id(f) not in page_findings and f.kind.value not in {k.value for k in QA_KINDS}]
+    counts = {s.value: sum(1 for c in checks for f in c.findings if f.severity == s) for s in (Severity.error, Severity.warning)}
+    return env.get_template("qa_report.html").render(
+        result=result, checks=checks, stills=[b64(s) for s in stills], sheet=b64(sheet_png), other=other, counts=counts,
+        esc=html.escape)
+
+
+QA_KINDS = (FindingKind.qa_split_unit, FindingKind.qa_reading_speed, FindingKind.qa_voice_too_fast,
+            FindingKind.qa_too_short, FindingKind.qa_too_long, FindingKind.qa_gap, FindingKind.qa_line_length,
+            FindingKind.qa_line_end)
+
+
+def track_of(result: CaptionResult) -> CaptionTrack:
+    """The caption track a result (JSON sidecar) describes."""
+    from . import linebreak
+
+    units = []
+    if result.words:
+        from .types import CaptionUnit
+
+        an = linebreak.analyse([w.text for w in result.words], result.language, result.terms)
+        units = [CaptionUnit(kind=str(u.kind), start=u.start, end=u.end) for u in an.units if u.kind != linebreak.UnitKind.phrase]
+    return CaptionTrack(words=result.words, pages=result.pages, width=result.media.width, height=result.media.height,
+                        safe_zone="tiktok", language=result.language, units=units, terms=result.terms)
+
+
+def write_report(result_json: str | os.PathLike, out_html: Optional[str | os.PathLike] = None, *,
+                 preset: Optional[Preset] = None, video: Optional[str | os.PathLike] = None) -> Path:
+    """Write OUT.qa.html (and OUT.qa.png, the contact sheet) for a rendered OUT.mp4 and its OUT.json."""
+    from .presets import load_preset
+
+    src = Path(result_json)
+    try:
+        result = CaptionResult.model_validate_json(src.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise OutputError(f"cannot read the result {src}: {e}") from None
+    video = Path(video or result.outputs.get("video", ""))
+    if not video.is_file():
+        raise OutputError(f"the rendered video {video} is missing: render it again, or pass --video")
+    preset = preset or load_preset(result.preset)
+    track = track_of(result)
+    checks = check_track(track, preset, fps=result.media.fps)
+    stills = page_stills(video, [still_time(track, k) for k in range(len(track.pages))])
+    sheet = contact_sheet_png(stills, checks, title=f"{video.name} — {result.preset}, {result.language}")
+    out = Path(out_html) if out_html else src.with_suffix(".qa.html")
+    png = out.with_suffix(".png")
+    for path, data in ((png, sheet), (out, report_html(result, checks, stills, sheet).encode("utf-8"))):
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+        try:
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+        except OSError as e:
+            tmp.unlink(missing_ok=True)
+            raise OutputError(f"cannot write {path}: {e.strerror}") from e
+    return out

@@ -1,0 +1,182 @@
+"""Editing round-trip and imported captions, end to end through the CLI: SRT/VTT/ASS/JSON captions aligned to the
+audio (karaoke kept), an edited word in OUT.json re-rendered and seen in the frame, billed once, edits validated."""
+import json
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from captioner.billing import Ledger
+from captioner.media import ffmpeg_exe
+from captioner.render.contact import render_frames
+
+from .conftest import FIXTURES, ffmpeg, run_cli
+
+AD = FIXTURES / "align" / "ad-en-02"  # espeak ad, words.json = the synthesizer's word onsets (ground truth)
+BG = "0x3A4A5C"
+W, H = 360, 640
+
+
+@pytest.fixture(scope="module")
+def ad(tmp_path_factory):
+    """A flat-background 360x640 video with the ad's voice-over, and its true word onsets."""
+    d = tmp_path_factory.mktemp("rt")
+    video = d / "ad.mp4"
+    ffmpeg("-f", "lavfi", "-i", f"color=c={BG}:s={W}x{H}:r=25", "-i", str(AD / "audio.flac"), "-shortest",
+           "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", str(video))
+    truth = json.loads((AD / "words.json").read_text(encoding="utf-8"))["words"]
+    return d, video, truth
+
+
+def srt_time(t):
+    ms = int(round(t * 1000))
+    return f"{ms // 3600000:02d}:{ms // 60000 % 60:02d}:{ms // 1000 % 60:02d},{ms % 1000:03d}"
+
+
+def cues(truth, shift=0.0):
+    """The ad's words in three cues, with cue times deliberately off by `shift` seconds."""
+    groups = [(0, 11), (11, 21), (21, len(truth))]
+    return [(truth[a]["start"] + shift, truth[b - 1]["end"] + shift, " ".join(w["text"] for w in truth[a:b])) for a, b in groups]
+
+
+def frame_at(video: Path, t: float) -> np.ndarray:
+    out = subprocess.run([ffmpeg_exe(), "-v", "error", "-ss", f"{t:.3f}", "-i", str(video), "-frames:v", "1", "-f", "rawvideo",
+                          "-pix_fmt", "rgb24", "-"], capture_output=True, check=True).stdout
+    return np.frombuffer(out, np.uint8).reshape(H, W, 3).astype(np.int16)
+
+
+def onsets_close(result_words, truth, tol=0.12):
+    errs = [abs(w["start"] - t["start"]) for w, t in zip(result_words, truth)]
+    return len(result_words) == len(truth) and float(np.median(errs)) < tol, errs
+
+
+@pytest.mark.parametrize("fmt", ["srt", "vtt", "ass"])
+def test_imported_captions_are_aligned_to_the_audio_and_keep_karaoke(ad, fmt):
+    d, video, truth = ad
+    path = d / f"cues.{fmt}"
+    cs = cues(truth, shift=0.4)  # the file's timing is off: the audio decides
+    if fmt == "srt":
+        path.write_text("\n".join(f"{k + 1}\n{srt_time(a)} --> {srt_time(b)}\n{text}\n" for k, (a, b, text) in enumerate(cs)))
+    elif fmt == "vtt":  # word-timed WebVTT
+        body = []
+        for a, b, text in cs:
+            ws = text.split()
+            body.append(f"{srt_time(a).replace(',', '.')} --> {srt_time(b).replace(',', '.')}\n"
+                        + ws[0] + "".join(f" <{srt_time(a + 0.3 * (k + 1)).replace(',', '.')}>{w}" for k, w in enumerate(ws[1:])) + "\n")
+        path.write_text("WEBVTT\n\n" + "\n".join(body))
+    else:  # ASS karaoke (\k in centiseconds)
+        def t(x):
+            cs_ = int(round(x * 100))
+            return f"{cs_ // 360000}:{cs_ // 6000 % 60:02d}:{cs_ // 100 % 60:02d}.{cs_ % 100:02d}"
+        events = "\n".join(f"Dialogue: 0,{t(a)},{t(b)},Default,,0,0,0,,"
+                           + "".join("{\\k30}" + w + " " for w in text.split()).strip() for a, b, text in cs)
+        path.write_text("[Script Info]\nScriptType: v4.00+\n\n[V4+ Styles]\nFormat: Name, Fontname, Fontsize, PrimaryColour, "
+                        "SecondaryColour, OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, "
+                        "Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding\nStyle: Default,Arial,"
+                        "20,&H00FFFFFF,&H000000FF,&H00000000,&H00000000,0,0,0,0,100,100,0,0,1,2,2,2,10,10,10,1\n\n[Events]\n"
+                        "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n" + events + "\n")
+    out = d / f"imp-{fmt}.mp4"
+    r = run_cli("caption", str(video), "--captions", str(path), "--language", "en", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    res = json.loads(out.with_suffix(".json").read_text())
+    ok, errs = onsets_close(res["words"], truth)
+    assert ok, f"{fmt}: onset errors {errs}"
+    assert [w["text"] for w in res["words"]] == [w["text"] for w in truth]
+    assert len(res["pages"]) == 3  # one page per cue
+    assert any(f["kind"] == "captions_imported" for f in res["findings"])
+    assert res["asr_backend"] == "captions"
+    # karaoke: word-timed VTT out, and the ASS has one slice per word
+    vtt = out.with_suffix(".vtt").read_text()
+    assert vtt.count("<00:") >= len(truth) - 3
+
+
+def test_edit_a_word_rerender_shows_it_and_is_charged_once(ad, tmp_path):
+    d, video, truth = ad
+    src = d / "imp-json-src.json"
+    src.write_text(json.dumps({"words": [{"text": w["text"], "start": w["start"], "end": w["end"]} for w in truth]}))
+    first = tmp_path / "a.mp4"
+    r = run_cli("caption", str(video), "--captions", str(src), "--language", "en", "--out", str(first), "--preset", "classic")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(first.with_suffix(".json").read_text())
+    assert [w["id"] for w in data["words"]] == [f"w{k + 1}" for k in range(len(truth))]  # stable ids
+    k = next(i for i, w in enumerate(data["words"]) if w["text"] == "Brewvana")
+    data["words"][k]["text"] = "WOLKORA"  # the reviewer fixes a word
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps(data))
+
+    ledger = tmp_path / "ledger.sqlite3"
+    assert run_cli("credits", "add", "5", "--account", "acme", "--ledger", str(ledger)).returncode == 0
+    second = tmp_path / "b.mp4"
+    args = ("render", "--from", str(edited), "--out", str(second), "--account", "acme", "--ledger", str(ledger))
+    r = run_cli(*args)
+    assert r.returncode == 0, r.stderr
+    res = json.loads(second.with_suffix(".json").read_text())
+    assert res["words"][k]["text"] == "WOLKORA" and res["words"][k]["id"] == f"w{k + 1}"
+    assert res["receipt"]["charged"] and res["receipt"]["credits"] == 0.4
+    assert [w["id"] for w in res["words"]] == [w["id"] for w in data["words"]]
+    # the frame shows the new word: the burned frame matches libass drawing the edited line, not the old one
+    page = next(p for p in res["pages"] if k in [i for ln in p["lines"] for i in ln["words"]])
+    t = (page["start"] + page["end"]) / 2
+    got = frame_at(second, t)
+    new_ref, old_ref = render_frames(second.with_suffix(".ass").read_text(), W, H, [t])[0], \
+        render_frames(first.with_suffix(".ass").read_text(), W, H, [t])[0]
+    diff_new = np.abs(got - new_ref.astype(np.int16)).mean()
+    diff_old = np.abs(got - old_ref.astype(np.int16)).mean()
+    assert np.abs(new_ref.astype(np.int16) - old_ref.astype(np.int16)).max() > 100  # the two words look different
+    assert diff_new < 0.5 * diff_old, (diff_new, diff_old)
+    # the same edit again is not charged again; the ledger holds one charge
+    r = run_cli(*args)
+    assert r.returncode == 0, r.stderr
+    lg = Ledger(ledger)
+    assert lg.balance("acme") == 4600  # 5 credits - 0.4, in milli-credits
+    # a further edit is a new render: charged again
+    data["words"][k]["text"] = "ZENTRIK"
+    edited.write_text(json.dumps(data))
+    assert run_cli(*args).returncode == 0
+    assert Ledger(ledger).balance("acme") == 4200
+
+
+def test_bad_edits_are_refused_with_one_line_and_nothing_written(ad, tmp_path):
+    d, video, truth = ad
+    src = tmp_path / "w.json"
+    src.write_text(json.dumps({"words": [{"text": w["text"], "start": w["start"], "end": w["end"]} for w in truth]}))
+    first = tmp_path / "a.mp4"
+    assert run_cli("caption", str(video), "--captions", str(src), "--language", "en", "--out", str(first)).returncode == 0
+    base = json.loads(first.with_suffix(".json").read_text())
+    cases = {
+        "backwards": lambda d_: d_["words"][3].update(start=0.1),
+        "past the end": lambda d_: d_["words"][-1].update(end=99.0),
+        "ends before start": lambda d_: d_["words"][2].update(end=d_["words"][2]["start"] - 0.2),
+        "no text": lambda d_: d_["words"][1].update(text="  "),
+        "overlapping pages": lambda d_: d_["pages"][0].update(end=d_["pages"][1]["start"] + 0.5),
+    }
+    for what, edit in cases.items():
+        data = json.loads(json.dumps(base))
+        edit(data)
+        e = tmp_path / "e.json"
+        e.write_text(json.dumps(data))
+        out = tmp_path / "o.mp4"
+        r = run_cli("render", "--from", str(e), "--out", str(out))
+        assert r.returncode == 2, (what, r.stderr)
+        assert len(r.stderr.strip().splitlines()) == 1 and "word" in r.stderr or "page" in r.stderr, r.stderr
+        assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".o.")]
+    # markup in an edited word is text, never an ASS override
+    data = json.loads(json.dumps(base))
+    data["words"][0]["text"] = "{\\pos(0,0)}I\\N"
+    e = tmp_path / "m.json"
+    e.write_text(json.dumps(data))
+    out = tmp_path / "m.mp4"
+    r = run_cli("render", "--from", str(e), "--out", str(out))  # its sidecar would overwrite the edited JSON itself
+    assert r.returncode == 2 and "would overwrite the input" in r.stderr
+    out = tmp_path / "m2.mp4"
+    assert run_cli("render", "--from", str(e), "--out", str(out)).returncode == 0
+    assert "\\pos(0,0)" not in out.with_suffix(".ass").read_text()
+    # words added: paginated again, said so
+    data = json.loads(json.dumps(base))
+    data["words"].insert(5, {"text": "really", "start": data["words"][4]["end"], "end": data["words"][4]["end"] + 0.01})
+    e.write_text(json.dumps(data))
+    assert run_cli("render", "--from", str(e), "--out", str(out)).returncode == 0
+    res = json.loads(out.with_suffix(".json").read_text())
+    assert any(f["kind"] == "edit_repaginated" for f in res["findings"])
+    assert len({w["id"] for w in res["words"]}) == len(res["words"])
