@@ -94,11 +94,20 @@ def client(server: Server, key: Optional[str] = None) -> httpx.Client:
     return httpx.Client(base_url=server.url, headers=headers, timeout=60)
 
 
+def get_job(c: httpx.Client, job_id: str) -> httpx.Response:
+    """GET a job, waiting out a 429 (the polling loops must respect the rate limit like any client)."""
+    while True:
+        r = c.get(f"/v1/jobs/{job_id}")
+        if r.status_code != 429:
+            return r
+        time.sleep(float(r.headers.get("retry-after", "1")))
+
+
 def wait_state(c: httpx.Client, job_id: str, states=TERMINAL, timeout: float = 420, poll: float = 0.5) -> dict:
     deadline = time.monotonic() + timeout
     last = None
     while time.monotonic() < deadline:
-        r = c.get(f"/v1/jobs/{job_id}")
+        r = get_job(c, job_id)
         assert r.status_code == 200, r.text
         last = r.json()
         if last["state"] in states:
@@ -110,11 +119,11 @@ def wait_state(c: httpx.Client, job_id: str, states=TERMINAL, timeout: float = 4
 def wait_stage(c: httpx.Client, job_id: str, stages: set[str], timeout: float = 300) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        j = c.get(f"/v1/jobs/{job_id}").json()
+        j = get_job(c, job_id).json()
         if j["state"] == "running" and j["progress"]["stage"] in stages:
             return j
         assert j["state"] in ("queued", "running"), j
-        time.sleep(0.1)
+        time.sleep(0.15)
     raise AssertionError(f"job {job_id} never reached {stages}")
 
 
