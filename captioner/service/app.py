@@ -165,7 +165,8 @@ def create_app(cfg: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
     @app.get("/healthz", tags=["service"])
     async def health():
         pool = svc.pool
-        return {"ok": True, "version": __version__, "workers": cfg.workers, "busy": pool.busy() if pool else 0}
+        return {"ok": True, "version": __version__, "workers": cfg.workers, "ready": pool.ready() if pool else 0,
+                "busy": pool.busy() if pool else 0}
 
     # -- presets, gallery, quote --------------------------------------------------------------------------
     @app.get("/v1/presets", tags=["presets"])
@@ -324,6 +325,8 @@ def create_app(cfg: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
             raise ApiError(413, "too_large", f"the script is longer than {cfg.max_script_chars} characters")
         if not script or not script.strip():
             script = None
+        else:  # a browser's form sends CRLF line ends; a file read by the CLI has "\n" (text mode)
+            script = script.replace("\r\n", "\n").replace("\r", "\n")
         params = check_params(body.get("language", "en"), body.get("preset", "karaoke"), body.get("options"))
         ref = _printable(body.get("client_reference"), "client_reference", MAX_REFERENCE)
         hook = body.get("webhook_url") or None

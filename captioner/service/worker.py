@@ -145,6 +145,9 @@ class WorkerPool:
     def pids(self) -> list[int]:
         return [s.proc.pid for s in self._slots if s.proc is not None and s.proc.is_alive()]
 
+    def ready(self) -> int:
+        return sum(1 for s in self._slots if s.ready and s.proc is not None and s.proc.is_alive())
+
     def busy(self) -> int:
         return sum(1 for s in self._slots if s.job is not None)
 
