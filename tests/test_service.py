@@ -310,6 +310,30 @@ def test_402_when_the_account_cannot_pay(env):
     assert c.get("/v1/jobs").json()["data"] == []
 
 
+def test_concurrent_requests_share_the_ledger_safely(env):
+    """The API's threads each read the ledger (balance, quote, the credit check of a submission) at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    srv = env["server"]
+    acme, broke = client(srv, env["keys"]["acme"]), client(srv, env["keys"]["broke"])
+    short = env["short"].read_bytes()
+
+    def account(_):
+        return acme.get("/v1/account").status_code
+
+    def quote(_):
+        return acme.get("/v1/quote", params={"preset": "bounce"}).json().get("enough")
+
+    def refused(_):
+        r = broke.post("/v1/jobs", files={"video": ("a.mp4", short, "video/mp4")}, data={"preset": "bounce"})
+        return r.status_code, r.json()["error"]["code"]
+
+    with ThreadPoolExecutor(12) as pool:
+        assert set(pool.map(account, range(24))) == {200}
+        assert set(pool.map(quote, range(24))) == {True}
+        assert set(pool.map(refused, range(12))) == {(402, "payment_required")}
+
+
 def test_rate_limit_per_key(env):
     c = client(env["server"], env["keys"]["spammer"])
     codes = [c.get("/v1/account") for _ in range(90)]

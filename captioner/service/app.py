@@ -63,19 +63,16 @@ class Service:
     """What the routes share: config, store, ledger, rate limiter, webhook policy, the worker pool."""
 
     def __init__(self, cfg: ServiceConfig):
-        from ..billing import Ledger
-
         self.cfg = cfg
         for d in (cfg.data, cfg.media_dir, cfg.jobs_dir):
             d.mkdir(parents=True, exist_ok=True)
         self.store = Store(cfg.store_path)
-        self.ledger = Ledger(cfg.ledger_path)
+        self._local = threading.local()
         self.limiter = RateLimiter(cfg.rate_per_s, cfg.rate_burst)
         self.policy = WebhookPolicy(allow=parse_networks(cfg.webhook_allow), timeout_s=cfg.webhook_timeout_s)
         self.sender = Sender(self.store, self.policy, max_attempts=cfg.webhook_max_attempts,
                              backoff_base_s=cfg.webhook_backoff_s)
         self.pool = None
-        self._ledger_lock = threading.Lock()
         self._gallery_lock = threading.Lock()
 
     def start(self) -> None:
@@ -93,9 +90,15 @@ class Service:
             self.pool.stop()
         self.sender.stop()
 
-    def ledger_call(self, fn, *args):
-        with self._ledger_lock:  # one SQLite connection per Ledger: serialise the API threads' reads
-            return fn(*args)
+    @property
+    def ledger(self):
+        """This thread's `billing.Ledger` (an SQLite connection belongs to the thread that opened it)."""
+        from ..billing import Ledger
+
+        led = getattr(self._local, "ledger", None)
+        if led is None:
+            led = self._local.ledger = Ledger(self.cfg.ledger_path)
+        return led
 
 
 def create_app(cfg: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
@@ -128,8 +131,12 @@ def create_app(cfg: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
 
     @app.exception_handler(CaptionerError)
     async def _captioner_error(request: Request, e: CaptionerError):
-        if isinstance(e, BillingError):
-            return _error(402, "payment_required", str(e))
+        if isinstance(e, BillingError):  # a refusal (cannot pay, key bound elsewhere) or an unusable ledger
+            if "not enough credits" in str(e) or "idempotency key" in str(e):
+                return _error(402, "payment_required", str(e))
+            log.error("ledger failure: %s", e)
+            return _error(503, "ledger_unavailable", "the credit ledger is unavailable; retry later (nothing was charged)",
+                          {"Retry-After": "30"})
         if isinstance(e, InputError):
             return _error(422, "invalid_request", str(e))
         return _error(500, type(e).__name__, str(e))
@@ -240,7 +247,7 @@ def create_app(cfg: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
                                          for p in items]}
         p = authenticate(svc.store, authorization)
         if p is not None:
-            avail = await run_in_threadpool(svc.ledger_call, svc.ledger.available, p.account)
+            avail = await run_in_threadpool(lambda: svc.ledger.available(p.account))
             out.update(account=p.account, available_credits=format_credits(avail), enough=avail >= total)
         return out
 
@@ -250,8 +257,8 @@ def create_app(cfg: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
         """The key's account: balance, what running jobs hold, the webhook signing secret."""
         from ..billing import format_credits
 
-        bal = await run_in_threadpool(svc.ledger_call, svc.ledger.balance, p.account)
-        avail = await run_in_threadpool(svc.ledger_call, svc.ledger.available, p.account)
+        bal = await run_in_threadpool(lambda: svc.ledger.balance(p.account))
+        avail = await run_in_threadpool(lambda: svc.ledger.available(p.account))
         return {"account": p.account, "key_id": p.key_id, "balance_credits": format_credits(bal),
                 "balance_millicredits": bal, "available_credits": format_credits(avail),
                 "webhook_secret": svc.store.webhook_secret(p.account)}
@@ -259,7 +266,7 @@ def create_app(cfg: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
     @app.get("/v1/account/history", tags=["account"])
     async def history(limit: int = Query(50, ge=1, le=500), p: Principal = Depends(principal)):
         """The account's ledger entries (top-ups, charges, refunds), newest last."""
-        entries = await run_in_threadpool(svc.ledger_call, svc.ledger.history, p.account, limit)
+        entries = await run_in_threadpool(lambda: svc.ledger.history(p.account, limit))
         data = []
         for e in entries:
             d = e.as_dict()
@@ -350,7 +357,7 @@ def create_app(cfg: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
                                                  f"{cfg.max_queued_per_account}: wait for some to finish",
                            {"Retry-After": "10"})
         if price_total > 0:
-            avail = svc.ledger_call(svc.ledger.available, p.account) - int(pending["m"])
+            avail = svc.ledger.available(p.account) - int(pending["m"])
             if avail < price_total:
                 raise ApiError(402, "payment_required",
                                f"not enough credits in account {p.account!r}: needs {format_credits(price_total)}, available "
