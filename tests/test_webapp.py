@@ -111,6 +111,8 @@ def test_webapp_upload_progress_play_findings(served):
             # findings, receipt, downloads, QA report, history
             err = page.locator("#findings li.error[data-kind=price_mismatch]")
             assert err.count() == 1 and "$40" in err.inner_text()
+            # the form's CRLF line ends are not reported as invisible characters removed from the script
+            assert "invisible" not in page.inner_text("#findings")
             assert "charged to acme" in page.inner_text("#receipt")
             assert {a.get_attribute("data-kind") for a in page.locator("#downloads a").all()} == {"mp4", "srt", "vtt", "ass",
                                                                                                   "json", "qa"}
