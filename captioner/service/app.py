@@ -82,7 +82,8 @@ class Service:
         if any(counts.values()):
             log.info("recovered jobs of the previous run: %s", counts)
         self.sender.start()
-        self.pool = WorkerPool(self.cfg, self.store, on_change=self.sender.wake)
+        self.pool = WorkerPool(self.cfg, self.store, on_change=self.sender.wake, executor=self.cfg.executor,
+                               address=self.cfg.ray_address)
         self.pool.start()
 
     def stop(self) -> None:

@@ -91,6 +91,8 @@ def keys_secret(account: str = typer.Option(..., "--account", "-a"),
 def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (127.0.0.1: this machine only)."),
           port: int = typer.Option(8000, "--port", help="TCP port."),
           workers: int = typer.Option(1, "--workers", "-j", help="Render processes (each holds one Whisper model)."),
+          executor: str = typer.Option("local", "--executor", help="Where renders run: local (processes, default) or ray (actors)."),
+          ray_address: Optional[str] = typer.Option(None, "--ray-address", help="Ray cluster to join (--executor ray); default: a local Ray."),
           data: Optional[Path] = typer.Option(None, "--data", help=DATA_HELP),
           ledger: Optional[Path] = typer.Option(None, "--ledger", help="Credit ledger (default DATA/ledger.sqlite3)."),
           max_upload_mb: float = typer.Option(200, "--max-upload-mb", help="Largest video accepted, in MB."),
@@ -116,7 +118,7 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to liste
 
     try:
         kw = {"data": data} if data else {}
-        cfg = ServiceConfig(**kw, ledger=ledger, workers=workers, max_upload_bytes=int(max_upload_mb * 1024 * 1024),
+        cfg = ServiceConfig(**kw, ledger=ledger, workers=workers, executor=executor, ray_address=ray_address, max_upload_bytes=int(max_upload_mb * 1024 * 1024),
                             max_seconds=max_seconds, rate_per_s=rate, rate_burst=burst, webhook_allow=list(webhook_allow),
                             webhook_backoff_s=webhook_backoff, webhook_max_attempts=webhook_attempts)
         from .webhooks import parse_networks

@@ -31,7 +31,9 @@ class ServiceConfig(BaseModel):
 
     data: Path = Field(default_factory=default_data_dir)
     ledger: Optional[Path] = None  # default DATA/ledger.sqlite3
-    workers: int = Field(default=1, ge=1, le=64)  # render processes (each holds one Whisper model, ~0.3 GB)
+    workers: int = Field(default=1, ge=1, le=64)  # render processes (each holds one Whisper model, ~0.7 GB while rendering)
+    executor: str = Field(default="local", pattern="^(local|ray)$")  # where renders run: local processes or Ray actors
+    ray_address: Optional[str] = None  # join this Ray cluster (default: start a local Ray)
     max_upload_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
     max_seconds: float = Field(default=180.0, gt=0)
     max_script_chars: int = Field(default=20_000, ge=1)

@@ -1,4 +1,4 @@
-"""Render processes for the service: N spawned workers, each holding one Whisper model, fed jobs from the store.
+"""Render workers for the service: N spawned processes (or Ray actors), each holding one Whisper model, fed from the store.
 
 Why processes, not threads: a cancel must stop a render at once with nothing charged, and a process can be told
 to (SIGTERM → `job.Interrupted` inside `run_job`, which removes the staged files and releases the hold, while a
@@ -10,6 +10,10 @@ ffmpeg) as soon as the server is gone — after `kill -9` of the server nothing 
 next start re-queues the job (`Store.recover`). The dispatcher thread in the server claims the oldest queued job
 for each idle worker, forwards cancels as SIGTERM, and replaces a worker that died (its job is re-queued, or
 failed after `store.MAX_ATTEMPTS`).
+
+Scale-out (`captioner serve --executor ray [--ray-address ADDR]`): the same `jobs.run_in_worker` runs in Ray actors
+instead of local processes — the store stays the queue of record, Ray only places the renders. Actors are owned by
+the server (not detached): they end with it. A cancel is seen at the next stage boundary.
 """
 from __future__ import annotations
 
@@ -72,24 +76,200 @@ def worker_main(conn, cfg_json: str, parent_pid: int) -> None:
         conn.send(("idle", msg, str(state)))
 
 
-class _Slot:
-    def __init__(self, index: int):
-        self.index = index
+class LocalSlot:
+    """One render process (spawned; own process group; dies with the server)."""
+
+    def __init__(self, index: int, cfg: ServiceConfig, ctx):
+        self.index, self.cfg, self._ctx = index, cfg, ctx
         self.proc: Optional[mp.Process] = None
         self.conn = None
         self.job: Optional[str] = None
         self.ready = False
         self.signaled = False
 
+    @property
+    def pid(self) -> int:
+        return self.proc.pid if self.proc is not None else 0
+
+    def spawn(self) -> None:
+        parent, child = self._ctx.Pipe()
+        p = self._ctx.Process(target=worker_main, args=(child, self.cfg.model_dump_json(), os.getpid()),
+                              name=f"captioner-render-{self.index}", daemon=False)
+        p.start()
+        child.close()
+        self.proc, self.conn, self.job, self.ready, self.signaled = p, parent, None, False, False
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.is_alive()
+
+    def events(self) -> list[tuple]:
+        out = []
+        while self.conn is not None and self.conn.poll():
+            try:
+                out.append(self.conn.recv())
+            except (EOFError, OSError):
+                break
+        return out
+
+    def send(self, job_id: str) -> None:
+        self.conn.send(job_id)
+
+    def interrupt(self) -> None:
+        try:
+            os.kill(self.proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+
+    def close(self) -> None:
+        if not self.alive():
+            return
+        try:
+            if self.job is not None:
+                self.interrupt()
+            self.conn.send(None)
+        except (OSError, BrokenPipeError):
+            pass
+
+    def join(self, timeout: float) -> None:
+        if self.proc is None:
+            return
+        self.proc.join(timeout)
+        if self.proc.is_alive():
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            self.proc.join(2)
+
+
+class RaySlot:
+    """One render actor on a Ray cluster (`captioner serve --executor ray`): the same `run_in_worker` in a Ray
+    actor that holds the model. A cancel is seen at the next stage boundary (the cooperative check in
+    `jobs.run_in_worker`; Ray cannot signal a running actor task). The actors must reach DATA (the store, the
+    ledger, uploads, outputs) at the same path: one machine, or storage every node mounts there."""
+
+    def __init__(self, index: int, cfg: ServiceConfig, actor_cls):
+        self.index, self.cfg, self._cls = index, cfg, actor_cls
+        self.actor = None
+        self.job: Optional[str] = None
+        self.ready = False
+        self.signaled = False
+        self._ready_ref = self._run_ref = None
+        self._dead = False
+        self.pid = 0
+
+    def spawn(self) -> None:
+        self.actor = self._cls.remote(self.cfg.model_dump_json())
+        self._ready_ref, self._run_ref, self.job, self.ready, self.signaled, self._dead = (
+            self.actor.ready.remote(), None, None, False, False, False)
+
+    def alive(self) -> bool:
+        return not self._dead
+
+    def events(self) -> list[tuple]:
+        import ray
+
+        out = []
+        for attr in ("_ready_ref", "_run_ref"):
+            ref = getattr(self, attr)
+            if ref is None:
+                continue
+            done, _ = ray.wait([ref], timeout=0)
+            if not done:
+                continue
+            setattr(self, attr, None)
+            try:
+                value = ray.get(ref)
+            except Exception:  # noqa: BLE001 - the actor died (RayActorError) or the task failed
+                self._dead = True
+                continue
+            if attr == "_ready_ref":
+                self.pid = int(value)
+                out.append(("ready", self.pid))
+            else:
+                out.append(("idle", value[0], value[1]))
+        return out
+
+    def send(self, job_id: str) -> None:
+        self._run_ref = self.actor.run.remote(job_id)
+
+    def interrupt(self) -> None:
+        pass  # cooperative: the job's progress hook reads cancel_requested at each stage
+
+    def close(self) -> None:
+        pass
+
+    def join(self, timeout: float) -> None:
+        import ray
+
+        if self._run_ref is not None:  # a render under way: a short grace, then it is killed and re-run next start
+            try:
+                ray.wait([self._run_ref], timeout=min(timeout, 5.0))
+            except Exception:  # noqa: BLE001
+                pass
+        try:
+            ray.kill(self.actor)
+        except Exception:  # noqa: BLE001
+            pass
+
+
+def ray_actor_class(address: Optional[str]):
+    """Start or join Ray and define the render actor (imported only with `--executor ray`)."""
+    try:
+        import ray
+    except ImportError as e:
+        from ..errors import InputError
+
+        raise InputError("--executor ray needs Ray: pip install 'captioner[ray]' (or use the embedded default)") from e
+    owns = False
+    if not ray.is_initialized():
+        kw: dict = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
+        if address:
+            kw["address"] = address
+        ray.init(**kw)
+        owns = True
+
+    @ray.remote(num_cpus=1, max_restarts=0, max_task_retries=0)
+    class RenderActor:
+        def __init__(self, cfg_json: str):
+            from ..billing import Ledger
+
+            self.cfg = ServiceConfig.model_validate_json(cfg_json)
+            self.store = Store(self.cfg.store_path)
+            self.ledger = Ledger(self.cfg.ledger_path)
+
+        def ready(self) -> int:
+            try:
+                from ..asr.whisper import load_model
+
+                load_model()
+            except Exception as e:  # noqa: BLE001 - the first job reports it
+                log.warning("could not preload the Whisper model: %s", e)
+            return os.getpid()
+
+        def run(self, job_id: str):
+            from .jobs import run_in_worker
+
+            return job_id, str(run_in_worker(self.cfg, self.store, self.ledger, job_id))
+
+    return RenderActor, owns
+
 
 class WorkerPool:
-    """N render processes and the dispatcher thread that feeds them from the store."""
+    """N render slots (local processes, or Ray actors with `executor="ray"`) and the dispatcher thread that feeds
+    them from the store."""
 
-    def __init__(self, cfg: ServiceConfig, store: Store, *, on_change=None, poll_s: float = 0.1):
+    def __init__(self, cfg: ServiceConfig, store: Store, *, on_change=None, poll_s: float = 0.1,
+                 executor: str = "local", address: Optional[str] = None):
         self.cfg, self.store, self.poll_s = cfg, store, poll_s
         self.on_change = on_change  # called after a job ends (wakes the webhook sender)
-        self._ctx = mp.get_context("spawn")
-        self._slots = [_Slot(i) for i in range(cfg.workers)]
+        self._owns_ray = False
+        if executor == "ray":
+            actor, self._owns_ray = ray_actor_class(address)
+            self._slots = [RaySlot(i, cfg, actor) for i in range(cfg.workers)]
+        else:
+            ctx = mp.get_context("spawn")
+            self._slots = [LocalSlot(i, cfg, ctx) for i in range(cfg.workers)]
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: Optional[threading.Thread] = None
@@ -97,17 +277,9 @@ class WorkerPool:
     # -- life cycle ---------------------------------------------------------------------------------------
     def start(self) -> None:
         for s in self._slots:
-            self._spawn(s)
+            s.spawn()
         self._thread = threading.Thread(target=self._loop, name="captioner-dispatcher", daemon=True)
         self._thread.start()
-
-    def _spawn(self, s: _Slot) -> None:
-        parent, child = self._ctx.Pipe()
-        p = self._ctx.Process(target=worker_main, args=(child, self.cfg.model_dump_json(), os.getpid()),
-                              name=f"captioner-render-{s.index}", daemon=False)
-        p.start()
-        child.close()
-        s.proc, s.conn, s.job, s.ready, s.signaled = p, parent, None, False, False
 
     def stop(self, timeout: float = 20.0) -> None:
         """Stop dispatching; running jobs are interrupted (staged files removed, nothing charged) and queued
@@ -117,36 +289,25 @@ class WorkerPool:
         if self._thread is not None:
             self._thread.join(timeout=5)
         for s in self._slots:
-            if s.proc is None or not s.proc.is_alive():
-                continue
-            try:
-                if s.job is not None:
-                    os.kill(s.proc.pid, signal.SIGTERM)
-                s.conn.send(None)
-            except (OSError, BrokenPipeError):
-                pass
+            s.close()
         deadline = time.monotonic() + timeout
         for s in self._slots:
-            if s.proc is None:
-                continue
-            s.proc.join(max(0.1, deadline - time.monotonic()))
-            if s.proc.is_alive():
-                try:
-                    os.killpg(s.proc.pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
-                s.proc.join(2)
+            s.join(max(0.1, deadline - time.monotonic()))
             if s.job is not None:
                 self.store.requeue(s.job)
+        if self._owns_ray:
+            import ray
+
+            ray.shutdown()
 
     def wake(self) -> None:
         self._wake.set()
 
     def pids(self) -> list[int]:
-        return [s.proc.pid for s in self._slots if s.proc is not None and s.proc.is_alive()]
+        return [s.pid for s in self._slots if s.alive() and s.pid]
 
     def ready(self) -> int:
-        return sum(1 for s in self._slots if s.ready and s.proc is not None and s.proc.is_alive())
+        return sum(1 for s in self._slots if s.ready and s.alive())
 
     def busy(self) -> int:
         return sum(1 for s in self._slots if s.job is not None)
@@ -163,12 +324,7 @@ class WorkerPool:
 
     def _tick(self) -> None:
         for s in self._slots:
-            # messages from the worker
-            while s.conn is not None and s.conn.poll():
-                try:
-                    msg = s.conn.recv()
-                except (EOFError, OSError):
-                    break
+            for msg in s.events():
                 if msg[0] == "ready":
                     s.ready = True
                 elif msg[0] == "idle":
@@ -176,28 +332,25 @@ class WorkerPool:
                     if self.on_change:
                         self.on_change()
             # a worker that died: its job goes back to the queue (or fails), a new worker takes its place
-            if s.proc is not None and not s.proc.is_alive():
+            if not s.alive():
                 if s.job is not None:
                     self._lost(s.job)
                     if self.on_change:
                         self.on_change()
-                self._spawn(s)
+                s.spawn()
                 continue
             # forward a cancel
             if s.job is not None and not s.signaled:
                 r = self.store.one("SELECT cancel_requested FROM jobs WHERE id = ?", (s.job,))
                 if r is not None and r["cancel_requested"]:
-                    try:
-                        os.kill(s.proc.pid, signal.SIGTERM)
-                    except ProcessLookupError:
-                        pass
+                    s.interrupt()
                     s.signaled = True
             # feed an idle worker
             if s.ready and s.job is None and not self._stop.is_set():
-                row = self.store.claim_next(s.proc.pid)
+                row = self.store.claim_next(s.pid)
                 if row is not None:
                     s.job = row["id"]
-                    s.conn.send(row["id"])
+                    s.send(row["id"])
 
     def _lost(self, job_id: str) -> None:
         from .jobs import event_body_fn
