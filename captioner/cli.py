@@ -167,6 +167,10 @@ def _mount() -> None:
     app.command("previews")(previews_command)
     app.command("preview")(preview_command)
     app.add_typer(train_app, name="train", help="Train an ASR adapter (projector + LoRA) for the diffusion backend.")
+    from .service.cli import keys_app, serve
+
+    app.command("serve")(serve)
+    app.add_typer(keys_app, name="keys", help="API keys of the caption service: create, list, revoke, secret.")
 
 
 _mount()

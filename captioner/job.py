@@ -29,6 +29,7 @@ temporary file is removed on the way out; charge + commit run with those signals
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import hashlib
 import os
 import re
@@ -37,7 +38,7 @@ import signal
 import threading
 import time
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -53,6 +54,26 @@ VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v")
 PREVIEW_MAX_SECONDS = 10.0
 PREVIEW_MAX_SHORT_SIDE = 360
 PREVIEW_WATERMARK = "PREVIEW"
+
+
+# A caller's progress hook: `run_job(job, progress=fn)` calls fn(stage) as each stage starts (plan, audio, asr,
+# correct, align, layout, render, charge, commit). A context variable, so nested helpers need no extra argument and
+# concurrent jobs in other threads or tasks never see each other's hook. The HTTP service shows it per job.
+STAGES = ("plan", "audio", "asr", "correct", "align", "layout", "render", "charge", "commit")
+_stage_hook: contextvars.ContextVar[Optional[Callable[[str], None]]] = contextvars.ContextVar("captioner_stage_hook",
+                                                                                           default=None)
+
+
+def report_stage(stage: str) -> None:
+    """Tell the running job's progress hook (if any) that `stage` starts. A hook that fails (`Exception`) never
+    fails the job; one that raises `KeyboardInterrupt` cancels it there, cleaned up like a Ctrl-C (a cooperative
+    cancel point; "commit" comes after the charge, so a hook must not cancel there)."""
+    hook = _stage_hook.get()
+    if hook is not None:
+        try:
+            hook(stage)
+        except Exception:  # noqa: BLE001 - progress is advisory
+            pass
 
 
 class JobKind(StrEnum):
@@ -448,6 +469,7 @@ def recognise_job(job: RenderJob, timings: Optional[dict] = None) -> AsrOutcome:
     from .pipeline import transcribe_and_correct
 
     timings = timings if timings is not None else {}
+    report_stage("audio")
     t = time.perf_counter()
     audio = load_audio(job.video)
     if job.preview is not None:
@@ -543,6 +565,7 @@ def compose_job(job: RenderJob, outputs: OutputSet, receipt: Receipt, *, asr: Op
         timings.update({k: v for k, v in asr.timings.items() if k != "total"})
     words, findings = list(asr.words), list(asr.findings)
     transcript = asr.transcript
+    report_stage("layout")
     frame_info, max_seconds, scale_to = info, None, None
     if job.preview is not None:
         length = min(job.preview.seconds, info.duration)
@@ -587,6 +610,7 @@ def stage_job(job: RenderJob, outputs: OutputSet, receipt: Receipt, *, asr: Opti
               timings: Optional[dict] = None, info=None) -> CaptionResult:
     """Render a job into `outputs`' temporary files (nothing is moved into place here)."""
     c = compose_job(job, outputs, receipt, asr=asr, timings=timings, info=info)
+    report_stage("render")
     t = time.perf_counter()
     burn(job.video, c.ass_text, outputs.tmp["video"], c.info, job.encode.options(), **c.burn_args())
     return c.finish(time.perf_counter() - t)
@@ -690,6 +714,7 @@ class Plan:
             raise OutputError(f"the render of {job.out} finished but some outputs are missing or empty; nothing was charged")
         with signals_deferred():
             if job.billed:
+                report_stage("charge")
                 hashes = outputs.hashes()
                 self.entry, self.new_charge = self.ledger.charge(
                     job.account, self.key, job.receipt.millicredits, preset=job.preset.name, tier=str(job.preset.billed_tier),
@@ -702,6 +727,7 @@ class Plan:
                         outputs.write_text("json", result.model_dump_json(indent=1))
                         self.ledger.charge(job.account, self.key, job.receipt.millicredits, identity=job.render_identity(),
                                            outputs=outputs.hashes())
+            report_stage("commit")
             try:
                 outputs.commit()
             except OutputError:
@@ -752,31 +778,39 @@ def plan_job(job: RenderJob, ledger=None, *, info=None) -> Plan:
     return Plan(job, ledger, prior=prior, reserved=prior is None, info=info)
 
 
-def run_job(job: RenderJob, *, ledger=None, asr: Optional[AsrOutcome] = None) -> CaptionResult:
+def run_job(job: RenderJob, *, ledger=None, asr: Optional[AsrOutcome] = None,
+            progress: Optional[Callable[[str], None]] = None) -> CaptionResult:
     """Run one job through plan → reserve → stage → charge → commit (see the module docstring).
 
     Raises a `CaptionerError` with one actionable line on bad input, a refused or failed charge, a failed
     render or commit; `Interrupted`/`KeyboardInterrupt` on a signal. In every failure case no temporary
-    file is left, no new output is in place, and nothing is charged.
+    file is left, no new output is in place, and nothing is charged. `progress(stage)` is called as each
+    stage starts (`STAGES`; see `report_stage`).
     """
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
-    with interruptible():
-        plan = plan_job(job, ledger)
-        try:
-            skipped = plan.skip_result() if plan.prior is not None else None
-            if skipped is not None:
-                skipped.timings["total"] = round(time.perf_counter() - t0, 3)
-                return skipped
-            plan.open_outputs()
-            result = stage_job(job, plan.outputs, plan.pending_receipt(), asr=asr, timings=timings, info=plan.info)
-            result = plan.finish(result)
-        except BaseException:
-            plan.abort()
-            raise
+    token = _stage_hook.set(progress) if progress is not None else None
+    try:
+        with interruptible():
+            report_stage("plan")
+            plan = plan_job(job, ledger)
+            try:
+                skipped = plan.skip_result() if plan.prior is not None else None
+                if skipped is not None:
+                    skipped.timings["total"] = round(time.perf_counter() - t0, 3)
+                    return skipped
+                plan.open_outputs()
+                result = stage_job(job, plan.outputs, plan.pending_receipt(), asr=asr, timings=timings, info=plan.info)
+                result = plan.finish(result)
+            except BaseException:
+                plan.abort()
+                raise
+    finally:
+        if token is not None:
+            _stage_hook.reset(token)
     result.timings["total"] = round(time.perf_counter() - t0, 3)
     return result
 
 
-__all__ = ["RenderJob", "JobKind", "PreviewLimits", "Encode", "AsrOutcome", "OutputSet", "Interrupted", "run_job",
+__all__ = ["RenderJob", "JobKind", "STAGES", "report_stage", "PreviewLimits", "Encode", "AsrOutcome", "OutputSet", "Interrupted", "run_job",
            "plan_job", "stage_job", "recognise_job", "output_paths", "check_outputs", "clean_stale", "interruptible"]

@@ -11,7 +11,7 @@ import numpy as np
 
 from .asr import ASROptions, get_backend
 from .errors import InputError, LanguageError
-from .job import SIDECARS, OutputSet, RenderJob, output_paths, run_job  # noqa: F401  (OutputSet, output_paths: public API)
+from .job import SIDECARS, OutputSet, RenderJob, output_paths, report_stage, run_job  # noqa: F401  (OutputSet, output_paths: public API)
 from .layout import paginate
 from .presets import Preset, load_preset
 from .render.burn import EncodeOptions
@@ -166,6 +166,7 @@ def transcribe_and_correct(audio: np.ndarray, script: Optional[str], language: s
     from .align import align
 
     timings = timings if timings is not None else {}
+    report_stage("asr")
     t = time.perf_counter()
     transcript, reference, findings = recognise(audio, script, language, asr, use_prompt=use_prompt,
                                                 backend_options=backend_options)
@@ -176,11 +177,13 @@ def transcribe_and_correct(audio: np.ndarray, script: Optional[str], language: s
         findings.append(Finding(kind="no_speech", severity=Severity.warning,
                                 message="no speech was found in the audio: the video is rendered without captions"))
         return transcript, [], findings
+    report_stage("correct")
     t = time.perf_counter()
     words, findings = correct_stage(audio, transcript, reference, script, lang, findings, on_mismatch=on_mismatch)
     timings["correct"] = time.perf_counter() - t
     if not words:
         return transcript, [], findings
+    report_stage("align")
     t = time.perf_counter()
     words = align(audio, words, lang)
     timings["align"] = time.perf_counter() - t
