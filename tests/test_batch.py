@@ -245,14 +245,17 @@ def test_kill_9_midway_then_rerun(first_batch, media, tmp_path):
     ledger = Ledger(db)
     ledger.top_up("default", 10_000)
     env = {**os.environ, "CAPTIONER_LEDGER": str(db)}
-    cmd = [sys.executable, "-m", "captioner", "batch", str(manifest), "--no-progress", "--workers", "2"]
+    # one render per variant (no shared decode), so charges arrive one by one and the kill lands midway on a
+    # fast machine too
+    cmd = [sys.executable, "-m", "captioner", "batch", str(manifest), "--no-progress", "--workers", "2",
+           "--no-shared-decode"]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.time() + 120
     try:
-        while time.time() < deadline and len(charges(ledger, "default")) < 2:
-            time.sleep(0.05)
+        while time.time() < deadline and len(charges(ledger, "default")) < 1:
+            time.sleep(0.01)
         n_before = len(charges(ledger, "default"))
-        assert 2 <= n_before < 8, "the batch should be midway"
+        assert 1 <= n_before < 8, "the batch should be midway"
     finally:
         os.killpg(proc.pid, signal.SIGKILL)  # the driver, its pool workers and their ffmpeg: all at once
         proc.wait()

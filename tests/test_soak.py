@@ -11,6 +11,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -65,6 +66,15 @@ def launch(tmp: Path, clip: Path, asr_file: Path, ledger: Path, plan: list[dict]
     return procs
 
 
+def count_done(proc: subprocess.Popen, done: list[int], i: int) -> None:
+    """Counts the worker's finished renders as it reports them (and drains its stderr so it never blocks)."""
+    drain = threading.Thread(target=proc.stderr.read, daemon=True)
+    drain.start()
+    for line in proc.stdout:
+        if line.startswith("done"):
+            done[i] += 1
+
+
 def final_files_are_whole(out: Path) -> None:
     """No file under a final name is ever half-written (each one arrived by rename)."""
     for p in out.iterdir():
@@ -91,22 +101,34 @@ def test_soak_killed_processes_then_rerun(tmp_path):
     plan = jobs(out)
     rng = random.Random(SEED)
 
-    # two rounds in which some processes are SIGKILLed at random points (mid-render, mid-charge, mid-commit …)
+    # two rounds in which some processes are SIGKILLed at random points (mid-render, mid-charge, mid-commit …).
+    # A kill point is drawn relative to the victim's own progress (after its k-th finished render, plus a random
+    # part of a render), not in wall-clock seconds: the test means the same on a slow laptop and a fast CI box.
     killed = 0
     for _ in range(2):
         procs = launch(tmp_path, clip, asr_file, db, plan)
-        victims = rng.sample(range(PROCESSES), 2)
-        deadline = {v: time.time() + rng.uniform(0.8, 5.0) for v in victims}
+        done = [0] * PROCESSES
+        readers = [threading.Thread(target=count_done, args=(p, done, i), daemon=True) for i, p in enumerate(procs)]
+        for t in readers:
+            t.start()
+        per_process = RENDERS // PROCESSES
+        victims = {v: (rng.randint(0, per_process - 3), rng.uniform(0.0, 0.25))
+                   for v in rng.sample(range(PROCESSES), 2)}
+        armed: dict[int, float] = {}
         while any(p.poll() is None for p in procs):
-            for v in list(deadline):
-                if time.time() >= deadline[v]:
+            for v, (k, delay) in list(victims.items()):
+                if done[v] >= k:
+                    armed[v] = time.time() + delay
+                    del victims[v]
+            for v, when in list(armed.items()):
+                if time.time() >= when:
                     if procs[v].poll() is None:
                         procs[v].send_signal(signal.SIGKILL)
                         killed += 1
-                    del deadline[v]
-            time.sleep(0.02)
-        for p in procs:
-            p.communicate()
+                    del armed[v]
+            time.sleep(0.01)
+        for t in readers:
+            t.join(10)
         final_files_are_whole(out)
         # invariant even right after kills: whatever output is in place was paid for, with these exact bytes
         for j in plan:
