@@ -4,7 +4,7 @@ import pytest
 
 from captioner import linebreak
 from captioner.layout import paginate
-from captioner.linebreak import UNIT, UnitKind, analyse, script_terms
+from captioner.linebreak import PHRASE, UNIT, UnitKind, analyse, script_terms
 from captioner.presets import load_preset
 from captioner.qa import check_track, line_of
 from captioner.types import Word
@@ -116,3 +116,14 @@ def test_script_terms_read_brand_names_not_german_nouns():
     assert "Kissen" not in script_terms("Mit dem Wolkora Kissen schläfst du endlich durch.", "de")
     assert script_terms("Mit dem Wolkora Kissen schläfst du endlich durch.", "de") == ["Wolkora Kissen"]
     assert script_terms("मैंने चालोरा इस्तेमाल किया।", "hi") == []
+
+
+def test_hindi_light_verb_glues_to_its_noun_not_to_a_postposition():
+    toks = "ग्लोरा फेस वॉश से पाएँ दमकती त्वचा। अभी ऑर्डर करें!".split()
+    a = analyse(toks, "hi")
+    assert a.cost(toks.index("से")) < PHRASE  # "… वॉश से | पाएँ …" may break: पाएँ starts its own phrase
+    assert a.cost(toks.index("वॉश")) >= PHRASE  # the postposition stays with its noun
+    assert a.cost(toks.index("ऑर्डर")) >= PHRASE  # and a light verb with its noun
+    track = paginate(timed(toks, rate=0.3), load_preset("karaoke"), 1080, 1920, language="hi", fps=30)
+    first = [toks[i] for i in track.pages[0].word_indices]
+    assert first[:3] == ["ग्लोरा", "फेस", "वॉश"], first  # the name is not cut to make room for a glued verb

@@ -161,6 +161,10 @@ class Rules:
     pronouns: frozenset[str] = frozenset()  # subject pronouns and preverbal clitics: never end a line
     auxiliaries: frozenset[str] = frozenset()  # auxiliaries/modals/negations that bind to the verb after them
     glue_back_words: frozenset[str] = frozenset()  # never start a line: postpositions, particles, enclitic negations
+    # a light verb glues back to its noun ("ऑर्डर करें"), not to a postposition: in "वॉश से पाएँ" the verb is the
+    # main verb of a new phrase, and gluing it made "फेस वॉश से पाएँ" one unbreakable run
+    postpositions: frozenset[str] = frozenset()
+    light_verbs: frozenset[str] = frozenset()
     currency_words: frozenset[str] = frozenset()
     percent_words: tuple[tuple[str, ...], ...] = ()  # one or more words meaning "per cent"
     code_words: frozenset[str] = frozenset()  # promo-code lead-ins ("code", "Code", "código")
@@ -300,7 +304,7 @@ class Rules:
                 continue
             if low[k] in self.articles or low[k] in self.pronouns or low[k] in self.auxiliaries:
                 add(UnitKind.phrase, k, k + 2)
-            if low[k + 1] in self.glue_back_words:
+            if low[k + 1] in self.glue_back_words and not (low[k + 1] in self.light_verbs and low[k] in self.postpositions):
                 add(UnitKind.phrase, k, k + 2)
         return units
 
