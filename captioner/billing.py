@@ -127,13 +127,18 @@ def file_sha256(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
-def default_ledger_path() -> Path:
-    """$CAPTIONER_LEDGER, else ~/.local/share/captioner/ledger.sqlite3 ($XDG_DATA_HOME respected)."""
-    env = os.environ.get("CAPTIONER_LEDGER")
+def user_data_dir(env_var: str, *parts: str) -> Path:
+    """$env_var if set, else $XDG_DATA_HOME/captioner/<parts> (~/.local/share/captioner/<parts>)."""
+    env = os.environ.get(env_var)
     if env:
         return Path(env).expanduser()
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "captioner" / "ledger.sqlite3"
+    return Path(base, "captioner", *parts)
+
+
+def default_ledger_path() -> Path:
+    """$CAPTIONER_LEDGER, else ~/.local/share/captioner/ledger.sqlite3 ($XDG_DATA_HOME respected)."""
+    return user_data_dir("CAPTIONER_LEDGER", "ledger.sqlite3")
 
 
 _SCHEMA = """

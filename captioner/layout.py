@@ -460,6 +460,24 @@ class _Pager:
         return pages[::-1]
 
 
+def _pager(words: list[Word], preset: Preset, width: int, height: int, language: str, safe_zone: str, terms,
+           costs: PageCosts = PAGE_COSTS, fps: float | None = None) -> tuple["_Pager", list[CaptionUnit]]:
+    """The page/line chooser for `words` (measured widths, emphasis scale, joint costs) and the protected units
+    the track records; shared by `paginate` and `relayout`."""
+    from . import linebreak
+
+    fm = metrics(preset, width, height)
+    max_width = line_width_limit(preset, width, height, safe_zone)
+    space = fm.width(" ") if joiner(language) else 0.0
+    texts = [display_text(w.text, preset) for w in words]
+    an = linebreak.analyse([w.text for w in words], language, tuple(terms))
+    units = [CaptionUnit(kind=str(u.kind), start=u.start, end=u.end) for u in an.units if u.kind != linebreak.UnitKind.phrase]
+    big = emphasised(units, preset)
+    scale = preset.emphasis.scale if preset.emphasis is not None else 1.0
+    widths = [fm.width(t) * (scale if j in big else 1.0) for j, t in enumerate(texts)]
+    return _Pager(words, texts, widths, space, max_width, preset, language, an, costs, fps), units
+
+
 def paginate(words: list[Word], preset: Preset, width: int, height: int, *, language: str = "en",
              safe_zone: str = "tiktok", duration: float | None = None, terms: tuple[str, ...] | list[str] = (),
              fps: float | None = None, costs: PageCosts = PAGE_COSTS) -> CaptionTrack:
@@ -473,17 +491,8 @@ def paginate(words: list[Word], preset: Preset, width: int, height: int, *, lang
     next page leaves room, and always `preset.reading.min_gap_frames` frames before the next page."""
     from . import linebreak
 
-    fm = metrics(preset, width, height)
-    max_width = line_width_limit(preset, width, height, safe_zone)
-    sep = joiner(language)
-    space = fm.width(" ") if sep else 0.0
-    texts = [display_text(w.text, preset) for w in words]
-    an = linebreak.analyse([w.text for w in words], language, tuple(terms))
-    units = [CaptionUnit(kind=str(u.kind), start=u.start, end=u.end) for u in an.units if u.kind != linebreak.UnitKind.phrase]
-    big = emphasised(units, preset)
-    scale = preset.emphasis.scale if preset.emphasis is not None else 1.0
-    widths = [fm.width(t) * (scale if j in big else 1.0) for j, t in enumerate(texts)]
-    pager = _Pager(words, texts, widths, space, max_width, preset, language, an, costs, fps)
+    pager, units = _pager(words, preset, width, height, language, safe_zone, terms, costs, fps)
+    an, texts, sep = pager.an, pager.texts, pager.sep
 
     # hard breaks: sentence ends and real pauses
     runs, a = [], 0
@@ -535,19 +544,8 @@ def relayout(words: list[Word], pages: list[CaptionPage], preset: Preset, width:
     """A track from edited pages (`captioner render --from`): each page keeps its words and times as the editor
     left them (validated by `edit.py`); its lines are kept where they still fit, else broken again by the
     linguistic rules. Measured widths are updated (an edited word may be longer)."""
-    from . import linebreak
-
-    fm = metrics(preset, width, height)
-    max_width = line_width_limit(preset, width, height, safe_zone)
-    sep = joiner(language)
-    space = fm.width(" ") if sep else 0.0
-    texts = [display_text(w.text, preset) for w in words]
-    an = linebreak.analyse([w.text for w in words], language, tuple(terms))
-    units = [CaptionUnit(kind=str(u.kind), start=u.start, end=u.end) for u in an.units if u.kind != linebreak.UnitKind.phrase]
-    big = emphasised(units, preset)
-    scale = preset.emphasis.scale if preset.emphasis is not None else 1.0
-    widths = [fm.width(t) * (scale if j in big else 1.0) for j, t in enumerate(texts)]
-    pager = _Pager(words, texts, widths, space, max_width, preset, language, an)
+    pager, units = _pager(words, preset, width, height, language, safe_zone, terms)
+    max_width = pager.max_width
     out = []
     for page in pages:
         ids = page.word_indices

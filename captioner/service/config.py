@@ -8,7 +8,6 @@ account can build.
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Optional
 
@@ -19,11 +18,9 @@ from .. import __version__  # noqa: F401  (re-exported for the app)
 
 def default_data_dir() -> Path:
     """$CAPTIONER_DATA, else $XDG_DATA_HOME/captioner/service (~/.local/share/captioner/service)."""
-    env = os.environ.get("CAPTIONER_DATA")
-    if env:
-        return Path(env).expanduser()
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "captioner" / "service"
+    from ..billing import user_data_dir
+
+    return user_data_dir("CAPTIONER_DATA", "service")
 
 
 class ServiceConfig(BaseModel):
