@@ -46,9 +46,11 @@ def entropy_bound_accept(logits: torch.Tensor, bound: float) -> torch.Tensor:
 
 
 def denoise(step: Callable[[torch.Tensor, Optional[torch.Tensor]], torch.Tensor], batch: int, canvas_length: int,
-            vocab_size: int, cfg: SamplerConfig, generator: torch.Generator, device) -> tuple[torch.Tensor, int]:
+            vocab_size: int, cfg: SamplerConfig, generator: torch.Generator, device,
+            init: Optional[torch.Tensor] = None) -> tuple[torch.Tensor, int]:
     """Run the sampler; `step(canvas, self_conditioning_logits)` returns logits (B, C, V).
 
+    init: start canvas (B, C) — e.g. a script-seeded one (diffusion_seed.py); None: uniform random tokens.
     Returns the final argmax canvas (B, C) and the number of passes run. Seeded through `generator`
     (a CPU generator: draws are made on CPU and moved, so results do not depend on the device's RNG).
     Every row gets the same random draws, so a clip decodes the same alone or inside any batch.
@@ -57,7 +59,11 @@ def denoise(step: Callable[[torch.Tensor, Optional[torch.Tensor]], torch.Tensor]
         return torch.randint(0, vocab_size, (1,) + tuple(shape[1:]), generator=generator).to(device).expand(shape)
 
     n = cfg.max_steps if cfg.adaptive else cfg.steps
-    canvas = uniform((batch, canvas_length))
+    canvas = uniform((batch, canvas_length))  # drawn even when init is given: the later draws stay the same
+    if init is not None:
+        if tuple(init.shape) != (batch, canvas_length):
+            raise ValueError(f"init canvas has shape {tuple(init.shape)}, expected {(batch, canvas_length)}")
+        canvas = init.to(device)
     sc = None
     argmax = None
     history = None
