@@ -111,22 +111,28 @@ def corpus(seed: int, n_train: int, n_test: int) -> tuple[list[Clip], list[Clip]
 
 
 class CachedEncoder:
-    """Wraps the frozen encoder: each clip's features are computed once for the whole sweep."""
+    """Wraps the frozen encoder: each clip's features are computed once (kept on disk across runs, float16)."""
 
     def __init__(self, enc):
         self.enc, self.memo = enc, {}
         self.dim, self.frames, self.n_mels = enc.dim, enc.frames, enc.n_mels
+        self.folder = CACHE / "features"
+        self.folder.mkdir(parents=True, exist_ok=True)
 
     def __call__(self, chunks):
         import torch
 
-        keys = [hashlib.sha1(np.ascontiguousarray(c).tobytes()).hexdigest() for c in chunks]
+        keys = [hashlib.sha1(np.ascontiguousarray(c).tobytes()).hexdigest()[:20] for c in chunks]
+        for k in keys:
+            if k not in self.memo and (self.folder / f"{k}.npy").is_file():
+                self.memo[k] = torch.from_numpy(np.load(self.folder / f"{k}.npy"))
         todo = [(k, c) for k, c in zip(keys, chunks) if k not in self.memo]
         for i in range(0, len(todo), 8):
             part = todo[i : i + 8]
             out = self.enc([c for _, c in part])
             for (k, _), f in zip(part, out):
                 self.memo[k] = f.half()
+                np.save(self.folder / f"{k}.npy", self.memo[k].numpy())
         return torch.stack([self.memo[k].float() for k in keys])
 
 
@@ -205,6 +211,11 @@ def main(argv=None) -> int:
                               languages=["en"], device="cpu", seed=0)
             if shared_encoder is None:
                 shared_encoder = CachedEncoder(asr.encoder)
+                t1 = time.perf_counter()
+                everything = train_clips + tune + report
+                for i in range(0, len(everything), 16):
+                    shared_encoder([c.audio for c in everything[i : i + 16]])
+                print(f"encoder features of {len(everything)} clips ready in {time.perf_counter() - t1:.0f} s", flush=True)
             asr.encoder = shared_encoder
             examples = [Example(c.audio, c.spoken, "en", c.script) for c in train_clips]
             cfg = TrainConfig(steps=a.train_steps, eval_every=0, log_every=100, w_ar=0.0, w_ctc=0.0, batch_size=8,

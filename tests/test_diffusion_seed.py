@@ -63,6 +63,33 @@ def test_split_script_across_long_audio_chunks():
     assert text.split()[0] == "w12" and [text[a:b] for a, b in spans] == ["w12", "w23"]
 
 
+def test_sampler_keeps_confirmed_seed_tokens():
+    """From a seeded canvas, a token the model confirms (its argmax) is kept even when not confident enough for
+    the entropy bound; without keep_confirmed it is re-drawn; a token the model disagrees with is re-drawn."""
+    import torch
+
+    from captioner.asr.diffusion_sampler import SamplerConfig, denoise
+
+    seen = []
+
+    def step(canvas, sc):
+        seen.append(canvas.clone())
+        out = torch.zeros(canvas.shape + (50,))
+        out[..., 7] = 2.0  # argmax 7 at positions 0-3, far from confident (entropy ≫ 0.1)
+        out[:, 4, 3] = 30.0  # position 4: certain
+        out[:, 5, 4] = 6.0  # position 5: entropy ≈ 0.2 after temperature, so the bound stops before 0-3
+        return out
+
+    init = torch.tensor([[7, 7, 9, 9, 3, 4]])
+    for keep in (True, False):
+        seen.clear()
+        denoise(step, 1, 6, 50, SamplerConfig(steps=2, keep_confirmed=keep), torch.Generator().manual_seed(0), "cpu",
+                init=init)
+        assert seen[0].tolist() == init.tolist()
+        kept = (seen[1] == init)[0].tolist()[:5]
+        assert kept == ([True, True, False, False, True] if keep else [False, False, False, False, True])
+
+
 # --- on the tiny random model, through the public loader ---------------------------------------------------
 
 torch = pytest.importorskip("torch")

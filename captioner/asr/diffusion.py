@@ -66,7 +66,8 @@ class DiffusionBackend:
                  whisper_dir: Optional[str] = None, device: str = "auto", steps: Optional[int] = None,
                  canvas: Optional[int] = None, seed: Optional[int] = None, adaptive: bool = False, max_steps: int = 48,
                  batch_size: int = 16, threads: int = 0, check_memory: bool = True, canvas_seed: str = "script",
-                 renoise: float = DEFAULT_RENOISE, number_margin: int = DEFAULT_NUMBER_MARGIN):
+                 renoise: float = DEFAULT_RENOISE, number_margin: int = DEFAULT_NUMBER_MARGIN,
+                 keep_confirmed: bool = True):
         if (steps is not None and steps < 1) or max_steps < 1:
             raise InputError(f"diffusion steps must be ≥ 1 (got {steps})")
         if canvas is not None and canvas < 8:
@@ -86,6 +87,7 @@ class DiffusionBackend:
         self.steps, self.canvas, self.seed = steps, canvas, seed
         self.adaptive, self.max_steps, self.batch_size = adaptive, max_steps, batch_size
         self.canvas_seed, self.renoise, self.number_margin = canvas_seed, renoise, number_margin
+        self.keep_confirmed = keep_confirmed
         self.threads = threads
         self.check_memory = check_memory
         self._asr = None
@@ -117,10 +119,11 @@ class DiffusionBackend:
             return self.steps
         return SEEDED_STEPS if seeded else RANDOM_STEPS
 
-    def _sampler(self, steps: int):
+    def _sampler(self, steps: int, seeded: bool = False):
         from .diffusion_sampler import SamplerConfig
 
-        return SamplerConfig(steps=steps, adaptive=self.adaptive, max_steps=self.max_steps)
+        return SamplerConfig(steps=steps, adaptive=self.adaptive, max_steps=self.max_steps,
+                             keep_confirmed=seeded and self.keep_confirmed)
 
     # transcription -----------------------------------------------------------------------------
     def transcribe(self, audio: np.ndarray, options: ASROptions) -> Transcript:
@@ -215,7 +218,7 @@ class DiffusionBackend:
         for c in chunks:
             groups.setdefault((c.init is not None, c.steps, c.seed), []).append(c)
         for (seeded, steps, seed), group in groups.items():
-            sampler = self._sampler(steps)
+            sampler = self._sampler(steps, seeded)
             for j in range(0, len(group), self.batch_size):
                 part = group[j : j + self.batch_size]
                 frames = asr.encoder([c.audio for c in part])

@@ -11,6 +11,7 @@ import torch
 class SamplerConfig:
     """steps: fixed number of denoising passes (cost is set by this, not by the transcript length).
 
+    keep_confirmed: keep positions whose argmax equals the current token (see below).
     adaptive: stop each clip early once its argmax canvas is unchanged for `stability` passes and its mean
     token entropy is below `confidence` (at most `max_steps` passes). entropy_bound: keep the lowest-entropy
     positions while their summed entropy minus the largest stays ≤ the bound; re-draw the rest uniformly.
@@ -26,6 +27,9 @@ class SamplerConfig:
     stability: int = 1
     confidence: float = 0.005
     self_conditioning: bool = True
+    # also keep every position whose argmax equals the token already there (the model confirms it), as
+    # hypothesis re-masking does (Whisper-LLaDA); used for script-seeded canvases, off for random ones
+    keep_confirmed: bool = False
 
     def __post_init__(self):
         if self.steps < 1 or self.max_steps < 1:
@@ -80,6 +84,8 @@ def denoise(step: Callable[[torch.Tensor, Optional[torch.Tensor]], torch.Tensor]
         new_argmax = logits.argmax(-1)
         keep = entropy_bound_accept(logits, cfg.entropy_bound)
         new_canvas = torch.where(keep, sampled, uniform((batch, canvas_length)))
+        if cfg.keep_confirmed:
+            new_canvas = torch.where(~keep & (new_argmax == canvas), canvas, new_canvas)
         if argmax is not None and done.any():  # finished clips keep their state
             new_argmax = torch.where(done[:, None], argmax, new_argmax)
             new_canvas = torch.where(done[:, None], canvas, new_canvas)

@@ -149,6 +149,9 @@ def save_adapter(asr: DiffusionASR, out_dir: Path, extra: Optional[dict] = None)
     if extra:
         (tmp / "training.json").write_text(json.dumps(extra, indent=2) + "\n")
     if out_dir.exists():
+        for ck in out_dir.glob("checkpoint-*"):  # checkpoints written during training survive the final save
+            if ck.is_dir():
+                os.replace(ck, tmp / ck.name)
         old = out_dir.parent / f".{out_dir.name}.old{os.getpid()}"
         os.replace(out_dir, old)
         os.replace(tmp, out_dir)
