@@ -3,22 +3,24 @@
 Data (generated, never the DEV set): short English ad lines "<Brand> <product>, <lead> $<price>." voiced with
 espeak-ng (seeded). Training clips draw brand, product, lead and price from the grammar; 30 % carry an ad-lib
 ("trust me", "no way", …) that their script lacks, 20 % a script whose price differs from the voice.
-Held-apart clips use (brand, product, price) triples and **price values never heard in training** (their
-number words do occur in other prices), in three conditions:
-  match  — the script is what is said;
-  price  — the script's price differs from the spoken one (how often does the output carry the spoken price,
-           how often the script's?);
-  adlib  — the voice adds an ad-lib the script lacks (does it appear?).
+Held-apart clips are lines never voiced in training (brand, product, lead and price combined anew; every
+price value was voiced in other lines), in four conditions:
+  match    — the script is what is said;
+  price    — the script's price differs from the spoken one (how often does the output carry the spoken price,
+             how often the script's?);
+  adlib    — the voice adds an ad-lib the script lacks (does it appear?);
+  newprice — as match, but the price value itself was never voiced in training (its number words were).
 
 Model: the recipe of examples/diffusion_hears.py — a frozen random tiny DiffusionGemma (real architecture),
-the shipped Whisper-base encoder (frozen, real speech features), a trained projector + LoRA (denoising loss
-only). Two adapters are trained on the same clips: the published noise only (t ~ U(0,1)), and the same plus
+the shipped Whisper-base encoder (frozen, real speech features), a trained projector (×8) + LoRA, denoising
+loss + CTC on the projector (0.3; without CTC this toy memorised its 160 training lines and reached 38 % word
+accuracy on new ones, with it 64 %). Two adapters are trained on the same clips: the published noise only (t ~ U(0,1)), and the same plus
 script-seeded canvases (`TrainConfig.seeded_p`). Each is decoded through the public `DiffusionBackend` from
 random and script-seeded canvases at several step counts; a re-noise sweep picks the default on the tuning
 set (--tune-seed); the report set (--seed) is generated fresh and not tuned on.
 
-    python benchmarks/bench_diffusion_seed.py [--seed 6] [--tune-seed 5] [--train 160] [--test 30]
-        [--train-steps 1500] [--threads 2]
+    python benchmarks/bench_diffusion_seed.py [--seed 6] [--tune-seed 5] [--train 160] [--test 20]
+        [--train-steps 1500] [--threads 1]
 
 Needs espeak-ng on PATH (apt-get install espeak-ng; benchmark-only). Writes benchmarks/results/diffusion_seed.json.
 """
@@ -51,6 +53,7 @@ ADLIBS = ["trust me", "no way", "seriously", "oh wow"]
 HELD_PRICES = [23, 37, 46, 58, 64, 72, 81, 95]
 TRAIN_PRICES = [p for p in range(11, 100) if p not in HELD_PRICES and p % 10 != 0] + [20, 30, 40, 50, 60, 70, 80, 90]
 VOICE, RATE = "en-us", 165
+CONDITIONS = ("match", "price", "adlib", "newprice")
 CACHE = Path(tempfile.gettempdir()) / "captioner-bench-diffusion-seed"
 
 
@@ -62,6 +65,7 @@ class Clip:
     price_spoken: str = ""
     price_script: str = ""
     adlib: str = ""
+    core: str = ""  # the line without its ad-lib: what makes two clips "the same line"
     audio: np.ndarray = field(default=None, repr=False)
 
 
@@ -82,7 +86,8 @@ def make_clip(rng: random.Random, prices: list[int], condition: str, script_pric
         at = rng.choice([0, 2, len(parts)])  # before, after the product, at the end
         parts[at:at] = adlib.split()
     script = f"{b} {p}, {lead} ${script_price}."
-    return Clip(script, " ".join(parts), condition, words(price), words(script_price), adlib)
+    core = " ".join([b.lower(), p, *lead.split(), *words(price).split()])
+    return Clip(script, " ".join(parts), condition, words(price), words(script_price), adlib, core)
 
 
 def synth(text: str) -> np.ndarray:
@@ -97,7 +102,9 @@ def synth(text: str) -> np.ndarray:
     return load_audio(wav)
 
 
-def corpus(seed: int, n_train: int, n_test: int) -> tuple[list[Clip], list[Clip]]:
+def corpus(seed: int, n_train: int, n_test: int, seen: set | None = None) -> tuple[list[Clip], list[Clip]]:
+    """Training clips, then held-apart test clips: n_test per condition, none of whose (brand, product, lead,
+    price) lines was voiced in training; 'newprice' clips also use price values never voiced in training."""
     rng = random.Random(seed)
     train = []
     for _ in range(n_train):
@@ -106,8 +113,28 @@ def corpus(seed: int, n_train: int, n_test: int) -> tuple[list[Clip], list[Clip]
         c = make_clip(rng, TRAIN_PRICES, cond, TRAIN_PRICES)
         c.condition = "train"
         train.append(c)
-    test = [make_clip(rng, HELD_PRICES, cond, TRAIN_PRICES) for cond in ("match", "price", "adlib") for _ in range(n_test)]
+    seen = set(seen or ()) | {c.core for c in train}
+    test = []
+    for cond in CONDITIONS:
+        n = 0
+        while n < n_test:
+            c = make_clip(rng, HELD_PRICES if cond == "newprice" else TRAIN_PRICES, "match" if cond == "newprice" else cond,
+                          TRAIN_PRICES)
+            if c.core in seen:
+                continue
+            c.condition = cond
+            seen.add(c.core)
+            test.append(c)
+            n += 1
     return train, test
+
+
+def word_accuracy(ref: str, hyp: str) -> float:
+    """Share of the reference words found, in order, in the hypothesis (1 − deletions − substitutions)."""
+    import difflib
+
+    sm = difflib.SequenceMatcher(None, ref.split(), hyp.split(), autojunk=False)
+    return sum(b.size for b in sm.get_matching_blocks()) / max(1, len(ref.split()))
 
 
 class CachedEncoder:
@@ -140,21 +167,23 @@ def ends(text: str, tail: str) -> bool:
     return f" {text}".endswith(f" {tail}")
 
 
-def evaluate(backend, test: list[Clip], mode: str, steps: int, renoise: float, seed: int = 0) -> dict:
+def evaluate(backend, test: list[Clip], mode: str, steps: int, renoise: float, confirm: bool = True, seed: int = 0) -> dict:
     from captioner.asr import ASROptions
 
-    backend.canvas_seed, backend.steps, backend.renoise = mode, steps, renoise
+    backend.canvas_seed, backend.steps, backend.renoise, backend.keep_confirmed = mode, steps, renoise, confirm
     t0 = time.perf_counter()
     outs = backend.transcribe_many([c.audio for c in test], [ASROptions(language="en", script=c.script, seed=seed) for c in test])
     dt = time.perf_counter() - t0
     res = {"decode_s": round(dt, 3)}
-    for cond in ("match", "price", "adlib"):
+    for cond in CONDITIONS:
         rows = [(c, o.text) for c, o in zip(test, outs) if c.condition == cond]
         if not rows:
             continue
-        r = {"n": len(rows), "exact": sum(t == c.spoken for c, t in rows)}
-        if cond == "price":
+        r = {"n": len(rows), "exact": sum(t == c.spoken for c, t in rows),
+             "word_acc": round(sum(word_accuracy(c.spoken, t) for c, t in rows) / len(rows), 3)}
+        if cond in ("price", "newprice"):
             r["spoken_price"] = sum(ends(t, c.price_spoken) for c, t in rows)
+        if cond == "price":
             r["script_price"] = sum(ends(t, c.price_script) for c, t in rows)
         if cond == "adlib":
             r["adlib_heard"] = sum(f" {c.adlib} " in f" {t} " for c, t in rows)
@@ -169,12 +198,14 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=6, help="held-apart report set (not tuned on)")
     ap.add_argument("--tune-seed", type=int, default=5, help="training clips + the tuning set")
     ap.add_argument("--train", type=int, default=160)
-    ap.add_argument("--test", type=int, default=30, help="held-apart clips per condition")
+    ap.add_argument("--test", type=int, default=20, help="held-apart clips per condition")
     ap.add_argument("--train-steps", type=int, default=1500)
     ap.add_argument("--steps", default="1,2,4,8,16")
     ap.add_argument("--renoise", default="0.1,0.3,0.5")
     ap.add_argument("--seeded-p", type=float, default=0.5)
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--w-ctc", type=float, default=0.3)
+    ap.add_argument("--subsample", type=int, default=8)
+    ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--hidden", type=int, default=64)
     ap.add_argument("--layers", type=int, default=2)
     ap.add_argument("--only", choices=["both", "plain", "seeded"], default="both")
@@ -190,7 +221,7 @@ def main(argv=None) -> int:
 
     torch.set_num_threads(a.threads)
     train_clips, tune = corpus(a.tune_seed, a.train, a.test)
-    _, report = corpus(a.seed, 0, a.test)
+    _, report = corpus(a.seed, 0, a.test, seen={c.core for c in train_clips + tune})
     t0 = time.perf_counter()
     for c in train_clips + tune + report:
         c.audio = synth(c.spoken)
@@ -207,8 +238,8 @@ def main(argv=None) -> int:
         build_tiny_backbone(tmp / "model", texts, seed=0, hidden=a.hidden, layers=a.layers)
         shared_encoder = None
         for name, seeded_p in runs.items():
-            asr = new_adapter(tmp / "model", None, encoder_type="whisper-ct2", subsample=16, projector_hidden=256,
-                              languages=["en"], device="cpu", seed=0)
+            asr = new_adapter(tmp / "model", None, encoder_type="whisper-ct2", subsample=a.subsample,
+                              projector_hidden=256, languages=["en"], device="cpu", seed=0)
             if shared_encoder is None:
                 shared_encoder = CachedEncoder(asr.encoder)
                 t1 = time.perf_counter()
@@ -218,44 +249,51 @@ def main(argv=None) -> int:
                 print(f"encoder features of {len(everything)} clips ready in {time.perf_counter() - t1:.0f} s", flush=True)
             asr.encoder = shared_encoder
             examples = [Example(c.audio, c.spoken, "en", c.script) for c in train_clips]
-            cfg = TrainConfig(steps=a.train_steps, eval_every=0, log_every=100, w_ar=0.0, w_ctc=0.0, batch_size=8,
+            cfg = TrainConfig(steps=a.train_steps, eval_every=0, log_every=100, w_ar=0.0, w_ctc=a.w_ctc, batch_size=8,
                               seeded_p=seeded_p, seed=0)
             res = train(asr, examples, tmp / f"adapter-{name}", cfg, log=lambda s: print(name, s, flush=True))
             backend = DiffusionBackend(tmp / "model", tmp / f"adapter-{name}", None, device="cpu", canvas=16)
             backend.model.encoder = shared_encoder
             run = {"train_seconds": round(res.seconds, 1), "train_steps": res.steps, "train_exact": res.exact,
                    "train_total": res.total, "seeded_p": seeded_p, "tune": {}, "report": {}}
-            # tuning set: renoise sweep at 4 steps (seeded), then steps sweeps with the chosen renoise
-            sweep = {r: evaluate(backend, tune, "script", 4, r) for r in renoises}
-            for r, v in sweep.items():
-                print(name, "tune renoise", r, {k: v[k] for k in ("match", "price", "adlib")}, flush=True)
-            best = max(renoises, key=lambda r: sum(sweep[r][k]["exact"] for k in ("match", "price", "adlib")))
-            run["tune"] = {"renoise_sweep": {str(r): {k: sweep[r][k] for k in ("match", "price", "adlib")} for r in renoises},
-                           "best_renoise": best}
+            # tuning set: re-noise fraction × keeping confirmed seed tokens, at the seeded default of 4 passes
+            sweep = {}
+            for r in renoises:
+                for confirm in (True, False):
+                    ev = evaluate(backend, tune, "script", 4, r, confirm)
+                    sweep[(r, confirm)] = ev
+                    print(name, "tune renoise", r, "confirm", confirm, {k: ev[k] for k in CONDITIONS}, flush=True)
+            score = lambda k: (sum(sweep[k][c]["exact"] for c in CONDITIONS), sum(sweep[k][c]["word_acc"] for c in CONDITIONS))
+            best = max(sweep, key=score)
+            run["tune"] = {"sweep": [{"renoise": r, "keep_confirmed": cf, **{c: sweep[(r, cf)][c] for c in CONDITIONS}}
+                                     for (r, cf) in sweep],
+                           "best_renoise": best[0], "best_keep_confirmed": best[1]}
             for mode in ("random", "script"):
-                for s in steps:
-                    ev = evaluate(backend, report, mode, s, best)
-                    run["report"][f"{mode}-{s}"] = ev
-                    print(name, "report", mode, s, {k: ev[k] for k in ("match", "price", "adlib", "decode_s")}, flush=True)
+                for st in steps:
+                    ev = evaluate(backend, report, mode, st, best[0], best[1])
+                    run["report"][f"{mode}-{st}"] = ev
+                    print(name, "report", mode, st, {k: ev[k] for k in (*CONDITIONS, "decode_s")}, flush=True)
             result["runs"][name] = run
-    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(a.out).write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+            Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+            Path(a.out).write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     print_tables(result)
     return 0
 
 
 def print_tables(result: dict) -> None:
     for name, run in result["runs"].items():
+        t = run["tune"]
         print(f"\n### adapter trained {'with' if run['seeded_p'] else 'without'} script-seeded canvases "
-              f"(seeded_p={run['seeded_p']}, {run['train_steps']} steps, {run['train_seconds']:.0f} s; "
-              f"renoise chosen on the tuning set: {run['tune']['best_renoise']})")
-        print("| canvas | steps | match: exact | price: exact | price: spoken price | price: script price | "
-              "ad-lib: exact | ad-lib heard |\n|---|---:|---:|---:|---:|---:|---:|---:|")
+              f"(seeded_p={run['seeded_p']}, {run['train_steps']} steps, {run['train_seconds']:.0f} s; chosen on the "
+              f"tuning set: renoise {t['best_renoise']}, keep confirmed {t['best_keep_confirmed']})")
+        print("| canvas | steps | match: exact | word acc. | price: exact | spoken price | script price | ad-lib: exact | "
+              "ad-lib heard | new price values: exact | spoken price | decode (s) |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for key, ev in run["report"].items():
             mode, s = key.rsplit("-", 1)
-            m, p, d = ev["match"], ev["price"], ev["adlib"]
-            print(f"| {mode} | {s} | {m['exact']}/{m['n']} | {p['exact']}/{p['n']} | {p['spoken_price']}/{p['n']} | "
-                  f"{p['script_price']}/{p['n']} | {d['exact']}/{d['n']} | {d['adlib_heard']}/{d['n']} |")
+            m, p, d, q = ev["match"], ev["price"], ev["adlib"], ev["newprice"]
+            print(f"| {mode} | {s} | {m['exact']}/{m['n']} | {m['word_acc']:.2f} | {p['exact']}/{p['n']} | "
+                  f"{p['spoken_price']}/{p['n']} | {p['script_price']}/{p['n']} | {d['exact']}/{d['n']} | "
+                  f"{d['adlib_heard']}/{d['n']} | {q['exact']}/{q['n']} | {q['spoken_price']}/{q['n']} | {ev['decode_s']:.2f} |")
 
 
 if __name__ == "__main__":
