@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import sys
@@ -165,7 +166,7 @@ def main(argv=None) -> int:
         print(f"| {r['steps']} | {r['diffusion_s']:.3f} |")
     print("\n" + json.dumps(summary, indent=2))
     result = {
-        "machine": {"cpu_count": torch.get_num_threads(), "threads": args.threads, "platform": platform.platform(),
+        "machine": {"cpu_count": os.cpu_count(), "threads": args.threads, "platform": platform.platform(),
                     "torch": torch.__version__, "gpu": None},
         "model": {"backbone_params": params, "hidden": args.hidden, "layers": args.layers, "canvas": 192,
                   "audio_s": len(audio) / 16000},
