@@ -13,11 +13,13 @@ price value was voiced in other lines), in four conditions:
 
 Model: the recipe of examples/diffusion_hears.py — a frozen random tiny DiffusionGemma (real architecture),
 the shipped Whisper-base encoder (frozen, real speech features), a trained projector (×8) + LoRA, denoising
-loss + CTC on the projector (0.3; without CTC this toy memorised its 160 training lines and reached 38 % word
-accuracy on new ones, with it 64 %). Two adapters are trained on the same clips: the published noise only (t ~ U(0,1)), and the same plus
+loss + CTC on the projector (0.3, `captioner train`'s default; exploratory runs before this one, whose results
+were not kept, found the toy memorising its training lines without it). Two adapters are trained on the same clips: the published noise only (t ~ U(0,1)), and the same plus
 script-seeded canvases (`TrainConfig.seeded_p`). Each is decoded through the public `DiffusionBackend` from
-random and script-seeded canvases at several step counts; a re-noise sweep picks the default on the tuning
-set (--tune-seed); the report set (--seed) is generated fresh and not tuned on.
+random and script-seeded canvases at several step counts (clip k with decode seed k mod --decode-seeds); a
+re-noise × keep-confirmed sweep picks the setting on the tuning set (--tune-seed); the report set (--seed) is
+generated fresh and not tuned on. Measured 2026-11-29 (defaults, --threads 1, ≈ 15–20 min on the shared 2-core
+machine): see docs/BENCHMARKS.md.
 
     python benchmarks/bench_diffusion_seed.py [--seed 6] [--tune-seed 5] [--train 160] [--test 20]
         [--train-steps 1500] [--threads 1]
