@@ -36,7 +36,8 @@ def caption(
     diffusion_model: Optional[Path] = typer.Option(None, "--diffusion-model", help="DiffusionGemma folder (diffusion backend)."),
     adapter: Optional[Path] = typer.Option(None, "--adapter", help="ASR adapter folder: LoRA + projector (diffusion backend)."),
     whisper: Optional[Path] = typer.Option(None, "--whisper", help="Whisper encoder folder (diffusion backend)."),
-    steps: Optional[int] = typer.Option(None, "--steps", "--diffusion-steps", help="Denoising steps (diffusion backend, default 8)."),
+    steps: Optional[int] = typer.Option(None, "--steps", "--diffusion-steps", help="Denoising steps (diffusion backend; default 8 from a random canvas, 4 from a script-seeded one)."),
+    diffusion_seed: Optional[str] = typer.Option(None, "--diffusion-seed", help="Diffusion start canvas: script (default when a script is given: numbers re-drawn, the audio decides them) or random."),
     canvas: Optional[int] = typer.Option(None, "--diffusion-canvas", help="Canvas tokens (diffusion; default: the adapter's)."),
     device: Optional[str] = typer.Option(None, "--device", help="auto, cpu or cuda (diffusion backend)."),
     account: Optional[str] = typer.Option(None, "--account", help="Bill this ledger account (flat price, charged once on success)."),
@@ -54,7 +55,8 @@ def caption(
     backend_options = {}
     if asr == "diffusion":
         backend_options = {k: v for k, v in {"model_dir": diffusion_model, "adapter_dir": adapter, "whisper_dir": whisper,
-                                             "steps": steps, "canvas": canvas, "device": device}.items() if v is not None}
+                                             "steps": steps, "canvas": canvas, "device": device,
+                                             "canvas_seed": diffusion_seed}.items() if v is not None}
         backend_options = {k: (str(v) if isinstance(v, Path) else v) for k, v in backend_options.items()}
     overrides = {"font": font, "text_color": color, "highlight_color": highlight_color}
     opts = CaptionOptions(language=language, preset=preset, asr=asr, safe_zone=safe_zone, on_mismatch=on_mismatch,

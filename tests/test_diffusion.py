@@ -354,3 +354,25 @@ def test_diffusion_transcript_through_the_whole_pipeline(trained, tmp_path):
     starts = [w["start"] for w in data["words"]]
     assert starts == sorted(starts)  # timed by the aligner (the backend gives no timestamps)
     assert all(w["end"] > w["start"] and w["timing"] in ("aligned", "interpolated") for w in data["words"])
+
+
+def test_gpu_benchmark_runs_at_tiny_shapes(tmp_path):
+    """benchmarks/bench_diffusion_gpu.py builds the model in memory and times every figure; here at tiny shapes
+    on CPU (the real 26B shapes need a GPU, and refuse without one)."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_diffusion_gpu.py"
+    spec = importlib.util.spec_from_file_location("bench_diffusion_gpu", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    out = tmp_path / "gpu.json"
+    assert bench.main(["--tiny", "--batches", "1,2", "--seconds", "3", "--ar-tokens", "3", "--out", str(out)]) == 0
+    res = json.loads(out.read_text())
+    assert res["tiny"] and [r["batch"] for r in res["rows"]] == [1, 2]
+    for r in res["rows"]:
+        for k in ("encoder_s", "random_8_s", "seeded_4_s", "ar_s", "random_8_per_clip_s", "ar_per_clip_s"):
+            assert r[k] > 0, k
+    assert res["params"]["lora"] > 0 and res["params"]["projector"] > 0
+    if not torch.cuda.is_available():
+        assert bench.main(["--out", str(tmp_path / "real.json")]) == 2  # real shapes: a GPU or nothing
+        assert not (tmp_path / "real.json").exists()

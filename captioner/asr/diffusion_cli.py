@@ -29,6 +29,8 @@ def train_cmd(
     w_ar: float = typer.Option(0.5, "--w-ar", help="weight of the autoregressive auxiliary loss"),
     w_ctc: float = typer.Option(0.3, "--w-ctc", help="weight of CTC on the projector through the frozen lm_head"),
     with_script: bool = typer.Option(False, "--with-script", help="put each clip's 'script' in the prompt (adapter then honours script hints)"),
+    seeded_p: float = typer.Option(0.0, "--seeded-p", min=0.0, max=1.0, help="fraction of examples noised like a script-seeded canvas (numbers fully re-drawn; see docs/DIFFUSION.md)"),
+    script_edit_p: float = typer.Option(0.5, "--script-edit-p", min=0.0, max=1.0, help="chance that a seeded example's script is edited (tokens dropped/inserted)"),
     eval_every: int = typer.Option(100, "--eval-every", help="decode the training clips every N steps (0: never)"),
     stop_when_exact: bool = typer.Option(False, "--stop-when-exact"),
     checkpoint_every: int = typer.Option(0, "--checkpoint-every"),
@@ -57,7 +59,8 @@ def train_cmd(
                               trained_with_script=with_script, device=device, seed=seed)
         cfg = TrainConfig(steps=steps, lr=lr, batch_size=batch_size, lora_r=lora_r, lora_alpha=2 * lora_r,
                           w_diffusion=w_diffusion, w_ar=w_ar, w_ctc=w_ctc, seed=seed, eval_every=eval_every,
-                          stop_when_exact=stop_when_exact, checkpoint_every=checkpoint_every)
+                          stop_when_exact=stop_when_exact, checkpoint_every=checkpoint_every, seeded_p=seeded_p,
+                          script_edit_p=script_edit_p)
         res = train(asr, examples, out, cfg, log=typer.echo)
     except CaptionerError as e:
         typer.echo(f"error: {e}", err=True)

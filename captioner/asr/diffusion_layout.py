@@ -40,6 +40,7 @@ class AudioConfig:
     encoder_dim / encoder_frames / n_mels: the frozen encoder's output width, frames per 30 s window, mel bins.
     subsample: k consecutive encoder frames are stacked into one projector input (×k frame subsampling).
     projector_hidden / backbone_hidden: the projector MLP's hidden width and output width (= backbone hidden size).
+    transcript_style: "lower" or "cased" — the training transcripts' style, used for script-seeded canvases.
     """
 
     encoder_type: str = "whisper-hf"
@@ -56,6 +57,9 @@ class AudioConfig:
     language_prompt: str = "language: {language}"
     script_prompt: str = "script: {script}"
     trained_with_script: bool = False
+    # how the training transcripts were written, and so how a script-seeded canvas is written:
+    # "lower" (lower case, no punctuation, numbers in words) or "cased" (as written, numbers in words)
+    transcript_style: str = "lower"
     languages: list[str] = field(default_factory=list)
     ctc_blank_id: Optional[int] = None  # None: the backbone's pad token
     format: str = FORMAT
@@ -88,6 +92,8 @@ class AudioConfig:
             raise ModelError(f"{path} declares format {cfg.format!r}, this captioner reads {FORMAT!r}")
         if cfg.encoder_type not in ("whisper-hf", "whisper-ct2"):
             raise ModelError(f"{path}: encoder_type must be 'whisper-hf' or 'whisper-ct2', not {cfg.encoder_type!r}")
+        if cfg.transcript_style not in ("lower", "cased"):
+            raise ModelError(f"{path}: transcript_style must be 'lower' or 'cased', not {cfg.transcript_style!r}")
         return cfg
 
 

@@ -23,6 +23,7 @@ from .diffusion_layout import (
     check_layout,
 )
 from .diffusion_sampler import SamplerConfig, denoise
+from .diffusion_seed import DEFAULT_NUMBER_MARGIN, seed_canvas, tokens_with_numbers
 
 SAMPLE_RATE = 16000
 WINDOW_SAMPLES = int(WINDOW_SECONDS * SAMPLE_RATE)
@@ -81,13 +82,16 @@ def log_mel_windows(chunks: Sequence[np.ndarray], n_mels: int) -> np.ndarray:
 class HFWhisperEncoder:
     """transformers WhisperModel encoder from a local folder, frozen."""
 
-    def __init__(self, folder: Path, device: torch.device, dtype: torch.dtype):
+    def __init__(self, folder: Optional[Path], device: torch.device, dtype: torch.dtype, model=None):
+        """folder: a transformers Whisper checkpoint; or model: an in-memory WhisperEncoder (benchmarks)."""
         from transformers import WhisperModel
 
-        try:
-            self.model = WhisperModel.from_pretrained(str(folder), dtype=dtype, local_files_only=True).encoder
-        except Exception as e:  # transformers raises OSError/ValueError with its own text
-            raise ModelError(f"could not load the Whisper encoder from {folder}: {e}") from e
+        if model is None:
+            try:
+                model = WhisperModel.from_pretrained(str(folder), dtype=dtype, local_files_only=True).encoder
+            except Exception as e:  # transformers raises OSError/ValueError with its own text
+                raise ModelError(f"could not load the Whisper encoder from {folder}: {e}") from e
+        self.model = model
         self.model.to(device).eval().requires_grad_(False)
         self.device, self.dtype = device, dtype
         self.n_mels = self.model.config.num_mel_bins
@@ -356,13 +360,24 @@ class DiffusionASR:
     # decoding ----------------------------------------------------------------------------------
     @torch.no_grad()
     def decode_frames(self, frames: torch.Tensor, prompts: list[list[int]], sampler: SamplerConfig,
-                      generator: torch.Generator) -> tuple[list[list[int]], int]:
-        """Denoise one canvas per chunk, all chunks together. Returns token ids (EOS → trimmed) and steps run."""
+                      generator: torch.Generator, init: Optional[list[list[int]]] = None) -> tuple[list[list[int]], int]:
+        """Denoise one canvas per chunk, all chunks together. Returns token ids (EOS → trimmed) and steps run.
+
+        init: one start canvas per chunk (script-seeded, see `seed_canvas`); None: uniform random canvases.
+        """
         audio = self.audio_embeddings(frames)
         _, cache, key_mask, real, _ = self.encode_prompts(prompts, audio)
         step = lambda canvas, sc: self.decoder_logits(cache, key_mask, real, canvas, sc)
-        canvas, steps = denoise(step, len(prompts), self.canvas_length, self.vocab_size, sampler, generator, self.device)
+        start = torch.tensor(init, dtype=torch.long) if init is not None else None
+        canvas, steps = denoise(step, len(prompts), self.canvas_length, self.vocab_size, sampler, generator, self.device,
+                                init=start)
         return [self.trim(row) for row in canvas.tolist()], steps
+
+    def seed_canvas(self, text: str, spans, renoise: float, seed: int, number_margin: int = DEFAULT_NUMBER_MARGIN):
+        """Start canvas from spoken script text (numbers in `spans` re-drawn), or None if it does not fit."""
+        ids, number = tokens_with_numbers(self.tokenizer, text, spans)
+        return seed_canvas(ids, number, self.canvas_length, self.eos_ids[0], self.vocab_size, renoise, seed,
+                           number_margin)
 
     def trim(self, row: list[int]) -> list[int]:
         """Tokens before the first EOS, without PAD/BOS/audio markers."""

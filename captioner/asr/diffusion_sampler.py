@@ -11,6 +11,7 @@ import torch
 class SamplerConfig:
     """steps: fixed number of denoising passes (cost is set by this, not by the transcript length).
 
+    keep_confirmed: keep positions whose argmax equals the current token (see below).
     adaptive: stop each clip early once its argmax canvas is unchanged for `stability` passes and its mean
     token entropy is below `confidence` (at most `max_steps` passes). entropy_bound: keep the lowest-entropy
     positions while their summed entropy minus the largest stays ≤ the bound; re-draw the rest uniformly.
@@ -26,6 +27,9 @@ class SamplerConfig:
     stability: int = 1
     confidence: float = 0.005
     self_conditioning: bool = True
+    # also keep every position whose argmax equals the token already there (the model confirms it), as
+    # hypothesis re-masking does (Whisper-LLaDA); used for script-seeded canvases, off for random ones
+    keep_confirmed: bool = False
 
     def __post_init__(self):
         if self.steps < 1 or self.max_steps < 1:
@@ -46,9 +50,11 @@ def entropy_bound_accept(logits: torch.Tensor, bound: float) -> torch.Tensor:
 
 
 def denoise(step: Callable[[torch.Tensor, Optional[torch.Tensor]], torch.Tensor], batch: int, canvas_length: int,
-            vocab_size: int, cfg: SamplerConfig, generator: torch.Generator, device) -> tuple[torch.Tensor, int]:
+            vocab_size: int, cfg: SamplerConfig, generator: torch.Generator, device,
+            init: Optional[torch.Tensor] = None) -> tuple[torch.Tensor, int]:
     """Run the sampler; `step(canvas, self_conditioning_logits)` returns logits (B, C, V).
 
+    init: start canvas (B, C) — e.g. a script-seeded one (diffusion_seed.py); None: uniform random tokens.
     Returns the final argmax canvas (B, C) and the number of passes run. Seeded through `generator`
     (a CPU generator: draws are made on CPU and moved, so results do not depend on the device's RNG).
     Every row gets the same random draws, so a clip decodes the same alone or inside any batch.
@@ -57,7 +63,11 @@ def denoise(step: Callable[[torch.Tensor, Optional[torch.Tensor]], torch.Tensor]
         return torch.randint(0, vocab_size, (1,) + tuple(shape[1:]), generator=generator).to(device).expand(shape)
 
     n = cfg.max_steps if cfg.adaptive else cfg.steps
-    canvas = uniform((batch, canvas_length))
+    canvas = uniform((batch, canvas_length))  # drawn even when init is given: the later draws stay the same
+    if init is not None:
+        if tuple(init.shape) != (batch, canvas_length):
+            raise ValueError(f"init canvas has shape {tuple(init.shape)}, expected {(batch, canvas_length)}")
+        canvas = init.to(device)
     sc = None
     argmax = None
     history = None
@@ -74,6 +84,8 @@ def denoise(step: Callable[[torch.Tensor, Optional[torch.Tensor]], torch.Tensor]
         new_argmax = logits.argmax(-1)
         keep = entropy_bound_accept(logits, cfg.entropy_bound)
         new_canvas = torch.where(keep, sampled, uniform((batch, canvas_length)))
+        if cfg.keep_confirmed:
+            new_canvas = torch.where(~keep & (new_argmax == canvas), canvas, new_canvas)
         if argmax is not None and done.any():  # finished clips keep their state
             new_argmax = torch.where(done[:, None], argmax, new_argmax)
             new_canvas = torch.where(done[:, None], canvas, new_canvas)

@@ -37,6 +37,7 @@ from .diffusion_model import (
     valid_slots,
 )
 from .diffusion_sampler import SamplerConfig
+from .diffusion_seed import seed_canvas, tokens_with_numbers
 
 
 @dataclass
@@ -67,6 +68,14 @@ class TrainConfig:
     checkpoint_every: int = 0
     grad_clip: float = 1.0
     decode_steps: int = 8
+    # script-seeded canvases (diffusion_seed.py): this fraction of the examples gets, instead of the
+    # t ~ U(0,1) noise, the canvas a script would seed — numbers fully re-drawn, U(0, seed_renoise_max) of
+    # the rest re-drawn — built from the clip's `script` (or its transcript), edited with probability
+    # script_edit_p (1–3 tokens dropped, or 1–2 tokens inserted) so that a script that differs from the
+    # audio (an ad-lib, a cut line) is in the training distribution too.
+    seeded_p: float = 0.0
+    seed_renoise_max: float = 0.6
+    script_edit_p: float = 0.5
 
 
 @dataclass
@@ -140,6 +149,9 @@ def save_adapter(asr: DiffusionASR, out_dir: Path, extra: Optional[dict] = None)
     if extra:
         (tmp / "training.json").write_text(json.dumps(extra, indent=2) + "\n")
     if out_dir.exists():
+        for ck in out_dir.glob("checkpoint-*"):  # checkpoints written during training survive the final save
+            if ck.is_dir():
+                os.replace(ck, tmp / ck.name)
         old = out_dir.parent / f".{out_dir.name}.old{os.getpid()}"
         os.replace(out_dir, old)
         os.replace(tmp, out_dir)
@@ -161,6 +173,39 @@ class Batch:
         self.targets = [asr.target_ids(e.text) for e in examples]
         self.canvas = torch.tensor([asr.target_canvas(t) for t in self.targets])
         self.slots = [valid_slots(len(e.audio), asr.cfg) for e in examples]
+        self._seed_src: list = [None] * len(examples)
+        self._examples = examples
+
+    def seed_tokens(self, asr: DiffusionASR, i: int) -> tuple[list[int], list[bool]]:
+        """Tokens of clip i's script (or transcript) in spoken form, with its number tokens marked (cached)."""
+        if self._seed_src[i] is None:
+            from .diffusion_seed import spoken_script
+
+            e = self._examples[i]
+            spoken = spoken_script(e.script or e.text, e.language, asr.cfg.transcript_style)
+            text, spans = spoken.text_and_spans()
+            self._seed_src[i] = tokens_with_numbers(asr.tokenizer, text, spans)
+        return self._seed_src[i]
+
+
+def seeded_noise(asr: DiffusionASR, data: "Batch", i: int, cfg: "TrainConfig", gen: torch.Generator) -> Optional[list[int]]:
+    """A script-seeded noisy canvas for clip i (see TrainConfig.seeded_p); None if it does not fit."""
+    ids, num = (list(x) for x in data.seed_tokens(asr, i))
+    r = lambda: float(torch.rand((), generator=gen))
+    if ids and r() < cfg.script_edit_p:
+        if r() < 0.5 and len(ids) > 1:  # the audio has words the script lacks: drop 1–3 script tokens
+            k = 1 + int(r() * min(3, len(ids) - 1))
+            at = int(r() * (len(ids) - k + 1))
+            del ids[at : at + k], num[at : at + k]
+        else:  # the script has words the audio lacks: insert 1–2 tokens of other transcripts
+            pool = [t for tt in data.targets for t in tt]
+            for _ in range(1 + int(r() * 2)):
+                at = int(r() * (len(ids) + 1))
+                ids.insert(at, pool[int(r() * len(pool))])
+                num.insert(at, False)
+    seed = int(torch.randint(0, 2**31 - 1, (1,), generator=gen))
+    sc = seed_canvas(ids, num, asr.canvas_length, asr.eos_ids[0], asr.vocab_size, r() * cfg.seed_renoise_max, seed)
+    return sc.ids if sc else None
 
 
 def losses(asr: DiffusionASR, data: Batch, idx: list[int], cfg: TrainConfig, gen: torch.Generator) -> dict[str, torch.Tensor]:
@@ -192,7 +237,14 @@ def losses(asr: DiffusionASR, data: Batch, idx: list[int], cfg: TrainConfig, gen
     b, c = x0.shape
     t = torch.rand((b, 1), generator=gen).clamp(min=1.0 / c)
     noise = torch.rand((b, c), generator=gen) < t
-    xt = torch.where(noise, torch.randint(0, asr.vocab_size, (b, c), generator=gen), x0).to(dev)
+    xt = torch.where(noise, torch.randint(0, asr.vocab_size, (b, c), generator=gen), x0)
+    if cfg.seeded_p > 0:
+        for r, i in enumerate(idx):
+            if float(torch.rand((), generator=gen)) < cfg.seeded_p:
+                row = seeded_noise(asr, data, i, cfg, gen)
+                if row is not None:
+                    xt[r] = torch.tensor(row)
+    xt = xt.to(dev)
     sc, sc_mask = None, None
     if cfg.self_conditioning_p > 0:
         sc_mask = (torch.rand(b, generator=gen) < cfg.self_conditioning_p).to(dev)
