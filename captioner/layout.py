@@ -441,11 +441,11 @@ class _Pager:
         best = [INF] * (n + 1)
         back = [0] * (n + 1)
         best[0] = 0.0
-        starts = self.an.word_start
+        weights = self.an.word_weights(max_words)
         for j in range(1, n + 1):
             count = 0
             for i in range(j - 1, max(-1, j - 1 - MAX_RUN), -1):
-                count += 1 if starts[a + i] else 0
+                count += weights[a + i]
                 if count > max_words and i < j - 1:
                     break
                 if best[i] == INF:

@@ -128,7 +128,8 @@ def better_break(track: CaptionTrack, preset: Preset, page: int, line: int, an=N
         return False
 
     def fits_page(w: list[int]) -> bool:
-        if sum(an.word_start[i] for i in w) > preset.max_words:
+        weights = an.word_weights(preset.max_words)
+        if sum(weights[i] for i in w) > preset.max_words:
             return False
         if widths.fits(w):
             return True
@@ -217,7 +218,7 @@ def check_track(track: CaptionTrack, preset: Preset, *, fps: float = 30.0) -> li
                     f"the {kind.replace('_', ' ')} {sep.join(texts[a:b])!r} is split across lines or pages: edit the "
                     "page breaks (captioner render --from OUT.json) or shorten the line", word_indices=list(range(a, b)))
         if c.cps > max_cps + 1e-6:
-            full = an is not None and sum(an.word_start[i] for i in ids) >= preset.max_words
+            full = an is not None and sum(an.word_weights(preset.max_words)[i] for i in ids) >= preset.max_words
             local = chars / max(0.05, room(track, p, fps))
             if run_cps(track, p, sep, preset) > max_cps or (full and local > max_cps):
                 add(FindingKind.qa_voice_too_fast, Severity.warning,

@@ -127,3 +127,13 @@ def test_hindi_light_verb_glues_to_its_noun_not_to_a_postposition():
     track = paginate(timed(toks, rate=0.3), load_preset("karaoke"), 1080, 1920, language="hi", fps=30)
     first = [toks[i] for i in track.pages[0].word_indices]
     assert first[:3] == ["ग्लोरा", "फेस", "वॉश"], first  # the name is not cut to make room for a glued verb
+
+
+def test_a_price_said_in_more_words_than_a_page_holds_stays_on_one_page():
+    # "₹1,299" as the voice said it (6 words) against karaoke's 4 words per page: the unit counts as one word
+    toks = "₹2,299 नहीं, सिर्फ़ एक हज़ार दो सौ निन्यानबे रुपये देर मत कीजिए!".split()
+    track = paginate(timed(toks, rate=0.3), load_preset("karaoke"), 1080, 1920, language="hi", fps=30)
+    where = line_of(track)
+    price = range(toks.index("एक"), toks.index("रुपये") + 1)
+    assert len({where[i] for i in price}) == 1, [[toks[i] for i in p.word_indices] for p in track.pages]
+    assert not [f for c in check_track(track, load_preset("karaoke"), fps=30) for f in c.findings if f.severity == "error"]

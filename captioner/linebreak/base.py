@@ -95,6 +95,17 @@ class Analysis:
     def unit_at(self, k: int) -> Optional[UnitKind]:
         return self.joints[k].unit if 0 <= k < len(self.joints) else None
 
+    def word_weights(self, max_words: int) -> list[int]:
+        """What each caption word counts towards a page's `max_words`: 1 per linguistic word, except that a
+        protected unit longer than `max_words` words counts as one word (a price said in words, "एक हज़ार दो सौ
+        निन्यानबे रुपये", must fit on one page rather than be split)."""
+        weights = [int(s) for s in self.word_start]
+        for u in self.units:
+            if u.kind in HARD_KINDS and sum(weights[u.start:u.end]) > max_words:
+                for i in range(u.start + 1, u.end):
+                    weights[i] = 0
+        return weights
+
 
 # --- characters ---------------------------------------------------------------------------------------------
 SENTENCE_END = tuple(".!?…。！？।॥")
