@@ -686,33 +686,53 @@ class _Item:
     text: str = ""
     amount: Optional[Amount] = None
     place: int = 1  # smallest place value filled (for the additive rule)
+    whole: bool = False  # written in digits ("39", "1,299"): a complete number, never summed with its neighbours
+    after_conj: bool = False  # follows a conjunction ("neun und fünfzig")
+
+
+def _written_items(raw: str, a: Amount) -> list[_Item]:
+    """A written token inside a spoken phrase: digits are a number, a written price is a number + its currency
+    ("39 Euro 99" and "$49 99" read like "thirty nine euros ninety nine"). Other kinds stay whole Amounts."""
+    if a.kind == "number":
+        return [_Item("num", a.value, raw, whole=True)]
+    if a.kind == "price" and a.value is not None:
+        return [_Item("num", a.value, raw, whole=True), _Item("cur", text=raw, amount=Amount("price", None, a.currency))]
+    return [_Item("amount", amount=a, text=raw)]
+
+
+_ZH_PIECES = re.compile(r"百分之[零〇一二三四五六七八九十百千两]+|[零〇一二三四五六七八九十百千万亿两]+(?:点[零一二三四五六七八九]+)?折?"
+                        r"|\d+(?:[.,]\d+)?%?|[元块毛角分¥￥$€]|美元|欧元|[^\s]")
+
+
+def _lex_zh(tokens: list[str]) -> list[_Item]:
+    out: list[_Item] = []
+    for piece in _ZH_PIECES.findall("".join(tokens)):
+        if piece.startswith("百分之"):
+            v = _zh_parse(piece[3:])
+            out.append(_Item("amount", amount=Amount("percent", Decimal(v)), text=piece) if v is not None else _Item("word", text=piece))
+        elif piece.endswith("折") and len(piece) > 1:
+            v = _zh_decimal(piece[:-1])
+            out.append(_Item("amount", amount=Amount("discount", v), text=piece) if v is not None else _Item("word", text=piece))
+        elif re.fullmatch(r"[零〇一二三四五六七八九十百千万亿两]+(?:点[零一二三四五六七八九]+)?", piece):
+            v = _zh_decimal(piece)
+            out.append(_Item("num", v, piece) if v is not None else _Item("word", text=piece))
+        elif piece in ("毛", "角"):
+            out.append(_Item("minor", text=piece, value=Decimal("0.1")))
+        elif piece == "分":
+            out.append(_Item("minor", text=piece, value=Decimal("0.01")))
+        elif _currency_word(piece):
+            out.append(_Item("cur", text=piece, amount=Amount("price", None, _currency_word(piece))))
+        else:
+            a = parse_written(piece, "zh")
+            out.extend(_written_items(piece, a) if a else [_Item("word", text=piece)])
+    return out
 
 
 def _lex_items(tokens: list[str], language: str) -> list[_Item]:
     """Turn tokens into number pieces, currency words, percent words, conjunctions and other words."""
-    out: list[_Item] = []
     if language == "zh":
-        text = "".join(tokens)
-        for piece in re.findall(r"百分之[零〇一二三四五六七八九十百千两]+|[零〇一二三四五六七八九十百千万亿两]+(?:点[零一二三四五六七八九]+)?折?|\d+(?:[.,]\d+)?%?|[元块毛角分¥￥$€]|美元|欧元|[^\s]", text):
-            if piece.startswith("百分之"):
-                v = _zh_parse(piece[3:])
-                out.append(_Item("amount", amount=Amount("percent", Decimal(v)), text=piece) if v is not None else _Item("word", text=piece))
-            elif piece.endswith("折") and len(piece) > 1:
-                v = _zh_decimal(piece[:-1])
-                out.append(_Item("amount", amount=Amount("discount", v), text=piece) if v is not None else _Item("word", text=piece))
-            elif re.fullmatch(r"[零〇一二三四五六七八九十百千万亿两]+(?:点[零一二三四五六七八九]+)?", piece):
-                v = _zh_decimal(piece)
-                out.append(_Item("num", v, piece, place=1) if v is not None else _Item("word", text=piece))
-            elif piece in ("毛", "角"):
-                out.append(_Item("minor", text=piece, value=Decimal("0.1")))
-            elif piece == "分":
-                out.append(_Item("minor", text=piece, value=Decimal("0.01")))
-            elif _currency_word(piece):
-                out.append(_Item("cur", text=piece, amount=Amount("price", None, _currency_word(piece))))
-            else:
-                a = parse_written(piece, language)
-                out.append(_Item("amount", amount=a, text=piece) if a else _Item("word", text=piece))
-        return out
+        return _lex_zh(tokens)
+    out: list[_Item] = []
     lex = _LEX[language]
     conj = _CONJ[language]
     expanded: list[str] = []
@@ -727,15 +747,7 @@ def _lex_items(tokens: list[str], language: str) -> list[_Item]:
             out.append(_Item("num", Decimal(80), raw + " " + expanded[i + 1], place=10))
             i += 2
             continue
-        if language == "fr" and w == "pour" and nxt == "cent":
-            out.append(_Item("pct", text=raw + " " + expanded[i + 1]))
-            i += 2
-            continue
-        if language == "es" and w == "por" and nxt == "ciento":
-            out.append(_Item("pct", text=raw + " " + expanded[i + 1]))
-            i += 2
-            continue
-        if language == "en" and w == "per" and nxt == "cent":
+        if (language, w, nxt) in (("fr", "pour", "cent"), ("es", "por", "ciento"), ("en", "per", "cent")):
             out.append(_Item("pct", text=raw + " " + expanded[i + 1]))
             i += 2
             continue
@@ -749,9 +761,9 @@ def _lex_items(tokens: list[str], language: str) -> list[_Item]:
             place = 1
             if v in _MULTIPLIERS:
                 place = v
-            elif v % 10 == 0 and v >= 10 and v < 100:
+            elif v % 10 == 0 and 10 <= v < 100:
                 place = 10
-            out.append(_Item("num", Decimal(v), raw, place=place))
+            out.append(_Item("num", Decimal(v), raw, place=place, after_conj=bool(out) and out[-1].kind == "conj"))
             continue
         if w in _PERCENT_WORDS:
             out.append(_Item("pct", text=raw))
@@ -767,16 +779,14 @@ def _lex_items(tokens: list[str], language: str) -> list[_Item]:
             out.append(_Item("conj", text=raw))
             continue
         a = parse_written(raw, language)
-        if a is not None:
-            out.append(_Item("amount", amount=a, text=raw))
-            continue
-        out.append(_Item("word", text=raw))
+        out.extend(_written_items(raw, a) if a is not None else [_Item("word", text=raw)])
     return out
 
 
 def _group_numbers(items: list[_Item], language: str) -> list[_Item]:
     """Combine consecutive number words into values ('one hundred twenty nine' -> 129) with the additive
-    rule: a smaller part may follow a larger one; otherwise a new number starts ('nineteen ninety')."""
+    rule: a smaller part may follow a larger one; otherwise a new number starts ('nineteen ninety').
+    Numbers written in digits are complete: they never combine with a neighbour ('39 Euro 99')."""
     out: list[_Item] = []
     total = 0  # completed thousands/millions
     cur = 0  # current group below the last big multiplier
@@ -790,19 +800,16 @@ def _group_numbers(items: list[_Item], language: str) -> list[_Item]:
         total, cur, active, last_small = 0, 0, False, None
 
     for k, it in enumerate(items):
-        if it.kind == "conj" and active and k + 1 < len(items) and items[k + 1].kind == "num" and language != "es":
-            continue  # "one hundred and twenty", "vingt et un"
+        if it.kind == "conj" and active and k + 1 < len(items) and items[k + 1].kind == "num" and not items[k + 1].whole \
+                and language != "es":
+            continue  # "one hundred and twenty", "vingt et un", "neun und fünfzig"
         if it.kind == "conj" and language == "es" and active and it.text.lower() == "y":
             continue  # "noventa y nueve"
-        if it.kind != "num":
+        if it.kind != "num" or it.whole or language == "zh":
             flush()
             out.append(it)
             continue
         v = int(it.value)
-        if language == "zh":
-            flush()
-            out.append(it)
-            continue
         if v in _MULTIPLIERS and v > 1:
             if v == 100:
                 if not active:
@@ -832,6 +839,9 @@ def _group_numbers(items: list[_Item], language: str) -> list[_Item]:
             ok = True
         elif last_small is not None and last_small % 10 == 0 and 20 <= last_small <= 90 and 1 <= v <= 9 and cur % 10 == 0:
             ok = language != "de"
+        if language == "de" and it.after_conj and last_small is not None and 1 <= last_small <= 9 \
+                and cur % 100 == last_small and v % 10 == 0 and 20 <= v <= 90:
+            ok = True  # "neun und fünfzig" (a compound the recogniser wrote in three words)
         if language == "fr" and last_small is not None:
             if last_small in (60, 80) and 1 <= v <= 19 and cur % 100 == last_small:
                 ok = True
@@ -858,82 +868,93 @@ def words_to_numbers(text: str | list[str], language: str) -> list[int | Decimal
     return res
 
 
-def parse_spoken(text: str | list[str], language: str) -> list[Amount]:
-    """Candidate Amounts a spoken (or mixed) phrase can stand for, most likely first.
+def number_role(token: str, language: str) -> Optional[str]:
+    """What a token is inside a spoken number phrase: "value" (carries digits or number words: "39",
+    "neunundfünfzig", "quatre-vingt-dix-neuf", "$49", "两百"), "joiner" (a currency, minor-unit, percent
+    word or conjunction that can sit between or after the values: "Euro", "cents", "con", "und"), or None."""
+    items = _lex_items([token], language)
+    if not items:
+        return None
+    kinds = {it.kind for it in items}
+    if "word" in kinds:
+        if language == "zh" and kinds & {"num", "cur", "minor", "amount"}:
+            return "value" if kinds & {"num", "amount"} else "joiner"
+        return None
+    if kinds & {"num", "amount"}:
+        return "value"
+    return "joiner"
 
-    'forty nine dollars' -> [49 USD]; 'nineteen ninety nine' -> [19.99, 1999];
-    'glow twenty' -> [code glow20, number 20]; 'vingt neuf euros quatre vingt dix' -> [29.90 EUR].
+
+def parse_spoken(text: str | list[str], language: str) -> list[Amount]:
+    """Readings of a whole spoken (or mixed digit/word) phrase, most likely first.
+
+    Every reading accounts for every number in the phrase: 'forty nine dollars' -> [49 USD];
+    'nineteen ninety nine' -> [19.99, 1999] (never 19); '39 Euro 99' -> [39.99 EUR]; 'glow twenty' ->
+    [code glow20, number 20]; 'vingt neuf euros quatre vingt dix' -> [29.90 EUR]. A phrase that holds
+    more numbers than one amount can ('99 50 Euro 99') has no reading: [].
     """
     tokens = text.split() if isinstance(text, str) else list(text)
-    if language == "zh":
-        tokens = [t for t in tokens]
     items = _group_numbers(_lex_items(tokens, language), language)
-    items = [it for it in items if not (it.kind == "conj")]
+    items = [it for it in items if it.kind != "conj"]
     nums = [it for it in items if it.kind == "num"]
-    amounts = [it for it in items if it.kind == "amount"]
+    amounts = [it.amount for it in items if it.kind == "amount"]
     curs = [it for it in items if it.kind == "cur"]
     pct = any(it.kind == "pct" for it in items)
     words = [it for it in items if it.kind == "word"]
-    cands: list[Amount] = []
-    if amounts and not nums:
-        a = amounts[0].amount
-        if words and a.kind == "number" and a.value == int(a.value):  # "glow 20"
-            cands.append(Amount("code", a.value, prefix="".join(_fold(w.text) for w in words)))
-        if curs and a.kind == "number":
-            cands.append(Amount("price", a.value, curs[0].amount.currency))
-        if pct and a.kind == "number":
-            cands.append(Amount("percent", a.value))
-        cands.append(a)
-        if a.kind == "price" and a.currency is None:
-            cands.append(Amount("number", a.value))
-        return _dedupe(cands)
     if not nums:
-        return []
+        return [amounts[0]] if len(amounts) == 1 else []
+    if amounts:
+        return []  # "20% 15": two claims in one phrase
     vals = [n.value for n in nums]
-    if amounts:  # mixed digits + words: '19 ninety nine'
-        for a in amounts:
-            if a.amount.kind == "number":
-                vals.insert(0, a.amount.value)
     currency = curs[0].amount.currency if curs else None
+    cands: list[Amount] = []
     if language == "zh":
-        # '五十九块九' / '一百九十九元' / '五十九块九毛九'
-        seq = [it for it in items if it.kind in ("num", "cur", "minor")]
+        # '五十九块九' / '一百九十九元' / '五十九块九毛九' / '59块9'
         if currency:
-            major = None
-            minor = Decimal(0)
-            after_cur = False
-            scale = Decimal("0.1")
-            for it in seq:
+            major, minor, after_cur, scale = None, Decimal(0), False, Decimal("0.1")
+            for it in items:
                 if it.kind == "num" and not after_cur:
+                    if major is not None:
+                        return []
                     major = it.value
                 elif it.kind == "cur":
                     after_cur = True
                 elif it.kind == "num" and after_cur:
-                    minor += it.value * scale
-                elif it.kind == "minor":
-                    scale = Decimal("0.01")
+                    minor += it.value * scale  # 块 jiao (毛) fen
+                    scale /= 10
             if major is not None:
                 cands.append(Amount("price", major + minor, currency))
+            return cands
+        if len(vals) != 1:
+            return []
         if pct:
             cands.append(Amount("percent", vals[0]))
         cands.append(Amount("number", vals[0]))
         return _dedupe(cands)
-    if words and not curs and len(vals) == 1 and items and items[0].kind == "word" and items[-1].kind == "num":
-        cands.append(Amount("code", vals[0], prefix="".join(_fold(w.text) for w in words)))
-    if pct:
-        cands.append(Amount("percent", vals[0]))
-    if currency:
-        minor_unit = any(it.kind == "minor" for it in items)
-        if len(vals) >= 2 and vals[1] < 100:
-            cands.append(Amount("price", vals[0] + vals[1] / 100, currency))
-        if minor_unit and len(vals) == 1:
-            cands.append(Amount("price", vals[0] / 100, currency))
-        cands.append(Amount("price", vals[0], currency))
-    if len(vals) >= 2 and vals[1] < 100 and vals[0] < 10000:
-        cands.append(Amount("price", vals[0] + vals[1] / 100, None))  # "nineteen ninety nine" = 19.99
-        if 10 <= vals[0] <= 99 and vals[1] >= 10:
-            cands.append(Amount("number", vals[0] * 100 + vals[1]))  # ... or 1999
-    cands.append(Amount("number", vals[0]))
+    if len(vals) == 1:
+        v = vals[0]
+        if words and not curs and items[0].kind == "word" and items[-1].kind == "num" and v == int(v):
+            cands.append(Amount("code", v, prefix="".join(_fold(w.text) for w in words)))
+        if pct:
+            cands.append(Amount("percent", v))
+        if any(it.kind == "minor" for it in items) and v < 100:
+            cands.append(Amount("price", v / 100, currency))  # "ninety nine cents"
+        if currency:
+            cands.append(Amount("price", v, currency))
+        cands.append(Amount("number", v))
+        return _dedupe(cands)
+    a, b = vals[0], vals[1]
+    if len(vals) > 2 or a != int(a) or b != int(b) or not 0 <= b < 100:
+        return []
+    # two numbers: a major and a minor part ("nineteen ninety nine", "39 Euro 99", "veintinueve con noventa y
+    # nueve"), or, with no currency between them, the hundreds read in pairs ("nineteen ninety nine" = 1999)
+    pos = [k for k, it in enumerate(items) if it.kind == "num"]
+    cur_between = any(it.kind == "cur" for it in items[pos[0]:pos[1]])
+    if b < 10 and not cur_between and not any(it.kind == "minor" for it in items):
+        return []  # "twenty four seven": cents are said in two digits unless a currency word parts them
+    cands.append(Amount("price", a + b / 100, currency))
+    if not cur_between and 1 <= a <= 99 and b >= 10 and not pct:
+        cands.append(Amount("price", a * 100 + b, currency) if currency else Amount("number", a * 100 + b))
     return _dedupe(cands)
 
 

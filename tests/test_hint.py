@@ -60,6 +60,65 @@ def test_price_mismatch_keeps_what_was_spoken():
         correct(tr, "x", "en", on_mismatch="maybe")
 
 
+# every way a voice or a recogniser writes an honest price, checked through the correction stage (prompted
+# pass and unprompted witness alike): never a price_mismatch, never an ad-lib, the script's written form shown
+HONEST = [
+    ("de", "Jetzt nur 39 Euro 99. Link in der Bio!", "Jetzt nur 39,99 €. Link in der Bio!", "39,99 €"),
+    ("de", "Jetzt nur neunundfünfzig Euro neunundneunzig. Link in der Bio!", "Jetzt nur 59,99 €. Link in der Bio!", "59,99 €"),
+    ("de", "Jetzt nur fünfundfünfzig Euro. Link in der Bio!", "Jetzt nur 55 €. Link in der Bio!", "55 €"),
+    ("de", "Das Set kostet nur vier und zwanzig Euro. Jetzt bestellen!", "Das Set kostet nur 24 €. Jetzt bestellen!", "24 €"),
+    ("es", "Ahora solo 29 euros con 99 con envío gratis.", "Ahora solo 29,99 € con envío gratis.", "29,99 €"),
+    ("es", "Ahora solo veintinueve euros con noventa y nueve.", "Ahora solo 29,99 €.", "29,99 €"),
+    ("en", "Get it today for just forty-nine ninety-nine. Tap the link below!", "Get it today for just $49.99. Tap the link below!", "$49.99"),
+    ("en", "Get it today for just $49 99. Tap the link below!", "Get it today for just $49.99. Tap the link below!", "$49.99"),
+    ("en", "Get it today for just forty nine dollars and ninety nine cents. Tap the link!", "Get it today for just $49.99. Tap the link!", "$49.99"),
+    ("fr", "Seulement quarante-neuf euros quatre-vingt-dix-neuf cette semaine.", "Seulement 49,99 € cette semaine.", "49,99 €"),
+    ("fr", "Seulement 49 euros 99 cette semaine.", "Seulement 49,99 € cette semaine.", "49,99 €"),
+    ("hi", "सिर्फ़ दो हज़ार नौ सौ निन्यानबे रुपये में। अभी ऑर्डर करें!", "सिर्फ़ ₹2,999 में। अभी ऑर्डर करें!", "₹2,999"),
+    ("hi", "सिर्फ़ उनतीस सौ निन्यानबे रुपये में। अभी ऑर्डर करें!", "सिर्फ़ ₹2,999 में। अभी ऑर्डर करें!", "₹2,999"),
+    ("zh", "现在 只要 五十九块九 快来 抢购", "现在只要¥59.9，快来抢购！", "¥59.9"),
+    ("zh", "现在 只要 两百元 快来 抢购", "现在只要¥200，快来抢购！", "¥200"),
+    ("zh", "现在只要59块9快来抢购", "现在只要¥59.9，快来抢购！", "¥59.9"),
+]
+
+
+@pytest.mark.parametrize("lang,heard,script,written", HONEST)
+def test_honest_price_in_any_spoken_form_is_not_a_mismatch(lang, heard, script, written):
+    tr = T(seq(heard), language=lang)
+    words, findings = correct(tr, script, lang, reference=T(seq(heard), language=lang))
+    bad = [f.kind for f in findings if f.kind in ("price_mismatch", "number_mismatch", "ad_lib", "script_skipped",
+                                                   "unverified_claim", "word_mismatch")]
+    assert bad == [], [f.message for f in findings]
+    w = next(w for w in words if w.text.strip("，。！？!.,").replace("\u00a0", " ") == written)
+    assert w.spoken  # the spoken form is kept for the aligner
+    correct(tr, script, lang, on_mismatch="fail")  # must not raise
+
+
+CHANGED = [
+    ("en", "Get it today for just forty nine ninety nine. Tap the link below!", "Get it today for just $49. Tap the link below!", "$49.99"),
+    ("en", "Get it today for just nineteen ninety nine. Tap the link below!", "Get it today for just $19. Tap the link below!", "$19.99"),
+    ("de", "Jetzt nur 39 Euro 89. Link in der Bio!", "Jetzt nur 39,99 €. Link in der Bio!", "39,89 €"),
+    ("de", "Jetzt nur neunundvierzig Euro neunundneunzig. Link in der Bio!", "Jetzt nur 59,99 €. Link in der Bio!", "49,99 €"),
+    ("es", "Ahora solo 29 euros con 89 con envío gratis.", "Ahora solo 29,99 € con envío gratis.", "29,89 €"),
+    ("fr", "Seulement soixante dix euros cette semaine.", "Seulement 79 € cette semaine.", "70 €"),
+    ("hi", "सिर्फ़ चार हज़ार नौ सौ निन्यानबे रुपये में। अभी ऑर्डर करें!", "सिर्फ़ ₹2,999 में। अभी ऑर्डर करें!", "₹4,999"),
+    ("zh", "现在只要两百九十九元快来抢购", "现在只要¥199，快来抢购！", "¥299"),
+]
+
+
+@pytest.mark.parametrize("lang,heard,script,shown", CHANGED)
+def test_changed_price_is_caught_whole_and_shown_as_spoken(lang, heard, script, shown):
+    """A reading must account for every number said: "forty nine | ninety nine" is never $49 plus an ad-lib."""
+    tr = T(seq(heard), language=lang)
+    words, findings = correct(tr, script, lang, reference=T(seq(heard), language=lang))
+    pm = [f for f in findings if f.kind == "price_mismatch"]
+    assert len(pm) == 1 and pm[0].severity.value == "error", [f.message for f in findings]
+    assert not any(f.kind == "ad_lib" for f in findings)
+    assert shown in [w.text.strip("，。！？!.,").replace("\u00a0", " ") for w in words]
+    with pytest.raises(PriceMismatchError):
+        correct(tr, script, lang, on_mismatch="fail")
+
+
 def test_chinese_price_by_characters():
     tr = T([("现在下单只要一百六十九元", 0.0, 2.0), ("再享八折优惠", 2.0, 3.0)], language="zh")
     words, findings = correct(tr, "现在下单只要¥199，再享8折优惠！", "zh")

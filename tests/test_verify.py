@@ -99,15 +99,27 @@ def test_dispute_upholds_a_real_mismatch():
 
 
 def test_voice_the_decoder_cannot_follow_is_not_judged():
-    # espeak Mandarin: Whisper base hears nothing it can use; the check must say so and change nothing
-    folder = FIX / "align" / "ad-zh-01"
-    audio = load_audio(folder / "audio.flac")
+    # a Chinese script over an English voice: the decoder hears nothing of the text; the check must say so
+    # and change nothing
+    audio = load_audio(FIX / "hint" / "ad-en-01" / "audio.flac")
     script = "悦澜精华液，28天肌肤焕亮。现在下单只要¥199，再享8折优惠！"
     words, findings = correct(_empty("zh", len(audio) / 16000), script, "zh")
     words2, findings2 = verify.verify_numbers(audio, words, findings, "zh")
     assert [w.text for w in words2] == [w.text for w in words]
     assert any(f.kind == "acoustic_check_skipped" for f in findings2)
     assert sum(f.kind == "unverified_claim" for f in findings2) == sum(f.kind == "unverified_claim" for f in findings)
+
+
+def test_mandarin_changed_price_is_found():
+    # espeak Mandarin voiced from pinyin (the DEV zh ads since 2026-11-29): the voice says 一百六十九元 where the
+    # script has ¥199
+    folder = FIX / "align" / "ad-zh-01"
+    audio = load_audio(folder / "audio.flac")
+    script = "悦澜精华液，28天肌肤焕亮。现在下单只要¥199，再享8折优惠！"
+    words, findings = correct(_empty("zh", len(audio) / 16000), script, "zh")
+    words2, findings2 = verify.verify_numbers(audio, words, findings, "zh")
+    assert any(w.text.startswith("¥169") for w in words2)
+    assert any(f.kind == "price_mismatch" and f.severity == Severity.error for f in findings2)
 
 
 def test_correct_stage_on_mismatch_fail_raises_for_an_acoustic_finding():
