@@ -725,8 +725,8 @@ def plan(seed: int, lang: str, k: int, piper_every: int) -> list[tuple[int, str,
 
 
 def music_plan(seed: int, lang: str, metas: list[dict], mode: str, engine: str) -> dict[str, tuple[int, str]]:
-    """Which ads get a music twin, at which SNR and with which renderer (SNRs balanced over +6/+10/+15 dB,
-    renderers alternating for `mixed`; both drawn independently of the condition order)."""
+    """Which ads get a music twin, at which SNR and with which renderer (SNRs balanced over +6/+10/+15 dB
+    in shuffled blocks; for `mixed`, the renderers alternate within each SNR level)."""
     if mode == "none":
         return {}
     rng = random.Random(f"genads-music:{seed}:{lang}")
@@ -737,11 +737,15 @@ def music_plan(seed: int, lang: str, metas: list[dict], mode: str, engine: str) 
         block = list(SNRS_DB)
         rng.shuffle(block)
         snrs += block
-    engines: list[str] = []
-    while len(engines) < len(chosen):
-        block = ["numpy", "fluidsynth"] if engine == "mixed" else [engine]
-        rng.shuffle(block)
-        engines += block
+    if engine == "mixed":  # alternate the renderers within each SNR level (balanced in both)
+        start = {snr: rng.randint(0, 1) for snr in SNRS_DB}
+        seen = {snr: 0 for snr in SNRS_DB}
+        engines = []
+        for snr in snrs[:len(chosen)]:
+            engines.append(("numpy", "fluidsynth")[(start[snr] + seen[snr]) % 2])
+            seen[snr] += 1
+    else:
+        engines = [engine] * len(chosen)
     return {m["id"]: (snrs[i], engines[i]) for i, m in enumerate(chosen)}
 
 

@@ -11,6 +11,9 @@
    (CER). This is an ear-proxy: it says whether the voice is intelligible speech in the right language,
    comparable to DEV; it is not a target.
 
+3. `--zh-voice-compare`: espeak-ng 1.52 `cmn` reading Han text vs `cmn-latn-pinyin` reading pypinyin's
+   pinyin, same texts, Whisper base CER for each (is 1.52's Mandarin right?).
+
 Usage: python benchmarks/genads_check.py DIR [DIR ...] [--languages en,de,es] [--no-asr] [--limit N]
        (DIR: a folder with manifest.jsonl, e.g. ~/.cache/captioner/genads/seed101/ads or ../shared/data/ads)
 """
@@ -107,6 +110,38 @@ def edit_distance(a: list[str], b: list[str]) -> int:
     return d[len(b)]
 
 
+def zh_voice_compare(ads_dir: Path, limit: int) -> dict:
+    """Ear-proxy for espeak-ng 1.52's Mandarin: the zh spoken texts of a set voiced (a) from pinyin with
+    cmn-latn-pinyin (what genads uses) and (b) from the Han text with `cmn`, both plain voice at 220 wpm,
+    transcribed by Whisper base (language zh, beam 5); CER against spoken.txt for each."""
+    from genads import zh_pinyin
+    from genads_music import resample
+    from genads_tts import synth_fresh
+
+    from captioner.asr.whisper import load_model
+
+    model = load_model()
+    rows = [json.loads(x) for x in (ads_dir / "manifest.jsonl").read_text().splitlines()]
+    rows = [r for r in rows if r["language"] == "zh"][:limit]
+    out = {}
+    for name in ("cmn-latn-pinyin", "cmn"):
+        err = ref_n = 0
+        for r in rows:
+            spoken = (ads_dir / r["id"] / "spoken.txt").read_text().strip()
+            text = zh_pinyin(spoken)[0] if name == "cmn-latn-pinyin" else spoken
+            syn = synth_fresh(text, name, 220)
+            audio = resample(syn.samples.astype(np.float64) / 32768.0, syn.sample_rate).astype(np.float32)
+            segs, _ = model.transcribe(audio, language="zh", task="transcribe", beam_size=5,
+                                       condition_on_previous_text=False)
+            hyp = "".join(sg.text for sg in segs)
+            ref = normalise(spoken, "zh", False)
+            ref_n += len(ref)
+            err += edit_distance(ref, normalise(hyp, "zh", True))
+        out[name] = {"ads": len(rows), "cer_pct": round(100 * err / max(ref_n, 1), 1)}
+        print("zh voice", name, out[name], flush=True)
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("dirs", nargs="+", type=Path)
@@ -114,7 +149,14 @@ def main() -> int:
     ap.add_argument("--no-asr", action="store_true")
     ap.add_argument("--limit", type=int, default=0, help="at most N ads per language and folder")
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--zh-voice-compare", action="store_true",
+                    help="only compare espeak 1.52 cmn (Han input) vs cmn-latn-pinyin on DIR's zh texts")
     a = ap.parse_args()
+    if a.zh_voice_compare:
+        res = zh_voice_compare(a.dirs[0], a.limit or 8)
+        if a.json:
+            a.json.write_text(json.dumps(res, indent=1))
+        return 0
     langs = a.languages.split(",")
     model = None
     if not a.no_asr:

@@ -165,3 +165,25 @@ def test_fluidsynth_bed():
     assert "FluidR3_GM" in info["engine"] and info["instruments"]["bass"].startswith("GM ")
     n, _ = gm.compose(2024, 3.0, "numpy")
     assert len(n) == 48000 and not np.allclose(n, a)
+
+
+def test_plans_are_balanced():
+    """Conditions cycle within a language; music twins balance SNRs and, within each SNR, the renderers."""
+    import collections
+
+    import genads
+
+    plan = genads.plan(101, "de", 16, 4)
+    counts = collections.Counter(c for _, c, _ in plan)
+    assert set(counts) == set(genads.CONDITIONS) and max(counts.values()) - min(counts.values()) <= 1
+    assert not any(p for *_, p in plan)  # Piper only for English
+    assert [i for i, _, p in genads.plan(101, "en", 16, 4) if p] == [4, 8, 12, 16]
+    metas = [{"id": f"x{i}", "condition": c} for i, c, _ in plan]
+    mp = genads.music_plan(101, "de", metas, "all", "mixed")
+    assert len(mp) == 16
+    snr = collections.Counter(s for s, _ in mp.values())
+    assert max(snr.values()) - min(snr.values()) <= 1
+    for level in genads.SNRS_DB:
+        eng = collections.Counter(e for s, e in mp.values() if s == level)
+        assert abs(eng["numpy"] - eng["fluidsynth"]) <= 1
+    assert len(genads.music_plan(101, "de", metas, "half", "numpy")) == 8
