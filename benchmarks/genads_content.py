@@ -91,7 +91,7 @@ T: dict[str, dict] = {
                      "la gourde isotherme", "la bougie parfumée", "les gummies sommeil", "la brosse électrique",
                      "le masque capillaire"],
         "hook": ["Découvre {product} {brand}.", "Avec {product} {brand}, ta journée commence bien.",
-                 "J'ai testé {product} {brand} et je suis conquise.", "Tout le monde parle de {brand}.",
+                 "J'ai testé {product} {brand} et je suis conquise.", "On ne parle que de {brand} en ce moment.",
                  "Voici {product} {brand}, ton nouvel indispensable.", "Je ne sors plus sans {product} {brand}."],
         "benefit": ["Ça marche en quelques minutes.", "Sans produits chimiques.", "Ça tient dans tous les sacs.",
                     "Conçu avec des experts.", "Assez doux pour tous les jours.", "Tu vas adorer.",
