@@ -56,7 +56,7 @@ SR = 16000
 LANGUAGES = ["en", "de", "fr", "es", "hi", "zh"]
 CONDITIONS = ["honest", "price_one_digit", "price_multi_digit", "ad_lib", "skipped_phrase", "spoken_variant"]
 SNRS_DB = [6, 10, 15]
-GENERATOR_VERSION = 4
+GENERATOR_VERSION = 5
 
 # espeak-ng 1.52 voices per language (SetVoiceByName names), rate range (wpm). DEV used the plain voices
 # en-us 165, de 160, fr-fr 165, es 165, hi 150, cmn-latn-pinyin 220; here every ad draws a dialect voice,

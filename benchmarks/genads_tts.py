@@ -101,7 +101,12 @@ class Espeak:
 
 
 def _synth_worker(text: str, voice: str, rate: int, pitch: int, range_: int) -> Synth:
-    return Espeak.get().synth(text, voice, rate, pitch, range_)
+    # Some variants (breathy ones: f5, Reed, Alicia, victor …) draw noise with libc rand(), whose state a
+    # forked child inherits from the parent: seed it, or the audio depends on what ran before.
+    ctypes.CDLL(None).srand(1)
+    es = Espeak.get()
+    es.lib.espeak_ng_SetRandSeed(ctypes.c_long(1))
+    return es.synth(text, voice, rate, pitch, range_)
 
 
 def synth_fresh(text: str, voice: str, rate: int, pitch: int = 50, range_: int = 50) -> Synth:
@@ -110,8 +115,9 @@ def synth_fresh(text: str, voice: str, rate: int, pitch: int = 50, range_: int =
     libespeak-ng keeps state from one utterance to the next inside a process (measured: the same text and
     voice synthesized twice in a row differ by ~1-20 ms in length, even after espeak_Terminate/
     espeak_Initialize and espeak_ng_SetRandSeed), so an ad's audio would depend on which ads were made
-    before it in the same run (and caching would change that). A fresh process per ad makes every ad a
-    function of its own seed only. The parent never loads the library.
+    before it in the same run (and caching would change that). A fresh process per ad, with libc's and
+    espeak's random generators seeded, makes every ad a function of its own seed only. The parent never
+    loads the library.
     """
     import multiprocessing
 

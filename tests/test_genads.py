@@ -187,3 +187,21 @@ def test_plans_are_balanced():
         eng = collections.Counter(e for s, e in mp.values() if s == level)
         assert abs(eng["numpy"] - eng["fluidsynth"]) <= 1
     assert len(genads.music_plan(101, "de", metas, "half", "numpy")) == 8
+
+
+def test_espeak_synthesis_does_not_depend_on_history():
+    """The same utterance gives the same samples whatever ran before (libespeak-ng keeps state between
+    utterances and breathy variants draw libc rand(): each ad is synthesized in a fresh, seeded child)."""
+    pytest.importorskip("espeakng_loader", reason="needs the bench extra: pip install -e '.[bench]'")
+    import ctypes
+
+    from genads_tts import synth_fresh
+
+    text = "Jetzt nur neunundvierzig Euro."
+    a = synth_fresh(text, "de+Reed", 160, 40, 60)
+    synth_fresh("yong4 le5 hao3", "cmn-latn-pinyin+f5", 220)
+    libc = ctypes.CDLL(None)
+    libc.srand(777)
+    libc.rand()
+    b = synth_fresh(text, "de+Reed", 160, 40, 60)
+    assert np.array_equal(a.samples, b.samples) and a.words == b.words
