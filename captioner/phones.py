@@ -279,7 +279,7 @@ class PhoneModel:
         *,
         filler: bool = False,
         filler_penalty: float = 4.0,
-        skip_penalty: Optional[float] = None,
+        skip_penalty: Optional[float] | Sequence[Optional[float]] = None,
         t0: int = 0,
         t1: Optional[int] = None,
     ) -> Alignment:
@@ -288,7 +288,8 @@ class PhoneModel:
         filler: allow filler states between words (speech the text cannot explain), each filler frame
           costing `filler_penalty` nats on top of the best non-blank token's log-probability.
         skip_penalty: when set, a word may be left out at `skip_penalty` nats per token (script text
-          with no audio); otherwise every word gets at least one frame per token.
+          with no audio); otherwise every word gets at least one frame per token. A list gives one
+          value per word (None: that word cannot be skipped).
         Frames in the result are absolute (t0 included). A word with no tokens (nothing to pronounce) or
         skipped gets start = end = None (tell them apart by ``n_tokens``).
         """
@@ -297,7 +298,10 @@ class PhoneModel:
         lp = np.asarray(logp[t0:t1], dtype=np.float32)
         T = lp.shape[0]
         words = [list(w) for w in words]
-        G = _Graph(words, self.blank, filler, skip_penalty)
+        sp = list(skip_penalty) if isinstance(skip_penalty, (list, tuple)) else [skip_penalty] * len(words)
+        if len(sp) != len(words):
+            raise ValueError("skip_penalty: one value (or None) per word")
+        G = _Graph(words, self.blank, filler, sp)
         if T == 0 or G.n_tok == 0:
             return Alignment(words=[WordSpan(None, None, 0.0, float("-inf"), len(w)) for w in words])
         speech = lp[:, self._speech]
@@ -404,7 +408,7 @@ class _Graph:
     gap N. Every state has up to 4 predecessors (padded with -1).
     """
 
-    def __init__(self, words: list[list[int]], blank: int, filler: bool, skip_penalty: Optional[float]):
+    def __init__(self, words: list[list[int]], blank: int, filler: bool, skip_penalty: list[Optional[float]]):
         ids, word_of, gap_of, is_filler, is_blank = [], [], [], [], []
         preds: list[list[tuple[int, float]]] = []
 
@@ -432,8 +436,9 @@ class _Graph:
                 preds[gf] = [(gf, 0.0), (gb, 0.0)] + [(s, 0.0) for s in prev_exits]
                 preds[gb].append((gf, 0.0))
                 gap_states.append(gf)
-            if skip_penalty is not None and wi > 0:
-                cost = -float(skip_penalty) * max(1, len(words[wi - 1]))
+            sp = skip_penalty[wi - 1] if wi > 0 else None
+            if sp is not None:
+                cost = -float(sp) * max(1, len(words[wi - 1]))
                 for g in gap_states:
                     preds[g] += [(s, cost) for s in prev_gap]
             if wi == 0:
