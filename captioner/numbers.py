@@ -475,6 +475,49 @@ def spoken_form(a: Amount, language: str) -> str:
     return _number_str(a.value, L)
 
 
+def spoken_variants(a: Amount, language: str) -> list[str]:
+    """Ways a voice commonly reads an Amount, the canonical `spoken_form` first ("$19.99": "nineteen ninety
+    nine", "nineteen dollars ninety nine", "nineteen dollars and ninety nine cents")."""
+    out = [spoken_form(a, language)]
+    L = language
+    if a.kind == "price" and a.value is not None:
+        major, minor, nd = _split_money(a.value)
+        cur = a.currency or "USD"
+        names = _CUR_WORDS[L].get(cur, (cur, cur))
+        name = names[0] if major == 1 else names[1]
+        if nd == 1 and L != "zh":
+            minor *= 10
+        if L == "zh":
+            M = _zh(major)
+            if nd == 0:
+                out += [M + "块", M + "元"]
+            elif cur == "CNY":
+                jiao, fen = (minor, 0) if nd == 1 else divmod(minor, 10)
+                out += [M + "元" + _ZH_DIGITS[jiao] + "角" + (_ZH_DIGITS[fen] + "分" if fen else ""),
+                        M + "点" + _digits_words(str(minor).zfill(nd), "zh") + "元"]
+        elif nd == 0:
+            if L == "en" and cur == "USD":
+                out.append(f"{_en(major)} bucks")
+            if L == "hi" and 1000 < major < 10000:
+                out.append(_hi(major) + " " + name)  # "एक हज़ार सात सौ निन्यानबे" beside "सत्रह सौ निन्यानबे"
+                out.append(_hi(major, hundreds_style=True) + " " + name)
+        else:
+            A, B = number_to_words(major, L), number_to_words(minor, L)
+            if L == "es":
+                A = _es(major, True)
+            minor_name = {"en": "cents", "de": "Cent", "fr": "centimes", "es": "céntimos", "hi": "पैसे"}[L]
+            and_ = {"en": "and", "de": "und", "fr": "et", "es": "con", "hi": ""}[L]
+            out += [f"{A} {name} {B}", f"{A} {B}", f"{A} {name} {and_} {B} {minor_name}".replace("  ", " ")]
+            if L == "es":
+                out.append(f"{number_to_words(major, L)} con {B}")
+    seen, res = set(), []
+    for x in out:
+        if x not in seen:
+            seen.add(x)
+            res.append(x)
+    return res
+
+
 def _number_str(v: Decimal, language: str) -> str:
     if v == int(v):
         return number_to_words(int(v), language)
@@ -779,8 +822,42 @@ def _lex_items(tokens: list[str], language: str) -> list[_Item]:
             out.append(_Item("conj", text=raw))
             continue
         a = parse_written(raw, language)
+        after = expanded[i + 1] if (i < len(expanded) and _fold(expanded[i]) in conj | {"con"} and i + 1 < len(expanded)) \
+            else (expanded[i] if i < len(expanded) else "")
+        if a is None and out and out[-1].kind == "num" and after and _is_value_word(after, language):
+            cur = currency_like(raw, language)
+            if cur:  # "veinticinco eos noventa": a garbled currency word between two numbers
+                out.append(_Item("cur", text=raw, amount=Amount("price", None, cur)))
+                continue
         out.extend(_written_items(raw, a) if a is not None else [_Item("word", text=raw)])
     return out
+
+
+def _is_value_word(token: str, language: str) -> bool:
+    w = _hi_fold(_fold(token)) if language == "hi" else _fold(token)
+    if language == "de" and _de_compound(w) is not None:
+        return True
+    if w in _LEX.get(language, {}) and w not in ("a", "oh"):
+        return True
+    a = parse_written(token, language)
+    return a is not None and a.kind in ("number", "price")
+
+
+def currency_like(token: str, language: str) -> Optional[str]:
+    """The currency a recogniser probably meant by an unknown word ("eos", "celos" for "euros"), or None.
+    Only for a word of at least 3 letters, at least 60 % similar to one of the language's currency names."""
+    import difflib
+
+    w = _fold(token)
+    if len(w) < 3 or not w.isalpha():
+        return None
+    best, code = 0.0, None
+    for cur, names in _CUR_WORDS.get(language, {}).items():
+        for name in set(names) | ({"bucks"} if cur == "USD" and language == "en" else set()):
+            r = difflib.SequenceMatcher(None, w, _fold(name)).ratio()
+            if r > best:
+                best, code = r, cur
+    return code if best >= 0.6 else None
 
 
 def _group_numbers(items: list[_Item], language: str) -> list[_Item]:
@@ -949,6 +1026,8 @@ def parse_spoken(text: str | list[str], language: str) -> list[Amount]:
     # two numbers: a major and a minor part ("nineteen ninety nine", "39 Euro 99", "veintinueve con noventa y
     # nueve"), or, with no currency between them, the hundreds read in pairs ("nineteen ninety nine" = 1999)
     pos = [k for k, it in enumerate(items) if it.kind == "num"]
+    if any(it.kind == "word" for it in items[pos[0]:pos[1]]):
+        return []  # "twenty five or ninety": another word parts the two numbers
     cur_between = any(it.kind == "cur" for it in items[pos[0]:pos[1]])
     if b < 10 and not cur_between and not any(it.kind == "minor" for it in items):
         return []  # "twenty four seven": cents are said in two digits unless a currency word parts them
