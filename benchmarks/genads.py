@@ -56,7 +56,7 @@ SR = 16000
 LANGUAGES = ["en", "de", "fr", "es", "hi", "zh"]
 CONDITIONS = ["honest", "price_one_digit", "price_multi_digit", "ad_lib", "skipped_phrase", "spoken_variant"]
 SNRS_DB = [6, 10, 15]
-GENERATOR_VERSION = 5
+GENERATOR_VERSION = 6
 
 # espeak-ng 1.52 voices per language (SetVoiceByName names), rate range (wpm). DEV used the plain voices
 # en-us 165, de 160, fr-fr 165, es 165, hi 150, cmn-latn-pinyin 220; here every ad draws a dialect voice,
@@ -473,7 +473,11 @@ def synthesize(lang: str, spoken: str, voice: Voice, seed: int) -> dict:
         engine = "piper-tts 1.8.0 (en_US-joe-medium, phoneme alignments, noise seeded)"
         if len(ph_onsets) != len(tokens):
             raise GenError(f"piper words {len(ph_onsets)} != tokens {len(tokens)}")
-        onsets = list(ph_onsets)
+        # Piper starts with its sentence-start pad (35-450 ms of near-silence): cut it, so that the first
+        # word starts at the 0.30 s lead-in exactly, as espeak's first word event (sample 0) does.
+        first = ph_onsets[0]
+        samples = samples[first:]
+        onsets = [o - first for o in ph_onsets]
     if any(b <= a for a, b in zip(onsets, onsets[1:])):
         raise GenError("onsets not strictly increasing")
     x = samples.astype(np.float64)
