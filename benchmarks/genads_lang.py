@@ -14,8 +14,8 @@ value ("39 Euro 99" spoken as "neununddreißig Euro und neunundneunzig Cent", "t
 dollars", 两百六十九元, "उनतीस सौ" vs "दो हज़ार नौ सौ"). Sources for the rules: Duden (German numerals,
 one word below a million), Académie française 1990 rectifications are *not* used (the data writes
 "quatre vingt dix", no hyphens), RAE "Ortografía" §(apócope de uno/veintiuno before masculine nouns),
-the Hindi 0–99 words are one lexical word each (table below, checked against a standard Hindi primer
-list), Chinese 两 before 百/千/万 and classifiers, 二 in 十/十二/二十.
+the Hindi 0–99 words are one lexical word each (table below; it agrees entry by entry with the
+independent table in captioner.numbers, tests/test_genads.py), Chinese 两 before 百/千/万 and classifiers, 二 in 十/十二/二十.
 """
 from __future__ import annotations
 
