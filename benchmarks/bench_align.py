@@ -324,7 +324,7 @@ def _script_variant(spoken: str, gt: list[dict], meta: dict, language: str):
     return toks, idx, adlib, skipped
 
 
-def tune(sets: list[str], langs: list[str], limit: int, backends: list[str]):
+def tune(sets: list[str], langs: list[str], limit: int, backends: list[str], unscripted: bool = True):
     """Grid figures on the tuning sets (emissions computed once per ad)."""
     from captioner.phones import FRAME_S, load
 
@@ -344,7 +344,7 @@ def tune(sets: list[str], langs: list[str], limit: int, backends: list[str]):
             for b in backends:
                 try:
                     ids[b] = phone_ids_backend(pm, toks, lang, b)
-                except ImportError:
+                except (ImportError, ValueError):  # not installed / no such language in that backend
                     pass
             sv = _script_variant(spoken, gt, meta, lang)
             sids = phone_ids_backend(pm, sv[0], lang, backends[0])
@@ -359,7 +359,7 @@ def tune(sets: list[str], langs: list[str], limit: int, backends: list[str]):
         for c in cache:
             if b not in c["ids"]:
                 continue
-            al = pm.forced_align(c["lp"], c["ids"][b], filler=True)
+            al = pm.forced_align(c["lp"], c["ids"][b], filler=True, filler_penalty=PhoneOptions().filler_penalty)
             st = np.array([w.start * FRAME_S if w.start is not None else np.nan for w in al.words])
             e = st - c["gs"]
             errs += list(e)
@@ -390,10 +390,12 @@ def tune(sets: list[str], langs: list[str], limit: int, backends: list[str]):
                     print(f"    score [{lo}, {hi}): n {sel.sum():4d}, mean {ae[sel].mean() * 1000:6.1f} ms, "
                           f"> 50 ms {np.mean(ae[sel] > 0.05) * 100:5.1f} %")
             out["score_vs_error"] = qs
+    if not unscripted:
+        return out
     # 2. unscripted speech on the script-following text: ad-libs (filler speech in a gap) and skipped phrases
     print("\nunscripted speech (script text vs voice): filler penalty; skip penalty and the shortest unheard run")
     res = []
-    for fp in (1.0, 1.5, 2.0, 2.5, 3.0, 4.0):
+    for fp in (0.0, 0.25, 0.5, 1.0):
         for mins in (0.3, 0.5):
             hit_a = n_a = fa_ads = n_ads = 0
             for c in cache:
@@ -410,34 +412,35 @@ def tune(sets: list[str], langs: list[str], limit: int, backends: list[str]):
             r = {"filler_penalty": fp, "min_ad_lib_s": mins, "ad_lib_found": f"{hit_a}/{n_a}", "ads_with_false_ad_lib": f"{fa_ads}/{n_ads}"}
             res.append(r)
             print(f"  filler {fp:3.1f} min {mins:.1f} s: ad-lib found {hit_a}/{n_a}, ads with a false ad-lib {fa_ads}/{n_ads}", flush=True)
-    for sp in (3.0, 4.0, 5.0, 6.0):
-        for min_tok in (4, 6, 8, 10):
+    for sp, run, min_tok in [(sp, run, mt) for sp in (2.0, 3.0, 4.0) for run in (0.0, 8.0, 16.0) for mt in (6, 8)]:
+        if True:
             hit_s = n_s = fa_ads = n_ads = fa_words = 0
             for c in cache:
-                sk = unheard_runs(pm, c["lp"], c["sids"], sp, min_tok)
+                sk = unheard_runs(pm, c["lp"], c["sids"], sp, min_tok, run)
                 truth = {k for run in c["script"][3] for k in run if c["sids"][k]}
                 fa_ads += bool(sk - truth)
                 fa_words += len(sk - truth)
                 n_ads += 1
-                for run in c["script"][3]:
-                    run = [k for k in run if c["sids"][k]]
-                    if run:
+                for skipped_run in c["script"][3]:
+                    said = [k for k in skipped_run if c["sids"][k]]
+                    if said:
                         n_s += 1
-                        hit_s += len(set(run) & sk) >= 0.5 * len(run)
-            r = {"skip_penalty": sp, "min_unheard_tokens": min_tok, "skipped_found": f"{hit_s}/{n_s}",
+                        hit_s += len(set(said) & sk) >= 0.5 * len(said)
+            r = {"skip_penalty": sp, "skip_run_penalty": run, "min_unheard_tokens": min_tok, "skipped_found": f"{hit_s}/{n_s}",
                  "ads_with_false_unheard": f"{fa_ads}/{n_ads}", "false_unheard_words": fa_words}
             res.append(r)
-            print(f"  skip {sp:3.1f} run >= {min_tok:2d} tokens: skipped phrase found {hit_s}/{n_s}, ads with false unheard words "
+            print(f"  skip {sp:3.1f} per run {run:4.1f}, run >= {min_tok:2d} tokens: skipped phrase found {hit_s}/{n_s}, ads with false unheard words "
                   f"{fa_ads}/{n_ads} ({fa_words} words)", flush=True)
     out["unscripted"] = res
     return out
 
 
-def unheard_runs(pm, lp, ids, skip_penalty: float, min_tokens: int) -> set:
+def unheard_runs(pm, lp, ids, skip_penalty: float, min_tokens: int, run_penalty: float = 0.0) -> set:
     """Words a skip-enabled alignment leaves out, kept only in runs of >= 2 words and >= min_tokens tokens."""
     from captioner.align import _index_runs
 
-    al = pm.forced_align(lp, ids, filler=True, skip_penalty=skip_penalty)
+    al = pm.forced_align(lp, ids, filler=True, filler_penalty=PhoneOptions().filler_penalty, skip_penalty=skip_penalty,
+                         skip_run_penalty=run_penalty)
     cand = [k for k, w in enumerate(al.words) if w.skipped and ids[k]]
     out = set()
     for run in _index_runs(cand):
@@ -472,6 +475,9 @@ def main(argv=None):
     ap.add_argument("--fit-lag", default="", help="sets to fit the phone model's lag on (e.g. seed101,seed101-m)")
     ap.add_argument("--tune", default="", help="tuning figures on these sets (TUNING seed only, e.g. seed101,seed101-m)")
     ap.add_argument("--g2p", default="", help="with --tune: G2P backends to compare (default first, e.g. default,espeak)")
+    ap.add_argument("--g2p-only", action="store_true", help="with --tune: only the G2P / lag / score figures")
+    ap.add_argument("--permissive-only", action="store_true",
+                    help="never use espeak for G2P, even where it is installed and preferred (fr, hi)")
     ap.add_argument("--speech", action="store_true", help="real-speech agreement (pocketsphinx en, old vs new)")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "align.json"))
     args = ap.parse_args(argv)
@@ -479,12 +485,18 @@ def main(argv=None):
     result = {"date": str(date.today()), "machine": f"{platform.machine()}, {os.cpu_count()} CPUs (shared)",
               "load_average": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
               "command": "python benchmarks/bench_align.py " + " ".join(argv if argv is not None else sys.argv[1:])}
+    from captioner import g2p
+
+    if args.permissive_only:
+        g2p.ESPEAK_PREFERRED = ()
+    result["g2p"] = {lang: g2p.choose(lang) for lang in langs}
+    print("G2P per language:", result["g2p"])
     align_signal(np.zeros(16000, np.float32), [Word(text="warm", start=0, end=0)], "en")  # load the models once
     align_words(np.zeros(16000, np.float32), [Word(text="warm", start=0, end=0)], "en")
     if args.tune:
         backends = [b for b in (args.g2p or "default").split(",")]
         backends = [None if b == "default" else b for b in backends]
-        result["tune"] = tune(args.tune.split(","), langs, args.limit, backends)
+        result["tune"] = tune(args.tune.split(","), langs, args.limit, backends, not args.g2p_only)
     if args.fit_lag:
         result["fit_lag"] = fit_lag(args.fit_lag.split(","), langs, args.limit)
     if args.sets:

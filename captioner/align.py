@@ -1,10 +1,35 @@
-"""Force-align the final caption words to the audio: Whisper cross-attention prior + signal-level DP.
+"""Force-align the final caption words to the audio: phone-level CTC alignment, signal DP + Whisper prior as fallback.
 
-How it works (see docs/BENCHMARKS.md ("Word alignment") for the measurements behind each choice):
+Entry points: ``align(audio, words, language) -> list[Word]`` and ``align_words(...) -> AlignResult`` (the
+same words plus findings: script words with no audio, speech no word explains). Measurements behind
+every constant: docs/BENCHMARKS.md ("Word alignment"); tuned on generated ads (benchmarks/genads.py,
+seed 101), reported on seed 202 and DEV.
 
-1. Every word is expanded into *units* in the form the voice said them: ``word.spoken`` when set,
-   else ``numbers.verbalize(text)`` ("$49" -> "forty nine dollars"), else the text itself; Chinese
-   is split into characters. Each unit gets a duration weight (an estimate of its syllables).
+**Phone aligner (default; ``captioner.phones``, hama's 4.7 MB phone CTC model).**
+
+1. Every word is said in its spoken form (``word.spoken``, else ``numbers.verbalize``: "$49" ->
+   "forty nine dollars", else the text), split into units (Chinese: characters); the units of the whole
+   text go through ``captioner.g2p`` (sentence context) and the phones onto the model's tokens.
+2. Emissions every 20 ms (audio over 20 s in overlapping windows), then one CTC Viterbi over all words
+   with a blank/``<wb>`` gap and a *filler* state between words (``filler_penalty`` nats per spike).
+   Two passes for words with no audio: the first may leave out any word (``skip_penalty`` per token,
+   ``skip_run_penalty`` per run); only runs of >= 2 words and >= ``min_unheard_tokens`` tokens may stay
+   out in the second (single short words are more often badly modelled than unsaid).
+3. Onset = first spike of the word's first token minus the model's lag for that token
+   (``ONSET_LAG_S``, fitted once on seed 101; 80 ms for tokens not in the table). End = where the
+   sound after the last spike stops before a pause (a quiet run >= ``pause_s``), else the next onset
+   (connected speech; a music bed that never falls quiet).
+4. Confidence = exp(per-frame log-ratio of the forced path to free decoding over the word). Words below
+   ``min_score`` (-3 nats/frame: 58 % of such words were > 50 ms off on seed 101, 5 % of the rest) are
+   re-aligned by the signal aligner between their confident neighbours; ``Word.aligner`` says which
+   aligner timed a word.
+5. Findings: an unheard run -> ``script_unspoken`` (warning; the words stay in the captions, interpolated
+   in the gap, confidence 0.1 — never dropped, never squeezed); filler speech >= ``min_ad_lib_s`` with
+   >= ``min_ad_lib_phones`` phones -> ``ad_lib`` (warning, with its time span and what the model hears).
+
+**Signal aligner (``align_signal``; the fallback, and the aligner when hama is unavailable).**
+
+1. The same units, each with a duration weight (an estimate of its syllables).
 2. Signal: 10 ms frame energy. Silent runs of >= ``pause_s`` are *pauses*; they (and the lead-in and
    tail silence) are cut out of a compressed "speech time line", so no word can start in a pause,
    absorb leading silence or stretch into a pause.
@@ -648,19 +673,20 @@ def _whisper_prior(audio, words, unit_text, unit_word, weights, lang, sig, pause
 
 
 def _finalise(words: list[Word], duration: float) -> list[Word]:
-    """Monotonic, inside the audio, end >= start, no overlap with the next word."""
+    """Monotonic, inside the audio, end >= start, no overlap with the next word (times to 0.1 ms, never past the end)."""
+    last = math.floor(duration * 1e4) / 1e4
     out = []
     prev_start = 0.0
     for w in words:
-        s = min(max(w.start, prev_start, 0.0), duration)
-        e = min(max(w.end, s), duration)
+        s = min(round(max(w.start, prev_start, 0.0), 4), last)
+        e = min(round(max(w.end, s), 4), last)
         out.append((s, e))
         prev_start = s
     res = []
     for i, (w, (s, e)) in enumerate(zip(words, out)):
         if i + 1 < len(out):
             e = min(e, max(s, out[i + 1][0]))
-        res.append(w.model_copy(update=dict(start=round(s, 4), end=round(e, 4))))
+        res.append(w.model_copy(update=dict(start=s, end=e)))
     return res
 
 
@@ -712,9 +738,11 @@ class PhoneOptions:
 
     lag_s: float = 0.08  # constant onset lag (least mean |error| on seed 101); ONSET_LAG_S refines it per token
     per_token_lag: bool = True
-    filler_penalty: float = 1.0  # nats per filler spike (speech the words cannot explain)
+    filler_penalty: float = 0.5  # nats per filler spike (speech the words cannot explain)
     skip_penalty: Optional[float] = 4.0  # nats per token to leave a word unheard (None: never)
-    min_unheard_tokens: int = 8  # an unheard run must have >= 2 words and this many tokens
+    skip_run_penalty: float = 16.0  # nats per run of unheard words
+    skip_filler_penalty: float = 1.0  # the filler penalty of the first (skip-finding) pass
+    min_unheard_tokens: int = 6  # an unheard run must have >= 2 words and this many tokens
     min_score: float = -3.0  # per-frame log-ratio to free decoding below which a word falls back to the signal DP
     min_ad_lib_s: float = 0.3  # filler speech shorter than this is not reported
     min_ad_lib_phones: int = 4
@@ -732,6 +760,18 @@ class AlignResult:
     interpolated: int = 0
     unheard: list[int] = field(default_factory=list)  # word indices the alignment found no audio for
     unexplained: list[tuple[float, float, str]] = field(default_factory=list)  # (start, end, phones) of filler speech
+
+    def merge_into(self, findings: list[Finding]) -> list[Finding]:
+        """`findings` + this stage's findings, leaving out an ad-lib / unspoken-script finding that an earlier stage
+        already reported for an overlapping time span."""
+        out = list(findings)
+        for f in self.findings:
+            dup = f.start is not None and any(
+                g.kind == f.kind and g.start is not None and g.end is not None and g.start < (f.end or f.start) + 0.2
+                and g.end > f.start - 0.2 for g in findings)
+            if not dup:
+                out.append(f)
+        return out
 
 
 def align(
@@ -829,13 +869,17 @@ def _two_pass(pm, lp, ids, popts: PhoneOptions, t0: int = 0, t1: Optional[int] =
     kw = dict(filler=True, filler_penalty=popts.filler_penalty, t0=t0, t1=t1)
     if popts.skip_penalty is None:
         return pm.forced_align(lp, ids, **kw)
-    first = pm.forced_align(lp, ids, skip_penalty=popts.skip_penalty, **kw)
+    first = pm.forced_align(lp, ids, skip_penalty=popts.skip_penalty, skip_run_penalty=popts.skip_run_penalty,
+                            **{**kw, "filler_penalty": popts.skip_filler_penalty})
     cand = [k for k, w in enumerate(first.words) if w.skipped and ids[k]]
     keep = [run for run in _index_runs(cand) if len(run) >= 2 and sum(len(ids[k]) for k in run) >= popts.min_unheard_tokens]
     if not keep:
-        return pm.forced_align(lp, ids, **kw)
+        second = pm.forced_align(lp, ids, **kw)
+        return second if np.isfinite(second.log_likelihood) else first  # too short for the text: keep the skips
     allowed = {k for run in keep for k in run}
-    return pm.forced_align(lp, ids, skip_penalty=[popts.skip_penalty if k in allowed else None for k in range(len(ids))], **kw)
+    second = pm.forced_align(lp, ids, skip_penalty=[popts.skip_penalty if k in allowed else None for k in range(len(ids))],
+                             skip_run_penalty=popts.skip_run_penalty, **kw)
+    return second if np.isfinite(second.log_likelihood) else first
 
 
 def align_words(

@@ -36,7 +36,8 @@ Method and measured facts:
   state that emits the best live token of the frame at a cost of ``filler_penalty`` nats per
   frame, so speech the text cannot explain (an inserted phrase) is absorbed by fillers instead of
   being stretched over script words. With ``skip_penalty`` set, a word may also be skipped
-  (cost: the penalty per token of the word); a skipped word gets ``start = end = None``.
+  (cost: the penalty per token of the word, plus ``skip_run_penalty`` once per run of consecutive skipped
+  words); a skipped word gets ``start = end = None``.
   Per word the result gives start/end frames (first/last frame of its tokens: CTC spikes, so the end
   is the last *spike* — see align.py for end times) and a confidence (below).
 * **Scores.** ``score`` = CTC forward log-likelihood of the tokens over the frames minus the
@@ -50,6 +51,7 @@ Method and measured facts:
 from __future__ import annotations
 
 import functools
+import os
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
@@ -62,8 +64,8 @@ HAMA_VERSION = "1.7.0"
 SAMPLE_RATE = 16000
 HOP = 320  # samples per output frame (hama: 160-sample STFT hop, subsampled by 2)
 FRAME_S = HOP / SAMPLE_RATE  # 0.02 s
-WINDOW_S = 30.0  # longest audio run through the network at once
-OVERLAP_S = 2.0  # context kept on each side of a window's cut
+WINDOW_S = 20.0  # longest audio run through the network at once (cost per second grows with it)
+OVERLAP_S = 1.0  # context kept on each side of a window's cut
 
 # Tokens the network actually emits (see the module docstring for how this was measured). Everything
 # else in its inventory is mapped through NEAREST.
@@ -189,26 +191,43 @@ class PhoneModel:
         n = int(np.asarray(ln).reshape(-1)[0])
         return np.asarray(lp[0, :n], dtype=np.float32)
 
-    def emissions(self, audio16k: np.ndarray) -> np.ndarray:
-        """Log-probabilities [T, V] (20 ms frames, T = ceil(len/320)) of 16 kHz mono float audio."""
+    def emissions(self, audio16k: np.ndarray, *, window_s: float = None, workers: int = None) -> np.ndarray:
+        """Log-probabilities [T, V] (20 ms frames, T = ceil(len/320)) of 16 kHz mono float audio.
+
+        Audio longer than `window_s` (default WINDOW_S) is cut into equal windows that overlap by
+        2 x OVERLAP_S; the windows run on `workers` threads (default: 2 when the machine has them; the
+        engine is single-threaded and its cost per second grows with the window length).
+        """
         audio = np.clip(np.asarray(audio16k, dtype=np.float32).reshape(-1), -1.0, 1.0)
         if audio.size < HOP:
             audio = np.concatenate([audio, np.zeros(HOP - audio.size, np.float32)])
         total = int(np.ceil(audio.size / HOP))
-        win = int(WINDOW_S * SAMPLE_RATE) // HOP  # frames per window
-        if total <= win:
-            return self._fit(self._run(audio), total)
+        win = int((window_s or WINDOW_S) * SAMPLE_RATE) // HOP  # frames per window
         ov = int(OVERLAP_S * SAMPLE_RATE) // HOP
-        out = np.empty((total, len(self.tokens)), dtype=np.float32)
-        f0 = 0  # first frame this window must deliver
-        while f0 < total:
-            a = max(0, f0 - ov)
-            b = min(total, a + win)
+        n_win = 1 if total <= win else int(np.ceil((total - 2 * ov) / (win - 2 * ov)))
+        if n_win == 1:
+            return self._fit(self._run(audio), total)
+        core = int(np.ceil(total / n_win))  # frames each window delivers
+        spans = []
+        for k in range(n_win):
+            f0, f1 = k * core, min(total, (k + 1) * core)
+            a, b = max(0, f0 - ov), min(total, f1 + ov)
+            spans.append((f0, f1, a, b))
+        n_workers = workers or min(2, os.cpu_count() or 1)
+
+        def one(span):
+            f0, f1, a, b = span
             lp = self._fit(self._run(audio[a * HOP: b * HOP]), b - a)
-            take_to = total if b == total else b - ov
-            out[f0:take_to] = lp[f0 - a: take_to - a]
-            f0 = take_to
-        return out
+            return lp[f0 - a: f1 - a]
+
+        if n_workers > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(n_workers) as ex:  # ctypes releases the GIL during the engine call
+                parts = list(ex.map(one, spans))
+        else:
+            parts = [one(sp) for sp in spans]
+        return np.concatenate(parts)[:total]
 
     def _fit(self, lp: np.ndarray, n: int) -> np.ndarray:
         """Pad (with the last frame) or trim the network's output to exactly n frames."""
@@ -280,6 +299,7 @@ class PhoneModel:
         filler: bool = False,
         filler_penalty: float = 4.0,
         skip_penalty: Optional[float] | Sequence[Optional[float]] = None,
+        skip_run_penalty: float = 0.0,
         t0: int = 0,
         t1: Optional[int] = None,
     ) -> Alignment:
@@ -289,9 +309,11 @@ class PhoneModel:
           costing `filler_penalty` nats on top of the best non-blank token's log-probability.
         skip_penalty: when set, a word may be left out at `skip_penalty` nats per token (script text
           with no audio); otherwise every word gets at least one frame per token. A list gives one
-          value per word (None: that word cannot be skipped).
+          value per word (None: that word cannot be skipped). skip_run_penalty: extra nats for each run of
+          consecutive skipped words (so one long run beats scattered single skips).
         Frames in the result are absolute (t0 included). A word with no tokens (nothing to pronounce) or
-        skipped gets start = end = None (tell them apart by ``n_tokens``).
+        skipped gets start = end = None (tell them apart by ``n_tokens``). When no alignment exists (fewer
+        frames than tokens and no skips allowed) every word is None and ``log_likelihood`` is -inf.
         """
         T_all = logp.shape[0]
         t1 = T_all if t1 is None else min(t1, T_all)
@@ -301,7 +323,7 @@ class PhoneModel:
         sp = list(skip_penalty) if isinstance(skip_penalty, (list, tuple)) else [skip_penalty] * len(words)
         if len(sp) != len(words):
             raise ValueError("skip_penalty: one value (or None) per word")
-        G = _Graph(words, self.blank, filler, sp)
+        G = _Graph(words, self.blank, filler, sp, float(skip_run_penalty))
         if T == 0 or G.n_tok == 0:
             return Alignment(words=[WordSpan(None, None, 0.0, float("-inf"), len(w)) for w in words])
         speech = lp[:, self._speech]
@@ -310,6 +332,9 @@ class PhoneModel:
         gap_id = np.where(lp[:, self.word_boundary] > lp[:, self.blank], self.word_boundary, self.blank)
         gap_emit = lp[np.arange(T), gap_id]
         path, total = G.viterbi(lp, best_nonblank - filler_penalty, gap_emit)
+        if path is None:
+            return Alignment(words=[WordSpan(None, None, 0.0, float("-inf"), len(w)) for w in words],
+                             log_likelihood=float("-inf"), free_log_likelihood=float(lp.max(axis=1).sum()))
         free = lp.max(axis=1)
         spans = []
         for wi, w in enumerate(words):
@@ -404,11 +429,14 @@ def ctc_log_likelihood(lp: np.ndarray, ids: list[int], blank: int) -> float:
 class _Graph:
     """State graph for CTC forced alignment with inter-word gaps (blank [+ filler]) and optional word skips.
 
-    States, in order: gap 0 (blank, [filler]), word 0 tokens with blanks between them, gap 1, word 1, ...,
-    gap N. Every state has up to 4 predecessors (padded with -1).
+    States, in order: gap 0 (blank, [filler]), word 0 tokens with blanks between them, gap 1 ([skip state],
+    blank, [filler]), word 1, ..., gap N. A skip state of gap i means "word i-1 was left out": entered from gap
+    i-1 (a new run of skipped words: run penalty + per-token penalty) or from the skip state of gap i-1 (the
+    run goes on: per-token penalty only). Predecessors are padded with -1.
     """
 
-    def __init__(self, words: list[list[int]], blank: int, filler: bool, skip_penalty: list[Optional[float]]):
+    def __init__(self, words: list[list[int]], blank: int, filler: bool, skip_penalty: list[Optional[float]],
+                 run_penalty: float = 0.0):
         ids, word_of, gap_of, is_filler, is_blank = [], [], [], [], []
         preds: list[list[tuple[int, float]]] = []
 
@@ -426,8 +454,17 @@ class _Graph:
         prev_gap: list[int] = []  # the gap states before the current word (for skips)
         n_tok = 0
         at_start = True  # no word with tokens placed yet: its first token may start the path
+        prev_skip: Optional[int] = None  # the skip state of the previous gap
         for wi in range(len(words) + 1):
             # gap wi
+            sp = skip_penalty[wi - 1] if wi > 0 else None
+            skip_state = None
+            if sp is not None:
+                cost = -float(sp) * len(words[wi - 1])
+                skip_state = add(-3, -1, wi, False, True, [])
+                preds[skip_state] = [(skip_state, 0.0)] + [(g, cost - run_penalty) for g in prev_gap]
+                if prev_skip is not None:
+                    preds[skip_state].append((prev_skip, cost))
             gb = add(-3, -1, wi, False, True, [])  # -3: blank or the model's word-boundary token
             preds[gb] = [(gb, 0.0)] + [(s, 0.0) for s in prev_exits]
             gap_states = [gb]
@@ -436,18 +473,17 @@ class _Graph:
                 preds[gf] = [(gf, 0.0), (gb, 0.0)] + [(s, 0.0) for s in prev_exits]
                 preds[gb].append((gf, 0.0))
                 gap_states.append(gf)
-            sp = skip_penalty[wi - 1] if wi > 0 else None
-            if sp is not None:
-                cost = -float(sp) * max(1, len(words[wi - 1]))
+            if skip_state is not None:
                 for g in gap_states:
-                    preds[g] += [(s, cost) for s in prev_gap]
+                    preds[g].append((skip_state, 0.0))
             if wi == 0:
                 self.starts += gap_states
             if wi == len(words):
-                self.finals += gap_states + prev_exits
+                self.finals += gap_states + prev_exits + ([skip_state] if skip_state is not None else [])
                 break
             w = words[wi]
-            entries = gap_states + prev_exits
+            entries = gap_states + prev_exits + ([skip_state] if skip_state is not None else [])
+            prev_skip = skip_state
             if not w:  # nothing to pronounce: the next gap/word is entered from this gap and the same exits
                 prev_gap = gap_states
                 prev_exits = prev_exits + gap_states
@@ -518,6 +554,8 @@ class _Graph:
         fin = np.array(self.finals)
         s = int(fin[np.argmax(delta[fin])])
         total = float(delta[s])
+        if total < NEG / 2:  # no path: more tokens than frames and no skips allowed
+            return None, float("-inf")
         path = np.empty(T, dtype=np.int64)
         for t in range(T - 1, -1, -1):
             path[t] = s
