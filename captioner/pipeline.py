@@ -217,7 +217,7 @@ def transcribe_and_correct(audio: np.ndarray, script: Optional[str], language: s
                            *, on_mismatch: str = "flag", use_prompt: bool = True, backend_options: dict | None = None,
                            timings: dict | None = None) -> tuple[Transcript, list[Word], list[Finding]]:
     """ASR (+ reference pass) → language check → script-hint correction → alignment. Shared by `caption()` and batch."""
-    from .align import align
+    from .align import align_words
 
     timings = timings if timings is not None else {}
     t = time.perf_counter()
@@ -236,7 +236,8 @@ def transcribe_and_correct(audio: np.ndarray, script: Optional[str], language: s
     if not words:
         return transcript, [], findings
     t = time.perf_counter()
-    words = align(audio, words, lang)
+    aligned = align_words(audio, words, lang)  # + unheard script words / speech no caption word explains
+    words, findings = aligned.words, aligned.merge_into(findings)
     timings["align"] = time.perf_counter() - t
     return transcript, words, findings
 
