@@ -274,7 +274,7 @@ def _to_decimal(s: str, language: str) -> Optional[Decimal]:
 
 def parse_written(token: str, language: str) -> Optional[Amount]:
     """The Amount a written token stands for, or None when it is not a number-like token."""
-    t = unicodedata.normalize("NFKC", token.strip()).strip(".,!?;:()\"'«»¡¿，。！？；：、")
+    t = unicodedata.normalize("NFKC", token.strip()).strip(".,!?;:()\"'«»¡¿，。！？；：、।॥")
     t = t.replace("\u202f", " ").replace("\u00a0", " ")
     if not t:
         return None
