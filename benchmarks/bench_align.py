@@ -9,7 +9,8 @@ Data sets (``--sets``, comma separated):
   * ``seedN`` / ``seedN-m`` = generated ads of benchmarks/genads.py in ``~/.cache/captioner/genads/seedN/ads`` /
     ``…/ads-music`` (seed 101 = TUNING, seed 202 = REPORT; never tune on the report seed).
 Speed: aligner seconds / audio seconds over each set (one run per ad; the machine is shared, so compare the two
-methods of the same run). ``--fit-lag SETS`` fits the phone model's constant onset lag on those sets (mean |error|
+methods of the same run), and CPU seconds (all threads) per audio second, which the other jobs on the machine
+disturb less. ``--fit-lag SETS`` fits the phone model's constant onset lag on those sets (mean |error|
 over a 5 ms grid) and prints it — done once on seed 101. ``--speech`` compares onsets on real speech
 (``speech/``: FLEURS en/de/fr/es, JFK) with pocketsphinx (en; ``pip install pocketsphinx==5.1.1``) and between
 the two aligners. Writes benchmarks/results/align.json and prints tables.
@@ -117,6 +118,7 @@ def run_ad(d: Path, m: dict, methods: list[str], popts: PhoneOptions | None = No
     res = {"dur": len(audio) / 16000, "gs": gs, "ge": ge}
     for meth in methods:
         t = time.perf_counter()
+        c = time.process_time()
         if meth == "old":
             out = align_signal(audio, words, lang)
             info = {}
@@ -125,7 +127,7 @@ def run_ad(d: Path, m: dict, methods: list[str], popts: PhoneOptions | None = No
             out = r.words
             info = {"phones": r.by_phones, "signal": r.by_signal, "interp": r.interpolated,
                     "findings": [f.kind for f in r.findings]}
-        res[meth] = {"t": time.perf_counter() - t, "s": np.array([w.start for w in out]), "e": np.array([w.end for w in out]),
+        res[meth] = {"t": time.perf_counter() - t, "cpu": time.process_time() - c, "s": np.array([w.start for w in out]), "e": np.array([w.end for w in out]),
                      "info": info}
     return res
 
@@ -134,19 +136,21 @@ def bench_sets(sets: list[str], langs: list[str], limit: int):
     result = {}
     for name in sets:
         ads = load_set(name, langs, limit)
-        per = {l: {k: {"on": [], "end": [], "t": 0.0} for k in ("old", "new")} for l in langs}
-        audio_s = {l: 0.0 for l in langs}
-        used = {l: {"phones": 0, "signal": 0, "interp": 0} for l in langs}
-        notes = {l: {} for l in langs}
+        groups = langs + [l + "/piper" for l in langs]  # Piper ads (natural voice, en only) scored apart
+        per = {l: {k: {"on": [], "end": [], "t": 0.0, "cpu": 0.0} for k in ("old", "new")} for l in groups}
+        audio_s = {l: 0.0 for l in groups}
+        used = {l: {"phones": 0, "signal": 0, "interp": 0} for l in groups}
+        notes = {l: {} for l in groups}
         print(f"\n== {name}: {len(ads)} ads from {set_dir(name)}", flush=True)
         for d, m in ads:
-            lang = m["language"]
+            lang = m["language"] + ("/piper" if m.get("tts") == "piper" else "")
             r = run_ad(d, m, ["old", "new"])
             audio_s[lang] += r["dur"]
             for k in ("old", "new"):
                 per[lang][k]["on"] += list(r[k]["s"] - r["gs"])
                 per[lang][k]["end"] += list(r[k]["e"] - r["ge"])
                 per[lang][k]["t"] += r[k]["t"]
+                per[lang][k]["cpu"] += r[k]["cpu"]
             for k in ("phones", "signal", "interp"):
                 used[lang][k] += r["new"]["info"][k]
             for f in r["new"]["info"]["findings"]:
@@ -158,20 +162,22 @@ def bench_sets(sets: list[str], langs: list[str], limit: int):
                   flush=True)
         goal = GOALS["music" if is_music(name) else "clean"]
         out = {"dir": str(set_dir(name)), "goal_mean_p95_ms": goal, "languages": {}}
-        for lang in langs:
+        for lang in groups:
             if not audio_s[lang]:
                 continue
             r = {}
             for k in ("old", "new"):
                 r[k] = {"onset": stats(per[lang][k]["on"]), "end": stats(per[lang][k]["end"]),
-                        "rtf": round(per[lang][k]["t"] / audio_s[lang], 4)}
+                        "rtf": round(per[lang][k]["t"] / audio_s[lang], 4),
+                        "cpu_rtf": round(per[lang][k]["cpu"] / audio_s[lang], 4)}
             on = r["new"]["onset"]
             r["new"]["words_by"] = used[lang]
             r["new"]["findings"] = notes[lang]
             r["goal_met"] = bool(on["mean_ms"] <= goal[0] and on["p95_ms"] <= goal[1])
             out["languages"][lang] = r
         tot_a = sum(audio_s.values())
-        out["rtf"] = {k: round(sum(per[l][k]["t"] for l in langs) / max(tot_a, 1e-9), 4) for k in ("old", "new")}
+        out["rtf"] = {k: round(sum(per[l][k]["t"] for l in groups) / max(tot_a, 1e-9), 4) for k in ("old", "new")}
+        out["cpu_rtf"] = {k: round(sum(per[l][k]["cpu"] for l in groups) / max(tot_a, 1e-9), 4) for k in ("old", "new")}
         result[name] = out
         print_set(name, out)
     return result
@@ -180,7 +186,7 @@ def bench_sets(sets: list[str], langs: list[str], limit: int):
 def print_set(name: str, out: dict):
     goal = out["goal_mean_p95_ms"]
     print(f"\n{name}  (goal: onset mean <= {goal[0]:.0f} ms, p95 <= {goal[1]:.0f} ms)")
-    hdr = (f"{'lang':4} {'aligner':7} {'n':>4} | {'onset mean':>10} {'median':>6} {'p95':>5} {'<=50ms':>6} {'bias':>5} | "
+    hdr = (f"{'lang':8} {'aligner':7} {'n':>4} | {'onset mean':>10} {'median':>6} {'p95':>5} {'<=50ms':>6} {'bias':>5} | "
            f"{'end mean':>8} {'p95':>5} | {'RTF':>6} | words by phones/signal/interp | goal")
     print(hdr)
     print("-" * len(hdr))
@@ -190,10 +196,11 @@ def print_set(name: str, out: dict):
             by = r[k].get("words_by")
             byt = f"{by['phones']}/{by['signal']}/{by['interp']}" if by else ""
             g = ("met" if r["goal_met"] else "MISSED") if k == "new" else ""
-            print(f"{lang:4} {k:7} {on['n']:4} | {on['mean_ms']:10.1f} {on['median_ms']:6.1f} {on['p95_ms']:5.0f} "
+            print(f"{lang:8} {k:7} {on['n']:4} | {on['mean_ms']:10.1f} {on['median_ms']:6.1f} {on['p95_ms']:5.0f} "
                   f"{on['within_50ms_pct']:5.1f}% {on['bias_ms']:5.0f} | {en['mean_ms']:8.1f} {en['p95_ms']:5.0f} | "
                   f"{r[k]['rtf']:6.3f} | {byt:>30} | {g}")
-    print(f"RTF over the set: old {out['rtf']['old']:.3f}, new {out['rtf']['new']:.3f}")
+    print(f"RTF over the set (wall, shared machine): old {out['rtf']['old']:.3f}, new {out['rtf']['new']:.3f}; "
+          f"CPU seconds per audio second (all threads): old {out['cpu_rtf']['old']:.3f}, new {out['cpu_rtf']['new']:.3f}")
 
 
 def fit_lag(sets: list[str], langs: list[str], limit: int):
