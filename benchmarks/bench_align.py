@@ -456,6 +456,51 @@ def unheard_runs(pm, lp, ids, skip_penalty: float, min_tokens: int, run_penalty:
     return out
 
 
+def unscripted(sets: list[str], langs: list[str], limit: int):
+    """The aligner's unscripted-speech findings on script-following text (``align_words``, shipped settings):
+    ad-libs reported (an ``ad_lib`` finding overlapping the ad-lib's time span), skipped phrases reported (a
+    ``script_unspoken`` finding holding >= half of the phrase's words), and ads with a false finding."""
+    from captioner.align import align_words
+
+    out = {}
+    for name in sets:
+        hit_a = n_a = hit_s = n_s = false_ads = n_ads = 0
+        per_lang: dict[str, list[int]] = {}
+        for d, m in load_set(name, langs, limit):
+            lang = m["language"]
+            gt = json.loads((d / m["words"]).read_text(encoding="utf-8"))["words"]
+            meta = json.loads((d / m["meta"]).read_text(encoding="utf-8"))
+            spoken = (d / m["spoken"]).read_text(encoding="utf-8").strip()
+            toks, idx, adlib, skipped = _script_variant(spoken, gt, meta, lang)
+            r = align_words(load_audio(d / m["audio"]), [Word(text=t, start=0, end=0) for t in toks], lang)
+            ad = [f for f in r.findings if f.kind == "ad_lib"]
+            un = [f for f in r.findings if f.kind == "script_unspoken"]
+            found_a = [any(f.start < b + 0.1 and f.end > a - 0.1 for f in ad) for a, b in adlib]
+            truth = {k for run in skipped for k in run}
+            found_s = [len(set(run) & {k for f in un for k in f.word_indices}) >= 0.5 * len(run) for run in skipped]
+            false = [f for f in ad if not any(f.start < b + 0.1 and f.end > a - 0.1 for a, b in adlib)] + \
+                    [f for f in un if not set(f.word_indices) & truth]
+            hit_a += sum(found_a)
+            n_a += len(adlib)
+            hit_s += sum(found_s)
+            n_s += len(skipped)
+            false_ads += bool(false)
+            n_ads += 1
+            pl = per_lang.setdefault(lang, [0, 0, 0, 0, 0, 0])
+            pl[0] += sum(found_a); pl[1] += len(adlib); pl[2] += sum(found_s); pl[3] += len(skipped)
+            pl[4] += bool(false); pl[5] += 1
+            if false or not all(found_a) or not all(found_s):
+                print(f"  {m['id']}: ad-lib {found_a}, skipped {found_s}, false {[(f.kind, f.start, f.end) for f in false]}",
+                      flush=True)
+        out[name] = {"ad_lib_found": f"{hit_a}/{n_a}", "skipped_found": f"{hit_s}/{n_s}",
+                     "ads_with_a_false_finding": f"{false_ads}/{n_ads}",
+                     "by_language": {l: {"ad_lib": f"{v[0]}/{v[1]}", "skipped": f"{v[2]}/{v[3]}", "false_ads": f"{v[4]}/{v[5]}"}
+                                     for l, v in per_lang.items()}}
+        print(f"{name}: ad-libs reported {hit_a}/{n_a}, skipped phrases reported {hit_s}/{n_s}, ads with a false "
+              f"finding {false_ads}/{n_ads}; {json.dumps(out[name]['by_language'], ensure_ascii=False)}", flush=True)
+    return out
+
+
 def phone_ids_backend(pm, toks: list[str], lang: str, backend: str) -> list[list[int]]:
     from captioner import g2p
     from captioner.align import _units_of, _whisper_language
@@ -483,6 +528,7 @@ def main(argv=None):
     ap.add_argument("--tune", default="", help="tuning figures on these sets (TUNING seed only, e.g. seed101,seed101-m)")
     ap.add_argument("--g2p", default="", help="with --tune: G2P backends to compare (default first, e.g. default,espeak)")
     ap.add_argument("--g2p-only", action="store_true", help="with --tune: only the G2P / lag / score figures")
+    ap.add_argument("--unscripted", default="", help="unscripted-speech findings on these sets (script-following text)")
     ap.add_argument("--permissive-only", action="store_true",
                     help="never use espeak for G2P, even where it is installed and preferred (fr, hi)")
     ap.add_argument("--speech", action="store_true", help="real-speech agreement (pocketsphinx en, old vs new)")
@@ -508,6 +554,8 @@ def main(argv=None):
         result["fit_lag"] = fit_lag(args.fit_lag.split(","), langs, args.limit)
     if args.sets:
         result["sets"] = bench_sets(args.sets.split(","), langs, args.limit)
+    if args.unscripted:
+        result["unscripted"] = unscripted(args.unscripted.split(","), langs, args.limit)
     if args.speech:
         result["speech"] = speech_check()
     out = Path(args.out)

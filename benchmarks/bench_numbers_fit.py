@@ -12,7 +12,7 @@ CTC log-likelihood. From it:
    value), over a grid of thresholds p_flag / p_verify and phone bonuses: the settings that keep the set
    free of silent wrong prices and of wrong values shown, with the most changed prices caught, are printed.
 
-Usage: python benchmarks/bench_numbers_fit.py /tmp/evidence101.jsonl [--min-hearing 0.5] [--min-phone-fit -2.5]
+Usage: python benchmarks/bench_numbers_fit.py /tmp/evidence101.jsonl [--min-hearing 0.5] [--min-phone-fit -3.0] [--clip 10]
 """
 from __future__ import annotations
 
@@ -154,7 +154,7 @@ def replay(recs, opts: verify.VerifyOptions, verbose: bool = False) -> dict:
     return out
 
 
-def fit(path: str, min_hearing: float = 0.5, min_phone_fit: float = -2.5, verbose: bool = False, clip: float = 15.0) -> None:
+def fit(path: str, min_hearing: float = 0.5, min_phone_fit: float = -3.0, verbose: bool = False, clip: float = 10.0) -> None:
     recs = [r for p in path.split(",") for r in load(p)]
     print(f"{len(recs)} claims in {path}: {sum(r['said'] != r['script'] for r in recs)} changed by the voice")
     base = verify.VerifyOptions(min_hearing=min_hearing, min_phone_fit=min_phone_fit, clip=clip)
@@ -191,9 +191,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("dump")
     ap.add_argument("--min-hearing", type=float, default=0.5)
-    ap.add_argument("--min-phone-fit", type=float, default=-2.5)
+    ap.add_argument("--min-phone-fit", type=float, default=-3.0)
     ap.add_argument("-v", "--verbose", action="store_true")
-    ap.add_argument("--clip", type=float, default=15.0)
+    ap.add_argument("--clip", type=float, default=10.0)
     a = ap.parse_args()
     fit(a.dump, a.min_hearing, a.min_phone_fit, a.verbose, a.clip)
 

@@ -208,7 +208,7 @@ def correct_stage(audio: np.ndarray, transcript: Transcript, reference: Optional
                            reference=reference)
     findings = list(findings) + fixes
     if script and words:
-        words, findings = verify_numbers(audio, words, findings, language)
+        words, findings = verify_numbers(audio, words, findings, language, reference=reference)
     enforce(findings, on_mismatch)
     return words, findings
 

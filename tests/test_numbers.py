@@ -77,6 +77,13 @@ def test_prices_compare_by_value():
     assert not same_value(parse_written("$49", "en"), parse_spoken("49 €", "en"))  # currency differs
 
 
+def test_sentence_punctuation_of_every_script_ends_a_number():
+    # "₹4,999।" (Devanagari danda) and "¥199。" are the price, not an unknown word that nobody checks
+    assert parse_written("₹4,999।", "hi") == Amount("price", Decimal(4999), "INR")
+    assert parse_written("₹499॥", "hi") == Amount("price", Decimal(499), "INR")
+    assert parse_written("¥199。", "zh") == Amount("price", Decimal(199), "CNY")
+
+
 def test_decimal_conventions():
     assert parse_written("1,299", "en").value == Decimal(1299)
     assert parse_written("1.299", "de").value == Decimal(1299)
