@@ -83,16 +83,18 @@ def recognise_cached(audio_path: Path, language: str, script: str):
     key = ("recognise-v6", str(audio_path), language, script)
     disk = os.environ.get("CAPTIONER_BENCH_CACHE")
     fname = Path(disk) / ("r-" + hashlib.sha1(repr(key).encode()).hexdigest()[:16] + ".json") if disk else None
+    sha = hashlib.sha1(Path(audio_path).read_bytes()).hexdigest() if fname else None
     if fname and fname.is_file():
         d = json.loads(fname.read_text())
-        ref = Transcript.model_validate(d["reference"]) if d["reference"] else None
-        return Transcript.model_validate(d["transcript"]), ref, [Finding.model_validate(f) for f in d["findings"]], 0.0
+        if d.get("audio_sha1", sha) == sha:  # a regenerated audio file is transcribed again
+            ref = Transcript.model_validate(d["reference"]) if d["reference"] else None
+            return Transcript.model_validate(d["transcript"]), ref, [Finding.model_validate(f) for f in d["findings"]], 0.0
     t = time.perf_counter()
     tr, ref, fnd = recognise(load_audio(audio_path), script, language)
     dt = time.perf_counter() - t
     if fname:
         fname.parent.mkdir(parents=True, exist_ok=True)
-        fname.write_text(json.dumps({"transcript": tr.model_dump(mode="json"),
+        fname.write_text(json.dumps({"audio_sha1": sha, "transcript": tr.model_dump(mode="json"),
                                      "reference": ref.model_dump(mode="json") if ref else None,
                                      "findings": [f.model_dump(mode="json") for f in fnd]}))
     return tr, ref, fnd, dt

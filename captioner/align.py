@@ -1,10 +1,38 @@
-"""Force-align the final caption words to the audio: Whisper cross-attention prior + signal-level DP.
+"""Force-align the final caption words to the audio: phone-level CTC alignment, signal DP + Whisper prior as fallback.
 
-How it works (see docs/BENCHMARKS.md ("Word alignment") for the measurements behind each choice):
+Entry points: ``align(audio, words, language) -> list[Word]`` and ``align_words(...) -> AlignResult`` (the
+same words plus findings: script words with no audio, speech no word explains). Measurements behind
+every constant: docs/BENCHMARKS.md ("Word alignment"); tuned on generated ads (benchmarks/genads.py,
+seed 101), reported on seed 202 and DEV.
 
-1. Every word is expanded into *units* in the form the voice said them: ``word.spoken`` when set,
-   else ``numbers.verbalize(text)`` ("$49" -> "forty nine dollars"), else the text itself; Chinese
-   is split into characters. Each unit gets a duration weight (an estimate of its syllables).
+**Phone aligner (default; ``captioner.phones``, hama's 4.7 MB phone CTC model).**
+
+1. Every word is said in its spoken form (``word.spoken``, else ``numbers.verbalize``: "$49" ->
+   "forty nine dollars", else the text), split into units (Chinese: characters); the units of the whole
+   text go through ``captioner.g2p`` (sentence context) and the phones onto the model's tokens.
+2. Emissions every 20 ms (audio over 20 s in overlapping windows), then one CTC Viterbi over all words
+   with a blank/``<wb>`` gap and a *filler* state between words (``filler_penalty`` nats per spike).
+   Two passes for words with no audio: the first may leave out any word (``skip_penalty`` per token,
+   ``skip_run_penalty`` per run); only runs of >= 2 words and >= ``min_unheard_tokens`` tokens may stay
+   out in the second (single short words are more often badly modelled than unsaid).
+3. Onset = first spike of the word's first token minus the model's lag for that token
+   (``ONSET_LAG_S``, fitted once on seed 101; 80 ms for tokens not in the table). End = where the
+   sound after the last spike stops before a pause (a quiet run >= ``pause_s``), else the next onset
+   (connected speech). Under a bed or noise (loudest vs quietest 10 ms frames < ``bed_range_db`` apart:
+   the DEV music ads are 18-35 dB, clean ads 107 dB) quiet frames stop marking pauses: there a word
+   whose next spike is more than ``pause_gap_s`` away ends ``end_tail_s`` after its last spike, else
+   at the next onset (fitted on seed 101 under music: end error 51 ms with the next onset -> 25 ms).
+4. Confidence = exp(per-frame log-ratio of the forced path to free decoding over the word). Words below
+   ``min_score`` (-3 nats/frame: 58 % of such words were > 50 ms off on seed 101, 5 % of the rest) are
+   re-aligned by the signal aligner between their confident neighbours; ``Word.aligner`` says which
+   aligner timed a word.
+5. Findings: an unheard run -> ``script_unspoken`` (warning; the words stay in the captions, interpolated
+   in the gap, confidence 0.1 — never dropped, never squeezed); filler speech >= ``min_ad_lib_s`` with
+   >= ``min_ad_lib_phones`` phones -> ``ad_lib`` (warning, with its time span and what the model hears).
+
+**Signal aligner (``align_signal``; the fallback, and the aligner when hama is unavailable).**
+
+1. The same units, each with a duration weight (an estimate of its syllables).
 2. Signal: 10 ms frame energy. Silent runs of >= ``pause_s`` are *pauses*; they (and the lead-in and
    tail silence) are cut out of a compressed "speech time line", so no word can start in a pause,
    absorb leading silence or stretch into a pause.
@@ -23,12 +51,12 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
 import numpy as np
 
-from .types import Word
+from .types import Finding, Word
 
 SAMPLE_RATE = 16000
 HOP = 160  # 10 ms frames for the DP
@@ -468,7 +496,7 @@ def _has_times(words: Sequence[Word]) -> bool:
     return any(w.end > 0 for w in words)
 
 
-def align(
+def align_signal(
     audio: np.ndarray,
     words: list[Word],
     language: str,
@@ -477,7 +505,7 @@ def align(
     options: Optional[AlignOptions] = None,
     use_whisper: bool = True,
 ) -> list[Word]:
-    """Time every word of `words` in `audio` (16 kHz mono float32); same words, same order, texts kept.
+    """The signal DP + Whisper prior aligner (the fallback of `align`); same words, same order, texts kept.
 
     model: a faster_whisper.WhisperModel (default: the shipped Whisper base, loaded once).
     Input times are only used to place words into 30 s windows when the audio is longer.
@@ -568,7 +596,8 @@ def align(
         else:
             conf = 0.1
             timing = "interpolated"
-        out.append(words[wi].model_copy(update=dict(start=s, end=e, confidence=float(np.clip(conf, 0, 1)), timing=timing)))
+        out.append(words[wi].model_copy(update=dict(start=s, end=e, confidence=float(np.clip(conf, 0, 1)), timing=timing,
+                                                    aligner="signal" if timing == "aligned" else None)))
     return _finalise(out, duration)
 
 
@@ -647,19 +676,20 @@ def _whisper_prior(audio, words, unit_text, unit_word, weights, lang, sig, pause
 
 
 def _finalise(words: list[Word], duration: float) -> list[Word]:
-    """Monotonic, inside the audio, end >= start, no overlap with the next word."""
+    """Monotonic, inside the audio, end >= start, no overlap with the next word (times to 0.1 ms, never past the end)."""
+    last = math.floor(duration * 1e4) / 1e4
     out = []
     prev_start = 0.0
     for w in words:
-        s = min(max(w.start, prev_start, 0.0), duration)
-        e = min(max(w.end, s), duration)
+        s = min(round(max(w.start, prev_start, 0.0), 4), last)
+        e = min(round(max(w.end, s), 4), last)
         out.append((s, e))
         prev_start = s
     res = []
     for i, (w, (s, e)) in enumerate(zip(words, out)):
         if i + 1 < len(out):
             e = min(e, max(s, out[i + 1][0]))
-        res.append(w.model_copy(update=dict(start=round(s, 4), end=round(e, 4))))
+        res.append(w.model_copy(update=dict(start=s, end=e)))
     return res
 
 
@@ -685,3 +715,353 @@ def snap_to_frames(words: Sequence[Word], fps: float) -> list[Word]:
             e = max(s, min(e, starts[i + 1]))  # two words in one frame: the first gets zero length
         res.append(w.model_copy(update=dict(start=s / fps, end=e / fps)))
     return res
+
+
+# --------------------------------------------------------------------------------------------
+# phone aligner (the default): CTC forced alignment with hama's phone model
+
+
+# The phone model's onset lag per word-initial token (seconds), fitted once on the generated TUNING ads
+# (seed 101, clean + music bed, 6,264 words): the median of (spike frame - true onset) per token, shrunk
+# towards the overall median with a weight of 20 words (`python benchmarks/bench_align.py --fit-lag
+# seed101,seed101-m`). Mean |error| 22.3 ms with one constant (80 ms), 19.6 ms with the table (in sample;
+# 2-fold across ads: 20.8 -> 18.6 ms on the clean half). Other tokens use `PhoneOptions.lag_s`.
+ONSET_LAG_S = {
+    "a": 0.076, "aɪ": 0.082, "aʊ": 0.079, "b": 0.069, "d": 0.073, "d͡ʒ": 0.083, "e": 0.077, "eɪ": 0.079, "f": 0.09,
+    "g": 0.056, "h": 0.092, "i": 0.102, "j": 0.077, "k": 0.089, "l": 0.077, "m": 0.08, "n": 0.067, "o": 0.082,
+    "oʊ": 0.076, "p": 0.083, "s": 0.098, "t": 0.073, "t͡ʃ": 0.1, "u": 0.102, "v": 0.092, "w": 0.084, "z": 0.08,
+    "æ": 0.076, "ð": 0.069, "ɑ": 0.075, "ɔ": 0.077, "ɔɪ": 0.079, "ə": 0.072, "ɛ": 0.072, "ɝ": 0.085, "ɪ": 0.064,
+    "ɹ": 0.071, "ʃ": 0.088, "ʊ": 0.071, "ʌ": 0.081, "ʒ": 0.073, "θ": 0.09,
+}
+
+
+@dataclass
+class PhoneOptions:
+    """Tunables of the phone aligner, chosen on the generated TUNING ads (seed 101; see the module docstring)."""
+
+    lag_s: float = 0.08  # constant onset lag (least mean |error| on seed 101); ONSET_LAG_S refines it per token
+    per_token_lag: bool = True
+    filler_penalty: float = 0.5  # nats per filler spike (speech the words cannot explain)
+    skip_penalty: Optional[float] = 4.0  # nats per token to leave a word unheard (None: never)
+    skip_run_penalty: float = 16.0  # nats per run of unheard words
+    skip_filler_penalty: float = 1.0  # the filler penalty of the first (skip-finding) pass
+    min_unheard_tokens: int = 6  # an unheard run must have >= 2 words and this many tokens
+    min_score: float = -3.0  # per-frame log-ratio to free decoding below which a word falls back to the signal DP
+    bed_range_db: float = 40.0  # loudest vs quietest frames closer than this: a bed/noise (music ads 18-35 dB, clean 107)
+    pause_gap_s: float = 0.2  # last spike to the next onset longer than this: a pause (no quiet frames needed)
+    end_tail_s: float = 0.12  # a word ends this long after its last spike before such a pause
+    min_ad_lib_s: float = 0.3  # filler speech shorter than this is not reported
+    min_ad_lib_phones: int = 4
+    max_cells: int = 60_000_000  # frames x states per Viterbi; longer audio is aligned in chunks
+
+
+@dataclass
+class AlignResult:
+    """`align_words` output: the timed words, the findings, and which aligner timed how many words."""
+
+    words: list[Word]
+    findings: list[Finding]
+    by_phones: int = 0
+    by_signal: int = 0
+    interpolated: int = 0
+    unheard: list[int] = field(default_factory=list)  # word indices the alignment found no audio for
+    unexplained: list[tuple[float, float, str]] = field(default_factory=list)  # (start, end, phones) of filler speech
+
+    def merge_into(self, findings: list[Finding]) -> list[Finding]:
+        """`findings` + this stage's findings, leaving out an ad-lib / unspoken-script finding that an earlier stage
+        already reported for an overlapping time span."""
+        out = list(findings)
+        for f in self.findings:
+            dup = f.start is not None and any(
+                g.kind == f.kind and g.start is not None and g.end is not None and g.start < (f.end or f.start) + 0.2
+                and g.end > f.start - 0.2 for g in findings)
+            if not dup:
+                out.append(f)
+        return out
+
+
+def align(
+    audio: np.ndarray,
+    words: list[Word],
+    language: str,
+    *,
+    model=None,
+    options: Optional[AlignOptions] = None,
+    use_whisper: bool = True,
+    use_phones: bool = True,
+    phone_options: Optional[PhoneOptions] = None,
+) -> list[Word]:
+    """Time every word of `words` in `audio` (16 kHz mono float32); same words, same order, texts kept.
+
+    The phone model times the words it is confident about; the rest (and everything, when the phone
+    model is unavailable or `use_phones` is False) go to the signal DP + Whisper prior (`align_signal`).
+    Use `align_words` to also get the findings (unheard words, unexplained speech).
+    """
+    return align_words(audio, words, language, model=model, options=options, use_whisper=use_whisper,
+                       use_phones=use_phones, phone_options=phone_options).words
+
+
+def _word_units(words: Sequence[Word], lang: str) -> list[list[str]]:
+    return [_units_of(spoken_form(w, lang), lang) for w in words]
+
+
+def phone_ids(pm, words: Sequence[Word], language: str) -> list[list[int]]:
+    """Model token ids per word: spoken forms -> G2P (whole sequence as context) -> tokens."""
+    from . import g2p
+
+    lang = _whisper_language(language)
+    units = _word_units(words, lang)
+    flat = [u for us in units for u in us]
+    ph = g2p.phonemize(flat, lang) if flat else []
+    out, k = [], 0
+    for us in units:
+        ids: list[int] = []
+        for p in ph[k:k + len(us)]:
+            ids += pm.tokenize(p)
+        k += len(us)
+        out.append(ids)
+    return out
+
+
+def _phone_alignment(pm, lp: np.ndarray, ids: list[list[int]], audio, words, lang, popts: PhoneOptions):
+    """Forced alignment over the whole audio, or in chunks cut at pauses when it is too long for one Viterbi."""
+    T = lp.shape[0]
+    states = 2 * sum(len(x) for x in ids) + 2 * (len(ids) + 1)
+    if T * states <= popts.max_cells:
+        return _two_pass(pm, lp, ids, popts)
+    from .phones import Alignment
+
+    # rough word times from the signal DP (no Whisper) place words into chunks of ~30 s cut at pauses
+    rough = align_signal(audio, list(words), lang, use_whisper=False)
+    sig = _signal(audio, AlignOptions())
+    quiet = sig.silent
+    n_chunks = int(math.ceil(T * states / popts.max_cells)) + 1
+    step = T / n_chunks
+    cuts = [0]
+    for c in range(1, n_chunks):
+        target = int(c * step)  # phone frames
+        lo, hi = max(cuts[-1] + 1, target - 250), min(T - 1, target + 250)
+        best = target
+        best_len = -1
+        # the longest silent run near the target (10 ms signal frames -> 20 ms phone frames)
+        for a, b in _runs(quiet[lo * 2: hi * 2]):
+            if b - a > best_len:
+                best_len, best = b - a, lo + (a + b) // 4
+        cuts.append(best)
+    cuts.append(T)
+    words_out, fillers = [None] * len(ids), []
+    ll = free = 0.0
+    starts = np.array([w.start for w in rough]) / FRAME_S / 2  # phone frames
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        idx = [i for i in range(len(ids)) if (starts[i] >= a or a == 0) and (starts[i] < b or b == T)]
+        if not idx:
+            continue
+        sub = _two_pass(pm, lp, [ids[i] for i in idx], popts, t0=a, t1=b)
+        for i, sp in zip(idx, sub.words):
+            words_out[i] = sp
+        fillers += [f.__class__(f.start, f.end, idx[0] + f.after_word if f.after_word >= 0 else idx[0] - 1, f.phones)
+                    for f in sub.fillers]
+        ll += sub.log_likelihood
+        free += sub.free_log_likelihood
+    from .phones import WordSpan
+
+    words_out = [w if w is not None else WordSpan(None, None, 0.0, float("-inf"), len(ids[i])) for i, w in enumerate(words_out)]
+    return Alignment(words=words_out, fillers=fillers, log_likelihood=ll, free_log_likelihood=free)
+
+
+def _two_pass(pm, lp, ids, popts: PhoneOptions, t0: int = 0, t1: Optional[int] = None):
+    """Unheard words: a first pass may skip any word; only runs of >= 2 words and >= min_unheard_tokens
+    tokens stay skipped in the second pass (single short words are too often just badly modelled)."""
+    kw = dict(filler=True, filler_penalty=popts.filler_penalty, t0=t0, t1=t1)
+    if popts.skip_penalty is None:
+        return pm.forced_align(lp, ids, **kw)
+    first = pm.forced_align(lp, ids, skip_penalty=popts.skip_penalty, skip_run_penalty=popts.skip_run_penalty,
+                            **{**kw, "filler_penalty": popts.skip_filler_penalty})
+    cand = [k for k, w in enumerate(first.words) if w.skipped and ids[k]]
+    keep = [run for run in _index_runs(cand) if len(run) >= 2 and sum(len(ids[k]) for k in run) >= popts.min_unheard_tokens]
+    if not keep:
+        second = pm.forced_align(lp, ids, **kw)
+        return second if np.isfinite(second.log_likelihood) else first  # too short for the text: keep the skips
+    allowed = {k for run in keep for k in run}
+    second = pm.forced_align(lp, ids, skip_penalty=[popts.skip_penalty if k in allowed else None for k in range(len(ids))],
+                             skip_run_penalty=popts.skip_run_penalty, **kw)
+    return second if np.isfinite(second.log_likelihood) else first
+
+
+def align_words(
+    audio: np.ndarray,
+    words: list[Word],
+    language: str,
+    *,
+    model=None,
+    options: Optional[AlignOptions] = None,
+    use_whisper: bool = True,
+    use_phones: bool = True,
+    phone_options: Optional[PhoneOptions] = None,
+) -> AlignResult:
+    """`align`, plus findings: words with no audio (`script_unspoken`) and speech no word explains (`ad_lib`)."""
+    from .types import Finding, Severity
+
+    opts = options or AlignOptions()
+    popts = phone_options or PhoneOptions()
+    audio = np.asarray(audio, dtype=np.float32).reshape(-1)
+    duration = len(audio) / SAMPLE_RATE
+    findings: list[Finding] = []
+    if not words:
+        return AlignResult([], findings)
+    lang = _whisper_language(language)
+    pm = None
+    if use_phones:
+        from .errors import ModelError
+        from .phones import load
+
+        try:
+            pm = load()
+        except ModelError as e:
+            findings.append(Finding(kind="aligner_fallback", severity=Severity.info,
+                                    message=f"word timing by the signal aligner only: {e}"))
+    if pm is None:
+        out = align_signal(audio, words, lang, model=model, options=opts, use_whisper=use_whisper)
+        return AlignResult(out, findings, by_signal=sum(w.aligner == "signal" for w in out),
+                           interpolated=sum(w.timing == "interpolated" for w in out))
+
+    ids = phone_ids(pm, words, lang)
+    lp = pm.emissions(audio)
+    al = _phone_alignment(pm, lp, ids, audio, words, lang, popts)
+    sig = _signal(audio, opts)
+    N = len(words)
+    F = FRAME_S * 2  # phone frame length (s)
+    kind = []  # per word: "phones", "fallback", "unheard", "empty"
+    for i, sp in enumerate(al.words):
+        if not ids[i]:
+            kind.append("empty")
+        elif sp.skipped:
+            kind.append("unheard")
+        elif sp.score >= popts.min_score:
+            kind.append("phones")
+        else:
+            kind.append("fallback")
+    start = np.full(N, np.nan)
+    last = np.full(N, np.nan)  # end of the last spike
+    conf = np.zeros(N)
+    for i, sp in enumerate(al.words):
+        if kind[i] == "phones":
+            lag = ONSET_LAG_S.get(pm.tokens[ids[i][0]], popts.lag_s) if popts.per_token_lag else popts.lag_s
+            start[i] = max(0.0, sp.start * F - lag)
+            last[i] = max(start[i], (sp.end + 1) * F - popts.lag_s)
+            conf[i] = sp.confidence
+    # fallback: runs of unconfident words go to the signal aligner between their confident neighbours
+    i = 0
+    while i < N:
+        if kind[i] != "fallback":
+            i += 1
+            continue
+        j = i
+        while j < N and kind[j] in ("fallback", "empty"):
+            j += 1
+        prev = next((k for k in range(i - 1, -1, -1) if kind[k] == "phones"), None)
+        nxt = next((k for k in range(j, N) if kind[k] == "phones"), None)
+        a = last[prev] if prev is not None else 0.0
+        b = start[nxt] if nxt is not None else duration
+        seg = audio[int(a * SAMPLE_RATE): int(b * SAMPLE_RATE)]
+        if len(seg) >= HOP * 4:
+            sub = align_signal(seg, [words[k] for k in range(i, j)], lang, model=model, options=opts,
+                               use_whisper=use_whisper)
+            for k, w in zip(range(i, j), sub):
+                if kind[k] == "fallback":
+                    start[k], last[k], conf[k] = a + w.start, a + w.end, min(w.confidence, 0.6)
+                    kind[k] = "signal" if w.timing == "aligned" else "fallback"
+        i = j
+    # ends: where the sound after the last spike stops before a pause; under a bed that never falls quiet, the
+    # last spike + a tail when the next spike is far; else the next word's onset
+    ends = np.full(N, np.nan)
+    timed = [k for k in range(N) if kind[k] in ("phones", "signal")]
+    # a music bed (or noise) within bed_range_db of the voice's peak: quiet frames no longer mark every pause
+    bed = sig.db.size > 0 and float(np.percentile(sig.db, 99.5) - np.percentile(sig.db, 5)) < popts.bed_range_db
+    for n, k in enumerate(timed):
+        nxt_start = start[timed[n + 1]] if n + 1 < len(timed) else duration
+        if kind[k] == "signal":
+            ends[k] = min(last[k], nxt_start)
+            continue
+        if bed:  # a bed/noise: quiet frames do not mark pauses; a long way to the next spike does
+            ends[k] = min(last[k] + popts.end_tail_s, nxt_start) if nxt_start - last[k] > popts.pause_gap_s else nxt_start
+        else:  # the sound stops before the next word (a pause, or the end), else connected speech
+            ends[k] = min(_sound_end(sig, last[k], nxt_start, opts.pause_s), nxt_start)
+    # findings and placement of words without a time of their own
+    out: list[Word] = []
+    unheard = [k for k in range(N) if kind[k] == "unheard"]
+    for k in range(N):
+        if kind[k] in ("phones", "signal"):
+            out.append(words[k].model_copy(update=dict(start=float(start[k]), end=float(max(ends[k], start[k])),
+                                                       confidence=float(np.clip(conf[k], 0, 1)), timing="aligned",
+                                                       aligner="phones" if kind[k] == "phones" else "signal")))
+        else:
+            out.append(None)  # type: ignore[arg-type]
+    _interpolate(out, words, duration)
+    for run in _index_runs(unheard):
+        a, b = out[run[0]].start, out[run[-1]].end
+        text = " ".join(words[k].text for k in run)
+        findings.append(Finding(kind="script_unspoken", severity=Severity.warning,
+                                message=f"“{text}” was not heard in the audio (phone alignment): kept in the captions between "
+                                        f"{a:.2f} and {b:.2f} s — check the voice-over",
+                                start=round(a, 3), end=round(b, 3), script_text=text, word_indices=list(run)))
+    unexplained = []
+    for f in al.fillers:
+        a, b = max(0.0, f.start * F - popts.lag_s), max(0.0, f.end * F - popts.lag_s)
+        if b - a < popts.min_ad_lib_s or len(f.phones.split()) < popts.min_ad_lib_phones:
+            continue
+        unexplained.append((round(a, 3), round(b, 3), f.phones))
+        findings.append(Finding(kind="ad_lib", severity=Severity.warning,
+                                message=f"speech at {a:.2f}–{b:.2f} s is not in the captions (the phone model hears "
+                                        f"/{f.phones}/): listen and add it to the script or the captions",
+                                start=round(a, 3), end=round(b, 3), spoken_text=f"/{f.phones}/"))
+    res = _finalise(out, duration)
+    return AlignResult(res, findings, by_phones=kind.count("phones"), by_signal=kind.count("signal"),
+                       interpolated=sum(w.timing == "interpolated" for w in res), unheard=unheard, unexplained=unexplained)
+
+
+def _sound_end(sig: _Signal, t0: float, t_next: float, pause_s: float) -> float:
+    """Where the word whose last spike is at t0 stops sounding: the start of the first quiet run after t0
+    that is a pause (>= pause_s) or lasts until the next word's onset t_next; t_next when there is none
+    (connected speech, or a music bed that never falls quiet). A stop closure inside the word is shorter."""
+    n = sig.silent.size
+    a = max(0, int(t0 / FRAME_S))
+    b = min(n, int(math.ceil(t_next / FRAME_S)))
+    if b <= a:
+        return t_next
+    need = max(1, int(round(pause_s / FRAME_S)))
+    for r0, r1 in _runs(sig.silent[a:b]):
+        if r1 - r0 >= need or a + r1 >= b:
+            return max(t0, (a + r0) * FRAME_S)
+    return t_next
+
+
+def _index_runs(idx: list[int]) -> list[list[int]]:
+    runs: list[list[int]] = []
+    for k in idx:
+        if runs and runs[-1][-1] == k - 1:
+            runs[-1].append(k)
+        else:
+            runs.append([k])
+    return runs
+
+
+def _interpolate(out: list, words: Sequence[Word], duration: float) -> None:
+    """Fill the words without a time (None) evenly between their timed neighbours; low confidence."""
+    N = len(out)
+    k = 0
+    while k < N:
+        if out[k] is not None:
+            k += 1
+            continue
+        j = k
+        while j < N and out[j] is None:
+            j += 1
+        a = out[k - 1].end if k > 0 else 0.0
+        b = out[j].start if j < N else duration
+        b = max(a, b)
+        grid = np.linspace(a, b, j - k + 1)
+        for n, m in enumerate(range(k, j)):
+            out[m] = words[m].model_copy(update=dict(start=float(grid[n]), end=float(grid[n + 1]), confidence=0.1,
+                                                     timing="interpolated", aligner=None))
+        k = j

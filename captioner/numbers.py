@@ -274,7 +274,7 @@ def _to_decimal(s: str, language: str) -> Optional[Decimal]:
 
 def parse_written(token: str, language: str) -> Optional[Amount]:
     """The Amount a written token stands for, or None when it is not a number-like token."""
-    t = unicodedata.normalize("NFKC", token.strip()).strip(".,!?;:()\"'«»¡¿，。！？；：、")
+    t = unicodedata.normalize("NFKC", token.strip()).strip(".,!?;:()\"'«»¡¿，。！？；：、।॥")
     t = t.replace("\u202f", " ").replace("\u00a0", " ")
     if not t:
         return None
@@ -473,6 +473,49 @@ def spoken_form(a: Amount, language: str) -> str:
             s += (" de " if L == "es" else " ") + _year_words(y, L)
         return s
     return _number_str(a.value, L)
+
+
+def spoken_variants(a: Amount, language: str) -> list[str]:
+    """Ways a voice commonly reads an Amount, the canonical `spoken_form` first ("$19.99": "nineteen ninety
+    nine", "nineteen dollars ninety nine", "nineteen dollars and ninety nine cents")."""
+    out = [spoken_form(a, language)]
+    L = language
+    if a.kind == "price" and a.value is not None:
+        major, minor, nd = _split_money(a.value)
+        cur = a.currency or "USD"
+        names = _CUR_WORDS[L].get(cur, (cur, cur))
+        name = names[0] if major == 1 else names[1]
+        if nd == 1 and L != "zh":
+            minor *= 10
+        if L == "zh":
+            M = _zh(major)
+            if nd == 0:
+                out += [M + "块", M + "元"]
+            elif cur == "CNY":
+                jiao, fen = (minor, 0) if nd == 1 else divmod(minor, 10)
+                out += [M + "元" + _ZH_DIGITS[jiao] + "角" + (_ZH_DIGITS[fen] + "分" if fen else ""),
+                        M + "点" + _digits_words(str(minor).zfill(nd), "zh") + "元"]
+        elif nd == 0:
+            if L == "en" and cur == "USD":
+                out.append(f"{_en(major)} bucks")
+            if L == "hi" and 1000 < major < 10000:
+                out.append(_hi(major) + " " + name)  # "एक हज़ार सात सौ निन्यानबे" beside "सत्रह सौ निन्यानबे"
+                out.append(_hi(major, hundreds_style=True) + " " + name)
+        else:
+            A, B = number_to_words(major, L), number_to_words(minor, L)
+            if L == "es":
+                A = _es(major, True)
+            minor_name = {"en": "cents", "de": "Cent", "fr": "centimes", "es": "céntimos", "hi": "पैसे"}[L]
+            and_ = {"en": "and", "de": "und", "fr": "et", "es": "con", "hi": ""}[L]
+            out += [f"{A} {name} {B}", f"{A} {B}", f"{A} {name} {and_} {B} {minor_name}".replace("  ", " ")]
+            if L == "es":
+                out.append(f"{number_to_words(major, L)} con {B}")
+    seen, res = set(), []
+    for x in out:
+        if x not in seen:
+            seen.add(x)
+            res.append(x)
+    return res
 
 
 def _number_str(v: Decimal, language: str) -> str:
@@ -686,33 +729,53 @@ class _Item:
     text: str = ""
     amount: Optional[Amount] = None
     place: int = 1  # smallest place value filled (for the additive rule)
+    whole: bool = False  # written in digits ("39", "1,299"): a complete number, never summed with its neighbours
+    after_conj: bool = False  # follows a conjunction ("neun und fünfzig")
+
+
+def _written_items(raw: str, a: Amount) -> list[_Item]:
+    """A written token inside a spoken phrase: digits are a number, a written price is a number + its currency
+    ("39 Euro 99" and "$49 99" read like "thirty nine euros ninety nine"). Other kinds stay whole Amounts."""
+    if a.kind == "number":
+        return [_Item("num", a.value, raw, whole=True)]
+    if a.kind == "price" and a.value is not None:
+        return [_Item("num", a.value, raw, whole=True), _Item("cur", text=raw, amount=Amount("price", None, a.currency))]
+    return [_Item("amount", amount=a, text=raw)]
+
+
+_ZH_PIECES = re.compile(r"百分之[零〇一二三四五六七八九十百千两]+|[零〇一二三四五六七八九十百千万亿两]+(?:点[零一二三四五六七八九]+)?折?"
+                        r"|\d+(?:[.,]\d+)?%?|[元块毛角分¥￥$€]|美元|欧元|[^\s]")
+
+
+def _lex_zh(tokens: list[str]) -> list[_Item]:
+    out: list[_Item] = []
+    for piece in _ZH_PIECES.findall("".join(tokens)):
+        if piece.startswith("百分之"):
+            v = _zh_parse(piece[3:])
+            out.append(_Item("amount", amount=Amount("percent", Decimal(v)), text=piece) if v is not None else _Item("word", text=piece))
+        elif piece.endswith("折") and len(piece) > 1:
+            v = _zh_decimal(piece[:-1])
+            out.append(_Item("amount", amount=Amount("discount", v), text=piece) if v is not None else _Item("word", text=piece))
+        elif re.fullmatch(r"[零〇一二三四五六七八九十百千万亿两]+(?:点[零一二三四五六七八九]+)?", piece):
+            v = _zh_decimal(piece)
+            out.append(_Item("num", v, piece) if v is not None else _Item("word", text=piece))
+        elif piece in ("毛", "角"):
+            out.append(_Item("minor", text=piece, value=Decimal("0.1")))
+        elif piece == "分":
+            out.append(_Item("minor", text=piece, value=Decimal("0.01")))
+        elif _currency_word(piece):
+            out.append(_Item("cur", text=piece, amount=Amount("price", None, _currency_word(piece))))
+        else:
+            a = parse_written(piece, "zh")
+            out.extend(_written_items(piece, a) if a else [_Item("word", text=piece)])
+    return out
 
 
 def _lex_items(tokens: list[str], language: str) -> list[_Item]:
     """Turn tokens into number pieces, currency words, percent words, conjunctions and other words."""
-    out: list[_Item] = []
     if language == "zh":
-        text = "".join(tokens)
-        for piece in re.findall(r"百分之[零〇一二三四五六七八九十百千两]+|[零〇一二三四五六七八九十百千万亿两]+(?:点[零一二三四五六七八九]+)?折?|\d+(?:[.,]\d+)?%?|[元块毛角分¥￥$€]|美元|欧元|[^\s]", text):
-            if piece.startswith("百分之"):
-                v = _zh_parse(piece[3:])
-                out.append(_Item("amount", amount=Amount("percent", Decimal(v)), text=piece) if v is not None else _Item("word", text=piece))
-            elif piece.endswith("折") and len(piece) > 1:
-                v = _zh_decimal(piece[:-1])
-                out.append(_Item("amount", amount=Amount("discount", v), text=piece) if v is not None else _Item("word", text=piece))
-            elif re.fullmatch(r"[零〇一二三四五六七八九十百千万亿两]+(?:点[零一二三四五六七八九]+)?", piece):
-                v = _zh_decimal(piece)
-                out.append(_Item("num", v, piece, place=1) if v is not None else _Item("word", text=piece))
-            elif piece in ("毛", "角"):
-                out.append(_Item("minor", text=piece, value=Decimal("0.1")))
-            elif piece == "分":
-                out.append(_Item("minor", text=piece, value=Decimal("0.01")))
-            elif _currency_word(piece):
-                out.append(_Item("cur", text=piece, amount=Amount("price", None, _currency_word(piece))))
-            else:
-                a = parse_written(piece, language)
-                out.append(_Item("amount", amount=a, text=piece) if a else _Item("word", text=piece))
-        return out
+        return _lex_zh(tokens)
+    out: list[_Item] = []
     lex = _LEX[language]
     conj = _CONJ[language]
     expanded: list[str] = []
@@ -727,15 +790,7 @@ def _lex_items(tokens: list[str], language: str) -> list[_Item]:
             out.append(_Item("num", Decimal(80), raw + " " + expanded[i + 1], place=10))
             i += 2
             continue
-        if language == "fr" and w == "pour" and nxt == "cent":
-            out.append(_Item("pct", text=raw + " " + expanded[i + 1]))
-            i += 2
-            continue
-        if language == "es" and w == "por" and nxt == "ciento":
-            out.append(_Item("pct", text=raw + " " + expanded[i + 1]))
-            i += 2
-            continue
-        if language == "en" and w == "per" and nxt == "cent":
+        if (language, w, nxt) in (("fr", "pour", "cent"), ("es", "por", "ciento"), ("en", "per", "cent")):
             out.append(_Item("pct", text=raw + " " + expanded[i + 1]))
             i += 2
             continue
@@ -749,9 +804,9 @@ def _lex_items(tokens: list[str], language: str) -> list[_Item]:
             place = 1
             if v in _MULTIPLIERS:
                 place = v
-            elif v % 10 == 0 and v >= 10 and v < 100:
+            elif v % 10 == 0 and 10 <= v < 100:
                 place = 10
-            out.append(_Item("num", Decimal(v), raw, place=place))
+            out.append(_Item("num", Decimal(v), raw, place=place, after_conj=bool(out) and out[-1].kind == "conj"))
             continue
         if w in _PERCENT_WORDS:
             out.append(_Item("pct", text=raw))
@@ -767,16 +822,48 @@ def _lex_items(tokens: list[str], language: str) -> list[_Item]:
             out.append(_Item("conj", text=raw))
             continue
         a = parse_written(raw, language)
-        if a is not None:
-            out.append(_Item("amount", amount=a, text=raw))
-            continue
-        out.append(_Item("word", text=raw))
+        after = expanded[i + 1] if (i < len(expanded) and _fold(expanded[i]) in conj | {"con"} and i + 1 < len(expanded)) \
+            else (expanded[i] if i < len(expanded) else "")
+        if a is None and out and out[-1].kind == "num" and after and _is_value_word(after, language):
+            cur = currency_like(raw, language)
+            if cur:  # "veinticinco eos noventa": a garbled currency word between two numbers
+                out.append(_Item("cur", text=raw, amount=Amount("price", None, cur)))
+                continue
+        out.extend(_written_items(raw, a) if a is not None else [_Item("word", text=raw)])
     return out
+
+
+def _is_value_word(token: str, language: str) -> bool:
+    w = _hi_fold(_fold(token)) if language == "hi" else _fold(token)
+    if language == "de" and _de_compound(w) is not None:
+        return True
+    if w in _LEX.get(language, {}) and w not in ("a", "oh"):
+        return True
+    a = parse_written(token, language)
+    return a is not None and a.kind in ("number", "price")
+
+
+def currency_like(token: str, language: str) -> Optional[str]:
+    """The currency a recogniser probably meant by an unknown word ("eos", "celos" for "euros"), or None.
+    Only for a word of at least 3 letters, at least 60 % similar to one of the language's currency names."""
+    import difflib
+
+    w = _fold(token)
+    if len(w) < 3 or not w.isalpha():
+        return None
+    best, code = 0.0, None
+    for cur, names in _CUR_WORDS.get(language, {}).items():
+        for name in set(names) | ({"bucks"} if cur == "USD" and language == "en" else set()):
+            r = difflib.SequenceMatcher(None, w, _fold(name)).ratio()
+            if r > best:
+                best, code = r, cur
+    return code if best >= 0.6 else None
 
 
 def _group_numbers(items: list[_Item], language: str) -> list[_Item]:
     """Combine consecutive number words into values ('one hundred twenty nine' -> 129) with the additive
-    rule: a smaller part may follow a larger one; otherwise a new number starts ('nineteen ninety')."""
+    rule: a smaller part may follow a larger one; otherwise a new number starts ('nineteen ninety').
+    Numbers written in digits are complete: they never combine with a neighbour ('39 Euro 99')."""
     out: list[_Item] = []
     total = 0  # completed thousands/millions
     cur = 0  # current group below the last big multiplier
@@ -790,19 +877,16 @@ def _group_numbers(items: list[_Item], language: str) -> list[_Item]:
         total, cur, active, last_small = 0, 0, False, None
 
     for k, it in enumerate(items):
-        if it.kind == "conj" and active and k + 1 < len(items) and items[k + 1].kind == "num" and language != "es":
-            continue  # "one hundred and twenty", "vingt et un"
+        if it.kind == "conj" and active and k + 1 < len(items) and items[k + 1].kind == "num" and not items[k + 1].whole \
+                and language != "es":
+            continue  # "one hundred and twenty", "vingt et un", "neun und fünfzig"
         if it.kind == "conj" and language == "es" and active and it.text.lower() == "y":
             continue  # "noventa y nueve"
-        if it.kind != "num":
+        if it.kind != "num" or it.whole or language == "zh":
             flush()
             out.append(it)
             continue
         v = int(it.value)
-        if language == "zh":
-            flush()
-            out.append(it)
-            continue
         if v in _MULTIPLIERS and v > 1:
             if v == 100:
                 if not active:
@@ -832,6 +916,9 @@ def _group_numbers(items: list[_Item], language: str) -> list[_Item]:
             ok = True
         elif last_small is not None and last_small % 10 == 0 and 20 <= last_small <= 90 and 1 <= v <= 9 and cur % 10 == 0:
             ok = language != "de"
+        if language == "de" and it.after_conj and last_small is not None and 1 <= last_small <= 9 \
+                and cur % 100 == last_small and v % 10 == 0 and 20 <= v <= 90:
+            ok = True  # "neun und fünfzig" (a compound the recogniser wrote in three words)
         if language == "fr" and last_small is not None:
             if last_small in (60, 80) and 1 <= v <= 19 and cur % 100 == last_small:
                 ok = True
@@ -858,82 +945,95 @@ def words_to_numbers(text: str | list[str], language: str) -> list[int | Decimal
     return res
 
 
-def parse_spoken(text: str | list[str], language: str) -> list[Amount]:
-    """Candidate Amounts a spoken (or mixed) phrase can stand for, most likely first.
+def number_role(token: str, language: str) -> Optional[str]:
+    """What a token is inside a spoken number phrase: "value" (carries digits or number words: "39",
+    "neunundfünfzig", "quatre-vingt-dix-neuf", "$49", "两百"), "joiner" (a currency, minor-unit, percent
+    word or conjunction that can sit between or after the values: "Euro", "cents", "con", "und"), or None."""
+    items = _lex_items([token], language)
+    if not items:
+        return None
+    kinds = {it.kind for it in items}
+    if "word" in kinds:
+        if language == "zh" and kinds & {"num", "cur", "minor", "amount"}:
+            return "value" if kinds & {"num", "amount"} else "joiner"
+        return None
+    if kinds & {"num", "amount"}:
+        return "value"
+    return "joiner"
 
-    'forty nine dollars' -> [49 USD]; 'nineteen ninety nine' -> [19.99, 1999];
-    'glow twenty' -> [code glow20, number 20]; 'vingt neuf euros quatre vingt dix' -> [29.90 EUR].
+
+def parse_spoken(text: str | list[str], language: str) -> list[Amount]:
+    """Readings of a whole spoken (or mixed digit/word) phrase, most likely first.
+
+    Every reading accounts for every number in the phrase: 'forty nine dollars' -> [49 USD];
+    'nineteen ninety nine' -> [19.99, 1999] (never 19); '39 Euro 99' -> [39.99 EUR]; 'glow twenty' ->
+    [code glow20, number 20]; 'vingt neuf euros quatre vingt dix' -> [29.90 EUR]. A phrase that holds
+    more numbers than one amount can ('99 50 Euro 99') has no reading: [].
     """
     tokens = text.split() if isinstance(text, str) else list(text)
-    if language == "zh":
-        tokens = [t for t in tokens]
     items = _group_numbers(_lex_items(tokens, language), language)
-    items = [it for it in items if not (it.kind == "conj")]
+    items = [it for it in items if it.kind != "conj"]
     nums = [it for it in items if it.kind == "num"]
-    amounts = [it for it in items if it.kind == "amount"]
+    amounts = [it.amount for it in items if it.kind == "amount"]
     curs = [it for it in items if it.kind == "cur"]
     pct = any(it.kind == "pct" for it in items)
     words = [it for it in items if it.kind == "word"]
-    cands: list[Amount] = []
-    if amounts and not nums:
-        a = amounts[0].amount
-        if words and a.kind == "number" and a.value == int(a.value):  # "glow 20"
-            cands.append(Amount("code", a.value, prefix="".join(_fold(w.text) for w in words)))
-        if curs and a.kind == "number":
-            cands.append(Amount("price", a.value, curs[0].amount.currency))
-        if pct and a.kind == "number":
-            cands.append(Amount("percent", a.value))
-        cands.append(a)
-        if a.kind == "price" and a.currency is None:
-            cands.append(Amount("number", a.value))
-        return _dedupe(cands)
     if not nums:
-        return []
+        return [amounts[0]] if len(amounts) == 1 else []
+    if amounts:
+        return []  # "20% 15": two claims in one phrase
     vals = [n.value for n in nums]
-    if amounts:  # mixed digits + words: '19 ninety nine'
-        for a in amounts:
-            if a.amount.kind == "number":
-                vals.insert(0, a.amount.value)
     currency = curs[0].amount.currency if curs else None
+    cands: list[Amount] = []
     if language == "zh":
-        # '五十九块九' / '一百九十九元' / '五十九块九毛九'
-        seq = [it for it in items if it.kind in ("num", "cur", "minor")]
+        # '五十九块九' / '一百九十九元' / '五十九块九毛九' / '59块9'
         if currency:
-            major = None
-            minor = Decimal(0)
-            after_cur = False
-            scale = Decimal("0.1")
-            for it in seq:
+            major, minor, after_cur, scale = None, Decimal(0), False, Decimal("0.1")
+            for it in items:
                 if it.kind == "num" and not after_cur:
+                    if major is not None:
+                        return []
                     major = it.value
                 elif it.kind == "cur":
                     after_cur = True
                 elif it.kind == "num" and after_cur:
-                    minor += it.value * scale
-                elif it.kind == "minor":
-                    scale = Decimal("0.01")
+                    minor += it.value * scale  # 块 jiao (毛) fen
+                    scale /= 10
             if major is not None:
                 cands.append(Amount("price", major + minor, currency))
+            return cands
+        if len(vals) != 1:
+            return []
         if pct:
             cands.append(Amount("percent", vals[0]))
         cands.append(Amount("number", vals[0]))
         return _dedupe(cands)
-    if words and not curs and len(vals) == 1 and items and items[0].kind == "word" and items[-1].kind == "num":
-        cands.append(Amount("code", vals[0], prefix="".join(_fold(w.text) for w in words)))
-    if pct:
-        cands.append(Amount("percent", vals[0]))
-    if currency:
-        minor_unit = any(it.kind == "minor" for it in items)
-        if len(vals) >= 2 and vals[1] < 100:
-            cands.append(Amount("price", vals[0] + vals[1] / 100, currency))
-        if minor_unit and len(vals) == 1:
-            cands.append(Amount("price", vals[0] / 100, currency))
-        cands.append(Amount("price", vals[0], currency))
-    if len(vals) >= 2 and vals[1] < 100 and vals[0] < 10000:
-        cands.append(Amount("price", vals[0] + vals[1] / 100, None))  # "nineteen ninety nine" = 19.99
-        if 10 <= vals[0] <= 99 and vals[1] >= 10:
-            cands.append(Amount("number", vals[0] * 100 + vals[1]))  # ... or 1999
-    cands.append(Amount("number", vals[0]))
+    if len(vals) == 1:
+        v = vals[0]
+        if words and not curs and items[0].kind == "word" and items[-1].kind == "num" and v == int(v):
+            cands.append(Amount("code", v, prefix="".join(_fold(w.text) for w in words)))
+        if pct:
+            cands.append(Amount("percent", v))
+        if any(it.kind == "minor" for it in items) and v < 100:
+            cands.append(Amount("price", v / 100, currency))  # "ninety nine cents"
+        if currency:
+            cands.append(Amount("price", v, currency))
+        cands.append(Amount("number", v))
+        return _dedupe(cands)
+    a, b = vals[0], vals[1]
+    if len(vals) > 2 or a != int(a) or b != int(b) or not 0 <= b < 100:
+        return []
+    # two numbers: a major and a minor part ("nineteen ninety nine", "39 Euro 99", "veintinueve con noventa y
+    # nueve"), or, with no currency between them, the hundreds read in pairs ("nineteen ninety nine" = 1999)
+    pos = [k for k, it in enumerate(items) if it.kind == "num"]
+    if any(it.kind == "word" for it in items[pos[0]:pos[1]]):
+        return []  # "twenty five or ninety": another word parts the two numbers
+    cur_between = any(it.kind == "cur" for it in items[pos[0]:pos[1]])
+    if b < 10 and not cur_between and not any(it.kind == "minor" for it in items):
+        return []  # "twenty four seven": cents are said in two digits unless a currency word parts them
+    cands.append(Amount("price", a + b / 100, currency))
+    if not cur_between and 1 <= a <= 99 and b >= 10 and not pct:
+        cands.append(Amount("price", a * 100 + b, currency) if currency else Amount("number", a * 100 + b))
     return _dedupe(cands)
 
 

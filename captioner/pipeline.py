@@ -154,7 +154,7 @@ def correct_stage(audio: np.ndarray, transcript: Transcript, reference: Optional
                            reference=reference)
     findings = list(findings) + fixes
     if script and words:
-        words, findings = verify_numbers(audio, words, findings, language)
+        words, findings = verify_numbers(audio, words, findings, language, reference=reference)
     enforce(findings, on_mismatch)
     return words, findings
 
@@ -163,7 +163,7 @@ def transcribe_and_correct(audio: np.ndarray, script: Optional[str], language: s
                            *, on_mismatch: str = "flag", use_prompt: bool = True, backend_options: dict | None = None,
                            timings: dict | None = None) -> tuple[Transcript, list[Word], list[Finding]]:
     """ASR (+ reference pass) → language check → script-hint correction → alignment. Shared by `caption()` and batch."""
-    from .align import align
+    from .align import align_words
 
     timings = timings if timings is not None else {}
     report_stage("asr")
@@ -185,7 +185,8 @@ def transcribe_and_correct(audio: np.ndarray, script: Optional[str], language: s
         return transcript, [], findings
     report_stage("align")
     t = time.perf_counter()
-    words = align(audio, words, lang)
+    aligned = align_words(audio, words, lang)  # + unheard script words / speech no caption word explains
+    words, findings = aligned.words, aligned.merge_into(findings)
     timings["align"] = time.perf_counter() - t
     return transcript, words, findings
 

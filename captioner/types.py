@@ -124,6 +124,8 @@ class Word(_Model):
     spoken: Optional[str] = None
     # how the time was obtained: "asr" (backend word timestamps), "aligned", "interpolated"
     timing: Literal["asr", "aligned", "interpolated"] = "asr"
+    # which aligner set an "aligned" time: "phones" (CTC phone model) or "signal" (signal DP + Whisper prior)
+    aligner: Optional[Literal["phones", "signal"]] = None
     # how strongly the audio supports this spelling (correction stage: alignment similarity 0..1)
     evidence: Optional[float] = None
 
