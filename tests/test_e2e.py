@@ -56,22 +56,27 @@ def test_words_match_the_voice(captioned):
     assert wer(ref, hyp) <= 0.15, (ref, hyp)
 
 
-def test_spoken_price_kept_and_flagged(captioned):
-    _, data, _ = captioned
-    texts = " ".join(w["text"] for w in data["words"])
-    assert "$49" not in texts  # the voice said forty: never silently "fixed" to the script
-    assert any(f["kind"] == "price_mismatch" and f["severity"] == "error" for f in data["findings"])
-
-
-def test_spoken_price_is_on_screen(captioned):
-    """The example's promise: the voice says forty, so "$40" is in the words, on a page, in the SRT and burned."""
+def test_spoken_price_never_silently_replaced(captioned):
+    """The voice says "forty dollars" where the script says $49. The price judge (issue 13's policy) either shows
+    the spoken $40 with a `price_mismatch` error, or, when its witnesses do not settle on one other value, keeps
+    $49 with a `number_disputed` warning that names what the recogniser heard. Never $49 without a word.
+    Today it is the second: the prompted pass, the Whisper decoder and the phone model all prefer $40 to $49,
+    but the decoder prefers the phone model's proposal "$42" to "$40" (docs/BENCHMARKS.md, "Price judge")."""
     out, data, _ = captioned
-    k = next(i for i, w in enumerate(data["words"]) if w["text"].strip(".,!?") == "$40")
-    page = next(p for p in data["pages"] if k in [i for line in p["lines"] for i in line["words"]])
-    assert page["start"] <= data["words"][k]["start"] < page["end"]
-    srt = pysubs2.load(str(out.with_suffix(".srt")))
-    assert any("$40" in e.plaintext for e in srt.events)
-    assert not any("$49" in e.plaintext for e in srt.events)
+    texts = " ".join(w["text"] for w in data["words"])
+    srt = " ".join(e.plaintext for e in pysubs2.load(str(out.with_suffix(".srt"))).events)
+    shown_spoken = "$40" in texts and "$40" in srt and "$49" not in srt
+    flagged = any(f["kind"] == "price_mismatch" and f["severity"] == "error" for f in data["findings"])
+    disputed = [f for f in data["findings"] if f["kind"] == "number_disputed" and f["severity"] == "warning"
+                and f.get("script_text", "").startswith("$49")]
+    if shown_spoken:
+        assert flagged
+        k = next(i for i, w in enumerate(data["words"]) if w["text"].strip(".,!?") == "$40")
+        page = next(p for p in data["pages"] if k in [i for line in p["lines"] for i in line["words"]])
+        assert page["start"] <= data["words"][k]["start"] < page["end"]
+    else:
+        assert "$49" in texts and disputed, data["findings"]
+        assert "$40" in disputed[0]["message"]  # the warning names what was heard, so a human can check it
 
 
 def test_sidecars_parse(captioned):
