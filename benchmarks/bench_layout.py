@@ -45,7 +45,8 @@ from captioner.presets import load_preset  # noqa: E402
 from captioner.types import CaptionTrack, Transcript, Word  # noqa: E402
 
 DEV = ROOT.parent / "shared" / "data" / "ads"
-SEED202 = Path.home() / ".cache" / "captioner" / "genads" / "seed202" / "ads"
+GENADS = Path.home() / ".cache" / "captioner" / "genads"
+SEED202 = GENADS / "seed202" / "ads"
 W, H, FPS = 1080, 1920, 30.0
 
 
@@ -103,11 +104,12 @@ def load_synth(folder: Path) -> Ad:
 def load_set(name: str, gen_seed: int, per_language: int) -> list[Ad]:
     if name == "dev":
         return [load_synth(p) for p in sorted(DEV.iterdir()) if (p / "words.json").is_file()]
-    if name == "seed202":
-        if not SEED202.is_dir():
-            print(f"(seed202 set not found at {SEED202}: skipped)")
+    if name.startswith("seed"):  # generated espeak ads (benchmarks/genads.py): seed101 tunes, seed202 reports
+        folder = GENADS / name / "ads"
+        if not folder.is_dir():
+            print(f"({name} set not found at {folder}: skipped)")
             return []
-        return [load_synth(p) for p in sorted(SEED202.iterdir()) if (p / "words.json").is_file()]
+        return [load_synth(p) for p in sorted(folder.iterdir()) if (p / "words.json").is_file()]
     if name == "gen":
         from genscripts import generate
 
