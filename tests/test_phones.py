@@ -121,3 +121,20 @@ def test_filler_absorbs_unscripted_speech_and_skip_finds_missing_words(model):
     al2 = model.forced_align(lp, ids[:10] + [extra] + ids[10:], filler=True, skip_penalty=1.0)
     assert al2.words[10].skipped
     assert not any(w.skipped for k, w in enumerate(al2.words) if k != 10)
+
+
+def test_emissions_are_computed_once_per_audio_and_read_only(model):
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    audio = (0.1 * rng.standard_normal(16000 * 2)).astype(np.float32)
+    calls = []
+    real = model._emissions
+    model._emissions = lambda *a, **k: calls.append(1) or real(*a, **k)
+    try:
+        a = model.emissions(audio)
+        b = model.emissions(audio.copy())  # same samples, another array: the judge and the aligner
+        c = model.emissions(audio * 0.5)
+    finally:
+        del model._emissions
+    assert len(calls) == 2 and a is b and not a.flags.writeable and c.shape == a.shape and not np.array_equal(a, c)
