@@ -427,6 +427,9 @@ def make_thumbnail(video: Path, thumb: Path, duration: float, width: int = 180) 
     except CaptionerError:
         tmp.unlink(missing_ok=True)
         return None
+    except BaseException:  # interrupted (Ctrl-C / SIGTERM / SIGHUP in a worker): leave no temp file behind
+        tmp.unlink(missing_ok=True)
+        raise
     return str(thumb)
 
 
@@ -479,8 +482,12 @@ class BatchResult:
 def _atomic_write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}-{os.urandom(4).hex()}.part")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _clean_stale_parts(out_dir: Path, names: set[str]) -> int:
@@ -714,8 +721,9 @@ def run_batch(manifest_path: str | os.PathLike, *, ledger: Optional[Ledger] = No
             for plan in plans.values():
                 if plan.entry is None:
                     plan.abort()  # staged files removed, hold released
-            for p in thumbs_tmp.values():
-                p.unlink(missing_ok=True)
+            for p in thumbs_tmp.values():  # and a killed worker's own temp file of it (make_thumbnail's)
+                for q in [p, *p.parent.glob(f".{p.name}.*.part")]:
+                    q.unlink(missing_ok=True)
             ledger.release([v.key for v in manifest.variants if v.key not in skipped_keys
                             and (plans.get(v.output) is None or plans[v.output].entry is None)])
 

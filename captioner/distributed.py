@@ -38,6 +38,29 @@ def _worker_init(driver_pid: int) -> None:
     threading.Thread(target=watch, name="captioner-driver-watchdog", daemon=True).start()
 
 
+def _wait_groups_gone(groups: set[int], timeout: float) -> None:
+    """Wait until no running process (zombies do not count) belongs to these process groups (Linux /proc)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            entries = [d for d in os.listdir("/proc") if d.isdigit()]
+        except OSError:
+            return
+        busy = False
+        for d in entries:
+            try:
+                with open(f"/proc/{d}/stat", encoding="ascii", errors="replace") as f:
+                    fields = f.read().rsplit(")", 1)[-1].split()
+            except OSError:
+                continue
+            if len(fields) > 2 and fields[0] not in ("Z", "X") and int(fields[2]) in groups:
+                busy = True
+                break
+        if not busy:
+            return
+        time.sleep(0.02)
+
+
 class LocalExecutor:
     """A process pool (spawned workers: no fork of the driver's threads or SQLite connection). Each worker runs
     in its own process group and dies with the driver (see `_worker_init`)."""
@@ -68,16 +91,18 @@ class LocalExecutor:
 
     def close(self, kill: bool = False) -> None:
         """Shut the pool down; with `kill`, stop the running tasks now (each worker's group, ffmpeg included)."""
-        if kill:
-            for pid in self.worker_pids():
+        groups = self.worker_pids() if kill else []
+        for pid in groups:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
                 try:
-                    os.killpg(pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    try:
-                        os.kill(pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
         self._pool.shutdown(wait=True, cancel_futures=True)
+        if groups:  # the workers' ffmpeg too: the caller sweeps temporary files next, nothing may write after that
+            _wait_groups_gone(set(groups), timeout=5.0)
 
 
 class RayExecutor:

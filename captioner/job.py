@@ -151,13 +151,20 @@ _STALE = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)-[0-9a-f]{8}\.(?P<ext>part|ol
 
 
 def _pid_alive(pid: int) -> bool:
+    """Is process `pid` still running? A zombie (killed, not yet reaped — common in containers whose init does
+    not reap orphans) is not: its temporary files are stale."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            state = f.read().rsplit(")", 1)[-1].split()[0]  # the field after "(comm)"
+        return state not in ("Z", "X")
+    except (OSError, IndexError):
+        return True  # no /proc (macOS): os.kill said it exists
 
 
 def _same_file(a: Path, b: Path) -> bool:

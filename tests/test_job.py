@@ -167,3 +167,27 @@ def test_enums_match_the_tables_that_use_them():
     assert {z.value for z in SafeZone} == set(SAFE_ZONES)
     assert [m.value for m in OnMismatch] == list(ON_MISMATCH)
     assert Tier.dynamic == "dynamic" and f"{Tier.basic}" == "basic"  # StrEnum: compares and prints as its value
+
+
+def test_a_zombie_owner_counts_as_gone():
+    """Temp files of a killed process that nobody reaped yet (a zombie) are stale, as after a container's init
+    leaves orphans unreaped."""
+    import subprocess
+    import sys
+    import time
+
+    from captioner.job import _pid_alive
+
+    p = subprocess.Popen([sys.executable, "-c", "pass"])
+    deadline = time.time() + 10
+    while time.time() < deadline:  # exited, not reaped: a zombie
+        with open(f"/proc/{p.pid}/stat") as f:
+            if f.read().rsplit(")", 1)[-1].split()[0] == "Z":
+                break
+        time.sleep(0.02)
+    try:
+        assert not _pid_alive(p.pid)
+        assert _pid_alive(os.getpid())
+    finally:
+        p.wait()
+    assert not _pid_alive(p.pid)
