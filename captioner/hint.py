@@ -724,13 +724,12 @@ def enforce(findings: Sequence[Finding], on_mismatch: str) -> None:
                                  + " — fix the script or the voice-over, or run with --on-mismatch flag to caption what was said")
 
 
-def _reference_value(ref_A: list[Unit], start: float, end: float, written: num.Amount, language: str):
-    """True if the unprompted pass heard the same value around [start, end]; else what it heard there.
-    Each spoken number phrase is read whole ("nineteen ninety nine" is 19.99 or 1999, never 19)."""
-    near = [u for u in ref_A if min(u.end, end + 0.3) - max(u.start, start - 0.3) > 0]
+def _number_runs(units: list[Unit], language: str, code: bool = False) -> list[list[Unit]]:
+    """Consecutive number-like units, each run a spoken number phrase to be read whole (a run ends at a sentence
+    end); for a promo code the first unit of a run may be any word (the code's lead-in)."""
     runs, cur = [], []
-    for k, u in enumerate(near):
-        if _numberish_at(near, k, language) or (written.kind == "code" and not cur):
+    for k, u in enumerate(units):
+        if _numberish_at(units, k, language) or (code and not cur):
             cur.append(u)
             if _ends_sentence(u):
                 runs.append(cur)
@@ -740,6 +739,14 @@ def _reference_value(ref_A: list[Unit], start: float, end: float, written: num.A
             cur = []
     if cur:
         runs.append(cur)
+    return runs
+
+
+def _reference_value(ref_A: list[Unit], start: float, end: float, written: num.Amount, language: str):
+    """True if the unprompted pass heard the same value around [start, end]; else what it heard there.
+    Each spoken number phrase is read whole ("nineteen ninety nine" is 19.99 or 1999, never 19)."""
+    near = [u for u in ref_A if min(u.end, end + 0.3) - max(u.start, start - 0.3) > 0]
+    runs = _number_runs(near, language, written.kind == "code")
     for r in runs:
         if num.same_value(written, num.parse_spoken([x.text for x in r], language)):
             return True

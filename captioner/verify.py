@@ -447,21 +447,10 @@ def _is_claim(a: num.Amount) -> bool:
 
 def _heard_near(ref: Sequence[Word], t0: float, t1: float, like: num.Amount, language: str) -> tuple[Optional[Decimal], Optional[str]]:
     """The value the (unprompted) transcript has around [t0, t1]: each spoken number phrase read whole."""
-    from .hint import _asr_units, _ends_sentence, _numberish_at
+    from .hint import _asr_units, _number_runs
 
     units = [u for u in _asr_units(list(ref), language) if min(u.end, t1 + 0.3) - max(u.start, t0 - 0.3) > 0]
-    runs, cur = [], []
-    for k, u in enumerate(units):
-        if _numberish_at(units, k, language) or (like.kind == "code" and not cur):
-            cur.append(u)
-            if _ends_sentence(u):
-                runs.append(cur)
-                cur = []
-        elif cur:
-            runs.append(cur)
-            cur = []
-    if cur:
-        runs.append(cur)
+    runs = _number_runs(units, language, like.kind == "code")
     heard_text = None
     for r in runs:
         texts = [u.text for u in r]
