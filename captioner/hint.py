@@ -218,8 +218,10 @@ def script_tokens(script: str, language: str) -> tuple[list[str], list[Finding]]
     return _raw_tokens(cleaned.text, language), findings
 
 
-def _asr_units(words: Sequence[Word], language: str) -> list[Unit]:
-    """ASR words -> units (zh words split into characters with shared time; number + symbol merged)."""
+def _asr_units(words: Sequence[Word], language: str, script_pairs: frozenset = frozenset()) -> list[Unit]:
+    """ASR words -> units (zh words split into characters with shared time; number + symbol merged; the
+    recogniser's habits around prices mended, see `_mend_numbers`; `script_pairs`: keys of adjacent script
+    words joined, which are never read as a number word that sounds like them)."""
     units: list[Unit] = []
     for i, w in enumerate(words):
         parts = _raw_tokens(w.text, language) if language == "zh" else [w.text]
@@ -248,7 +250,105 @@ def _asr_units(words: Sequence[Word], language: str) -> list[Unit]:
             u = _make_unit(p, language)
             u.src, u.start, u.end, u.conf = [i], w.start + k * span, w.start + (k + 1) * span, w.confidence
             units.append(u)
-    return units
+    return _mend_numbers(units, language, script_pairs)
+
+
+_ECHO_GAP = 1.0  # seconds between a price and the recogniser's second writing of its cents
+_CONJ_WORDS = {"and", "und", "et", "y", "con"}
+
+
+def _cents_of(a: Optional[num.Amount]) -> Optional[int]:
+    if a is None or a.value is None or a.kind not in ("price", "number") or a.value == int(a.value):
+        return None
+    return int((a.value - int(a.value)) * 100)
+
+
+def _merge_units(units: list[Unit], text: str, language: str) -> Unit:
+    m = _make_unit(text, language)
+    m.src = [i for u in units for i in u.src]
+    m.start, m.end, m.conf = units[0].start, units[-1].end, min(u.conf for u in units)
+    return m
+
+
+def _trail_punct(text: str) -> str:
+    return text[len(text.rstrip(_PUNCT)):]
+
+
+def _phonetic(key: str, language: str) -> str:
+    if language in ("es", "fr"):
+        key = re.sub(r"c(?=[eiéèêíîy])", "s", key)  # "ce", "ci" sound /s/ ("cincuenta", "cinquante")
+    return _sound(key, language)
+
+
+_HOMOPHONES: dict[str, dict[str, str]] = {}
+
+
+def _number_homophones(language: str) -> dict[str, str]:
+    """Phonetic key -> number word, for the spoken number words of five letters or more."""
+    if language not in _HOMOPHONES:
+        words = {w for w, v in num._LEX.get(language, {}).items() if len(w) >= 5 and v < 100}
+        _HOMOPHONES[language] = {_phonetic(_key(w), language): w for w in sorted(words)}
+    return _HOMOPHONES[language]
+
+
+def _mend_numbers(units: list[Unit], language: str, script_pairs: frozenset = frozenset()) -> list[Unit]:
+    """Two recogniser habits around a spoken price, mended before any comparison with the script (they do
+    not depend on it): (1) the cents said after the currency are written twice — "hundertneunundsiebzig Euro
+    neunzig" comes back as "179,90 €, 90 €" or "71,50 € und 50": the second writing joins the price (its time
+    included), so the caption does not show a stray "90 €" and the price judge hears the whole price;
+    (2) the cents word heard as other words that sound the same — "nueve euros sin cuenta": two words right
+    after a currency that together sound like one number word become that word ("cincuenta"), unless the
+    script has those two words ("five dollars for tea")."""
+    if language == "zh" or not units:
+        return units
+    out: list[Unit] = []
+    i = 0
+    homo = _number_homophones(language)
+    while i < len(units):
+        u = units[i]
+        # (2) homophone of a number word right after a currency word
+        if (out and i + 1 < len(units) and not _numberish(u, language) and not _numberish(units[i + 1], language)
+                and num.currency_like(out[-1].text.strip(_PUNCT), language) is not None and out[-1].amount is None
+                and not _ends_sentence(out[-1]) and not _ends_sentence(u) and u.start - out[-1].end < _ECHO_GAP):
+            word = homo.get(_phonetic(u.key + units[i + 1].key, language))
+            if word is not None and u.key + units[i + 1].key not in script_pairs:
+                out.append(_merge_units([u, units[i + 1]], word + _trail_punct(units[i + 1].text), language))
+                i += 2
+                continue
+        # (1) the cents written a second time
+        c = _cents_of(u.amount)
+        if c is not None and not _ends_sentence(u):
+            j = i + 1
+            if j < len(units) and units[j].key in _CONJ_WORDS:
+                j += 1
+            k = j
+            while k < len(units) and k - j < 3 and _numberish(units[k], language) and units[k].start - units[k - 1].end < _ECHO_GAP:
+                k += 1
+                if _ends_sentence(units[k - 1]):
+                    break
+            echo = units[j:k]
+            if echo and any(_is_value(e, language) for e in echo) and _is_echo(echo, c, language):
+                last = echo[-1].text
+                text = u.text.rstrip(_PUNCT) + (_trail_punct(last) or _trail_punct(u.text))
+                out.append(_merge_units(units[i:k], text, language))
+                out[-1].amount = u.amount
+                i = k
+                continue
+        out.append(u)
+        i += 1
+    return out
+
+
+def _is_echo(echo: list[Unit], cents: int, language: str) -> bool:
+    """The units say the cents value again (and at most a currency): "90 €", ",95 €", "50", "neunzig Euro"."""
+    digits = "".join(re.sub(r"\D", "", e.text) for e in echo if _is_value(e, language))
+    if digits and digits.lstrip("0") == str(cents).lstrip("0") and len(digits) <= 2:
+        return True
+    vals = [e for e in echo if _is_value(e, language) and not re.search(r"\d", e.text)]
+    if vals:
+        cands = num.parse_spoken([e.text for e in vals], language)
+        return any(c.value == cents for c in cands)
+    return False
 
 
 # ------------------------------------------------------------------------------------------------
@@ -575,13 +675,14 @@ def correct(
         out = [w.model_copy(update={"source": "asr", "evidence": w.confidence}) for w in words]
         return out, findings + _low_conf(out, opts)
     term_keys = {_key(t) for t in (terms or [])}
-    A = _asr_units(words, language)
+    pairs = frozenset(a.key + b.key for a, b in zip(S, S[1:]))
+    A = _asr_units(words, language, pairs)
     ops = align(A, S, language)
     rate = _match_rate(ops, S, opts.adopt_similarity)
     ref_rate = None
     ref_ops = ref_A = None
     if reference is not None and reference.words:
-        ref_A = _asr_units(reference.words, language)
+        ref_A = _asr_units(reference.words, language, pairs)
         ref_ops = align(ref_A, S, language)
         ref_rate = _match_rate(ref_ops, S, opts.adopt_similarity)
     spoken_span = (A[0].start, A[-1].end) if A else (0.0, transcript.duration)
