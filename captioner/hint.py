@@ -44,6 +44,7 @@ class CorrectionOptions:
     min_match_rate: float = 0.45  # below this share of script words found, the ASR is not trusted
     low_confidence: float = 0.35  # ASR words kept below this probability are listed in the report
     witness_similarity: float = 0.8  # an unprompted-pass word "hears" a script word at this similarity
+    min_speech_heard: float = 0.5  # recognised words spanning less of the detected speech than this: the script is captioned
     min_witness_rate: float = 0.45  # ... and must hear this share of the script, else the ASR is not trusted
 
 
@@ -600,6 +601,14 @@ def _is_name(text: str, terms: set[str]) -> bool:
     return k in terms or (text[:1].isupper() and len(k) >= 4)
 
 
+def _first(ops: list[Op]) -> int:
+    return next((k for k, o in enumerate(ops) if o.kind == "match"), len(ops))
+
+
+def _last(ops: list[Op]) -> int:
+    return max((k for k, o in enumerate(ops) if o.kind == "match"), default=-1)
+
+
 def _match_rate(ops: list[Op], S: list[Unit], threshold: float) -> float:
     """Share of the script words, within the stretch of the script the voice covers, that the ASR matched
     (a long script around a short voice-over is judged on the part that was spoken)."""
@@ -688,6 +697,15 @@ def correct(
     spoken_span = (A[0].start, A[-1].end) if A else (0.0, transcript.duration)
     strict = _match_rate(ref_ops, S, opts.witness_similarity) if ref_ops is not None else None
     unreliable = not A or rate < opts.min_match_rate or (strict is not None and strict < opts.min_witness_rate)
+    # the recogniser lost most of the voice (a generated Mandarin ad: 9 characters for 12.6 s of speech): the
+    # script words outside what it heard are not "unspoken" — they are unheard, and so are their prices
+    heard_s = max(0.0, spoken_span[1] - spoken_span[0])
+    edge = sum(1 for op in ops if op.kind == "del") - sum(1 for op in ops[_first(ops):_last(ops) + 1] if op.kind == "del")
+    lost = bool(A) and edge > 0 and transcript.speech_duration is not None and heard_s < opts.min_speech_heard * transcript.speech_duration
+    if lost and not unreliable:
+        why = (f"the recogniser's words cover {heard_s:.1f} s of {transcript.speech_duration:.1f} s of speech and {edge} script "
+               "words were not heard")
+        return _script_fallback(S, (0.0, transcript.duration), findings, rate, False, language, why=why)
     speech = transcript.speech_duration or max(0.0, spoken_span[1] - spoken_span[0])
     if unreliable and len(S) > max(20, 6 * speech):
         findings.append(Finding(kind="asr_unreliable", severity=Severity.warning,
@@ -705,8 +723,8 @@ def correct(
     unmatched_run: list[int] = []
     sidx: list[int] = []  # per output word: index of the last script unit it (or what precedes it) covers
     last_sidx = -1
-    first_match = next((k for k, o in enumerate(ops) if o.kind == "match"), len(ops))
-    last_match = max((k for k, o in enumerate(ops) if o.kind == "match"), default=-1)
+    first_match = _first(ops)
+    last_match = _last(ops)
 
     def flush_skipped():
         if not unmatched_run:
@@ -966,7 +984,7 @@ def _add_reference_adlibs(out: list[Word], findings: list[Finding], ref_ops, ref
 
 
 def _script_fallback(S: list[Unit], span: tuple[float, float], findings: list[Finding], rate: float,
-                     unprompted: bool, language: str) -> tuple[list[Word], list[Finding]]:
+                     unprompted: bool, language: str, why: Optional[str] = None) -> tuple[list[Word], list[Finding]]:
     """The recogniser did not understand the voice: caption the script (to be force-aligned), say so, and
     list every number as unverified — a deviation cannot be ruled out."""
     t0, t1 = span
@@ -979,8 +997,8 @@ def _script_fallback(S: list[Unit], span: tuple[float, float], findings: list[Fi
             s.amount is not None and any(c.isdigit() for c in s.text)) else None
         out.append(Word(text=s.text, start=a, end=b, confidence=0.0, source="script", spoken=spoken, timing="interpolated", evidence=0.0))
     findings.append(Finding(kind="asr_unreliable", severity=Severity.warning,
-                            message=f"the recogniser matched only {rate:.0%} of the script"
-                                    + (" (unprompted pass)" if unprompted else "")
+                            message=(why or (f"the recogniser matched only {rate:.0%} of the script"
+                                             + (" (unprompted pass)" if unprompted else "")))
                                     + ": captions follow the script as written; ad-libs and skipped lines cannot be detected, numbers are "
                                       "left to the acoustic check"))
     for i, s in enumerate(S):

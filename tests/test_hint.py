@@ -345,3 +345,20 @@ def test_cents_heard_as_words_that_sound_like_the_number():
     words, _ = correct(tr, "Now only $5 for tea lovers.", "en")
     assert [w.text for w in words][-3:] == ["for", "tea", "lovers."]
     assert not any(f.kind == "price_mismatch" for f in _)
+
+
+def test_recogniser_that_lost_most_of_the_speech_is_not_read_as_a_skipped_script():
+    # generated Mandarin ad: both passes returned 9 characters for 12.6 s of speech; the price was dropped from
+    # the captions as "unspoken" with no finding naming it (a silent wrong price)
+    script = "芙然电动牙刷，上班族的好帮手。安全放心，老少皆宜。续航长达20小时。一件仅需¥35.9，包邮到家。快来抢购吧！"
+    heard = [(c, 12.66 + 0.08 * i, 12.66 + 0.08 * (i + 1)) for i, c in enumerate(["续", "航", "续", "航", "长", "达", "20", "小", "时"])]
+    tr = T(heard, language="zh", speech_duration=12.6)
+    words, findings = correct(tr, script, "zh", reference=tr)
+    assert any("¥35.9" in w.text for w in words)
+    assert any(f.kind == "unverified_claim" and "35.9" in f.script_text for f in findings)
+    assert any(f.kind == "asr_unreliable" and "12.6 s of speech" in f.message for f in findings)
+    # the same words where they are all the speech there is: the rest of the script was not said
+    tr = T(heard, language="zh", speech_duration=0.8)
+    words, findings = correct(tr, script, "zh", reference=tr)
+    assert not any("35.9" in w.text for w in words)
+    assert any(f.kind == "script_unspoken" for f in findings)
