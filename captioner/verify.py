@@ -73,7 +73,7 @@ from . import numbers as num
 from .types import Finding, Severity, Transcript, Word
 
 __all__ = ["VerifyOptions", "WhisperWitness", "PhoneWitness", "Case", "Reading", "verify_numbers", "gather",
-           "decide", "one_digit_changes", "FEATURES"]
+           "decide", "posterior", "regroupings", "one_digit_changes", "FEATURES"]
 
 SAMPLE_RATE = 16000
 CLAIMS = ("price", "percent", "discount", "code")
@@ -101,6 +101,27 @@ class VerifyOptions:
     p_separate: float = 0.95  # ... and beat every other candidate reading with this probability
     p_verify: float = 0.1  # every other reading below this, no recogniser pass heard another value: verified
     agree_verifies: bool = True  # prompted and unprompted passes both heard the script's value: verified
+    # the decision rule: "posterior" (a conditional logit over every candidate reading, see `posterior`) or
+    # "pairwise" (the first judge's pairwise probabilities against the script, kept to compare in benchmarks)
+    rule: str = "pairwise"
+    post_weights: tuple = (0.633, 0.196, 0.133, -0.119, 2.534, 1.326, 0.0)  # FEATURES + is-the-script's (fitted, see module docstring)
+    post_flag: float = 0.9  # posterior of another reading needed to show it (with two witnesses past their margins)
+    post_verify: float = 0.9  # posterior of the script's reading that verifies it (an acoustic witness voting)
+    margin_whisper: float = 0.0  # nats of PMI by which the Whisper decoder must prefer a reading to count as its witness
+    margin_phones: float = 0.0  # nats of CTC by which the phone model must prefer a reading to count as its witness
+
+
+def regroupings(heard: Optional[Decimal], script: Decimal) -> list[Decimal]:
+    """A heard value written with the other grouping of the same spoken words, in the script value's shape: a
+    recogniser writes "seven fifty six" as 756 where the script has $7.50, "one eighteen" as 1.18 where it has
+    $59 (the voice said 118)."""
+    if heard is None or heard <= 0:
+        return []
+    if script != int(script) and heard == int(heard) and heard >= 100:
+        return [(heard / 100).quantize(Decimal("0.01"))]
+    if script == int(script) and heard != int(heard) and (heard * 100) == int(heard * 100):
+        return [Decimal(int(heard * 100))]
+    return []
 
 
 def one_digit_changes(value: Decimal) -> list[Decimal]:
@@ -717,6 +738,9 @@ def gather(audio: np.ndarray, words: list[Word], findings: list[Finding], langua
                 s.alts.append(sp)  # the words the recogniser heard ("veinticinco euros noventa")
         add(c.prompted, "prompted" if c.prompted is not None else None)
         add(c.unprompted, "unprompted" if c.unprompted is not None else None)
+        for who, v in (("prompted", c.prompted), ("unprompted", c.unprompted)):
+            for g in regroupings(v, c.script.value):
+                add(g, who)  # the same words written with another grouping ("seven fifty six": 756 or 7.56)
         for v in (extra_values or {}).get(c.index, []):
             add(v)
         if opts.one_digit and not any(v != c.script.value for v in (c.prompted, c.unprompted) if v is not None):
@@ -769,6 +793,57 @@ def _against_script(c: Case, x: Reading) -> tuple[list[str], list[str]]:
     return pro, con
 
 
+def posterior(c: Case, opts: Optional[VerifyOptions] = None) -> list[tuple[Reading, float]]:
+    """P(the voice said x | the evidence, it said one of the candidate readings), for every reading: a
+    conditional logit, softmax of w · f(x) with f = (FEATURES of x against the script's reading, 1 for the
+    script's own reading); fitted by maximum likelihood on the TUNING ads (`bench_numbers_judge.py`)."""
+    opts = opts or c._opts
+    c._opts = opts
+    w = np.asarray(opts.post_weights, dtype=float)
+    z = np.array([float(np.dot(w, f)) for f in posterior_features(c, opts)])
+    p = np.exp(z - z.max())
+    p /= p.sum()
+    return sorted(zip(c.readings, (float(x) for x in p)), key=lambda t: -t[1])
+
+
+def posterior_features(c: Case, opts: VerifyOptions) -> list[list[float]]:
+    """Per reading: (PMI, Whisper tokens, CTC, phones, heard by P, heard by U, is the script's). PMI and CTC are
+    taken against the best reading of the case and clipped to -`clip` nats (a reading far behind is simply
+    behind; the readings near the top keep their differences); tokens and phones against the script's reading;
+    0 where the witness does not vote."""
+    s = c.reading(c.script.value)
+    k = opts.clip
+    w_ok = c.whisper_votes and math.isfinite(s.pmi)
+    p_ok = c.phone_votes and math.isfinite(s.ctc)
+    top_pmi = max((r.pmi for r in c.readings if math.isfinite(r.pmi)), default=0.0)
+    top_ctc = max((r.ctc for r in c.readings if math.isfinite(r.ctc)), default=0.0)
+    out = []
+    for r in c.readings:
+        a = max(-k, r.pmi - top_pmi) if w_ok and math.isfinite(r.pmi) else (-k if w_ok else 0.0)
+        b = max(-k, r.ctc - top_ctc) if p_ok and math.isfinite(r.ctc) else (-k if p_ok else 0.0)
+        out.append([a, float(r.tokens - s.tokens) if w_ok else 0.0, b, float(r.phones - s.phones) if p_ok else 0.0,
+                    float("prompted" in r.heard), float("unprompted" in r.heard), 1.0 if r is s else 0.0])
+    return out
+
+
+def _witnesses(c: Case, x: Reading, opts: VerifyOptions) -> tuple[list[str], list[str]]:
+    """(witnesses for x against the script's reading, voting acoustic witnesses for the script's): a recogniser
+    pass for x when it heard x; an acoustic witness when its score difference passes its margin — the size of
+    the differences it produces between wrong readings and the truth on the TUNING ads."""
+    s = c.reading(c.script.value)
+    pro = [w for w in ("prompted", "unprompted") if w in x.heard]
+    con = []
+    for name, votes, a, b, m in (("whisper", c.whisper_votes, x.pmi, s.pmi, opts.margin_whisper),
+                                 ("phones", c.phone_votes, x.ctc, s.ctc, opts.margin_phones)):
+        if not votes or not (math.isfinite(a) and math.isfinite(b)):
+            continue
+        if a - b > m:
+            pro.append(name)
+        elif b - a > m:
+            con.append(name)
+    return pro, con
+
+
 def decide(c: Case, opts: Optional[VerifyOptions] = None) -> Verdict:
     """The policy of the module docstring applied to one case's evidence."""
     opts = opts or c._opts
@@ -776,6 +851,19 @@ def decide(c: Case, opts: Optional[VerifyOptions] = None) -> Verdict:
     s = c.reading(c.script.value)
     if _agreed(c) and opts.agree_verifies:
         return Verdict("verified", c.script.value, witnesses=["prompted", "unprompted"])
+    if opts.rule == "posterior":
+        post = posterior(c, opts)
+        top, p_top = post[0]
+        best, p_best = next(((r, p) for r, p in post if r is not s), (None, 0.0))
+        if top is not s and p_top >= opts.post_flag:
+            pro, con = _witnesses(c, top, opts)
+            if len(pro) >= 2 and ({"whisper", "phones"} & set(pro)) and not con:
+                return Verdict("mismatch", top.value, top, p_top, pro)
+        p_script = next(p for r, p in post if r is s)
+        acoustic = [w for w, ok in (("whisper", c.whisper_votes), ("phones", c.phone_votes)) if ok]
+        if top is s and p_script >= opts.post_verify and acoustic:
+            return Verdict("verified", c.script.value, best, p_best, acoustic)
+        return Verdict("disputed", c.script.value, best, p_best, _witnesses(c, best, opts)[0] if best is not None else [])
     others = [r for r in c.readings if r is not s]
     # the strongest other reading: the one whose worst pairwise probability against every other reading
     # (the script's included) is highest (clipped witness differences make the pairwise scores intransitive)
