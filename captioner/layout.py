@@ -312,6 +312,7 @@ class PageCosts:
     long_s: float = 1.6  # pages switch every 0.8–1.2 s in short-form; cost grows past this
     cps_per_char: float = 1.5  # per character/s over the target reading speed
     cps_over_max: float = 12.0  # and per character/s over the maximum (a page nobody can read)
+    over_page: float = 38.0  # and once per page over the maximum: between a content-word joint and one after a function word
     overflow_per_pct: float = 20.0  # per 1 % a line is wider than the box (the renderer shrinks the page)
     chars_per_char: float = 2.0  # per character past the preferred line length
     balance: float = 3.0  # × |difference of the two lines' widths| / box width
@@ -424,8 +425,8 @@ class _Pager:
         cps = self.chars(a, b) / shown
         if cps > self.target_cps:
             cost += c.cps_per_char * (cps - self.target_cps)
-        if cps > self.max_cps:
-            cost += c.cps_over_max * (cps - self.max_cps)
+        if cps > self.max_cps + 1e-6:
+            cost += c.cps_over_max * (cps - self.max_cps) + c.over_page
         if b < run[1]:  # a page break inside the run: the joint's own cost, cheaper at a pause
             joint = self.an.cost(b - 1)
             gap = w[b].start - w[b - 1].end
@@ -433,6 +434,52 @@ class _Pager:
                 joint -= c.pause_bonus
             cost += joint
         return cost
+
+    def over(self, a: int, b: int) -> bool:
+        """Would the page of words a..b-1 be on screen for less time than its characters need at max_cps?"""
+        return self.chars(a, b) / self.shown(a, b) > self.max_cps + 1e-6
+
+    def fewest_over(self, a: int, b: int, max_words: int) -> int | None:
+        """The fewest pages over the maximum reading speed that any layout of the run a..b-1 can have: pages of at
+        most `max_words` words (protected units count as one), broken anywhere but inside a protected unit or a
+        phrase and not after an article, preposition or conjunction (where the run allows it), each fitting its
+        lines. None where no such layout exists."""
+        from . import linebreak
+
+        for limit in (linebreak.AFTER_BINDING, linebreak.PHRASE):
+            least = self._fewest_over(a, b, max_words, limit)
+            if least is not None:
+                return least
+        return None
+
+    def fits(self, a: int, b: int) -> bool:
+        """Do words a..b-1 fit the page's lines (width and characters) without shrinking? One word always does."""
+        def ok(i: int, j: int) -> bool:
+            return self.width(i, j) <= self.max_width + 0.5 and self.chars(i, j) <= self.max_chars
+
+        if b - a <= 1 or ok(a, b):
+            return True
+        return self.preset.max_lines >= 2 and any(ok(a, k) and ok(k, b) for k in range(a + 1, b))
+
+    def _fewest_over(self, a: int, b: int, max_words: int, limit: float) -> int | None:
+        n = b - a
+        best: list[int | None] = [None] * (n + 1)
+        best[0] = 0
+        weights = self.an.word_weights(max_words)
+        for j in range(1, n + 1):
+            if a + j < b and self.an.cost(a + j - 1) >= limit:
+                continue
+            count = 0
+            for i in range(j - 1, max(-1, j - 1 - MAX_RUN), -1):
+                count += weights[a + i]
+                if count > max_words and i < j - 1:
+                    break
+                if best[i] is None or not self.fits(a + i, a + j):
+                    continue
+                v = best[i] + self.over(a + i, a + j)
+                if best[j] is None or v < best[j]:
+                    best[j] = v
+        return best[n]
 
     def run(self, a: int, b: int, max_words: int) -> list[tuple[int, int]]:
         """Pages of the run a..b-1 (no hard break inside): minimum total cost."""
@@ -478,6 +525,19 @@ def _pager(words: list[Word], preset: Preset, width: int, height: int, language:
     return _Pager(words, texts, widths, space, max_width, preset, language, an, costs, fps), units
 
 
+def hard_runs(words: list[Word], an) -> list[tuple[int, int]]:
+    """Word ranges between hard page breaks: sentence ends and real pauses (>= PAUSE_BREAK)."""
+    from . import linebreak
+
+    runs, a = [], 0
+    for k in range(1, len(words) + 1):
+        if k == len(words) or an.joints[k - 1].sentence_end or (
+                words[k].start - words[k - 1].end >= PAUSE_BREAK and an.cost(k - 1) < linebreak.TYPO):
+            runs.append((a, k))
+            a = k
+    return runs
+
+
 def paginate(words: list[Word], preset: Preset, width: int, height: int, *, language: str = "en",
              safe_zone: str = "tiktok", duration: float | None = None, terms: tuple[str, ...] | list[str] = (),
              fps: float | None = None, costs: PageCosts = PAGE_COSTS) -> CaptionTrack:
@@ -489,19 +549,10 @@ def paginate(words: list[Word], preset: Preset, width: int, height: int, *, lang
     script's brand terms (`linebreak.script_terms`), kept whole. Each page shows from its first word until
     HOLD_AFTER after its last, stretched towards the minimum duration and the target reading speed where the
     next page leaves room, and always `preset.reading.min_gap_frames` frames before the next page."""
-    from . import linebreak
-
     pager, units = _pager(words, preset, width, height, language, safe_zone, terms, costs, fps)
     an, texts, sep = pager.an, pager.texts, pager.sep
 
-    # hard breaks: sentence ends and real pauses
-    runs, a = [], 0
-    for k in range(1, len(words) + 1):
-        if k == len(words) or an.joints[k - 1].sentence_end or (
-                words[k].start - words[k - 1].end >= PAUSE_BREAK and an.cost(k - 1) < linebreak.TYPO):
-            runs.append((a, k))
-            a = k
-    spans = [p for r in runs if r[1] > r[0] for p in pager.run(r[0], r[1], preset.max_words)]
+    spans = [p for r in hard_runs(words, an) if r[1] > r[0] for p in pager.run(r[0], r[1], preset.max_words)]
 
     pages: list[CaptionPage] = []
     for a, b in spans:

@@ -97,9 +97,11 @@ class _Widths:
         return sum(self.w[i] for i in ids) + self.space * max(0, len(ids) - 1) <= self.limit + 0.5
 
 
-def better_break(track: CaptionTrack, preset: Preset, page: int, line: int, an=None, widths: Optional[_Widths] = None) -> bool:
+def better_break(track: CaptionTrack, preset: Preset, page: int, line: int, an=None, widths: Optional[_Widths] = None,
+                 fps: float = 30.0, pager=None) -> bool:
     """Is there a break that avoids ending line `line` of page `page` on its last word, with every line still
-    fitting, no protected unit split and no other line ending on an article or preposition?"""
+    fitting, no protected unit split, no other line ending on an article or preposition and no page pushed over
+    the maximum reading speed?"""
     from . import linebreak
 
     an = an or linebreak.analyse(_texts(track), track.language, track.terms)
@@ -136,51 +138,58 @@ def better_break(track: CaptionTrack, preset: Preset, page: int, line: int, an=N
         return preset.max_lines >= 2 and any(widths.fits(w[:k]) and widths.fits(w[k:]) and ok_end(w[k - 1])
                                              for k in range(1, len(w)))
 
+    pager = pager or _pager_of(track, preset, fps)
+
+    def readable(pages: list[list[int]]) -> bool:
+        """The moved pages are no harder to read: none goes over the maximum reading speed that was not."""
+        if pager is None:
+            return True
+        def cps(w: list[int]) -> float:
+            return pager.chars(w[0], w[-1] + 1) / pager.shown(w[0], w[-1] + 1)
+
+        before = [ids, nxt]
+        return (sum(pager.over(w[0], w[-1] + 1) for w in pages) <= sum(pager.over(w[0], w[-1] + 1) for w in before)
+                and max(pager.max_cps, *map(cps, pages)) <= max(pager.max_cps, *map(cps, before)) + 1e-6)
+
     # give the dangling word to the next page, or take the next page's first word
-    if len(ids) >= 2 and ok_end(ids[-2]) and fits_page(ids[:-1]) and fits_page([ids[-1]] + nxt):
+    if (len(ids) >= 2 and ok_end(ids[-2]) and fits_page(ids[:-1]) and fits_page([ids[-1]] + nxt)
+            and readable([ids[:-1], [ids[-1]] + nxt])):
         return True
-    if len(nxt) >= 2 and ok_end(nxt[0]) and fits_page(ids + [nxt[0]]) and fits_page(nxt[1:]):
+    if (len(nxt) >= 2 and ok_end(nxt[0]) and fits_page(ids + [nxt[0]]) and fits_page(nxt[1:])
+            and readable([ids + [nxt[0]], nxt[1:]])):
         return True
     return False
 
 
-def run_cps(track: CaptionTrack, page: int, sep: str, preset: Preset) -> float:
-    """Characters per second of the sentence (run of pages without a pause or sentence end between them) that
-    holds `page`, over all the time its pages could be on screen: above the limit, no layout can fix it."""
-    from .layout import EXTEND_AFTER, PAUSE_BREAK, SENTENCE_END, page_chars
+def _pager_of(track: CaptionTrack, preset: Preset, fps: float = 30.0):
+    """The layout's page model for this track (on-screen times as the layout would give them), or None."""
+    from .layout import _pager
 
-    pages, words = track.pages, track.words
-
-    def joined(k: int) -> bool:  # page k and k+1 belong to one run
-        a, b = pages[k].word_indices[-1], pages[k + 1].word_indices[0]
-        return not words[a].text.rstrip().endswith(SENTENCE_END) and words[b].start - words[a].end < PAUSE_BREAK
-
-    a = page
-    while a > 0 and joined(a - 1):
-        a -= 1
-    b = page
-    while b + 1 < len(pages) and joined(b):
-        b += 1
-    ids = [i for k in range(a, b + 1) for i in pages[k].word_indices]
-    start = words[ids[0]].start
-    end = words[ids[-1]].end + EXTEND_AFTER
-    if b + 1 < len(pages):
-        end = min(end, pages[b + 1].start)
-    return page_chars([words[i].text for i in ids], sep) / max(0.05, end - start)
+    if not track.words:
+        return None
+    return _pager(track.words, preset, track.width, track.height, track.language, track.safe_zone, track.terms, fps=fps)[0]
 
 
-def room(track: CaptionTrack, page: int, fps: float) -> float:
-    """The longest a page could be on screen with the same words: from a lead-in before its first word to the
-    next page's first word (or its last word's end + EXTEND_AFTER)."""
-    from .layout import EXTEND_AFTER, LEAD_IN_FRAMES
+def _forced_over(track: CaptionTrack, preset: Preset, max_cps: float, sep: str, texts: list[str], pager) -> dict[int, int]:
+    """Pages over the reading-speed limit that no layout could avoid: page -> the fewest pages over the limit any
+    layout of its sentence (run of words between hard breaks) must have, for the pages of runs where this
+    layout has no more than that (`layout._Pager.fewest_over`, an exact dynamic programme over every page
+    split within the preset's word limit that splits no protected unit or phrase)."""
+    from .layout import hard_runs, page_chars
 
-    ids = track.pages[page].word_indices
-    words = track.words
-    start = words[ids[0]].start - LEAD_IN_FRAMES / (fps or 30.0)
-    end = words[ids[-1]].end + EXTEND_AFTER
-    if ids[-1] + 1 < len(words):
-        end = min(end, words[ids[-1] + 1].start)
-    return end - start
+    if pager is None:
+        return {}
+    out: dict[int, int] = {}
+    for a, b in hard_runs(track.words, pager.an):
+        pages = [p for p, pg in enumerate(track.pages) if pg.word_indices and a <= pg.word_indices[0] < b]
+        over = [p for p in pages if page_chars([texts[i] for i in track.pages[p].word_indices], sep)
+                / max(1e-3, track.pages[p].end - track.pages[p].start) > max_cps + 1e-6]
+        if not over:
+            continue
+        least = pager.fewest_over(a, b, preset.max_words)
+        if least is not None and least >= len(over):
+            out.update({p: least for p in over})
+    return out
 
 
 def check_track(track: CaptionTrack, preset: Preset, *, fps: float = 30.0) -> list[PageCheck]:
@@ -198,6 +207,8 @@ def check_track(track: CaptionTrack, preset: Preset, *, fps: float = 30.0) -> li
     split = split_units(track)
     checks: list[PageCheck] = []
     frame = 1.0 / (fps or 30.0)
+    pager = _pager_of(track, preset, fps)
+    forced = _forced_over(track, preset, max_cps, sep, texts, pager)
     for p, page in enumerate(track.pages):
         ids = page.word_indices
         lines = [sep.join(texts[i] for i in ln.words) for ln in page.lines]
@@ -218,12 +229,11 @@ def check_track(track: CaptionTrack, preset: Preset, *, fps: float = 30.0) -> li
                     f"the {kind.replace('_', ' ')} {sep.join(texts[a:b])!r} is split across lines or pages: edit the "
                     "page breaks (captioner render --from OUT.json) or shorten the line", word_indices=list(range(a, b)))
         if c.cps > max_cps + 1e-6:
-            full = an is not None and sum(an.word_weights(preset.max_words)[i] for i in ids) >= preset.max_words
-            local = chars / max(0.05, room(track, p, fps))
-            if run_cps(track, p, sep, preset) > max_cps or (full and local > max_cps):
+            if p in forced:
                 add(FindingKind.qa_voice_too_fast, Severity.warning,
-                    f"{c.cps:.0f} characters/s on screen: the voice speaks these words faster than pages of at most "
-                    f"{preset.max_words} words can follow (limit {max_cps:g}/s); slow the voice-over or shorten the script")
+                    f"{c.cps:.0f} characters/s on screen: the voice speaks this sentence faster than pages of at most "
+                    f"{preset.max_words} words can follow — no layout keeps more of its pages under {max_cps:g}/s "
+                    f"(at least {forced[p]} must go over); slow the voice-over or shorten the script")
             else:
                 add(FindingKind.qa_reading_speed, Severity.warning,
                     f"{c.cps:.1f} characters/s is over the reading-speed limit of {max_cps:g}")
@@ -243,7 +253,7 @@ def check_track(track: CaptionTrack, preset: Preset, *, fps: float = 30.0) -> li
             last = ln.words[-1] if ln.words else None
             if last is not None and rules.ends_on_function_word(texts[last]) and not (
                     li == len(page.lines) - 1 and p == len(track.pages) - 1) and \
-                    better_break(track, preset, p, li, an, widths):
+                    better_break(track, preset, p, li, an, widths, fps, pager):
                 add(FindingKind.qa_line_end, Severity.warning,
                     f"line {li + 1} ends on {texts[last]!r} although a better break fits")
         checks.append(c)

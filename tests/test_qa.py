@@ -55,6 +55,35 @@ def test_voice_faster_than_any_layout_is_said_so():
     assert ("qa_voice_too_fast", "warning") in found and ("qa_reading_speed", "warning") not in found
 
 
+def test_reading_speed_finding_only_where_a_layout_could_do_better():
+    """A fast sentence (about 21 characters/s) laid out by the layout: its pages over the limit are the fewest any
+    layout of 4-word pages can have, so each says the voice is too fast. The same words cut by hand into 1–2 word
+    pages put more pages over the limit than needed: those say reading speed (a layout could fix them)."""
+    from captioner.layout import _pager, hard_runs
+
+    p = load_preset("karaoke")
+    text = "Grab this amazing water bottle today before the summer sale ends tonight".split()
+    ws, t = [], 0.3
+    for w in text:  # continuous speech at 21 characters/s (the space after each word included)
+        d = (len(w) + 1) / 21.0
+        ws.append(Word(text=w, start=round(t, 3), end=round(t + d, 3)))
+        t += d
+    ws[-1] = ws[-1].model_copy(update={"text": "tonight."})
+    track = paginate(ws, p, 1080, 1920, language="en", fps=30)
+    checks = check_track(track, p, fps=30)
+    over = [c for c in checks if c.cps > 20]
+    pager = _pager(ws, p, 1080, 1920, "en", "tiktok", [], fps=30)[0]
+    (a, b), = hard_runs(ws, pager.an)
+    least = pager.fewest_over(a, b, p.max_words)
+    assert least is not None and len(over) == least >= 1
+    assert all(f.kind.value == "qa_voice_too_fast" for c in over for f in c.findings if "characters/s" in f.message)
+    # by hand: one word per page, each on screen only while it is spoken
+    pages = [CaptionPage(start=w.start, end=round(w.end - 0.07, 3), lines=[CaptionLine(words=[i])]) for i, w in enumerate(ws)]
+    hand = track.model_copy(update={"pages": pages})
+    found = kinds(check_track(hand, p, fps=30))
+    assert ("qa_reading_speed", "warning") in found and ("qa_voice_too_fast", "warning") not in found
+
+
 @pytest.fixture(scope="module")
 def video(tmp_path_factory):
     d = tmp_path_factory.mktemp("qa")
