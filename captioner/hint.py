@@ -377,8 +377,16 @@ def _numberish(u: Unit, language: str) -> bool:
     return num.number_role(u.text.strip(_PUNCT), language) is not None
 
 
+_PERCENT_LEAD = {"pour": "cent", "por": "ciento", "per": "cent"}
+
+
 def _numberish_at(A: list[Unit], k: int, language: str) -> bool:
-    """_numberish, or a garbled currency word between two numbers ("veinticinco eos noventa")."""
+    """_numberish, or a garbled currency word between two numbers ("veinticinco eos noventa"). "pour", "por" and
+    "per" only before "cent"/"ciento" ("quinze pour cent"); elsewhere they are the preposition ("code DOUCE15
+    pour 15 %")."""
+    lead = _PERCENT_LEAD.get(A[k].key) if language != "zh" else None
+    if lead is not None and A[k].amount is None:
+        return k + 1 < len(A) and A[k + 1].key in (lead, "cents", "percent")
     if _numberish(A[k], language):
         return True
     if language == "zh" or k == 0 or k + 1 >= len(A) or not _is_value(A[k - 1], language):

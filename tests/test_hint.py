@@ -362,3 +362,19 @@ def test_recogniser_that_lost_most_of_the_speech_is_not_read_as_a_skipped_script
     words, findings = correct(tr, script, "zh", reference=tr)
     assert not any("35.9" in w.text for w in words)
     assert any(f.kind == "script_unspoken" for f in findings)
+
+
+@pytest.mark.parametrize("lang,heard,script,expect", [
+    # DEV ad-fr-01's voice: "pour" is the preposition here, not the start of "pour cent"
+    ("fr", "Seulement 24,90 € avec le code douce quinze pour quinze pour cent de réduction.",
+     "Seulement 24,90 € avec le code DOUCE15 pour 15 % de réduction.", ["DOUCE15", "pour", "15 %"]),
+    ("es", "Usa el código sol diez por diez por ciento de descuento.",
+     "Usa el código SOL10 por 10 % de descuento.", ["SOL10", "por", "10 %"]),
+])
+def test_spoken_code_before_a_preposition_is_the_code(lang, heard, script, expect):
+    tr = T(seq(heard), language=lang)
+    words, findings = correct(tr, script, lang, reference=tr)
+    texts = [w.text for w in words]
+    i = texts.index(expect[0])
+    assert texts[i:i + 3] == expect, texts
+    assert not [f for f in findings if f.kind in ("ad_lib", "word_mismatch", "number_mismatch")], [f.message for f in findings]
