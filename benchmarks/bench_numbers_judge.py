@@ -69,7 +69,46 @@ def feats(c: verify.Case, r: verify.Reading) -> list[float]:
     return (c.features(r) if r is not s else [0.0] * len(verify.FEATURES)) + [1.0 if r is s else 0.0]
 
 
-def fit_weights(recs: list[dict], opts: verify.VerifyOptions, l2: float = 1.0) -> np.ndarray:
+def groups_of(recs: list[dict], opts: verify.VerifyOptions) -> list[tuple[np.ndarray, int]]:
+    out = []
+    for rec in recs:
+        c = rec["case"]
+        c._opts = opts
+        t = c.reading(rec["truth"])
+        if t is None or len(c.readings) < 2:
+            continue
+        out.append((np.array(verify.posterior_features(c, opts)), c.readings.index(t)))
+    return out
+
+
+def loglik(groups, w: np.ndarray) -> float:
+    total = 0.0
+    for X, k in groups:
+        z = X @ w
+        total += z[k] - (z.max() + math.log(np.exp(z - z.max()).sum()))
+    return total
+
+
+def choose_clip(recs: list[dict], opts: verify.VerifyOptions, clips=(5.0, 10.0, 20.0, 40.0)) -> float:
+    """The clip of the PMI/CTC features with the best 2-fold cross-validated likelihood (folds by ad)."""
+    ids = sorted({r["id"].removesuffix("-m") for r in recs})
+    fold = {a: i % 2 for i, a in enumerate(ids)}
+    best = None
+    for clip in clips:
+        o = replace(opts, clip=clip)
+        ll = 0.0
+        for f in (0, 1):
+            train = [r for r in recs if fold[r["id"].removesuffix("-m")] != f]
+            test = [r for r in recs if fold[r["id"].removesuffix("-m")] == f]
+            w = fit_weights(train, o, quiet=True)
+            ll += loglik(groups_of(test, o), w)
+        print(f"  clip {clip:4.0f} nats: cross-validated log-likelihood {ll:.1f}")
+        if best is None or ll > best[0]:
+            best = (ll, clip)
+    return best[1]
+
+
+def fit_weights(recs: list[dict], opts: verify.VerifyOptions, l2: float = 1.0, quiet: bool = False) -> np.ndarray:
     groups = []
     for rec in recs:
         c = rec["case"]
@@ -107,6 +146,8 @@ def fit_weights(recs: list[dict], opts: verify.VerifyOptions, l2: float = 1.0) -
         if cur - new < 1e-9:
             break
         cur = new
+    if quiet:
+        return w
     print(f"conditional logit on {len(groups)} cases with the truth among the readings "
           f"(of {len(recs)}): weights {dict(zip(list(verify.FEATURES) + ['is_script'], np.round(w, 3)))}")
     return w
@@ -187,6 +228,8 @@ def main() -> None:
     settings = {"shipped": base, "pairwise (first judge)": replace(base, rule="pairwise")}
     if a.fit:
         name, recs = load_set(a.fit)
+        base = replace(base, clip=choose_clip(recs, base))
+        print(f"clip {base.clip}")
         w = fit_weights(recs, base)
         sp = spreads(recs, base)
         mw = float(np.quantile(sp["whisper"], a.quantile)) if sp["whisper"] else 0.0
@@ -201,23 +244,24 @@ def main() -> None:
         for qw in qs:
             for qp in qs:
                 mw, mp = float(np.quantile(sp["whisper"], qw)), float(np.quantile(sp["phones"], qp))
-                for pf in (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99):
-                    for pv in (0.5, 0.7, 0.8, 0.9, 0.95, 0.99):
+                for pf, pv, nh in ((pf, pv, nh) for pf in (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
+                                   for pv in (0.5, 0.7, 0.8, 0.9, 0.95, 0.99) for nh in (False, True)):
+                    if True:
                         o = replace(base, rule="posterior", post_weights=tuple(float(x) for x in w), post_flag=pf,
-                                    post_verify=pv, margin_whisper=mw, margin_phones=mp)
+                                    post_verify=pv, margin_whisper=mw, margin_phones=mp, need_heard=nh)
                         r = replay(recs, o)
                         bad = r["silent"] + r["honest_wrong"] + r["other_value"]
-                        key = (bad, -r["caught"], r["disputed"] + r["honest_disputed"], -pf, -pv, -qw, -qp)
+                        key = (bad, -r["caught"], r["disputed"] + r["honest_disputed"], -nh, -pf, -pv, -qw, -qp)
                         if best is None or key < best[0]:
                             best = (key, o, r)
                         if bad not in frontier or key < frontier[bad][0]:
                             frontier[bad] = (key, o, r, qw, qp)
         print("trade-off on the fitting set (wrong values shown -> most caught):")
         for bad, (key, o, r, qw, qp) in sorted(frontier.items()):
-            print(f"  {bad:2d} wrong: caught {r['caught']}/{r['changed']} (flag {o.post_flag}, verify {o.post_verify}, margins q{qw} "
+            print(f"  {bad:2d} wrong: caught {r['caught']}/{r['changed']} (flag {o.post_flag}, verify {o.post_verify}, need heard {o.need_heard}, margins q{qw} "
                   f"{o.margin_whisper:.1f} / q{qp} {o.margin_phones:.1f}); honest verified {r['honest_verified']}/{r['honest']}")
         _, o, r = best
-        print(f"chosen on {name}: post_flag {o.post_flag} post_verify {o.post_verify} margins {o.margin_whisper:.2f} / "
+        print(f"chosen on {name}: post_flag {o.post_flag} post_verify {o.post_verify} need_heard {o.need_heard} clip {o.clip} margins {o.margin_whisper:.2f} / "
               f"{o.margin_phones:.2f}\n  post_weights={tuple(round(x, 4) for x in o.post_weights)}")
         settings["fitted"] = o
         print(line(f"  {name} (fitted)", r))

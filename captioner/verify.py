@@ -109,6 +109,7 @@ class VerifyOptions:
     post_verify: float = 0.9  # posterior of the script's reading that verifies it (an acoustic witness voting)
     margin_whisper: float = 0.0  # nats of PMI by which the Whisper decoder must prefer a reading to count as its witness
     margin_phones: float = 0.0  # nats of CTC by which the phone model must prefer a reading to count as its witness
+    need_heard: bool = False  # posterior rule: a value is shown only if a recogniser pass heard it (see module docstring)
 
 
 def regroupings(heard: Optional[Decimal], script: Decimal) -> list[Decimal]:
@@ -857,7 +858,8 @@ def decide(c: Case, opts: Optional[VerifyOptions] = None) -> Verdict:
         best, p_best = next(((r, p) for r, p in post if r is not s), (None, 0.0))
         if top is not s and p_top >= opts.post_flag:
             pro, con = _witnesses(c, top, opts)
-            if len(pro) >= 2 and ({"whisper", "phones"} & set(pro)) and not con:
+            heard = not opts.need_heard or bool({"prompted", "unprompted"} & top.heard)
+            if len(pro) >= 2 and ({"whisper", "phones"} & set(pro)) and not con and heard:
                 return Verdict("mismatch", top.value, top, p_top, pro)
         p_script = next(p for r, p in post if r is s)
         acoustic = [w for w, ok in (("whisper", c.whisper_votes), ("phones", c.phone_votes)) if ok]
