@@ -178,3 +178,45 @@ def test_findings_of_the_caller_are_not_mutated():
     verify.verify_numbers(audio, words, findings, "fr")
     assert [f.model_dump() for f in findings] == snapshot
     assert [w.model_dump() for w in words] == wsnap
+
+
+def _case(script: str, readings: list[tuple], hearing: float = 2.0, phone_fit: float = -1.0) -> verify.Case:
+    """A judged case from witness scores: (value, pmi, ctc, heard) per reading; the script's reading first."""
+    c = verify.Case(0, num.Amount("price", Decimal(script), "USD"), "$" + script)
+    c.hearing, c.phone_fit = hearing, phone_fit
+    for v, pmi, ctc, heard in readings:
+        r = verify.Reading(Decimal(v), "", heard=set(heard))
+        r.pmi, r.ctc, r.phones, r.tokens = pmi, ctc, 6, 4
+        c.readings.append(r)
+    c.prompted = next((r.value for r in c.readings if "prompted" in r.heard), None)
+    c.unprompted = next((r.value for r in c.readings if "unprompted" in r.heard), None)
+    return c
+
+
+def test_posterior_rule_policy():
+    """The posterior rule's policy on hand-made evidence (weights of the shape the fit gives)."""
+    o = verify.VerifyOptions(rule="posterior", post_weights=(0.45, 0.15, 0.25, 0.1, 1.6, 0.4, 4.5), clip=20.0,
+                             post_flag=0.8, post_verify=0.9, margin_whisper=3.0, margin_phones=8.0)
+    # the recogniser heard 40, both acoustic witnesses prefer it by far: shown as spoken, with an error
+    c = _case("49", [("49", -30.0, -60.0, {"script"}), ("40", -10.0, -40.0, {"prompted"}), ("42", -25.0, -55.0, set())])
+    p = dict((r.value, q) for r, q in verify.posterior(c, o))
+    assert abs(sum(p.values()) - 1) < 1e-9 and p[Decimal(40)] > 0.8
+    v = verify.decide(c, o)
+    assert v.kind == "mismatch" and v.value == Decimal(40) and {"prompted", "whisper", "phones"} <= set(v.witnesses)
+    # the same, but the phone model prefers the script's reading past its margin: a witness against, disputed
+    c = _case("49", [("49", -30.0, -30.0, {"script"}), ("40", -10.0, -40.0, {"prompted"})])
+    assert verify.decide(c, o).kind == "disputed"
+    # a reading no recogniser heard, carried by the two acoustic witnesses: shown unless need_heard
+    c = _case("49", [("49", -30.0, -60.0, {"script"}), ("40", -10.0, -40.0, set())])
+    assert verify.decide(c, o).kind == "mismatch"
+    assert verify.decide(c, verify.VerifyOptions(**{**o.__dict__, "need_heard": True})).kind == "disputed"
+    # two near readings the witnesses cannot tell apart: neither reaches post_flag, disputed (script kept)
+    c = _case("49", [("49", -30.0, -60.0, {"script"}), ("40", -10.0, -40.0, set()), ("41", -10.5, -40.5, set())])
+    v = verify.decide(c, o)
+    assert v.kind == "disputed" and v.value == Decimal(49)
+    # the witnesses prefer the script's reading by far: verified
+    c = _case("49", [("49", -5.0, -20.0, {"script", "prompted"}), ("40", -30.0, -50.0, set())])
+    assert verify.decide(c, o).kind == "verified"
+    # a whisper witness that cannot follow the voice (hearing below min_hearing) does not vote
+    c = _case("49", [("49", -30.0, -60.0, {"script"}), ("40", -10.0, -40.0, set())], hearing=0.1)
+    assert verify.decide(c, o).kind == "disputed"
