@@ -111,8 +111,8 @@ def better_break(track: CaptionTrack, preset: Preset, page: int, line: int, an=N
     pg = track.pages[page]
     ids = pg.word_indices
 
-    def ok_end(i: int) -> bool:
-        return not rules.ends_on_function_word(texts[i]) and an.cost(i) < linebreak.PHRASE
+    def ok_end(i: int) -> bool:  # the layout's own scale: no line may end where a word binds to the next one
+        return not rules.ends_on_function_word(texts[i]) and an.cost(i) < linebreak.AFTER_BINDING
 
     if line < len(pg.lines) - 1:
         # inside a page: another split of the same words
