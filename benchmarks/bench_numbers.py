@@ -192,7 +192,7 @@ def run_eval(a) -> None:
                 t_gather = time.perf_counter() - t
                 ev.parent.mkdir(parents=True, exist_ok=True)
                 ev.write_bytes(pickle.dumps((cases, t_gather)))
-            words, findings = verify.apply_verdicts(cases, words, findings, L, verify.VerifyOptions())
+            words, findings = verify.apply_verdicts(cases, words, findings, L, verify.VerifyOptions(rule=a.rule))
             t_judge = t_gather
         else:
             words, findings = correct_stage(audio, P, R, script, L, pre)
@@ -380,6 +380,8 @@ def main() -> None:
     ap.add_argument("--fit", help="fit the judge's weights on a dump (see bench_numbers_fit.py)")
     ap.add_argument("--window", type=int, default=verify.VerifyOptions().window_words, help="dump: Whisper window (words each side)")
     ap.add_argument("--one-digit", action="store_true", help="dump: also score every one-digit change of the script's value")
+    ap.add_argument("--rule", default=verify.VerifyOptions().rule, choices=("posterior", "pairwise"),
+                    help="with --evidence: the judge's decision rule (the shipped one by default)")
     ap.add_argument("--evidence", help="keep the judge's evidence per ad in this folder (re-decide without re-scoring)")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "numbers.json"))
     a = ap.parse_args()

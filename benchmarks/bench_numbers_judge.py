@@ -95,7 +95,7 @@ def choose_clip(recs: list[dict], opts: verify.VerifyOptions, clips=(5.0, 10.0, 
     fold = {a: i % 2 for i, a in enumerate(ids)}
     best = None
     for clip in clips:
-        o = replace(opts, clip=clip)
+        o = replace(opts, post_clip=clip)
         ll = 0.0
         for f in (0, 1):
             train = [r for r in recs if fold[r["id"].removesuffix("-m")] != f]
@@ -125,7 +125,7 @@ def fit_weights(recs: list[dict], opts: verify.VerifyOptions, l2: float = 1.0, q
             total -= z[k] - (z.max() + math.log(np.exp(z - z.max()).sum()))
         return total
 
-    w = np.zeros(len(verify.FEATURES) + 1)
+    w = np.zeros(len(verify.POST_FEATURES))
     cur = loss(w)
     for _ in range(200):  # Newton's method with step halving (the classes are nearly separable)
         g = l2 * w
@@ -149,7 +149,7 @@ def fit_weights(recs: list[dict], opts: verify.VerifyOptions, l2: float = 1.0, q
     if quiet:
         return w
     print(f"conditional logit on {len(groups)} cases with the truth among the readings "
-          f"(of {len(recs)}): weights {dict(zip(list(verify.FEATURES) + ['is_script'], np.round(w, 3)))}")
+          f"(of {len(recs)}): weights {dict(zip(verify.POST_FEATURES, np.round(w, 3).tolist()))}")
     return w
 
 
@@ -219,7 +219,8 @@ def line(name: str, r: dict) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--fit", help="NAME=EVIDENCE_DIR:RESULTS_JSON of the TUNING set")
+    ap.add_argument("--fit", action="append", default=[],
+                    help="NAME=EVIDENCE_DIR:RESULTS_JSON of the TUNING set (repeatable: merged, each ad once)")
     ap.add_argument("--eval", action="append", default=[], help="NAME=EVIDENCE_DIR:RESULTS_JSON to replay on (repeatable)")
     ap.add_argument("--quantile", type=float, default=0.9, help="witness margin: this quantile of its wrong-ahead-of-truth spread")
     ap.add_argument("-v", "--verbose", action="store_true")
@@ -227,9 +228,13 @@ def main() -> None:
     base = verify.VerifyOptions()
     settings = {"shipped": base, "pairwise (first judge)": replace(base, rule="pairwise")}
     if a.fit:
-        name, recs = load_set(a.fit)
-        base = replace(base, clip=choose_clip(recs, base))
-        print(f"clip {base.clip}")
+        name, recs, seen = "", [], set()
+        for spec in a.fit:
+            n, rs = load_set(spec)
+            name = name or n
+            recs += [r for r in rs if r["id"] not in seen]
+            seen |= {r["id"] for r in rs}
+        base = replace(base, post_clip=choose_clip(recs, base))
         w = fit_weights(recs, base)
         sp = spreads(recs, base)
         mw = float(np.quantile(sp["whisper"], a.quantile)) if sp["whisper"] else 0.0
@@ -261,12 +266,13 @@ def main() -> None:
             print(f"  {bad:2d} wrong: caught {r['caught']}/{r['changed']} (flag {o.post_flag}, verify {o.post_verify}, need heard {o.need_heard}, margins q{qw} "
                   f"{o.margin_whisper:.1f} / q{qp} {o.margin_phones:.1f}); honest verified {r['honest_verified']}/{r['honest']}")
         _, o, r = best
-        print(f"chosen on {name}: post_flag {o.post_flag} post_verify {o.post_verify} need_heard {o.need_heard} clip {o.clip} margins {o.margin_whisper:.2f} / "
+        print(f"chosen on {name}: post_flag {o.post_flag} post_verify {o.post_verify} need_heard {o.need_heard} post_clip {o.post_clip} margins {o.margin_whisper:.2f} / "
               f"{o.margin_phones:.2f}\n  post_weights={tuple(round(x, 4) for x in o.post_weights)}")
         settings["fitted"] = o
         print(line(f"  {name} (fitted)", r))
-    for spec in ([a.fit] if a.fit else []) + a.eval:
-        name, recs = load_set(spec)
+    sets = [("+".join(f.split("=")[0] for f in a.fit), recs)] if a.fit else []
+    for spec in sets + a.eval:
+        name, recs = load_set(spec) if isinstance(spec, str) else spec
         for sname, o in settings.items():
             r = replay(recs, o, verbose=a.verbose and sname != "pairwise (first judge)")
             print(line(f"{name:8s} {sname:24s}", r))

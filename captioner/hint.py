@@ -167,10 +167,14 @@ def _split_zh(text: str) -> list[str]:
     return out
 
 
+_GROUP_SPACE = re.compile(r"(?<=\d)[\u00a0\u202f\u2009](?=\d{3}(?!\d))")
+
+
 def _raw_tokens(text: str, language: str) -> list[str]:
     if language == "zh" or len(_HAN.findall(text)) > len(text) / 4:
         return _split_zh(text)
-    toks = text.split()
+    # a thousands separator that is a (narrow) no-break or thin space keeps the number one token ("1 999 €")
+    toks = [t.replace("\ue000", "\u202f") for t in re.sub(_GROUP_SPACE, "\ue000", text).split()]
     out: list[str] = []
     for t in toks:
         bare = t.strip(_PUNCT)

@@ -937,6 +937,7 @@ def _group_numbers(items: list[_Item], language: str) -> list[_Item]:
 def words_to_numbers(text: str | list[str], language: str) -> list[int | Decimal]:
     """All numbers spoken in a phrase, in order ('nineteen ninety nine' -> [19, 99])."""
     tokens = text.split() if isinstance(text, str) else list(text)
+    tokens = _join_digit_groups(tokens)
     items = _group_numbers(_lex_items(tokens, language), language)
     res: list[int | Decimal] = []
     for it in items:
@@ -962,6 +963,22 @@ def number_role(token: str, language: str) -> Optional[str]:
     return "joiner"
 
 
+_GROUP = re.compile(r"\d{3}(?:[.,]\d{1,2})?(?:\s?(?:€|\$|₹|¥|%))?[.,!?;:]?")
+
+
+def _join_digit_groups(tokens: list[str]) -> list[str]:
+    """Digits written with a space as the thousands separator ("1 999 €", the French and Spanish way, split into
+    two words by the recogniser) are one number: "1" "999 €" -> "1999 €". Only a 1–3 digit group followed by
+    exact 3-digit groups is joined."""
+    out: list[str] = []
+    for t in tokens:
+        if out and re.fullmatch(r"\d{1,3}(?:\d{3})*", out[-1]) and _GROUP.fullmatch(t):
+            out[-1] = out[-1] + t
+        else:
+            out.append(t)
+    return out
+
+
 def parse_spoken(text: str | list[str], language: str) -> list[Amount]:
     """Readings of a whole spoken (or mixed digit/word) phrase, most likely first.
 
@@ -971,6 +988,7 @@ def parse_spoken(text: str | list[str], language: str) -> list[Amount]:
     more numbers than one amount can ('99 50 Euro 99') has no reading: [].
     """
     tokens = text.split() if isinstance(text, str) else list(text)
+    tokens = _join_digit_groups(tokens)
     items = _group_numbers(_lex_items(tokens, language), language)
     items = [it for it in items if it.kind != "conj"]
     nums = [it for it in items if it.kind == "num"]

@@ -32,32 +32,42 @@ A re-recognition of just the number's span was measured and dropped: on the DEV 
 follow, free decoding of a 3–5 s window (with or without the script's preceding words as a prefix) gave no
 number at all ("m'a offert au catamanis"), and on the others nothing the unprompted pass had not.
 
-**The combination** is a pairwise logistic model without intercept: for two readings x, y,
-p(x, y) = σ(w · (f(x) − f(y))), f = (PMI, Whisper tokens, CTC, phones, heard by P, heard by U) with the
-PMI and CTC differences clipped to ±`clip` nats (one witness's landslide must not outvote the others) and
-set to 0 where a witness cannot follow the voice (Whisper below `min_hearing` nats of PMI per token of the
-window; the phone model below `min_phone_fit` nats per frame over the number and its neighbours, the
-aligner's own trust level). Swapping x and y flips the sign, so the script's prior advantage lives only in
-the thresholds. Fitted by `benchmarks/bench_numbers_fit.py` on the generated TUNING ads (seed 101: 8 clean +
-8 music-bed ads per language, 212 claims of which 36 were changed by the voice, 2,208 pairs (true reading,
-other candidate)); never on DEV; reported on seed 202 (docs/BENCHMARKS.md, "Price judge").
+**The combination** (`rule="posterior"`, the default since 2026-11-29) is a calibrated posterior over the
+case's candidate readings: a conditional logit, P(x) = softmax over readings of w · f(x), with f = (Whisper
+PMI and phone-model CTC, each taken against the case's best reading and clipped to −`post_clip` nats; Whisper
+tokens and phones against the script's reading; heard by the prompted / unprompted pass; is the script's
+reading; the script's reading heard by the prompted / unprompted pass — a recogniser that hears the script's
+value may be parroting its prompt, and the fit weighs that apart). A witness that cannot follow the voice
+does not vote (its features are 0: Whisper below `min_hearing` nats of PMI per token of the window; the phone
+model below `min_phone_fit` nats per frame of the number's neighbourhood). Fitted by maximum likelihood on the
+generated TUNING ads (seed 101: 8 clean + 8 music-bed ads per language and 8 more clean, 318 claims, 240 with
+the truth among the readings; `post_clip` by 2-fold cross-validation) with
+`benchmarks/bench_numbers_judge.py`; never on DEV; reported on seed 303 (docs/BENCHMARKS.md, "Price judge").
+An acoustic witness *stands for* a reading against the script's only when it prefers it by more than its
+margin — the size of the lead its favourite wrong reading has over the truth on the tuning ads
+(`margin_whisper` 3.03 nats = the 90th percentile, `margin_phones` 3.66 = the 75th, chosen with the
+thresholds).
 
 **Policy** (README, "Numbers and prices"):
-- `claim_verified` (info): both recogniser passes heard the script's value, or every other reading has
-  p(x, script) ≤ `p_verify` and at least one acoustic witness votes;
-- `price_mismatch` / `number_mismatch` (error; the caption shows the spoken value): the strongest other
-  reading (the one whose worst pairwise probability against all the others is highest) has
-  p(x, script) ≥ `p_flag`, beats every other candidate with ≥ `p_separate`, at least two witnesses prefer it
-  to the script's reading (one of them acoustic) and no acoustic witness that votes prefers the script's;
+- `claim_verified` (info): both recogniser passes heard the script's value, or the script's reading has
+  posterior ≥ `post_verify` and an acoustic witness votes;
+- `price_mismatch` / `number_mismatch` (error; the caption shows the spoken value): the most probable reading
+  is another value with posterior ≥ `post_flag`, at least two witnesses stand for it against the script's
+  reading (one of them acoustic, past its margin) and no voting acoustic witness prefers the script's past
+  its margin;
 - anything else is `number_disputed` (warning, both readings named, the caption keeps the script's value;
   `--on-mismatch fail` fails on it too).
-On seed 101 the thresholds were chosen as the setting with no silent wrong price, no honest price shown
-wrong, the fewest wrong values shown and then the most changed prices caught: 10 of 36 caught, 2 flagged
-with another value, 24 disputed, 0 silent; 0 of 176 honest claims shown wrong, 61 disputed. `p_verify` is
-0.1 where the lowest changed claim's best rival had 0.24 (the first silent wrong price appears at 0.25).
-Never a value that no witness heard (every shown value is a reading two witnesses prefer to the script's);
-never a dropped price: numbers the recogniser wrote as fragments stay paired with the script's price and
-come here.
+The thresholds were chosen on seed 101 as the setting with the fewest wrong values shown (silent wrong prices
++ honest prices shown wrong + changed prices shown with another value), then the most changed prices caught:
+`post_flag` 0.95, `post_verify` 0.99 — on seed 101 8 of 47 changed prices caught, 0 shown with another value,
+1 silent (g101-de-14, "79" said "49": every witness, the recognisers included, prefers 79; the first judge is
+silent on it too), 0 of 133 honest prices shown wrong, 90 verified. Never a value that no witness stands for;
+never a dropped price: numbers the recogniser wrote as fragments stay paired with the script's price and come
+here.
+
+`rule="pairwise"` keeps the first judge of issue 13 for comparison in the benchmarks: pairwise probabilities
+p(x, y) = σ(w · (f(x) − f(y))) over `FEATURES` (clipped to ±`clip`), `p_flag` / `p_separate` / `p_verify`,
+fitted on an earlier seed-101 dump by `bench_numbers_fit.py`.
 """
 from __future__ import annotations
 
@@ -81,6 +91,8 @@ MISMATCH = ("price_mismatch", "number_mismatch")
 _PUNCT = "\"'“”‘’«»„.,!?;:…()[]{}¡¿、，。！？；：（）—–-।"
 # witness features of a reading X against the script's reading S, in this order (see `Case.features`)
 FEATURES = ("d_pmi", "d_tokens", "d_ctc", "d_phones", "d_prompted", "d_unprompted")
+# features of a reading in the posterior rule (see `posterior_features`)
+POST_FEATURES = ("pmi", "d_tokens", "ctc", "d_phones", "heard_p", "heard_u", "is_script", "script_heard_p", "script_heard_u")
 
 
 @dataclass
@@ -103,12 +115,13 @@ class VerifyOptions:
     agree_verifies: bool = True  # prompted and unprompted passes both heard the script's value: verified
     # the decision rule: "posterior" (a conditional logit over every candidate reading, see `posterior`) or
     # "pairwise" (the first judge's pairwise probabilities against the script, kept to compare in benchmarks)
-    rule: str = "pairwise"
-    post_weights: tuple = (0.633, 0.196, 0.133, -0.119, 2.534, 1.326, 0.0)  # FEATURES + is-the-script's (fitted, see module docstring)
-    post_flag: float = 0.9  # posterior of another reading needed to show it (with two witnesses past their margins)
-    post_verify: float = 0.9  # posterior of the script's reading that verifies it (an acoustic witness voting)
-    margin_whisper: float = 0.0  # nats of PMI by which the Whisper decoder must prefer a reading to count as its witness
-    margin_phones: float = 0.0  # nats of CTC by which the phone model must prefer a reading to count as its witness
+    rule: str = "posterior"
+    post_weights: tuple = (0.4343, -0.2374, 0.2449, 0.2917, 0.1412, 0.0747, 4.2439, -0.6334, 0.0128)  # POST_FEATURES (fitted)
+    post_clip: float = 20.0  # PMI / CTC clipped this far below the case's best reading (cross-validated on seed 101)
+    post_flag: float = 0.95  # posterior of another reading needed to show it (with two witnesses past their margins)
+    post_verify: float = 0.99  # posterior of the script's reading that verifies it (an acoustic witness voting)
+    margin_whisper: float = 3.03  # nats of PMI by which the Whisper decoder must prefer a reading to count as its witness
+    margin_phones: float = 3.66  # nats of CTC by which the phone model must prefer a reading to count as its witness
     need_heard: bool = False  # posterior rule: a value is shown only if a recogniser pass heard it (see module docstring)
 
 
@@ -808,12 +821,14 @@ def posterior(c: Case, opts: Optional[VerifyOptions] = None) -> list[tuple[Readi
 
 
 def posterior_features(c: Case, opts: VerifyOptions) -> list[list[float]]:
-    """Per reading: (PMI, Whisper tokens, CTC, phones, heard by P, heard by U, is the script's). PMI and CTC are
-    taken against the best reading of the case and clipped to -`clip` nats (a reading far behind is simply
+    """Per reading: (PMI, Whisper tokens, CTC, phones, heard by P, heard by U, is the script's, the script's and
+    heard by P, the script's and heard by U) — a recogniser hearing the script's value (it may parrot the
+    prompt) weighs differently from one hearing another value. PMI and CTC are
+    taken against the best reading of the case and clipped to -`post_clip` nats (a reading far behind is simply
     behind; the readings near the top keep their differences); tokens and phones against the script's reading;
     0 where the witness does not vote."""
     s = c.reading(c.script.value)
-    k = opts.clip
+    k = opts.post_clip
     w_ok = c.whisper_votes and math.isfinite(s.pmi)
     p_ok = c.phone_votes and math.isfinite(s.ctc)
     top_pmi = max((r.pmi for r in c.readings if math.isfinite(r.pmi)), default=0.0)
@@ -822,8 +837,10 @@ def posterior_features(c: Case, opts: VerifyOptions) -> list[list[float]]:
     for r in c.readings:
         a = max(-k, r.pmi - top_pmi) if w_ok and math.isfinite(r.pmi) else (-k if w_ok else 0.0)
         b = max(-k, r.ctc - top_ctc) if p_ok and math.isfinite(r.ctc) else (-k if p_ok else 0.0)
+        me = r is s
         out.append([a, float(r.tokens - s.tokens) if w_ok else 0.0, b, float(r.phones - s.phones) if p_ok else 0.0,
-                    float("prompted" in r.heard), float("unprompted" in r.heard), 1.0 if r is s else 0.0])
+                    float("prompted" in r.heard and not me), float("unprompted" in r.heard and not me), 1.0 if me else 0.0,
+                    float("prompted" in r.heard and me), float("unprompted" in r.heard and me)])
     return out
 
 

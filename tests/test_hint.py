@@ -378,3 +378,16 @@ def test_spoken_code_before_a_preposition_is_the_code(lang, heard, script, expec
     i = texts.index(expect[0])
     assert texts[i:i + 3] == expect, texts
     assert not [f for f in findings if f.kind in ("ad_lib", "word_mismatch", "number_mismatch")], [f.message for f in findings]
+
+
+def test_thousands_separated_by_a_narrow_space_stay_one_price():
+    # generated French ad (seed 303): the script writes "1 999 €" with U+202F, the recogniser "1" "999 €"; the
+    # price was split into "1" and "999 €" and judged as 999 (a changed 1 399 passed unnoticed)
+    script = "Seulement 1\u202f999 € aujourd'hui."
+    tr = T(seq("Seulement 1 999 € aujourd'hui."), language="fr")
+    words, findings = correct(tr, script, "fr")
+    assert [w.text for w in words] == ["Seulement", "1\u202f999 €", "aujourd'hui."]
+    assert not [f for f in findings if f.kind in ("price_mismatch", "ad_lib")], [f.message for f in findings]
+    tr = T(seq("Seulement 1 399 € aujourd'hui."), language="fr")
+    words, findings = correct(tr, script, "fr")
+    assert words[1].text.startswith("1") and any(f.kind == "price_mismatch" and "1\u202f999" in f.script_text for f in findings)
