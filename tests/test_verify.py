@@ -195,7 +195,7 @@ def _case(script: str, readings: list[tuple], hearing: float = 2.0, phone_fit: f
 
 def test_posterior_rule_policy():
     """The posterior rule's policy on hand-made evidence (weights of the shape the fit gives)."""
-    o = verify.VerifyOptions(rule="posterior", post_weights=(0.45, 0.15, 0.25, 0.1, 1.6, 0.4, 4.5), clip=20.0,
+    o = verify.VerifyOptions(rule="posterior", post_weights=(0.45, -0.2, 0.25, 0.3, 1.6, 0.4, 4.2, -0.6, 0.0), post_clip=20.0,
                              post_flag=0.8, post_verify=0.9, margin_whisper=3.0, margin_phones=8.0)
     # the recogniser heard 40, both acoustic witnesses prefer it by far: shown as spoken, with an error
     c = _case("49", [("49", -30.0, -60.0, {"script"}), ("40", -10.0, -40.0, {"prompted"}), ("42", -25.0, -55.0, set())])
