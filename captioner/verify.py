@@ -72,7 +72,6 @@ fitted on an earlier seed-101 dump by `bench_numbers_fit.py`.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Optional, Sequence
