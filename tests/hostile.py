@@ -104,3 +104,11 @@ def wait_until(cond, timeout: float, step: float = 0.05) -> bool:
             return True
         time.sleep(step)
     return bool(cond())
+
+
+def default_sigint() -> None:
+    """preexec_fn for a child that must see SIGINT as Ctrl-C: a test runner started in the background (nohup,
+    `&`) passes SIGINT on as ignored, and Python then never turns it into KeyboardInterrupt."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -18,7 +18,7 @@ from captioner.billing import Ledger
 from captioner.job import output_paths
 from captioner.media import probe
 
-from .hostile import SCRIPT, alive, children_of, cli, make_clip, one_line_error, wait_until
+from .hostile import SCRIPT, alive, children_of, cli, default_sigint, make_clip, one_line_error, wait_until
 
 PRESETS = ["karaoke", "classic", "bounce", "pop-in"]
 N = 24  # with 2 workers and shared decode: 2 rounds of 2 chunks of 6, so a round is still to come at the first charge
@@ -66,7 +66,7 @@ def charges(ledger: Ledger) -> list:
 def start(manifest: Path, db: Path, *extra: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "captioner", "batch", str(manifest), "--no-progress", "--workers", "2",
                              *extra], env={**os.environ, "CAPTIONER_LEDGER": str(db)}, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint)
 
 
 def audit(manifest: Path, ledger: Ledger) -> tuple[int, int]:
