@@ -946,10 +946,15 @@ def words_to_numbers(text: str | list[str], language: str) -> list[int | Decimal
     return res
 
 
+_ZH_JOINERS = {"点", "折", "之"}  # the decimal point ("八十一点九"), a discount ("八折"), "百分之"
+
+
 def number_role(token: str, language: str) -> Optional[str]:
     """What a token is inside a spoken number phrase: "value" (carries digits or number words: "39",
     "neunundfünfzig", "quatre-vingt-dix-neuf", "$49", "两百"), "joiner" (a currency, minor-unit, percent
     word or conjunction that can sit between or after the values: "Euro", "cents", "con", "und"), or None."""
+    if language == "zh" and token in _ZH_JOINERS:
+        return "joiner"
     items = _lex_items([token], language)
     if not items:
         return None

@@ -391,3 +391,17 @@ def test_thousands_separated_by_a_narrow_space_stay_one_price():
     tr = T(seq("Seulement 1 399 € aujourd'hui."), language="fr")
     words, findings = correct(tr, script, "fr")
     assert words[1].text.startswith("1") and any(f.kind == "price_mismatch" and "1\u202f999" in f.script_text for f in findings)
+
+
+def test_chinese_decimal_point_and_discount_said_in_characters():
+    # generated Mandarin ad (seed 303), the recogniser writing characters: "三十一点九元" is ¥31.9 and "八折" is
+    # 8折 — the decimal point and 折 were not number words, so "¥31" was matched (a false mismatch) and
+    # "点九元" / "折" stayed as stray characters on screen
+    script = "到手价仅需¥31.9。全场8折。赶紧下单吧！"
+    chars = "到 手 价 仅 需 三 十 一 点 九 元 全 场 八 折 赶 紧 下 单 吧".split()
+    tr = T([(c, 0.3 + 0.2 * i, 0.48 + 0.2 * i) for i, c in enumerate(chars)], language="zh")
+    words, findings = correct(tr, script, "zh")
+    texts = [w.text for w in words]
+    assert "¥31.9。" in texts and "8折。" in texts, texts
+    assert not any(t in ("点", "折", "元", "九") for t in texts), texts
+    assert not [f for f in findings if f.kind in ("price_mismatch", "number_mismatch", "ad_lib")], [f.message for f in findings]
