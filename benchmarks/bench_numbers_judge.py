@@ -64,11 +64,6 @@ def load_set(spec: str) -> tuple[str, list[dict]]:
     return name, out
 
 
-def feats(c: verify.Case, r: verify.Reading) -> list[float]:
-    s = c.reading(c.script.value)
-    return (c.features(r) if r is not s else [0.0] * len(verify.FEATURES)) + [1.0 if r is s else 0.0]
-
-
 def groups_of(recs: list[dict], opts: verify.VerifyOptions) -> list[tuple[np.ndarray, int]]:
     out = []
     for rec in recs:
@@ -109,21 +104,10 @@ def choose_clip(recs: list[dict], opts: verify.VerifyOptions, clips=(5.0, 10.0, 
 
 
 def fit_weights(recs: list[dict], opts: verify.VerifyOptions, l2: float = 1.0, quiet: bool = False) -> np.ndarray:
-    groups = []
-    for rec in recs:
-        c = rec["case"]
-        c._opts = opts
-        t = c.reading(rec["truth"])
-        if t is None or len(c.readings) < 2:
-            continue
-        X = np.array(verify.posterior_features(c, opts))
-        groups.append((X, c.readings.index(t)))
+    groups = groups_of(recs, opts)
+
     def loss(w: np.ndarray) -> float:
-        total = 0.5 * l2 * float(w @ w)
-        for X, k in groups:
-            z = X @ w
-            total -= z[k] - (z.max() + math.log(np.exp(z - z.max()).sum()))
-        return total
+        return 0.5 * l2 * float(w @ w) - loglik(groups, w)
 
     w = np.zeros(len(verify.POST_FEATURES))
     cur = loss(w)
