@@ -51,6 +51,7 @@ Method and measured facts:
 from __future__ import annotations
 
 import collections
+import concurrent.futures
 import functools
 import hashlib
 import os
@@ -188,6 +189,7 @@ class PhoneModel:
         self._speech = np.array(self.live, dtype=np.int64)  # what a filler frame may emit
         self._cache: "collections.OrderedDict[tuple, np.ndarray]" = collections.OrderedDict()
         self._cache_lock = threading.Lock()
+        self._pending: dict[tuple, concurrent.futures.Future] = {}
 
     # ------------------------------------------------------------------ emissions
 
@@ -215,13 +217,49 @@ class PhoneModel:
             if hit is not None:
                 self._cache.move_to_end(key)
                 return hit
-        lp = self._emissions(audio, window_s, workers)
-        lp.flags.writeable = False
+            pending = self._pending.get(key)
+            if pending is None:
+                pending = self._pending[key] = concurrent.futures.Future()
+                mine = True
+            else:
+                mine = False
+        if not mine:  # another thread (a `prefetch`) is computing these very emissions: wait for it
+            return pending.result()
+        try:
+            lp = self._emissions(audio, window_s, workers)
+            lp.flags.writeable = False
+        except BaseException as e:
+            with self._cache_lock:
+                self._pending.pop(key, None)
+            pending.set_exception(e)
+            raise
         with self._cache_lock:
             self._cache[key] = lp
+            self._pending.pop(key, None)
             while len(self._cache) > EMISSIONS_CACHE:
                 self._cache.popitem(last=False)
+        pending.set_result(lp)
         return lp
+
+    def prefetch(self, audio16k: np.ndarray) -> threading.Thread:
+        """Start computing `emissions(audio16k)` on a background thread and return it; a later `emissions` call
+        on the same samples waits for that result instead of computing it again. The pipeline starts this before
+        the recogniser runs: the engine is single-threaded and overlaps with the recogniser's decoding."""
+
+        def run():
+            try:
+                self.emissions(audio16k)
+            except Exception:  # the caller that needs the emissions computes them again and sees the error
+                pass
+
+        t = threading.Thread(target=run, name="phone-emissions", daemon=True)
+        t.start()
+        return t
+
+    def clear_cache(self) -> None:
+        """Forget the kept emissions (benchmarks time a fresh ad this way)."""
+        with self._cache_lock:
+            self._cache.clear()
 
     def _emissions(self, audio: np.ndarray, window_s: float = None, workers: int = None) -> np.ndarray:
         if audio.size < HOP:

@@ -1,7 +1,9 @@
 """The one entry point: `caption(video, script, language, preset, …)` runs every stage and writes the outputs."""
 from __future__ import annotations
 
+import concurrent.futures
 import os
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,14 +100,25 @@ def recognise(audio: np.ndarray, script: Optional[str], language: str, asr: str 
                                 message=f"language detected as {language!r} (p={prob:.2f}) and pinned for the {asr} backend"))
     hot = hotwords(script) if script else []
     opts = ASROptions(language=language, script=script, hotwords=hot, use_prompt=use_prompt)
+    bare = ASROptions(language=language, script=None, hotwords=[], use_prompt=False)
+    # the unprompted witness pass (needed whenever the prompt is used) starts now, beside the prompted pass,
+    # when the backend serves two requests at once (docs/BENCHMARKS.md, "End to end"); it is the same decode
+    # as the pinned re-run below, so that re-run uses it too
+    witness = (_in_background(lambda: backend.transcribe(audio, bare))
+               if script and use_prompt and language != "auto" and getattr(backend, "concurrent", False) else None)
+
+    def unprompted(lang: str) -> Transcript:
+        if witness is not None and lang == language:
+            return witness.result()
+        return backend.transcribe(audio, ASROptions(language=lang, script=None, hotwords=[], use_prompt=False))
+
     transcript = backend.transcribe(audio, opts)
     lang = transcript.language
     if lang not in LANGUAGES:
         raise LanguageError(f"detected language {lang!r} is not supported: pin one of {', '.join(LANGUAGES)} with --language")
     ok, found = _in_language(transcript.text, lang)
     if not ok:
-        unprompted = ASROptions(language=lang, script=None, hotwords=[], use_prompt=False)
-        again = backend.transcribe(audio, unprompted)
+        again = unprompted(lang)
         ok, found2 = _in_language(again.text, lang)
         if ok:
             again.notes.append(f"first pass came out in {found!r}, not {lang!r}: re-ran pinned without the prompt")
@@ -138,10 +151,24 @@ def recognise(audio: np.ndarray, script: Optional[str], language: str, asr: str 
         # the prompted decoder can parrot the script (a dropped ad-lib, the script's price instead of the
         # spoken one); an unprompted pass is the honest witness the correction stage checks against. Beam 5:
         # greedy heard "glow twenty for twenty percent" as "2420 %" on the example ad for ~0.1 s less.
-        ref = backend.transcribe(audio, ASROptions(language=lang, script=None, hotwords=[], use_prompt=False))
+        ref = unprompted(lang)
         if _in_language(ref.text, lang)[0]:
             reference = ref
     return transcript, reference, findings
+
+
+def _in_background(fn) -> concurrent.futures.Future:
+    """Run fn() on a daemon thread (a result nobody asks for is simply dropped, never waited for at exit)."""
+    fut: concurrent.futures.Future = concurrent.futures.Future()
+
+    def run():
+        try:
+            fut.set_result(fn())
+        except BaseException as e:  # noqa: BLE001 - handed to whoever asks for the result
+            fut.set_exception(e)
+
+    threading.Thread(target=run, name="asr-witness", daemon=True).start()
+    return fut
 
 
 def correct_stage(audio: np.ndarray, transcript: Transcript, reference: Optional[Transcript], script: Optional[str],
@@ -159,6 +186,20 @@ def correct_stage(audio: np.ndarray, transcript: Transcript, reference: Optional
     return words, findings
 
 
+def _prefetch_phones(audio: np.ndarray) -> None:
+    """Start the phone model's emissions (the price judge's and the aligner's second acoustic model) on a
+    background thread while the recogniser runs: they depend on the audio only, and the engine is
+    single-threaded (measured in docs/BENCHMARKS.md, "End to end")."""
+    from .errors import ModelError
+
+    try:
+        from .phones import load
+
+        load().prefetch(audio)
+    except (ModelError, ImportError):  # the aligner and the judge report a missing phone model themselves
+        pass
+
+
 def transcribe_and_correct(audio: np.ndarray, script: Optional[str], language: str, asr: str = "whisper",
                            *, on_mismatch: str = "flag", use_prompt: bool = True, backend_options: dict | None = None,
                            timings: dict | None = None) -> tuple[Transcript, list[Word], list[Finding]]:
@@ -166,6 +207,7 @@ def transcribe_and_correct(audio: np.ndarray, script: Optional[str], language: s
     from .align import align_words
 
     timings = timings if timings is not None else {}
+    _prefetch_phones(audio)
     report_stage("asr")
     t = time.perf_counter()
     transcript, reference, findings = recognise(audio, script, language, asr, use_prompt=use_prompt,

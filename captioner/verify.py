@@ -216,15 +216,28 @@ class WhisperWitness:
 
     def pmi(self, clip_key: tuple, clip: np.ndarray, texts: Sequence[str]) -> list[tuple[float, int]]:
         """(PMI summed over tokens, number of tokens) of each text against `clip` (memoised per clip and text)."""
-        todo = [t for t in texts if (clip_key, t) not in self._memo]
+        todo = list(dict.fromkeys(t for t in texts if (clip_key, t) not in self._memo))
         if todo:
             enc, null, n_frames = self._encode(clip)
+            toks = {t: self.tokens(t) for t in todo}
             for t in todo:
-                toks = self.tokens(t)
-                if not toks or len(toks) > 400:
-                    self._memo[(clip_key, t)] = (float("nan"), len(toks))
-                    continue
-                self._memo[(clip_key, t)] = (self._logp(enc, toks, n_frames) - self._logp(null, toks, n_frames), len(toks))
+                if not toks[t] or len(toks[t]) > 400:
+                    self._memo[(clip_key, t)] = (float("nan"), len(toks[t]))
+            jobs = [(e, t) for t in todo if (clip_key, t) not in self._memo for e in (enc, null)]
+            # the model serves `workers` requests at once: one short decoder pass per request, side by side
+            from .asr.whisper import workers_of
+
+            n = min(workers_of(self.model), len(jobs))
+            if n > 1:
+                from concurrent.futures import ThreadPoolExecutor
+
+                with ThreadPoolExecutor(n) as ex:
+                    lps = list(ex.map(lambda j: self._logp(j[0], toks[j[1]], n_frames), jobs))
+            else:
+                lps = [self._logp(e, toks[t], n_frames) for e, t in jobs]
+            for k in range(0, len(jobs), 2):
+                t = jobs[k][1]
+                self._memo[(clip_key, t)] = (lps[k] - lps[k + 1], len(toks[t]))
         return [self._memo[(clip_key, t)] for t in texts]
 
 

@@ -172,3 +172,59 @@ def test_a_tagline_the_script_repeats_is_not_a_loop():
     assert not suspicion(said, 24, 9.0, "en", script_repeats(script, "en"))
     loop = " ".join(["order today and save"] * 8)
     assert suspicion(loop, 32, 4.0, "en", script_repeats(script, "en"))  # a real loop still is one
+
+
+def test_one_shared_model_and_its_encoder_memo(whisper_model):
+    """`load_model()` and the backend's `load_model(None, 0)` are one copy; a window is encoded once even when two
+    passes ask for it at the same moment, and a failure is not remembered."""
+    import threading
+
+    from captioner.asr.whisper import EncoderMemo, load_model
+
+    assert load_model(None, 0) is whisper_model and load_model() is whisper_model
+    assert isinstance(whisper_model.encode, EncoderMemo)
+    calls, gate = [], threading.Event()
+
+    def encode(f):
+        calls.append(1)
+        gate.wait(10)
+        if float(f[0, 0]) < 0:
+            raise RuntimeError("bad window")
+        return ("enc", float(f.sum()))
+
+    memo = EncoderMemo(encode, size=2)
+    a = np.ones((80, 30), np.float32)
+    out = []
+    ts = [threading.Thread(target=lambda: out.append(memo(a.copy()))) for _ in range(3)]
+    for t in ts:
+        t.start()
+    gate.set()
+    for t in ts:
+        t.join(10)
+    assert len(calls) == 1 and len(set(out)) == 1 and memo.hits == 2
+    with pytest.raises(RuntimeError):
+        memo(-a)
+    with pytest.raises(RuntimeError):
+        memo(-a)  # tried again, not the remembered failure
+    assert len(calls) == 3
+    memo(2 * a), memo(3 * a)  # the oldest windows drop out
+    memo(a)
+    assert len(calls) == 6
+
+
+def test_witness_pass_beside_the_prompted_pass_gives_the_same_transcripts(whisper_model):
+    """The unprompted witness runs beside the prompted pass (two requests at once): same words as one after the
+    other, on real speech."""
+    from captioner.pipeline import hotwords, recognise
+
+    ad = FIXTURES / "media" / "ad-en-02"
+    audio = load_audio(ad / "audio.flac")
+    script = (ad / "script.txt").read_text()
+    backend = get_backend("whisper")
+    assert backend.concurrent == ((os.cpu_count() or 1) >= 2)
+    whisper_model.encode.clear()
+    t1, r1, _ = recognise(audio, script, "en")
+    seq_prompted = backend.transcribe(audio, ASROptions(language="en", script=script, hotwords=hotwords(script), use_prompt=True))
+    seq_witness = backend.transcribe(audio, ASROptions(language="en", script=None, hotwords=[], use_prompt=False))
+    assert r1 is not None and r1.text == seq_witness.text and [w.start for w in r1.words] == [w.start for w in seq_witness.words]
+    assert t1.prompt_used and t1.text == seq_prompted.text

@@ -138,3 +138,49 @@ def test_emissions_are_computed_once_per_audio_and_read_only(model):
     finally:
         del model._emissions
     assert len(calls) == 2 and a is b and not a.flags.writeable and c.shape == a.shape and not np.array_equal(a, c)
+
+
+def test_prefetch_runs_beside_the_caller_and_is_waited_for_not_repeated(model):
+    """The pipeline starts the emissions while the recogniser runs; the judge's and the aligner's later calls get
+    that very result (waiting for it while it is still being computed), never a second computation."""
+    import threading
+
+    rng = np.random.default_rng(4)
+    audio = (0.1 * rng.standard_normal(16000 * 3)).astype(np.float32)
+    calls, started, release = [], threading.Event(), threading.Event()
+    real = model._emissions
+
+    def slow(*a, **k):
+        calls.append(1)
+        started.set()
+        release.wait(10)
+        return real(*a, **k)
+
+    model._emissions = slow
+    try:
+        t = model.prefetch(audio)
+        assert started.wait(10)
+        out = {}
+        waiter = threading.Thread(target=lambda: out.setdefault("lp", model.emissions(audio.copy())))
+        waiter.start()
+        waiter.join(0.3)
+        assert waiter.is_alive()  # waits for the prefetch instead of computing again
+        release.set()
+        waiter.join(30)
+        t.join(30)
+    finally:
+        del model._emissions
+    assert len(calls) == 1 and out["lp"] is model.emissions(audio)
+    model.clear_cache()
+
+
+def test_a_failed_prefetch_is_not_kept(model):
+    real = model._emissions
+    model._emissions = lambda *a, **k: (_ for _ in ()).throw(RuntimeError("engine down"))
+    audio = np.zeros(16000, np.float32) + 0.01
+    try:
+        model.prefetch(audio).join(10)
+    finally:
+        del model._emissions
+    lp = model.emissions(audio)  # computed afresh, not the failure
+    assert lp.shape[0] == int(np.ceil(audio.size / 320)) and np.isfinite(lp).all()

@@ -220,3 +220,20 @@ def test_posterior_rule_policy():
     # a whisper witness that cannot follow the voice (hearing below min_hearing) does not vote
     c = _case("49", [("49", -30.0, -60.0, {"script"}), ("40", -10.0, -40.0, set())], hearing=0.1)
     assert verify.decide(c, o).kind == "disputed"
+
+
+def test_whisper_witness_side_by_side_scores_equal_one_at_a_time():
+    """The judge's decoder scorings run two at a time on the shared model; the PMI values are the same as one
+    request at a time on a single-request model (real audio, real model)."""
+    from captioner.asr.whisper import load_model, workers_of
+
+    audio = load_audio(Path(__file__).parent / "fixtures" / "media" / "ad-en-02" / "audio.flac")[: 16000 * 8]
+    texts = [f"get twelve pods for {x} dollars and ninety nine cents with free shipping"
+             for x in ("nineteen", "ninety", "nine", "twenty nine")]
+    shared = load_model()
+    single = load_model(None, 1, workers=1)
+    assert workers_of(single) == 1 and (single is not shared) == (workers_of(shared) > 1)
+    a = verify.WhisperWitness(shared, "en").pmi((0, 8), audio, texts)
+    b = verify.WhisperWitness(single, "en").pmi((0, 8), audio, texts)
+    assert a == b and all(np.isfinite(p) for p, _ in a)
+    assert max(a)[0] == a[0][0]  # the spoken "nineteen ... ninety nine" reads best
