@@ -155,9 +155,15 @@ def _similarity(asr: str, script: str, language: str) -> float:
     return max(spell, 0.9 * sound)
 
 
+# a colloquial price stays one token: "81块8" (the digit after 块 is the jiao), "81元8角", "59块9毛9", "5毛"; a
+# digit after 块/元 that counts something ("99元3件") is not taken
+_ZH_PIECE = (r"\d+[块元]\d(?:[角毛](?:\d分?)?)?(?![\d.,件个份盒瓶支片张只套袋包罐箱双天次人])|\d[角毛](?![\d])"
+             r"|[¥￥$€£₹]?\d+(?:[.,]\d+)*\s?(?:%|％|折|元|块|€)?|百分之[零〇一二三四五六七八九十百千]+|[A-Za-z]+\d*|\S")
+
+
 def _split_zh(text: str) -> list[str]:
     """Chinese text -> tokens: single Han characters, digit/number runs with their symbol, Latin words."""
-    pieces = re.findall(r"[¥￥$€£₹]?\d+(?:[.,]\d+)*\s?(?:%|％|折|元|€)?|百分之[零〇一二三四五六七八九十百千]+|[A-Za-z]+\d*|\S", text)
+    pieces = re.findall(_ZH_PIECE, text)
     out: list[str] = []
     for p in pieces:
         if out and all(c in _PUNCT or c.isspace() for c in p):

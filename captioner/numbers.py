@@ -244,6 +244,8 @@ _DATE_ISO = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$")
 _DATE_DOT = re.compile(r"^(?P<a>\d{1,2})[./](?P<b>\d{1,2})[./](?P<y>\d{2}|\d{4})$")
 _DATE_ZH = re.compile(r"^(?:(?P<y>\d{4})年)?(?P<m>\d{1,2})月(?P<d>\d{1,2})[日号]$")
 _PLAIN_RE = re.compile(rf"^{_NUM}$")
+# colloquial Chinese prices as written: "81块8" (81.8), "81元8角", "59块9毛9", "99块", "5毛" (0.5)
+_ZH_PRICE_RE = re.compile(r"^(?P<major>\d+)[块元](?:(?P<jiao>\d)[角毛]?(?:(?P<fen>\d)分?)?)?$|^(?P<jiao2>\d)[角毛]$")
 _ORD_EN = re.compile(r"^(?P<num>\d+)(?:st|nd|rd|th)$")
 
 _DECIMAL_COMMA = {"de", "fr", "es"}
@@ -289,6 +291,12 @@ def parse_written(token: str, language: str) -> Optional[Amount]:
         if m.groupdict().get("suffix") in ("k", "K"):
             v *= 1000
         return Amount("price", v, code)
+    m = _ZH_PRICE_RE.match(t) if language == "zh" else None
+    if m:
+        if m.group("jiao2"):
+            return Amount("price", Decimal(m.group("jiao2")) / 10, "CNY")
+        v = Decimal(m.group("major")) + Decimal(m.group("jiao") or 0) / 10 + Decimal(m.group("fen") or 0) / 100
+        return Amount("price", v, "CNY")
     m = _PCT_RE.match(t)
     if m:
         v = _to_decimal(m.group("num") or m.group("num2"), language)

@@ -405,3 +405,22 @@ def test_chinese_decimal_point_and_discount_said_in_characters():
     assert "¥31.9。" in texts and "8折。" in texts, texts
     assert not any(t in ("点", "折", "元", "九") for t in texts), texts
     assert not [f for f in findings if f.kind in ("price_mismatch", "number_mismatch", "ad_lib")], [f.message for f in findings]
+
+
+@pytest.mark.parametrize("said,changed", [("八 十 一 点 八 元", False), ("八 十 一 块 八", False), ("八 十 一 块 五", True)])
+def test_chinese_colloquial_price_is_one_price(said, changed):
+    # generated Mandarin ad (seed 303): the script writes "81块8" (81.8 yuan, the digit after 块 is the jiao); it
+    # was three tokens "81" "块" "8", so the price was judged as the number 81, never as a price, and a stray
+    # "元" of the spoken "八十一点八元" stayed on screen
+    script = "现在下单只要81块8。点击下方链接马上抢！"
+    chars = ("现 在 下 单 只 要 " + said + " 点 击 下 方 链 接 马 上 抢").split()
+    tr = T([(c, 0.3 + 0.2 * i, 0.48 + 0.2 * i) for i, c in enumerate(chars)], language="zh")
+    words, findings = correct(tr, script, "zh")
+    texts = [w.text for w in words]
+    assert texts[:6] == list("现在下单只要") and texts[7:9] == ["点", "击"], texts  # the price is one caption word
+    mism = [f for f in findings if f.kind == "price_mismatch"]
+    if changed:
+        assert mism and mism[0].script_text.startswith("81块8") and "81.5" in texts[6], (texts, [f.message for f in findings])
+    else:
+        assert "81块8。" in texts and not mism, (texts, [f.message for f in findings])
+        assert not [f for f in findings if f.kind in ("number_mismatch", "ad_lib")], [f.message for f in findings]

@@ -180,3 +180,11 @@ def test_a_phrase_with_more_numbers_than_one_amount_has_no_reading():
 ])
 def test_number_role(token, lang, role):
     assert number_role(token, lang) == role
+
+
+@pytest.mark.parametrize("written,value", [("81块8", "81.8"), ("81元8角", "81.8"), ("59块9毛9", "59.99"), ("99块", "99"),
+                                           ("5毛", "0.5"), ("81块8。", "81.8")])
+def test_chinese_colloquial_written_prices(written, value):
+    a = parse_written(written, "zh")
+    assert a is not None and a.kind == "price" and a.currency == "CNY" and a.value == Decimal(value)
+    assert parse_written("81块8", "en") is None  # only in Chinese text
