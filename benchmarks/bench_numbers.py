@@ -7,9 +7,12 @@ choose settings, the REPORT set (seed 202) to report, never the other way round 
 `align.align_words` (its unexplained-speech findings count for ad-libs).
 
 Per language, over every price of every ad (clean and music twin):
-  honest        prices the voice said as written: shown wrong (another value, or missing) / false errors
+  honest        prices the voice said as written: shown wrong (another value, or missing) / false errors /
+                false rejections (f.rej: the right value shown, but an error-level dispute raised on it)
   changed       prices the voice changed: caught (error finding AND the caption shows the spoken value),
-                disputed (warning, caption keeps the script's value), silent (no error and no warning: a
+                rejected (error-level dispute: the judge is sure the script's value was not said, not sure
+                enough which value was; caption keeps the script's value), disputed (warning, caption keeps
+                the script's value), silent (no error and no warning: a
                 wrong price shown as checked or unchecked — must be 0), flagged with another value
   ad-libs       handled: an ad_lib finding over the ad-lib, or its words in the captions
   skipped       script sentences the voice skipped that were reported (script_skipped / script_unspoken)
@@ -117,16 +120,22 @@ def judge_prices(meta, words, findings, language) -> list[dict]:
         at = [f for f in findings if i in f.word_indices]
         err = any(f.severity == Severity.error and f.kind in ("price_mismatch", "number_mismatch") for f in at)
         warn = any(f.kind in ("number_disputed", "unverified_claim") for f in at)
+        # the judge rejected the script's value (a dispute raised to an error) without a sure other value to show
+        rejected = any(f.kind == "number_disputed" and f.severity == Severity.error for f in at)
         ok_value = shown == t["said"]
         if not t["deviates"]:
             outcome = "ok" if ok_value and not err else ("false_error" if err else "shown_wrong")
-            if outcome == "ok" and warn:
+            if outcome == "ok" and rejected:
+                outcome = "false_reject"
+            elif outcome == "ok" and warn:
                 outcome = "ok_disputed"
         else:
             if err and ok_value:
                 outcome = "caught"
             elif err:
                 outcome = "flagged_other_value"
+            elif rejected:
+                outcome = "rejected"
             elif warn:
                 outcome = "disputed"
             elif ok_value:
@@ -235,17 +244,19 @@ def _count(d: dict, prefix: str, *names) -> int:
 
 def print_table(rows: dict, a) -> None:
     print(f"\nPrice judge through the product's path — data {a.data} ({a.music})")
-    print(f"{'lang':4} {'ads':>4} {'music':>5} | {'honest':>6} {'wrong':>6} {'false':>6} {'disp':>5} | {'changed':>7} {'caught':>7} "
-          f"{'disputed':>8} {'silent':>6} {'other':>6} | {'ad-libs':>8} {'skips':>6} | {'judge s/ad med/max':>18}")
+    print(f"{'lang':4} {'ads':>4} {'music':>5} | {'honest':>6} {'wrong':>6} {'false':>6} {'f.rej':>5} {'disp':>5} | {'changed':>7} "
+          f"{'caught':>7} {'rejected':>8} {'disputed':>8} {'silent':>6} {'other':>6} | {'ad-libs':>8} {'skips':>6} | "
+          f"{'judge s/ad med/max':>18}")
     tot: dict[str, int] = {}
     for L, r in rows.items():
         d = r["price"]
-        hon = _count(d, "honest:", "ok", "ok_disputed", "shown_wrong", "false_error", "missing")
+        hon = _count(d, "honest:", "ok", "ok_disputed", "shown_wrong", "false_error", "false_reject", "missing")
         wrong = _count(d, "honest:", "shown_wrong", "missing", "false_error")
-        ch = _count(d, "changed:", "caught", "disputed", "silent", "flagged_other_value", "shown_unflagged", "missing")
+        ch = _count(d, "changed:", "caught", "rejected", "disputed", "silent", "flagged_other_value", "shown_unflagged", "missing")
         js = r["judge_s"]
         print(f"{L:4} {r['ads']:4d} {r['music']:5d} | {hon:6d} {wrong:6d} {_count(d, 'honest:', 'false_error'):6d} "
-              f"{_count(d, 'honest:', 'ok_disputed'):5d} | {ch:7d} {_count(d, 'changed:', 'caught'):7d} {_count(d, 'changed:', 'disputed'):8d} "
+              f"{_count(d, 'honest:', 'false_reject'):5d} {_count(d, 'honest:', 'ok_disputed'):5d} | {ch:7d} "
+              f"{_count(d, 'changed:', 'caught'):7d} {_count(d, 'changed:', 'rejected'):8d} {_count(d, 'changed:', 'disputed'):8d} "
               f"{_count(d, 'changed:', 'silent', 'shown_unflagged', 'missing'):6d} {_count(d, 'changed:', 'flagged_other_value'):6d} | "
               f"{r['adlib'][0]:>3}/{r['adlib'][1]:<4} {r['skip'][0]:>2}/{r['skip'][1]:<3} | "
               f"{statistics.median(js) if js else 0:8.2f} {max(js) if js else 0:8.2f}")

@@ -157,8 +157,8 @@ def spreads(recs: list[dict], opts: verify.VerifyOptions) -> dict[str, list[floa
 
 
 def replay(recs: list[dict], opts: verify.VerifyOptions, verbose: bool = False) -> dict:
-    o = {"honest": 0, "honest_wrong": 0, "honest_disputed": 0, "honest_verified": 0, "changed": 0, "caught": 0,
-         "other_value": 0, "disputed": 0, "silent": 0, "by_lang": {}}
+    o = {"honest": 0, "honest_wrong": 0, "honest_disputed": 0, "honest_rejected": 0, "honest_verified": 0, "changed": 0,
+         "caught": 0, "rejected": 0, "other_value": 0, "disputed": 0, "silent": 0, "by_lang": {}}
     for rec in recs:
         if rec["kind"] != "price":
             continue
@@ -173,6 +173,7 @@ def replay(recs: list[dict], opts: verify.VerifyOptions, verbose: bool = False) 
                 o["honest_wrong"] += 1
                 bl["honest_wrong"] += 1
             o["honest_disputed"] += v.kind == "disputed"
+            o["honest_rejected"] += v.kind == "rejected"
             o["honest_verified"] += v.kind == "verified"
         else:
             o["changed"] += 1
@@ -182,6 +183,8 @@ def replay(recs: list[dict], opts: verify.VerifyOptions, verbose: bool = False) 
                 bl["caught"] += 1
             elif v.kind == "mismatch":
                 o["other_value"] += 1
+            elif v.kind == "rejected":
+                o["rejected"] += 1
             elif v.kind == "disputed":
                 o["disputed"] += 1
             else:
@@ -196,9 +199,9 @@ def replay(recs: list[dict], opts: verify.VerifyOptions, verbose: bool = False) 
 
 
 def line(name: str, r: dict) -> str:
-    return (f"{name}: changed {r['changed']}: caught {r['caught']}, other value {r['other_value']}, disputed {r['disputed']}, "
-            f"SILENT {r['silent']} | honest {r['honest']}: shown wrong {r['honest_wrong']}, disputed {r['honest_disputed']}, "
-            f"verified {r['honest_verified']}")
+    return (f"{name}: changed {r['changed']}: caught {r['caught']}, rejected {r['rejected']}, other value {r['other_value']}, "
+            f"disputed {r['disputed']}, SILENT {r['silent']} | honest {r['honest']}: shown wrong {r['honest_wrong']}, "
+            f"rejected {r['honest_rejected']}, disputed {r['honest_disputed']}, verified {r['honest_verified']}")
 
 
 def main() -> None:
@@ -254,6 +257,12 @@ def main() -> None:
               f"{o.margin_phones:.2f}\n  post_weights={tuple(round(x, 4) for x in o.post_weights)}")
         settings["fitted"] = o
         print(line(f"  {name} (fitted)", r))
+    if a.fit:
+        print("error-level disputes by post_reject on the fitting set (not fitted: 0.05 is the shipped level):")
+        for pr in (0.001, 0.01, 0.05, 0.1, 0.2, 0.3, 0.5):
+            r = replay(recs, replace(settings["fitted"], post_reject=pr))
+            print(f"  post_reject {pr:5}: changed caught {r['caught']} + rejected {r['rejected']} of {r['changed']}; "
+                  f"honest rejected {r['honest_rejected']} of {r['honest']}")
     sets = [("+".join(f.split("=")[0] for f in a.fit), recs)] if a.fit else []
     for spec in sets + a.eval:
         name, recs = load_set(spec) if isinstance(spec, str) else spec

@@ -99,12 +99,14 @@ def test_changed_price_is_flagged_and_shown_as_spoken(recognised):
 
 def test_recognisers_and_audio_disagreeing_is_a_dispute_never_a_silent_price(recognised):
     # DEV ad-en-01: the voice says "forty dollars" for $49. The prompted pass heard 40 and the phone model
-    # prefers it, but the Whisper decoder prefers "forty two": no agreement on one value. The caption keeps
-    # the script's value with a warning that names what was heard — never claim_verified.
+    # prefers it, but the Whisper decoder prefers "forty two": no agreement on one value, but $49 is out of the
+    # question. The caption keeps the script's value with an error-level dispute that names what was heard and
+    # the likely readings — never claim_verified, never a value the witnesses do not agree on.
     words, findings = _stage(recognised["hint/ad-en-01"])
     at = [f for f in findings if f.script_text == "$49"]
     assert [f.kind for f in at] == ["number_disputed"], [f.message for f in at]
-    assert at[0].severity == Severity.warning and "recogniser heard" in at[0].message and "40" in at[0].message
+    assert at[0].severity == Severity.error and "does not say it" in at[0].message, at[0].message
+    assert "recogniser heard" in at[0].message and "$40" in at[0].message and "$42" in at[0].message
     assert "$49" in [w.text for w in words]
 
 
@@ -206,14 +208,32 @@ def test_posterior_rule_policy():
     # the same, but the phone model prefers the script's reading past its margin: a witness against, disputed
     c = _case("49", [("49", -30.0, -30.0, {"script"}), ("40", -10.0, -40.0, {"prompted"})])
     assert verify.decide(c, o).kind == "disputed"
-    # a reading no recogniser heard, carried by the two acoustic witnesses: shown unless need_heard
+    # a reading no recogniser heard, carried by the two acoustic witnesses: shown unless need_heard (then the
+    # script's value is still rejected: an error-level dispute)
     c = _case("49", [("49", -30.0, -60.0, {"script"}), ("40", -10.0, -40.0, set())])
     assert verify.decide(c, o).kind == "mismatch"
-    assert verify.decide(c, verify.VerifyOptions(**{**o.__dict__, "need_heard": True})).kind == "disputed"
-    # two near readings the witnesses cannot tell apart: neither reaches post_flag, disputed (script kept)
+    assert verify.decide(c, verify.VerifyOptions(**{**o.__dict__, "need_heard": True})).kind == "rejected"
+    # two near readings the witnesses cannot tell apart: neither reaches post_flag, but the script's reading is
+    # out of the question (posterior <= post_reject): an error-level dispute, the script's value kept on screen
     c = _case("49", [("49", -30.0, -60.0, {"script"}), ("40", -10.0, -40.0, set()), ("41", -10.5, -40.5, set())])
     v = verify.decide(c, o)
-    assert v.kind == "disputed" and v.value == Decimal(49)
+    assert v.kind == "rejected" and v.value == Decimal(49) and v.p_script <= o.post_reject and v.other.value in (40, 41)
+    assert verify.decide(c, verify.VerifyOptions(**{**o.__dict__, "post_reject": 0.0})).kind == "disputed"
+    words = [Word(text="only", start=0.0, end=0.3), Word(text="$49.", start=0.4, end=1.0, spoken="forty nine dollars")]
+    c.index = 1
+    w2, f2 = verify.apply_verdicts([c], words, [], "en", o)
+    err = [f for f in f2 if f.kind == "number_disputed"]
+    assert w2[1].text == "$49." and len(err) == 1 and err[0].severity == Severity.error
+    assert "$40" in err[0].message and "$41" in err[0].message and "does not say" in err[0].message
+    from captioner.hint import enforce
+
+    enforce(f2, "flag")
+    with pytest.raises(PriceMismatchError):
+        enforce(f2, "fail")
+    # the script's reading merely less likely than another (posterior above post_reject): a warning-level dispute
+    c = _case("49", [("49", -16.0, -46.0, {"script"}), ("40", -10.0, -40.0, set())])
+    v = verify.decide(c, o)
+    assert v.kind == "disputed" and v.p_script > o.post_reject
     # the witnesses prefer the script's reading by far: verified
     c = _case("49", [("49", -5.0, -20.0, {"script", "prompted"}), ("40", -30.0, -50.0, set())])
     assert verify.decide(c, o).kind == "verified"
