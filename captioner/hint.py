@@ -941,7 +941,7 @@ def _number_word(au, s: Unit, op: Op, language, start, end, conf, findings, mism
     if said is not None and said.kind == "price" and said.currency is None:
         said = num.Amount("price", said.value, s.amount.currency)
     if said is not None:  # what was said, in the written form of its kind ("39 Euro 89" -> "39,89 €")
-        text, src = num.to_written(said, language), "corrected"
+        text, src = num.to_written(said, language, like=s.text), "corrected"
         # keep the script's punctuation ("$40," when the script had "$49,")
         trail = s.text[len(s.text.rstrip(_PUNCT)):]
         text += trail

@@ -557,8 +557,32 @@ def verbalize(token: str, language: str) -> Optional[str]:
     return spoken_form(a, language)
 
 
-def to_written(a: Amount, language: str) -> str:
-    """Natural written form of an Amount ("$40", "29,99 €", "20 %", "¥169", "₹1,299")."""
+def _zh_colloquial(a: Amount, like: str) -> Optional[str]:
+    """A yuan price in the colloquial way `like` writes one ("81块8" -> "81块5", "59块9毛9", "81元8角"); None when
+    `like` is not written that way or the value does not fit it."""
+    m = _ZH_PRICE_RE.match(unicodedata.normalize("NFKC", like).strip(".,!?;:()\"'，。！？；：、 "))
+    if not m or a.kind != "price" or a.currency != "CNY" or a.value is None or a.value < 0:
+        return None
+    v = a.value.quantize(Decimal("0.01"))
+    major, cents = int(v), int((v - int(v)) * 100)
+    jiao, fen = divmod(cents, 10)
+    unit = "块" if "块" in like else "元"
+    marker = "毛" if "毛" in like else ("角" if "角" in like else "")
+    if fen and not marker:
+        return None  # "81块85" would read as 81 and 85
+    out = f"{major}{unit}"
+    if jiao or fen:
+        out += f"{jiao}{marker}" + (f"{fen}" if fen else "")
+    return out
+
+
+def to_written(a: Amount, language: str, like: Optional[str] = None) -> str:
+    """Natural written form of an Amount ("$40", "29,99 €", "20 %", "¥169", "₹1,299"); `like`: the script's own
+    writing of the number it replaces — a Chinese price written colloquially ("81块8") keeps that style."""
+    if like and language == "zh":
+        c = _zh_colloquial(a, like)
+        if c is not None:
+            return c
     def num(v: Decimal, money: bool = False) -> str:
         if money:
             major, minor, nd = _split_money(v)

@@ -939,7 +939,7 @@ def decide(c: Case, opts: Optional[VerifyOptions] = None) -> Verdict:
 def _describe(r: Optional[Reading], c: Case, language: str) -> str:
     if r is None:
         return "nothing else"
-    return f"“{num.to_written(_with(c.script, r.value), language)}”"
+    return f"“{num.to_written(_with(c.script, r.value), language, like=c.script_text)}”"
 
 
 def _who(r: Optional[Reading], c: Case) -> str:
@@ -959,7 +959,7 @@ def _apply(c: Case, v: Verdict, words: list[Word], findings: list[Finding], lang
     script_word = c.script_text.rstrip(_PUNCT) + _trail(w.text)
     if v.kind == "mismatch":
         said = _with(c.script, v.value)
-        written = num.to_written(said, language)
+        written = num.to_written(said, language, like=c.script_text)
         words[c.index] = w.model_copy(update={"text": written + _trail(w.text), "source": "corrected",
                                               "spoken": num.spoken_form(said, language),
                                               "evidence": round(v.probability, 3)})

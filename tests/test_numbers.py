@@ -188,3 +188,15 @@ def test_chinese_colloquial_written_prices(written, value):
     a = parse_written(written, "zh")
     assert a is not None and a.kind == "price" and a.currency == "CNY" and a.value == Decimal(value)
     assert parse_written("81块8", "en") is None  # only in Chinese text
+
+
+def test_a_changed_chinese_price_keeps_the_scripts_way_of_writing_it():
+    from decimal import Decimal as D
+
+    cny = lambda v: Amount("price", D(v), "CNY")
+    assert to_written(cny("81.5"), "zh", like="81块8") == "81块5"
+    assert to_written(cny("81"), "zh", like="81块8。") == "81块"
+    assert to_written(cny("59.95"), "zh", like="59块9毛9") == "59块9毛5"
+    assert to_written(cny("70.5"), "zh", like="81元8角") == "70元5角"
+    assert to_written(cny("81.85"), "zh", like="81块8") == "¥81.85"  # "81块85" would read as two numbers
+    assert to_written(cny("12"), "zh", like="¥81.8") == "¥12" and to_written(cny("12"), "zh") == "¥12"
