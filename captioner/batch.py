@@ -688,11 +688,14 @@ def run_batch(manifest_path: str | os.PathLike, *, ledger: Optional[Ledger] = No
                         st.outputs = result.outputs
                         st.findings = [f.model_dump(mode="json") for f in result.findings]
                         st.seconds = res["seconds"]
-                        thumb_tmp = thumbs_tmp.pop(v.output, None)
+                        # the temp thumbnail stays listed for the sweep below until it is in place: a Ctrl-C /
+                        # SIGTERM / SIGHUP right after the charge (between the two lines) must not leave it behind
+                        thumb_tmp = thumbs_tmp.get(v.output)
                         if thumb_tmp is not None and res.get("thumb"):
                             final = out_dir / THUMBS / f"{v.output}.jpg"
                             os.replace(thumb_tmp, final)
                             st.thumb = str(final)
+                        thumbs_tmp.pop(v.output, None)
                         prog.console.print(f"[green]✓[/green] {v.output} ({v.preset.name}, {v.tier}) "
                                            f"{format_credits(st.millicredits)} credits")
                     prog.advance(task_r)
