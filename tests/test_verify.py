@@ -249,13 +249,13 @@ def test_posterior_rule_policy():
 def test_whisper_witness_side_by_side_scores_equal_one_at_a_time():
     """The judge's decoder scorings run two at a time on the shared model; the PMI values are the same as one
     request at a time on a single-request model (real audio, real model)."""
-    from captioner.asr.whisper import load_model, workers_of
+    from captioner.asr.whisper import default_layout, load_model, workers_of
 
     audio = load_audio(Path(__file__).parent / "fixtures" / "media" / "ad-en-02" / "audio.flac")[: 16000 * 8]
     texts = [f"get twelve pods for {x} dollars and ninety nine cents with free shipping"
              for x in ("nineteen", "ninety", "nine", "twenty nine")]
     shared = load_model()
-    single = load_model(None, 1, workers=1)
+    single = load_model(None, default_layout()[0], workers=1)  # the same threads per request, one request at a time
     assert workers_of(single) == 1 and (single is not shared) == (workers_of(shared) > 1)
     a = verify.WhisperWitness(shared, "en").pmi((0, 8), audio, texts)
     b = verify.WhisperWitness(single, "en").pmi((0, 8), audio, texts)
