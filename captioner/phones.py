@@ -50,8 +50,6 @@ Method and measured facts:
 """
 from __future__ import annotations
 
-import collections
-import concurrent.futures
 import functools
 import hashlib
 import os
@@ -63,6 +61,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from .errors import ModelError
+from .memo import SharedMemo
 
 HAMA_VERSION = "1.7.0"
 SAMPLE_RATE = 16000
@@ -187,9 +186,7 @@ class PhoneModel:
         self._near = {k: v for k, v in NEAREST.items()}
         self._near_maxlen = max(len(k) for k in self._near)
         self._speech = np.array(self.live, dtype=np.int64)  # what a filler frame may emit
-        self._cache: "collections.OrderedDict[tuple, np.ndarray]" = collections.OrderedDict()
-        self._cache_lock = threading.Lock()
-        self._pending: dict[tuple, concurrent.futures.Future] = {}
+        self._cache = SharedMemo(EMISSIONS_CACHE)
 
     # ------------------------------------------------------------------ emissions
 
@@ -212,34 +209,13 @@ class PhoneModel:
         """
         audio = np.clip(np.asarray(audio16k, dtype=np.float32).reshape(-1), -1.0, 1.0)
         key = (hashlib.blake2b(np.ascontiguousarray(audio).tobytes(), digest_size=16).digest(), window_s)
-        with self._cache_lock:
-            hit = self._cache.get(key)
-            if hit is not None:
-                self._cache.move_to_end(key)
-                return hit
-            pending = self._pending.get(key)
-            if pending is None:
-                pending = self._pending[key] = concurrent.futures.Future()
-                mine = True
-            else:
-                mine = False
-        if not mine:  # another thread (a `prefetch`) is computing these very emissions: wait for it
-            return pending.result()
-        try:
+
+        def compute() -> np.ndarray:
             lp = self._emissions(audio, window_s, workers)
             lp.flags.writeable = False
-        except BaseException as e:
-            with self._cache_lock:
-                self._pending.pop(key, None)
-            pending.set_exception(e)
-            raise
-        with self._cache_lock:
-            self._cache[key] = lp
-            self._pending.pop(key, None)
-            while len(self._cache) > EMISSIONS_CACHE:
-                self._cache.popitem(last=False)
-        pending.set_result(lp)
-        return lp
+            return lp
+
+        return self._cache.get(key, compute)  # a `prefetch` of the same samples under way: waited for
 
     def prefetch(self, audio16k: np.ndarray) -> threading.Thread:
         """Start computing `emissions(audio16k)` on a background thread and return it; a later `emissions` call
@@ -258,8 +234,7 @@ class PhoneModel:
 
     def clear_cache(self) -> None:
         """Forget the kept emissions (benchmarks time a fresh ad this way)."""
-        with self._cache_lock:
-            self._cache.clear()
+        self._cache.clear()
 
     def _emissions(self, audio: np.ndarray, window_s: float = None, workers: int = None) -> np.ndarray:
         if audio.size < HOP:

@@ -1,7 +1,6 @@
 """Embedded Whisper backend: the shipped Whisper base weights on CTranslate2 (faster-whisper), offline, CPU."""
 from __future__ import annotations
 
-import concurrent.futures
 import hashlib
 import importlib.util
 import os
@@ -18,6 +17,7 @@ from typing import Optional
 import numpy as np
 
 from ..errors import LanguageError, ModelError
+from ..memo import SharedMemo
 from ..text import clean_script, clean_text
 from ..types import Transcript, Word
 from ..windows import (DECODER_POSITIONS, WINDOW_S, fit_tail, plan_windows, script_for_window, speech_in, split_tokens,
@@ -165,10 +165,11 @@ class EncoderMemo:
 
     def __init__(self, encode, size: int = 4):
         self._encode = encode
-        self._size = size
-        self._lock = threading.Lock()
-        self._memo: dict[bytes, concurrent.futures.Future] = {}
-        self.hits = 0
+        self._memo = SharedMemo(size)
+
+    @property
+    def hits(self) -> int:
+        return self._memo.hits
 
     @staticmethod
     def key(features: np.ndarray) -> bytes:
@@ -176,33 +177,10 @@ class EncoderMemo:
         return hashlib.blake2b(a.view(np.uint8).reshape(-1), digest_size=16, person=str(a.shape).encode()[:16]).digest()
 
     def clear(self) -> None:
-        with self._lock:
-            self._memo.clear()
+        self._memo.clear()
 
     def __call__(self, features: np.ndarray):
-        k = self.key(features)
-        with self._lock:
-            fut = self._memo.pop(k, None)
-            mine = fut is None
-            if mine:
-                fut = concurrent.futures.Future()
-            else:
-                self.hits += 1
-            self._memo[k] = fut  # most recent last
-            while len(self._memo) > self._size:
-                self._memo.pop(next(iter(self._memo)))
-        if not mine:
-            return fut.result()
-        try:
-            out = self._encode(features)
-        except BaseException as e:
-            with self._lock:
-                if self._memo.get(k) is fut:
-                    del self._memo[k]
-            fut.set_exception(e)
-            raise
-        fut.set_result(out)
-        return out
+        return self._memo.get(self.key(features), lambda: self._encode(features))
 
 
 def supported_languages() -> set[str]:
