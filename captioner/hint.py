@@ -793,6 +793,14 @@ def correct(
                 findings.append(Finding(kind="ad_lib", severity=Severity.warning,
                                         message=f"the voice says “{u.text.strip(_PUNCT)}”, which is not in the script: kept in the captions",
                                         start=u.start, end=u.end, spoken_text=u.text, word_indices=[idx]))
+            elif _is_value(u, language):
+                # a number in the captions that the script does not have is never silent, even where the
+                # recogniser's words around it are too poor to call it an ad-lib ("ahora solo 36 €, ahora solo 45 €"
+                # for "ahora solo 36,45 €": a price split in two by the recogniser)
+                findings.append(Finding(kind="ad_lib", severity=Severity.warning,
+                                        message=f"the recogniser wrote “{u.text.strip(_PUNCT)}” here, which is not in the script: "
+                                                "kept in the captions — listen to it before publishing",
+                                        start=u.start, end=u.end, spoken_text=u.text, word_indices=[idx]))
             continue
         # match
         if op.numeric:

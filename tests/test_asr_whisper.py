@@ -228,3 +228,63 @@ def test_witness_pass_beside_the_prompted_pass_gives_the_same_transcripts(whispe
     seq_witness = backend.transcribe(audio, ASROptions(language="en", script=None, hotwords=[], use_prompt=False))
     assert r1 is not None and r1.text == seq_witness.text and [w.start for w in r1.words] == [w.start for w in seq_witness.words]
     assert t1.prompt_used and t1.text == seq_prompted.text
+
+
+def test_remnant_rules():
+    """A remnant window (after the last decoded word) is skipped when it holds no voice, or when a prompted pass's
+    words already reach the end of the script's text; otherwise it is decoded."""
+    from captioner.asr.whisper import ends_with_script, remnant_needless
+
+    script = "Order today and save $20!".split()
+    assert ends_with_script(["and", "save", "$20!"], script, "en")
+    assert ends_with_script(["save", "20"], script, "en")
+    assert not ends_with_script(["save", "$20!", "dollars."], script, "en")  # a word after the script's end
+    assert not ends_with_script(["Order", "today"], script, "en")  # script words still owed
+    assert not ends_with_script([], script, "en") and not ends_with_script(["x"], [], "en")
+    assert ends_with_script(["立", "即", "下单！"], ["现在", "立即下单！"], "zh")
+    voice = [(0.2, 7.9)]
+    assert remnant_needless(8.0, 9.0, voice, ["Order"], script, "en")  # no voice after 8.0 s
+    assert remnant_needless(7.8, 9.0, voice, ["save", "$20!"], script, "en")  # voiced, but the script is done
+    assert not remnant_needless(7.0, 9.0, voice, ["Order", "today"], script, "en")  # voiced, script words owed
+    assert not remnant_needless(7.0, 9.0, voice, ["Order", "today"], [], "en")  # a witness pass: it decodes the voice
+    assert remnant_needless(9.0, 9.0, voice, [], [], "en")
+
+
+def _counting_encoder(model, monkeypatch) -> list:
+    calls: list = []
+    inner = model.encode._encode
+
+    def encode(features):
+        calls.append(1)
+        return inner(features)
+
+    model.encode.clear()
+    monkeypatch.setattr(model.encode, "_encode", encode)
+    return calls
+
+
+def test_no_remnant_window_after_the_scripts_last_word(whisper_model, monkeypatch):
+    """Piper voice, "… and save $20!": Whisper's last word ends before the voice does, and faster-whisper would
+    start a new 30 s window there (a second encoder pass) that hears "dollars." again. The script's text is done,
+    so the prompted pass stops: one encoder pass, no repeated word."""
+    folder = FIXTURES / "media" / "ad-en-p03"
+    audio = load_audio(folder / "audio.flac")
+    script = (folder / "script.txt").read_text()
+    calls = _counting_encoder(whisper_model, monkeypatch)
+    tr = get_backend("whisper").transcribe(audio, ASROptions(language="en", script=script))
+    assert len(calls) == 1, tr.text
+    assert tr.words and "20" in tr.words[-1].text and "dollars" not in tr.words[-1].text.lower(), tr.text
+
+
+def test_remnant_window_is_what_faster_whisper_would_decode(whisper_model, monkeypatch):
+    """The same pass with the rule off (what faster-whisper does on its own): the remnant costs a second encoder
+    pass and hears the price's last word again: the skip above is what removes both."""
+    from captioner.asr import whisper as W
+
+    folder = FIXTURES / "media" / "ad-en-p03"
+    audio = load_audio(folder / "audio.flac")
+    script = (folder / "script.txt").read_text()
+    calls = _counting_encoder(whisper_model, monkeypatch)
+    monkeypatch.setattr(W, "remnant_needless", lambda *a: False)
+    tr = get_backend("whisper").transcribe(audio, ASROptions(language="en", script=script))
+    assert len(calls) == 2 and tr.words[-1].text.lower().startswith("dollars"), tr.text

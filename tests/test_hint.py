@@ -425,3 +425,22 @@ def test_chinese_colloquial_price_is_one_price(said, changed):
     else:
         assert "81块8。" in texts and not mism, (texts, [f.message for f in findings])
         assert not [f for f in findings if f.kind in ("number_mismatch", "ad_lib")], [f.message for f in findings]
+
+
+def test_a_number_the_script_does_not_have_is_never_silent():
+    """The recogniser split one spoken price in two ("ahora solo 36 €, ahora solo 45 €" for "treinta y seis euros
+    con cuarenta y cinco"; seen on a generated Spanish ad under music). Whatever stays in the captions of it, a
+    number the script does not have is never there without a finding."""
+    script = "Antes 69,45 €, ahora solo 36,45 €. Usa el código HOLA20 y ahorra un 10 %. ¡Pídelo ya!"
+    said = "Antes 69,45 €, ahora solo 36 €, ahora solo 45 €. Usa el código HOLA20 y ahorra un 10 %. ¡Pídelo ya!"
+    witness = "antes 69 euros con 45, ahora solo 36 euros con 45, usa el código hola 20 y ahorra un 10%, pídelo ya"
+    words, findings = correct(T(seq(said), "es"), script, "es",
+                              reference=T(seq(witness, step=0.4 * len(said.split()) / len(witness.split())), "es"))
+    caption = [w.text.strip(".,!¡") for w in words]
+    script_values = {"69,45 €", "36,45 €", "10 %", "HOLA20"}
+    flagged = {i for f in findings if f.severity.value != "info" for i in (f.word_indices or [])}
+    from captioner import numbers as num
+
+    for i, w in enumerate(words):
+        if num.parse_written(w.text.strip(".,!¡"), "es") is not None and w.text.strip(".,!¡") not in script_values:
+            assert i in flagged, (caption, [(f.kind, f.message) for f in findings])

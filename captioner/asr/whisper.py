@@ -180,7 +180,55 @@ class EncoderMemo:
         self._memo.clear()
 
     def __call__(self, features: np.ndarray):
+        guard = getattr(_remnants, "guard", None)
+        if guard is not None:  # this thread's decode may stop before a needless remnant window (see `_run`)
+            guard()
         return self._memo.get(self.key(features), lambda: self._encode(features))
+
+
+# --- remnant windows --------------------------------------------------------------------------
+# faster-whisper decodes a window, then, unless the decoder closed it with a lone timestamp, starts a *new* 30 s
+# window at the end of the last word it wrote: a full encoder pass (0.9 s on 1 core for Whisper base) for what is
+# often the last half second of the audio. Measured on the 27 DEV ads, 13 paid for such remnants (up to 3 each),
+# and what they decoded was a word already written or cut ("$79. I'm not." where the voice says "seventy-nine
+# dollars" and the audio ends; "save $20! dollars."). A remnant is skipped, before its encoder pass, when it
+# cannot hold anything the pass still owes: no voice activity in it, or (prompted pass) the words written so far
+# already end with the end of the script's text for the window. A remnant that may hold unheard script words
+# or other speech is decoded as before (and the unprompted witness always hears speech in it).
+
+_remnants = threading.local()
+
+
+class _SkipRemnant(Exception):
+    """Raised by the encoder hook to stop a decode before a needless remnant window."""
+
+
+def _norm_tail(text: str) -> str:
+    """Letters and digits only, lowercased: how a script's last word and a decoded word are compared."""
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+def ends_with_script(decoded: list[str], script_words: list[str], language: str) -> bool:
+    """The decoded words already reach the end of the script's text: the last three decoded words end with the
+    script's last word (its last two characters for a language written without spaces), letters and digits only
+    ("… only $79." ends "… Now only $79."; "… $20! dollars." does not end "… save $20!")."""
+    if not decoded or not script_words:
+        return False
+    last = _norm_tail(script_words[-1])
+    if language in NO_SPACES:
+        last = last[-2:]
+    return bool(last) and _norm_tail("".join(decoded[-3:])).endswith(last)
+
+
+def remnant_needless(end_s: float, clip_s: float, speech: list[tuple[float, float]], decoded: list[str],
+                     script_words: list[str], language: str) -> bool:
+    """Whether the remnant after `end_s` (the last decoded word's end, seconds into the clip) can be skipped."""
+    if clip_s - end_s <= 0:
+        return True
+    voiced = sum(max(0.0, min(b, clip_s) - max(a, end_s)) for a, b in speech)
+    if voiced < MIN_VOICED_S:
+        return True
+    return ends_with_script(decoded, script_words, language)
 
 
 def supported_languages() -> set[str]:
@@ -267,6 +315,7 @@ HOTWORD_MAX_TOKENS = 16  # one hotword longer than this is not a name the decode
 WORD_MAX_TOKENS = 48  # no voice says one word this long (~10 s); in the prompt it would only crowd out the real words
 CHUNK_TOKENS = 16  # languages written without spaces: an overlong run of text is cut into pieces this long
 NO_SPACES = frozenset({"zh", "ja", "th", "lo", "my", "km", "bo", "yue"})
+MIN_VOICED_S = 0.2  # seconds of voice activity below which a window (or a remnant of one) is not decoded
 
 
 @dataclass
@@ -379,7 +428,21 @@ class WhisperBackend:
         return DecoderPrompt(toks, hot, len(toks), truncated=True)  # one word alone is over the budget: its tail
 
     def _run(self, audio: np.ndarray, language: str, prompt: DecoderPrompt, beam_size: Optional[int] = None,
-             offset: float = 0.0):
+             offset: float = 0.0, speech: Optional[list[tuple[float, float]]] = None,
+             script_words: Optional[list[str]] = None):
+        """One faster-whisper decode of a clip. `speech` (voice activity, seconds into the clip) and `script_words`
+        (the script's text for the clip, prompted passes only) let it stop before a needless remnant window."""
+        decoded: list[str] = []
+        last_end = [0.0]
+        encodes = [0]
+        clip_s = len(audio) / SAMPLE_RATE
+
+        def guard() -> None:
+            encodes[0] += 1
+            if encodes[0] > 1 and speech is not None and remnant_needless(last_end[0], clip_s, speech, decoded,
+                                                                          script_words or [], language):
+                raise _SkipRemnant
+
         segments, info = self.model.transcribe(
             audio,
             language=language,
@@ -398,16 +461,24 @@ class WhisperBackend:
         )
         words: list[Word] = []
         texts = []
-        end = len(audio) / SAMPLE_RATE
-        for seg in segments:
-            texts.append(clean_text(seg.text).strip())
-            for w in seg.words or []:
-                t = clean_text(w.word).strip()
-                if not t:
-                    continue
-                s0 = min(end, max(0.0, w.start))
-                words.append(Word(text=t, start=offset + s0, end=offset + min(end, max(s0, w.end)),
-                                  confidence=float(min(1, max(0, w.probability)))))
+        end = clip_s
+        _remnants.guard = guard
+        try:
+            for seg in segments:
+                texts.append(clean_text(seg.text).strip())
+                for w in seg.words or []:
+                    last_end[0] = max(last_end[0], float(w.end))
+                    t = clean_text(w.word).strip()
+                    if not t:
+                        continue
+                    decoded.append(t)
+                    s0 = min(end, max(0.0, w.start))
+                    words.append(Word(text=t, start=offset + s0, end=offset + min(end, max(s0, w.end)),
+                                      confidence=float(min(1, max(0, w.probability)))))
+        except _SkipRemnant:
+            pass
+        finally:
+            _remnants.guard = None
         text = " ".join(x for x in texts if x)
         return text, words, info
 
@@ -427,7 +498,7 @@ class WhisperBackend:
             raise LanguageError(f"unknown language code {language!r}: use an ISO 639-1 code Whisper knows (en, de, fr, es, hi, zh …) or 'auto'")
         speech = speech_timestamps(audio)
         speech_s = float(sum(b - a for a, b in speech))
-        if speech_s < 0.2:
+        if speech_s < MIN_VOICED_S:
             return Transcript(text="", words=[], language=language, language_probability=prob, language_detected=detected,
                               backend=self.name, duration=duration, speech_duration=speech_s, notes=notes + ["no speech detected"])
         script = clean_script(options.script).text if (options.use_prompt and options.script) else ""
@@ -445,14 +516,16 @@ class WhisperBackend:
             clip = audio[a:b]
             win_speech = speech_in(win, speech)
             where = f"{win.start:.0f}–{win.end:.0f} s: " if len(windows) > 1 else ""
-            if win_speech < 0.2:
+            if win_speech < MIN_VOICED_S:
                 continue
             # the script up to the window's expected end (+1 s): Whisper reads a prompt as text said *before* the
             # audio, and a prompt reaching far past the window made it skip the window's first sentences
             mine = script_words if len(windows) == 1 else script_for_window(script_words, win, speech, 3.0, 1.0)
             prompt = self.prompt_for(language, mine, hot, win.duration, text=script if len(windows) == 1 else None)
             cut_prompts += prompt.truncated
-            text, ws, _ = self._run(clip, language, prompt, beam, offset=win.start)
+            clip_speech = [(max(0.0, a0 - win.start), b0 - win.start) for a0, b0 in speech if b0 > win.start and a0 < win.end]
+            text, ws, _ = self._run(clip, language, prompt, beam, offset=win.start, speech=clip_speech,
+                                    script_words=mine if prompt.prompt else None)
             prompted = bool(prompt.prompt)
             if prompted:
                 why = suspicion(text, len(ws), win_speech, language, allowed)
@@ -463,7 +536,7 @@ class WhisperBackend:
                     # a short ad keeps its hotwords (as measured on the DEV ads); a long ad's window drops them
                     # too: hotwords are a prompt as well (the same skips were seen with them on a 70 s ad)
                     bare = DecoderPrompt(None, prompt.hotwords if len(windows) == 1 else None)
-                    text2, ws2, _ = self._run(clip, language, bare, beam, offset=win.start)
+                    text2, ws2, _ = self._run(clip, language, bare, beam, offset=win.start, speech=clip_speech)
                     clean = not suspicion(text2, len(ws2), win_speech, language, allowed)
                     if (why and (clean or len(ws2) < len(ws))) or (not why and clean and len(ws2) > len(ws)):
                         text, ws, prompted = text2, ws2, False
