@@ -714,6 +714,9 @@ def correct(
         ref_rate = _match_rate(ref_ops, S, opts.adopt_similarity)
     spoken_span = (A[0].start, A[-1].end) if A else (0.0, transcript.duration)
     strict = _match_rate(ref_ops, S, opts.witness_similarity) if ref_ops is not None else None
+    deaf = reference is not None and not reference.words and bool(A)  # the witness heard none of it (in the language)
+    if deaf:
+        strict = 0.0
     unreliable = not A or rate < opts.min_match_rate or (strict is not None and strict < opts.min_witness_rate)
     # the recogniser lost most of the voice (a generated Mandarin ad: 9 characters for 12.6 s of speech): the
     # script words outside what it heard are not "unspoken" — they are unheard, and so are their prices
@@ -732,7 +735,12 @@ def correct(
         out = [w.model_copy(update={"source": "asr", "evidence": w.confidence}) for w in words]
         return out, findings + _low_conf(out, opts)
     if unreliable:
-        return _script_fallback(S, spoken_span, findings, rate if strict is None else strict, strict is not None, language)
+        why = None
+        if deaf:
+            why = ("without the script the recogniser heard nothing in the language"
+                   + (f" ({reference.notes[-1].split(':')[0]})" if reference.notes else "")
+                   + ", so what it wrote with the script may be the script itself")
+        return _script_fallback(S, spoken_span, findings, rate if strict is None else strict, strict is not None, language, why=why)
 
     out: list[Word] = []
     ins_ok = _ins_flags(ops, A, S, opts)

@@ -152,8 +152,15 @@ def recognise(audio: np.ndarray, script: Optional[str], language: str, asr: str 
         # spoken one); an unprompted pass is the honest witness the correction stage checks against. Beam 5:
         # greedy heard "glow twenty for twenty percent" as "2420 %" on the example ad for ~0.1 s less.
         ref = unprompted(lang)
-        if _in_language(ref.text, lang)[0]:
+        ok, found = _in_language(ref.text, lang)
+        if ok:
             reference = ref
+        else:
+            # without the script the recogniser cannot follow this voice (espeak Hindi comes out as Urdu or English):
+            # what the prompted pass wrote is the prompt as much as the voice. The correction stage is told that its
+            # witness heard none of it in the language (and treats the prompted words accordingly)
+            reference = ref.model_copy(update={"words": [], "text": "", "notes": ref.notes + [
+                f"the unprompted pass came out in {found!r}, not {lang!r}: the recogniser cannot follow this voice without the script"]})
     return transcript, reference, findings
 
 

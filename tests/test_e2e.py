@@ -118,3 +118,24 @@ def test_presets_json_lists_karaoke():
     assert proc.returncode == 0
     items = json.loads(proc.stdout)
     assert {"name": "karaoke", "tier": "karaoke", "credits": 0.0}.items() <= next(i for i in items if i["name"] == "karaoke").items()
+
+
+def test_a_voice_the_recogniser_cannot_follow_alone_is_captioned_from_the_script(whisper_model):
+    """espeak Hindi: with the script as a prompt Whisper writes clean Hindi (much of it the prompt); without it,
+    it writes Urdu. The unprompted witness is deaf here, so the captions follow the script, aligned, with a
+    warning — and the changed price (₹499 said "तीन सौ निन्यानबे रुपये") still goes to the judge."""
+    from captioner.media import load_audio
+    from captioner.pipeline import correct_stage, recognise
+
+    from .conftest import FIXTURES
+
+    audio = load_audio(FIXTURES / "align" / "ad-hi-01" / "audio.flac")
+    script = "ग्लोरा फेस वॉश से पाएँ दमकती त्वचा। सिर्फ़ ₹499 में, कोड GLOWRA20 से 20% की छूट। अभी ऑर्डर करें!"
+    tr, ref, found = recognise(audio, script, "hi")
+    assert tr.words and ref is not None and not ref.words and "cannot follow" in ref.notes[-1], (tr.text, ref)
+    words, findings = correct_stage(audio, tr, ref, script, "hi", found)
+    kinds = {f.kind for f in findings}
+    assert "asr_unreliable" in kinds, [(f.kind, f.message) for f in findings]
+    prices = [f for f in findings if f.script_text == "₹499"]
+    assert prices and all(f.kind in ("price_mismatch", "number_disputed") for f in prices), [(f.kind, f.message) for f in prices]
+    assert "₹499" not in " ".join(w.text for w in words) or any(f.kind == "number_disputed" for f in prices)

@@ -444,3 +444,18 @@ def test_a_number_the_script_does_not_have_is_never_silent():
     for i, w in enumerate(words):
         if num.parse_written(w.text.strip(".,!¡"), "es") is not None and w.text.strip(".,!¡") not in script_values:
             assert i in flagged, (caption, [(f.kind, f.message) for f in findings])
+
+
+def test_a_deaf_witness_makes_the_prompted_words_untrusted():
+    """The unprompted pass heard nothing in the language (it came out in another one and was emptied): what the
+    prompted pass wrote may be the script itself, so the captions follow the script and say why."""
+    script = "Get 12 pods for $19.99 with free shipping. Order now!"
+    parrot = T(seq(script))
+    deaf = T([]).model_copy(update={"notes": ["the unprompted pass came out in 'ur', not 'en': the recogniser cannot follow this voice"]})
+    words, findings = correct(parrot, script, "en", reference=deaf)
+    assert [w.text for w in words] == script.split() and all(w.source == "script" for w in words)
+    why = [f.message for f in findings if f.kind == "asr_unreliable"]
+    assert why and "without the script" in why[0] and "'ur'" in why[0], why
+    # with no witness at all (no prompt was used, or a backend without one) the prompted words stand
+    words, findings = correct(parrot, script, "en")
+    assert not any(f.kind == "asr_unreliable" for f in findings)
