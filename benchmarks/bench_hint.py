@@ -80,7 +80,7 @@ def recognise_cached(audio_path: Path, language: str, script: str):
     from captioner.pipeline import recognise
     from captioner.types import Finding
 
-    key = ("recognise-v6", str(audio_path), language, script)
+    key = ("recognise-v7", str(audio_path), language, script)
     disk = os.environ.get("CAPTIONER_BENCH_CACHE")
     fname = Path(disk) / ("r-" + hashlib.sha1(repr(key).encode()).hexdigest()[:16] + ".json") if disk else None
     sha = hashlib.sha1(Path(audio_path).read_bytes()).hexdigest() if fname else None
