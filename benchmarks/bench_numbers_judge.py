@@ -198,6 +198,19 @@ def replay(recs: list[dict], opts: verify.VerifyOptions, verbose: bool = False) 
     return o
 
 
+def without_neighbours(recs: list[dict]) -> list[dict]:
+    """The same evidence without the one-digit neighbours `gather` adds before verifying (the judge before
+    `VerifyOptions.verify_neighbours`)."""
+    import copy
+
+    out = []
+    for rec in recs:
+        c = copy.copy(rec["case"])
+        c.readings = [r for r in c.readings if not getattr(r, "neighbour", False)]
+        out.append({**rec, "case": c})
+    return out
+
+
 def line(name: str, r: dict) -> str:
     return (f"{name}: changed {r['changed']}: caught {r['caught']}, rejected {r['rejected']}, other value {r['other_value']}, "
             f"disputed {r['disputed']}, SILENT {r['silent']} | honest {r['honest']}: shown wrong {r['honest_wrong']}, "
@@ -266,8 +279,12 @@ def main() -> None:
     sets = [("+".join(f.split("=")[0] for f in a.fit), recs)] if a.fit else []
     for spec in sets + a.eval:
         name, recs = load_set(spec) if isinstance(spec, str) else spec
-        for sname, o in settings.items():
-            r = replay(recs, o, verbose=a.verbose and sname != "pairwise (first judge)")
+        variants = list(settings.items())
+        if any(getattr(r, "neighbour", False) for rec in recs for r in rec["case"].readings):
+            variants.append(("no neighbour check", base))
+        for sname, o in variants:
+            r = replay(without_neighbours(recs) if sname == "no neighbour check" else recs, o,
+                       verbose=a.verbose and sname == "shipped")
             print(line(f"{name:8s} {sname:24s}", r))
             print("    by language:", {L: f"caught {b['caught']}/{b['changed']} honest wrong {b['honest_wrong']}/{b['honest']}"
                                        for L, b in sorted(r["by_lang"].items())})

@@ -261,3 +261,24 @@ def test_whisper_witness_side_by_side_scores_equal_one_at_a_time():
     b = verify.WhisperWitness(single, "en").pmi((0, 8), audio, texts)
     assert a == b and all(np.isfinite(p) for p, _ in a)
     assert max(a)[0] == a[0][0]  # the spoken "nineteen ... ninety nine" reads best
+
+
+def test_a_verified_price_has_beaten_its_one_digit_neighbours(recognised):
+    """"verified" lets a price through without a word, so before it is given the script value's one-digit
+    neighbours (39,98 €, 49,99 €, …) are scored too: the posterior must have weighed the nearest rivals, not only
+    what somebody proposed (seed 505 verified 1.499 € said 9.499 € that way). DEV ad-de-01 says both prices as
+    written: still verified after the check, and the check did run."""
+    from captioner.pipeline import hotwords
+
+    audio, script, language, transcript, reference, found = recognised["align/ad-de-01"]
+    words, fixes = correct(transcript, script, language, on_mismatch="flag", terms=hotwords(script), reference=reference)
+    cases = verify.gather(audio, words, found + fixes, language, reference=reference)
+    checked = [c for c in cases if any(r.neighbour for r in c.readings)]
+    assert checked, [(c.script_text, verify.decide(c).kind) for c in cases]
+    for c in checked:
+        values = {r.value for r in c.readings}
+        assert {v for v in verify.one_digit_changes(c.script.value) if v > 0} <= values
+        assert verify.decide(c).kind == "verified", (c.script_text, verify.posterior(c)[:3])
+    plain = verify.gather(audio, words, found + fixes, language, reference=reference,
+                          options=verify.VerifyOptions(verify_neighbours=False))
+    assert not any(r.neighbour for c in plain for r in c.readings)
