@@ -93,7 +93,7 @@ def compare(before: str, after: str) -> None:
         print(f"| {L} | {x[0]} | {x[1]:.1f} → {x[2]:.1f} | {x[3]} → {x[4]} | {x[5]} → {x[6]} |")
     print(f"| all | {tot[0]} | **{tot[1]:.1f} → {tot[2]:.1f}** | {tot[3]} → {tot[4]} | {tot[5]} → {tot[6]} |\n")
     for i in ids:
-        if b[i]["err_caption"] != n[i]["err_caption"] or b[i]["findings"] != n[i]["findings"]:
+        if b[i]["err_caption"] != n[i]["err_caption"] or (b[i]["findings"] is not None and b[i]["findings"] != n[i]["findings"]):
             print(f"  {i}: caption errors {b[i]['err_caption']} → {n[i]['err_caption']}; findings {b[i]['findings']} → {n[i]['findings']}")
 
 

@@ -50,7 +50,9 @@ thresholds).
 
 **Policy** (README, "Numbers and prices"):
 - `claim_verified` (info): both recogniser passes heard the script's value, or the script's reading has
-  posterior ≥ `post_verify` and an acoustic witness votes;
+  posterior ≥ `post_verify`, an acoustic witness votes, and no one-digit neighbour of the script's value
+  (`verify_neighbours`: added and scored by `gather` before such a verdict, kept out of the posterior) has a
+  voting acoustic witness standing for it past its margin while none stands for the script's against it;
 - `price_mismatch` / `number_mismatch` (error; the caption shows the spoken value): the most probable reading
   is another value with posterior ≥ `post_flag`, at least two witnesses stand for it against the script's
   reading (one of them acoustic, past its margin) and no voting acoustic witness prefers the script's past
