@@ -282,3 +282,32 @@ def test_a_verified_price_has_beaten_its_one_digit_neighbours(recognised):
     plain = verify.gather(audio, words, found + fixes, language, reference=reference,
                           options=verify.VerifyOptions(verify_neighbours=False))
     assert not any(r.neighbour for c in plain for r in c.readings)
+
+
+def test_one_digit_neighbours_veto_a_verification():
+    """Neighbours stay out of the posterior and veto a verification: the Whisper decoder past its margin always;
+    the phone model past its margin only where the Whisper decoder does not rule the neighbour out."""
+    o = verify.VerifyOptions(rule="posterior", post_weights=(0.45, -0.2, 0.25, 0.3, 1.6, 0.4, 4.2, -0.6, 0.0), post_clip=20.0,
+                             post_flag=0.8, post_verify=0.9, margin_whisper=3.0, margin_phones=8.0)
+
+    def with_neighbour(pmi: float, ctc: float, hearing: float = 2.0) -> verify.Case:
+        c = _case("1499", [("1499", -5.0, -20.0, {"script", "prompted"}), ("1390", -30.0, -50.0, set())], hearing=hearing)
+        r = verify.Reading(Decimal(9499), "", neighbour=True)
+        r.pmi, r.ctc, r.phones, r.tokens = pmi, ctc, 6, 4
+        c.readings.append(r)
+        return c
+
+    assert verify.decide(with_neighbour(-30.0, -60.0), o).kind == "verified"  # every witness rules it out
+    c = with_neighbour(+4.8, -37.0)  # Whisper +9.8 nats, the phone model -17: seed 505's g505-de-03-m
+    p = verify.posterior(c, o)
+    assert {r.value for r, _ in p} == {Decimal(1499), Decimal(1390)}  # not in the calibrated posterior
+    v = verify.decide(c, o)
+    assert v.kind == "disputed" and v.other.value == Decimal(9499) and v.witnesses == ["whisper"]
+    assert verify.decide(with_neighbour(-25.0, -5.0), o).kind == "verified"  # phones +15, Whisper -20: ruled out
+    assert verify.decide(with_neighbour(-6.0, -5.0), o).kind == "disputed"  # phones +15, Whisper only -1
+    assert verify.decide(with_neighbour(-30.0, -5.0, hearing=0.1), o).kind == "disputed"  # Whisper does not vote
+    words = [Word(text="only", start=0.0, end=0.3), Word(text="$1,499.", start=0.4, end=1.0)]
+    c.index = 1
+    _, f = verify.apply_verdicts([c], words, [], "en", o)
+    w = [x for x in f if x.kind == "number_disputed"]
+    assert w and w[0].severity == Severity.warning and "one digit away" in w[0].message and "$9,499" in w[0].message, w
