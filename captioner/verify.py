@@ -53,7 +53,8 @@ thresholds).
   posterior ≥ `post_verify`, an acoustic witness votes, and no one-digit neighbour of the script's value
   (`verify_neighbours`: added and scored by `gather` before such a verdict, kept out of the posterior) is
   preferred to it by the Whisper decoder past its margin, or by the phone model past its margin where the
-  Whisper decoder does not rule it out (`_neighbour_rival`);
+  Whisper decoder does not rule it out (`_neighbour_rival`); before a `price_mismatch` the neighbours are added
+  too, and the value to be shown must keep posterior ≥ `post_flag` with them among the readings;
 - `price_mismatch` / `number_mismatch` (error; the caption shows the spoken value): the most probable reading
   is another value with posterior ≥ `post_flag`, at least two witnesses stand for it against the script's
   reading (one of them acoustic, past its margin) and no voting acoustic witness prefers the script's past
@@ -792,11 +793,12 @@ def gather(audio: np.ndarray, words: list[Word], findings: list[Finding], langua
             continue
         _phone_scores(ctx, c, opts)
         _whisper_scores(ctx, c, opts)
-        if opts.verify_neighbours and decide(c, opts).kind == "verified":
-            # "verified" is the one verdict that lets a price through without a word: the posterior is over the
-            # case's readings, so it must have seen the script value's nearest rivals. Seed 505 (a report set)
-            # verified "1.499 €" said "neuntausendvierhundertneunundneunzig" under a music bed: nobody heard
-            # 9499 and the phone model's search did not propose it, so it was never weighed.
+        if opts.verify_neighbours and decide(c, opts).kind in ("verified", "mismatch"):
+            # a verdict that lets a price through without a word, or shows another value, must have weighed the
+            # script value's nearest rivals: the posterior is over the case's readings only. Seed 505 (a report
+            # set) verified "1.499 €" said "neuntausendvierhundertneunundneunzig" under a music bed (nobody
+            # heard 9499, the phone model's search did not propose it); seed 606 showed 13,90 € for "31,90 €"
+            # said "dreißig Euro neunzig" (30.90, one digit from the script's value, was never a reading).
             for v in one_digit_changes(c.script.value):
                 if v > 0 and c.reading(v) is None:
                     c.readings.append(Reading(v, num.spoken_form(_with(c.script, v), language), neighbour=True))
@@ -844,17 +846,18 @@ def _against_script(c: Case, x: Reading) -> tuple[list[str], list[str]]:
     return pro, con
 
 
-def posterior(c: Case, opts: Optional[VerifyOptions] = None) -> list[tuple[Reading, float]]:
+def posterior(c: Case, opts: Optional[VerifyOptions] = None, neighbours: bool = False) -> list[tuple[Reading, float]]:
     """P(the voice said x | the evidence, it said one of the candidate readings), for every reading: a
     conditional logit, softmax of w · f(x) with f = (FEATURES of x against the script's reading, 1 for the
     script's own reading); fitted by maximum likelihood on the TUNING ads (`bench_numbers_judge.py`)."""
     opts = opts or c._opts
     c._opts = opts
     w = np.asarray(opts.post_weights, dtype=float)
-    z = np.array([float(np.dot(w, f)) for f in posterior_features(c, opts)])
+    readings = c.readings if neighbours else _judged(c)
+    z = np.array([float(np.dot(w, f)) for f in posterior_features(c, opts, readings)])
     p = np.exp(z - z.max())
     p /= p.sum()
-    return sorted(zip(_judged(c), (float(x) for x in p)), key=lambda t: -t[1])
+    return sorted(zip(readings, (float(x) for x in p)), key=lambda t: -t[1])
 
 
 def _judged(c: Case) -> list[Reading]:
@@ -873,7 +876,7 @@ def _neighbour_rival(c: Case, opts: VerifyOptions) -> Optional[Reading]:
     s = c.reading(c.script.value)
     best, lead = None, 0.0
     for r in c.readings:
-        if not r.neighbour:
+        if not r.neighbour or r is s:
             continue
         d_w = r.pmi - s.pmi if c.whisper_votes and math.isfinite(r.pmi) and math.isfinite(s.pmi) else None
         d_p = r.ctc - s.ctc if c.phone_votes and math.isfinite(r.ctc) and math.isfinite(s.ctc) else None
@@ -887,7 +890,7 @@ def _neighbour_rival(c: Case, opts: VerifyOptions) -> Optional[Reading]:
     return best
 
 
-def posterior_features(c: Case, opts: VerifyOptions) -> list[list[float]]:
+def posterior_features(c: Case, opts: VerifyOptions, readings: Optional[list[Reading]] = None) -> list[list[float]]:
     """Per reading: (PMI, Whisper tokens, CTC, phones, heard by P, heard by U, is the script's, the script's and
     heard by P, the script's and heard by U) — a recogniser hearing the script's value (it may parrot the
     prompt) weighs differently from one hearing another value. PMI and CTC are
@@ -898,7 +901,7 @@ def posterior_features(c: Case, opts: VerifyOptions) -> list[list[float]]:
     k = opts.post_clip
     w_ok = c.whisper_votes and math.isfinite(s.pmi)
     p_ok = c.phone_votes and math.isfinite(s.ctc)
-    readings = _judged(c)
+    readings = _judged(c) if readings is None else readings
     top_pmi = max((r.pmi for r in readings if math.isfinite(r.pmi)), default=0.0)
     top_ctc = max((r.ctc for r in readings if math.isfinite(r.ctc)), default=0.0)
     out = []
@@ -955,7 +958,12 @@ def decide(c: Case, opts: Optional[VerifyOptions] = None) -> Verdict:
         if top is not s and p_top >= opts.post_flag:
             pro, con = _witnesses(c, top, opts)
             heard = not opts.need_heard or bool({"prompted", "unprompted"} & top.heard)
-            if len(pro) >= 2 and ({"whisper", "phones"} & set(pro)) and not con and heard:
+            # a value about to be shown must also hold its posterior with the script value's one-digit neighbours
+            # among the readings (seed 606: 13,90 € at 0.97 for "31,90 €" said 30,90 €, which was not a reading;
+            # with it, the two split the probability). More readings can only lower it: the safe direction.
+            sure = (not any(r.neighbour for r in c.readings)
+                    or dict((id(r), p) for r, p in posterior(c, opts, neighbours=True))[id(top)] >= opts.post_flag)
+            if len(pro) >= 2 and ({"whisper", "phones"} & set(pro)) and not con and heard and sure:
                 return Verdict("mismatch", top.value, top, p_top, pro, next(p for r, p in post if r is s))
         p_script = next(p for r, p in post if r is s)
         acoustic = [w for w, ok in (("whisper", c.whisper_votes), ("phones", c.phone_votes)) if ok]
@@ -1041,7 +1049,7 @@ def _apply(c: Case, v: Verdict, words: list[Word], findings: list[Finding], lang
     if c.unprompted_text and c.unprompted != c.script.value:
         heard.append(f"the unprompted recogniser heard “{c.unprompted_text.strip(_PUNCT)}”")
     if v.kind == "rejected":
-        post = posterior(c) if c._opts.rule == "posterior" else []
+        post = posterior(c, neighbours=True) if c._opts.rule == "posterior" else []
         likely = [(r, p) for r, p in post if r.value != c.script.value][:3]
         said = " or ".join(f"{_describe(r, c, language)} (p = {p:.2f})" for r, p in likely) or "another value"
         findings.append(Finding(kind="number_disputed", severity=Severity.error,

@@ -311,3 +311,20 @@ def test_one_digit_neighbours_veto_a_verification():
     _, f = verify.apply_verdicts([c], words, [], "en", o)
     w = [x for x in f if x.kind == "number_disputed"]
     assert w and w[0].severity == Severity.warning and "one digit away" in w[0].message and "$9,499" in w[0].message, w
+
+
+def test_a_value_shown_must_hold_its_posterior_with_the_neighbours():
+    """Seed 606: 13,90 € shown at p = 0.97 for "31,90 €" said "dreißig Euro neunzig" — 30,90 €, one digit from the
+    script's value, was never a reading. With the neighbours among the readings the two split the probability:
+    no value is shown, the script's is rejected (an error), and the message names both."""
+    o = verify.VerifyOptions(rule="posterior", post_weights=(0.45, -0.2, 0.25, 0.3, 1.6, 0.4, 4.2, -0.6, 0.0), post_clip=20.0,
+                             post_flag=0.8, post_verify=0.9, margin_whisper=3.0, margin_phones=8.0)
+    c = _case("31.90", [("31.90", -30.0, -60.0, {"script"}), ("13.90", -10.0, -40.0, set())])
+    assert verify.decide(c, o).kind == "mismatch"
+    r = verify.Reading(Decimal("30.90"), "", neighbour=True)
+    r.pmi, r.ctc, r.phones, r.tokens = -10.2, -40.2, 6, 4
+    c.readings.append(r)
+    v = verify.decide(c, o)
+    assert v.kind == "rejected" and v.value == Decimal("31.90")
+    r.pmi, r.ctc = -40.0, -70.0  # a neighbour far behind changes nothing
+    assert verify.decide(c, o).kind == "mismatch"
