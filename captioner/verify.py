@@ -133,8 +133,8 @@ class VerifyOptions:
     # posterior of the script's reading at or below which the voice is taken not to say it: the dispute becomes an
     # error (the caption still keeps the script's value: no single other reading is sure enough to show)
     post_reject: float = 0.05
-    # a reading about to be verified must also beat its one-digit neighbours ("9.499 €" said for "1.499 €"): they
-    # are added as readings and scored before the verdict (see `gather`)
+    # a reading about to be verified, or another value about to be shown, must also beat the script value's one-digit
+    # neighbours ("9.499 €" said for "1.499 €"): they are added as readings and scored before the verdict (see `gather`)
     verify_neighbours: bool = True
 
 
@@ -866,17 +866,17 @@ def _judged(c: Case) -> list[Reading]:
     return [r for r in c.readings if not r.neighbour]
 
 
-def _neighbour_rival(c: Case, opts: VerifyOptions) -> Optional[Reading]:
-    """A one-digit neighbour of the script's value that vetoes its verification, the one with the largest lead; else
-    None. The Whisper decoder vetoes by standing for a neighbour past its margin (seed 505: "9.499 €" said for
+def _neighbour_rival(c: Case, opts: VerifyOptions) -> tuple[Optional[Reading], list[str]]:
+    """A one-digit neighbour of the script's value that vetoes its verification (the one with the largest lead) and
+    the witness that vetoes; else (None, []). The Whisper decoder vetoes by standing for a neighbour past its margin (seed 505: "9.499 €" said for
     "1.499 €" under a music bed, +9.8 nats, while the phone model preferred the script's by 17); the phone model
     vetoes only where the Whisper decoder does not rule the neighbour out past its margin (it prefers a dozen
     wrong neighbours of an honest "39,99 €" that Whisper rules out by 14–28 nats). Whisper is the stronger
     witness: on the TUNING ads it put the truth first in 22 of 30 changed prices, the two together in 24."""
     s = c.reading(c.script.value)
-    best, lead = None, 0.0
+    best, lead, who = None, 0.0, []
     for r in c.readings:
-        if not r.neighbour or r is s:
+        if not r.neighbour:
             continue
         d_w = r.pmi - s.pmi if c.whisper_votes and math.isfinite(r.pmi) and math.isfinite(s.pmi) else None
         d_p = r.ctc - s.ctc if c.phone_votes and math.isfinite(r.ctc) and math.isfinite(s.ctc) else None
@@ -886,8 +886,8 @@ def _neighbour_rival(c: Case, opts: VerifyOptions) -> Optional[Reading]:
             continue
         d = max(d_w - opts.margin_whisper if by_whisper else -math.inf, d_p - opts.margin_phones if by_phones else -math.inf)
         if best is None or d > lead:
-            best, lead = r, d
-    return best
+            best, lead, who = r, d, ["whisper" if by_whisper else "phones"]
+    return best, who
 
 
 def posterior_features(c: Case, opts: VerifyOptions, readings: Optional[list[Reading]] = None) -> list[list[float]]:
@@ -962,17 +962,15 @@ def decide(c: Case, opts: Optional[VerifyOptions] = None) -> Verdict:
             # among the readings (seed 606: 13,90 € at 0.97 for "31,90 €" said 30,90 €, which was not a reading;
             # with it, the two split the probability). More readings can only lower it: the safe direction.
             sure = (not any(r.neighbour for r in c.readings)
-                    or dict((id(r), p) for r, p in posterior(c, opts, neighbours=True))[id(top)] >= opts.post_flag)
+                    or next(p for r, p in posterior(c, opts, neighbours=True) if r is top) >= opts.post_flag)
             if len(pro) >= 2 and ({"whisper", "phones"} & set(pro)) and not con and heard and sure:
                 return Verdict("mismatch", top.value, top, p_top, pro, next(p for r, p in post if r is s))
         p_script = next(p for r, p in post if r is s)
         acoustic = [w for w, ok in (("whisper", c.whisper_votes), ("phones", c.phone_votes)) if ok]
         if top is s and p_script >= opts.post_verify and acoustic:
-            rival = _neighbour_rival(c, opts)
+            rival, who = _neighbour_rival(c, opts)
             if rival is None:
                 return Verdict("verified", c.script.value, best, p_best, acoustic, p_script)
-            d_w = rival.pmi - s.pmi if c.whisper_votes else -math.inf
-            who = ["whisper"] if d_w > opts.margin_whisper else ["phones"]
             return Verdict("disputed", c.script.value, rival, float("nan"), who, p_script)
         pro = _witnesses(c, best, opts)[0] if best is not None else []
         if p_script <= opts.post_reject and acoustic and not _stands_for_script(c, opts):

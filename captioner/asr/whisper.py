@@ -461,7 +461,6 @@ class WhisperBackend:
         )
         words: list[Word] = []
         texts = []
-        end = clip_s
         _remnants.guard = guard
         try:
             for seg in segments:
@@ -472,8 +471,8 @@ class WhisperBackend:
                     if not t:
                         continue
                     decoded.append(t)
-                    s0 = min(end, max(0.0, w.start))
-                    words.append(Word(text=t, start=offset + s0, end=offset + min(end, max(s0, w.end)),
+                    s0 = min(clip_s, max(0.0, w.start))
+                    words.append(Word(text=t, start=offset + s0, end=offset + min(clip_s, max(s0, w.end)),
                                       confidence=float(min(1, max(0, w.probability)))))
         except _SkipRemnant:
             pass
