@@ -53,7 +53,8 @@ thresholds).
   posterior ≥ `post_verify`, an acoustic witness votes, and no one-digit neighbour of the script's value
   (`verify_neighbours`: added and scored by `gather` before such a verdict, kept out of the posterior) is
   preferred to it by the Whisper decoder past its margin, or by the phone model past its margin where the
-  Whisper decoder does not rule it out (`_neighbour_rival`); before a `price_mismatch` the neighbours are added
+  Whisper decoder does not rule it out, and the script's reading wins against each neighbour with posterior ≥
+  `post_verify` taken over just the two (`head_to_head`: a tie of the witnesses is not a margin) (`_neighbour_rival`); before a `price_mismatch` the neighbours are added
   too, and the value to be shown must keep posterior ≥ `post_flag` with them among the readings;
 - `price_mismatch` / `number_mismatch` (error; the caption shows the spoken value): the most probable reading
   is another value with posterior ≥ `post_flag`, at least two witnesses stand for it against the script's
@@ -882,12 +883,27 @@ def _neighbour_rival(c: Case, opts: VerifyOptions) -> tuple[Optional[Reading], l
         d_p = r.ctc - s.ctc if c.phone_votes and math.isfinite(r.ctc) and math.isfinite(s.ctc) else None
         by_whisper = d_w is not None and d_w > opts.margin_whisper
         by_phones = d_p is not None and d_p > opts.margin_phones and not (d_w is not None and -d_w > opts.margin_whisper)
-        if not (by_whisper or by_phones):
-            continue
-        d = max(d_w - opts.margin_whisper if by_whisper else -math.inf, d_p - opts.margin_phones if by_phones else -math.inf)
-        if best is None or d > lead:
-            best, lead, who = r, d, ["whisper" if by_whisper else "phones"]
-    return best, who
+        if by_whisper or by_phones:
+            d = max(d_w - opts.margin_whisper if by_whisper else -math.inf, d_p - opts.margin_phones if by_phones else -math.inf)
+            if best is None or d > lead:
+                best, lead, who = r, d, ["whisper" if by_whisper else "phones"]
+    if best is not None:
+        return best, who
+    # no witness prefers a neighbour past its margin; the script's reading must still win against each neighbour with the
+    # verifying level of the calibrated posterior taken over just the two (seed 606: "81,99 €" said "quarante et un euros
+    # quatre-vingt-dix-neuf", the Whisper decoder and the phone model both within 0.1 nats of the two: a tie, not a margin)
+    p, r = min(((head_to_head(c, s, r, opts), r) for r in c.readings if r.neighbour), default=(1.0, None), key=lambda t: t[0])
+    if r is not None and p < opts.post_verify:
+        return r, ["a tie of the witnesses"]
+    return None, []
+
+
+def head_to_head(c: Case, x: Reading, y: Reading, opts: VerifyOptions) -> float:
+    """P(the voice said x | it said x or y): the calibrated posterior (`posterior`) over just these two readings —
+    unlike the posterior over all of them, it does not sink because many unlikely readings each take a little."""
+    w = np.asarray(opts.post_weights, dtype=float)
+    zx, zy = (float(np.dot(w, f)) for f in posterior_features(c, opts, [x, y]))
+    return 1.0 / (1.0 + math.exp(min(700.0, zy - zx)))
 
 
 def posterior_features(c: Case, opts: VerifyOptions, readings: Optional[list[Reading]] = None) -> list[list[float]]:
@@ -1059,7 +1075,9 @@ def _apply(c: Case, v: Verdict, words: list[Word], findings: list[Finding], lang
                                 spoken_text=(v.other.spoken if v.other is not None else None), word_indices=[c.index]))
         return
     if v.other is not None and v.other.neighbour:
-        heard.append(f"{_describe(v.other, c, language)}, one digit away, is preferred to it by {' and '.join(v.witnesses)}")
+        heard.append(f"{_describe(v.other, c, language)}, one digit away, "
+                     + ("fits the voice as well as it does" if v.witnesses == ["a tie of the witnesses"]
+                        else f"is preferred to it by {' and '.join(v.witnesses)}"))
     elif v.other is not None:
         heard.append(f"{_describe(v.other, c, language)} is favoured by {_who(v.other, c)} (p = {v.probability:.2f})")
     elif not heard:

@@ -313,6 +313,34 @@ def test_one_digit_neighbours_veto_a_verification():
     assert w and w[0].severity == Severity.warning and "one digit away" in w[0].message and "$9,499" in w[0].message, w
 
 
+def test_a_tie_with_a_neighbour_is_not_a_verification():
+    """Seed 606: "81,99 €" said "quarante et un euros quatre-vingt-dix-neuf" under a music bed was verified: the
+    one-digit neighbour 41,99 € was scored, but the Whisper decoder and the phone model each put it within 0.1 nats
+    of the script's reading, so no witness vetoed. A tie is not "agreeing with a margin": the script's reading must
+    also win against each neighbour with the verifying level of the calibrated posterior taken over the two
+    (shipped weights and thresholds)."""
+    o = verify.VerifyOptions()
+
+    def with_neighbour(d_pmi: float, d_ctc: float) -> verify.Case:
+        c = _case("81.99", [("81.99", -5.0, -20.0, {"script"}), ("41.49", -30.0, -60.0, set())])
+        r = verify.Reading(Decimal("41.99"), "", neighbour=True)
+        r.pmi, r.ctc, r.phones, r.tokens = -5.0 + d_pmi, -20.0 + d_ctc, 6, 4
+        c.readings.append(r)
+        c.index = 1
+        return c
+
+    assert verify.decide(with_neighbour(-20.0, -30.0), o).kind == "verified"  # the neighbour far behind
+    c = with_neighbour(-0.1, +0.1)  # g606-fr-08-m
+    assert verify.head_to_head(c, c.reading(Decimal("81.99")), c.reading(Decimal("41.99")), o) < o.post_verify
+    v = verify.decide(c, o)
+    assert v.kind == "disputed" and v.other.value == Decimal("41.99")
+    words = [Word(text="only", start=0.0, end=0.3), Word(text="$81.99.", start=0.4, end=1.0)]
+    w2, f = verify.apply_verdicts([c], words, [], "en", o)
+    d = [x for x in f if x.kind == "number_disputed"]
+    assert d and d[0].severity == Severity.warning and "$41.99" in d[0].message and "as well as" in d[0].message, d
+    assert w2[1].text == "$81.99." and not any(x.kind == "claim_verified" for x in f)
+
+
 def test_a_value_shown_must_hold_its_posterior_with_the_neighbours():
     """Seed 606: 13,90 € shown at p = 0.97 for "31,90 €" said "dreißig Euro neunzig" — 30,90 €, one digit from the
     script's value, was never a reading. With the neighbours among the readings the two split the probability:
