@@ -46,6 +46,9 @@ class CorrectionOptions:
     witness_similarity: float = 0.8  # an unprompted-pass word "hears" a script word at this similarity
     min_speech_heard: float = 0.5  # recognised words spanning less of the detected speech than this: the script is captioned
     min_witness_rate: float = 0.45  # ... and must hear this share of the script, else the ASR is not trusted
+    # script words the prompted pass left out but the unprompted pass heard (half of the run or more) go back into
+    # the captions ("script_restored") instead of being reported as skipped by the voice
+    restore_witnessed: bool = True
 
 
 # ------------------------------------------------------------------------------------------------
@@ -752,11 +755,60 @@ def correct(
     first_match = _first(ops)
     last_match = _last(ops)
 
-    def flush_skipped():
+    # script words the unprompted pass heard (by sound, or a number where the script has one): a run the prompted pass
+    # skipped is not "skipped by the voice" when the witness heard it (seed 707: "Jetzt nur 29,90 €" for "Jetzt nur
+    # 23,90 € statt 25,90 €" — the prompted pass merged two prices, the unprompted heard "920 Euro 90 statt 520 Euro 90")
+    ref_heard: dict[int, tuple[list[Unit], float, float]] = {}
+    for op in ref_ops or []:
+        if op.kind == "match" and (op.numeric or op.sim >= opts.witness_similarity):
+            au_ = ref_A[op.a[0]:op.a[1]]
+            for j in range(*op.s):
+                ref_heard[j] = (au_, au_[0].start, au_[-1].end)
+
+    def flush_skipped(t_next: Optional[float] = None):
+        nonlocal last_sidx
         if not unmatched_run:
             return
         txt = " ".join(S[j].text for j in unmatched_run)
         t = out[-1].end if out else spoken_span[0]
+        heard = [j for j in unmatched_run if j in ref_heard]
+        if opts.restore_witnessed and 2 * len(heard) >= len(unmatched_run) and any(S[j].amount is not None or len(S[j].key) >= 3 for j in heard):
+            w0 = min(ref_heard[j][1] for j in heard)
+            w1 = max(ref_heard[j][2] for j in heard)
+            a, b = max(t, w0), min(w1, t_next if t_next is not None else w1)
+            if b - a < 0.05 * len(unmatched_run):
+                # the prompted words took the witness's time: keep the order, squeezed (the aligners re-time every word)
+                a = t
+                b = max(a, t_next if t_next is not None else w1)
+            while len(sidx) < len(out):
+                sidx.append(last_sidx)
+            said = []
+            for j in unmatched_run:
+                if j in ref_heard and (not said or said[-1] is not ref_heard[j][0]):
+                    said.append(ref_heard[j][0])
+            said_txt = " ".join(_words_text(u) for u in said)
+            first = len(out)
+            for j, (t0, t1) in zip(unmatched_run, _spread(a, b, [S[j].text for j in unmatched_run])):
+                s = S[j]
+                spoken = num.spoken_form(s.amount, language) if s.amount is not None and (
+                    s.amount.kind != "number" or any(c.isdigit() for c in s.text)) else None
+                out.append(Word(text=s.text, start=t0, end=max(t0, t1), confidence=0.0, source="script", spoken=spoken,
+                                timing="interpolated", evidence=0.0))
+                sidx.append(j)
+                if s.amount is not None and s.amount.kind in ("price", "percent", "discount", "code"):
+                    near = _words_text(ref_heard[j][0]) if j in ref_heard else None
+                    findings.append(Finding(kind="unverified_claim", severity=Severity.warning,
+                                            message=f"“{s.text}”: the recogniser with the script did not write it, the unprompted "
+                                                    f"pass heard “{near or said_txt}” here: listen to it before publishing",
+                                            start=t0, end=t1, script_text=s.text, spoken_text=near, word_indices=[len(out) - 1]))
+            last_sidx = unmatched_run[-1]
+            findings.append(Finding(kind="script_restored", severity=Severity.info,
+                                    message=f"the recogniser with the script did not write “{txt}”, the unprompted pass heard "
+                                            f"“{said_txt}”: captions keep the script's words here",
+                                    start=a, end=b, script_text=txt, spoken_text=said_txt,
+                                    word_indices=list(range(first, len(out)))))
+            unmatched_run.clear()
+            return
         findings.append(Finding(kind="script_skipped", severity=Severity.warning,
                                 message=f"script words not heard in the audio: “{txt}” (the voice skipped them, or the recogniser missed them)",
                                 start=t, end=t, script_text=txt))
@@ -767,7 +819,7 @@ def correct(
             if first_match <= k <= last_match:
                 unmatched_run.append(op.s[0])
             continue
-        flush_skipped()
+        flush_skipped(A[op.a[0]].start if op.a[1] > op.a[0] else None)
         au = A[op.a[0]:op.a[1]]
         su = S[op.s[0]:op.s[1]]
         start, end = (au[0].start, au[-1].end) if au else (0.0, 0.0)

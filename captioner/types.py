@@ -71,6 +71,7 @@ class FindingKind(StrEnum):
     script_language_mismatch = "script_language_mismatch"
     script_skipped = "script_skipped"
     script_unspoken = "script_unspoken"
+    script_restored = "script_restored"
     duplicate_dropped = "duplicate_dropped"
     prompt_echo_dropped = "prompt_echo_dropped"
     ad_lib = "ad_lib"

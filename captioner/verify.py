@@ -536,6 +536,8 @@ def _cases(words: list[Word], findings: list[Finding], language: str, reference:
            opts: VerifyOptions) -> list[Case]:
     fallback = any(f.kind == "asr_unreliable" for f in findings) and bool(words) and all(w.source == "script" for w in words)
     by_index: dict[int, Finding] = {}
+    # script words put back where the prompted pass wrote nothing (hint.correct): no recogniser pass with the prompt heard them
+    restored = {i for f in findings if f.kind == "script_restored" for i in f.word_indices}
     for f in findings:
         if f.kind in MISMATCH + ("unverified_claim",) and len(f.word_indices) == 1 and 0 <= f.word_indices[0] < len(words):
             by_index[f.word_indices[0]] = f
@@ -552,13 +554,14 @@ def _cases(words: list[Word], findings: list[Finding], language: str, reference:
                      prompted_text=f.spoken_text or w.text)
         elif a is not None and w.spoken is not None and (_is_claim(a) or f is not None or (fallback and a.kind == "number")):
             # a number matched to the script (the correction stage set its spoken form); inserted words are not judged
-            c = Case(i, a, w.text.strip(_PUNCT + " \u00a0"), f, prompted=None if fallback else a.value,
-                     prompted_text=None if fallback else (w.spoken or w.text))
+            unheard = fallback or i in restored
+            c = Case(i, a, w.text.strip(_PUNCT + " \u00a0"), f, prompted=None if unheard else a.value,
+                     prompted_text=None if unheard else (w.spoken or w.text))
         else:
             continue
         c.fallback = fallback
         c._opts = opts
-        if reference is not None and reference.words and not fallback:
+        if reference is not None and reference.words and not fallback and i not in restored:
             c.unprompted, c.unprompted_text = _heard_near(reference.words, w.start, w.end, c.script, language)
         elif f is not None and f.kind == "unverified_claim" and f.spoken_text and not fallback:
             said = num.primary_value(num.parse_spoken(f.spoken_text, language), like=c.script)

@@ -295,6 +295,34 @@ def test_numbers_the_recogniser_wrote_as_fragments_never_drop_the_price():
     assert [w.text for w in words][-2:] == ["Gleich", "zugreifen!"]
 
 
+def test_script_words_the_witness_heard_are_restored_not_skipped():
+    """Seed 707 (German, espeak): the prompted pass merged "23,90 € statt 25,90 €" into "29,90 €"; the unprompted
+    pass heard "920 Euro 90 statt 520 Euro 90". The first price and "statt" are not skipped by the voice: they go
+    back into the captions at the witness's time, the price unverified (for the judge), said so in a finding."""
+    script = "Ohne Stress. Jetzt nur 23,90 € statt 25,90 €. Spare 50 % heute."
+    tr = T(seq("Ohne Stress. Jetzt nur 29 ,90 €. Spare 50 % heute."), language="de")
+    ref = T(seq("Ohne Stress. Jetzt nur 920 Euro 90 statt 520 Euro 90. Spare 50 Prozent heute."), language="de")
+    words, findings = correct(tr, script, "de", reference=ref)
+    texts = [w.text for w in words]
+    assert texts[:7] == ["Ohne", "Stress.", "Jetzt", "nur", "23,90 €", "statt", "29,90 €."], texts
+    assert not any(f.kind == "script_skipped" for f in findings), [f.message for f in findings]
+    r = [f for f in findings if f.kind == "script_restored"]
+    assert len(r) == 1 and r[0].script_text == "23,90 € statt" and "920" in r[0].spoken_text
+    assert [texts[i] for i in r[0].word_indices] == ["23,90 €", "statt"]
+    u = [f for f in findings if f.kind == "unverified_claim" and f.script_text == "23,90 €"]
+    assert len(u) == 1 and u[0].word_indices == [4]
+    restored = words[4]
+    assert restored.source == "script" and restored.spoken and restored.timing == "interpolated"
+    assert all(a.start <= b.start for a, b in zip(words, words[1:]))
+    # the voice really skipped the phrase: the witness did not hear it either -> still "skipped"
+    ref2 = T(seq("Ohne Stress. Jetzt nur 520 Euro 90. Spare 50 Prozent heute."), language="de")
+    tr2 = T(seq("Ohne Stress. Jetzt nur 25,90 €. Spare 50 % heute."), language="de")
+    words, findings = correct(tr2, script, "de", reference=ref2)
+    assert any(f.kind == "script_skipped" and "23,90" in f.script_text for f in findings)
+    assert not any(f.kind == "script_restored" for f in findings)
+    assert "23,90 €" not in [w.text for w in words]
+
+
 @pytest.mark.slow
 def test_cli_honest_spoken_variant_is_not_a_mismatch(tmp_path):
     """Through the CLI on real audio: --no-prompt makes the unprompted transcript the caption source; the
