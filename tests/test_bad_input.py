@@ -73,6 +73,34 @@ def test_silent_audio_gives_valid_video_without_captions(tmp_path):
     assert info.has_audio and abs(info.duration - 3.0) < 0.15
 
 
+def test_music_without_a_voice_gives_valid_video_without_captions(tmp_path):
+    """A music bed and no voice (a template before the voice-over was added): no words are made up from the music,
+    the script is not captioned onto it, and the render still succeeds."""
+    import numpy as np
+    import soundfile as sf
+
+    sr, secs = 16000, 8.0
+    t = np.arange(int(sr * secs)) / sr
+    rng = np.random.default_rng(7)
+    bed = np.zeros_like(t)
+    for k, b0 in enumerate(np.arange(0.0, secs, 0.5)):  # a chord every half second, a kick, hi-hat noise
+        seg = (t >= b0) & (t < b0 + 0.5)
+        tt = t[seg] - b0
+        root = (110.0, 146.8, 164.8, 130.8)[k % 4]
+        bed[seg] += sum(np.sin(2 * np.pi * root * m * tt) / m for m in (1, 1.25, 1.5, 2)) * np.exp(-3 * tt)
+        bed[seg] += np.sin(2 * np.pi * 55 * tt) * np.exp(-25 * tt) + 0.2 * rng.standard_normal(seg.sum()) * np.exp(-40 * tt)
+    wav = tmp_path / "bed.wav"
+    sf.write(wav, (0.8 * bed / np.abs(bed).max()).astype(np.float32), sr)
+    v = make_video(tmp_path / "music.mp4", wav, seconds=secs)
+    out = tmp_path / "out" / "a.mp4"
+    proc = run_cli("caption", str(v), "--script", SCRIPT, "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(out.with_suffix(".json").read_text())
+    assert data["words"] == [] and data["pages"] == [], data["words"]
+    assert any(f["kind"] == "no_speech" for f in data["findings"])
+    assert abs(probe(out).duration - secs) < 0.15
+
+
 @pytest.mark.parametrize("lang", ["xx", "english", ""])
 def test_unknown_language(tmp_path, lang):
     out = tmp_path / "out"
