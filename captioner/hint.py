@@ -663,6 +663,79 @@ def _ins_flags(ops: list[Op], A: list[Unit], S: list[Unit], opts: CorrectionOpti
     return res
 
 
+def _heard_text(run: list[int], ref_heard: dict) -> str:
+    said: list = []
+    for j in run:
+        if j in ref_heard and (not said or said[-1] is not ref_heard[j][0]):
+            said.append(ref_heard[j][0])
+    return " ".join(_words_text(u) for u in said)
+
+
+def _restored(run: list[int], S: list[Unit], a: float, b: float, language: str, ref_heard: dict, said_txt: str,
+              base: int) -> tuple[list[Word], list[Finding]]:
+    """Script words the prompted pass did not write but the unprompted pass heard, as caption words spread over
+    [a, b] (the aligners re-time them) — each claim among them unverified, for the judge — and the findings that
+    say so; word indices start at `base`."""
+    words: list[Word] = []
+    findings: list[Finding] = []
+    for j, (t0, t1) in zip(run, _spread(a, b, [S[j].text for j in run])):
+        s = S[j]
+        spoken = num.spoken_form(s.amount, language) if s.amount is not None and (
+            s.amount.kind != "number" or any(c.isdigit() for c in s.text)) else None
+        words.append(Word(text=s.text, start=t0, end=max(t0, t1), confidence=0.0, source="script", spoken=spoken,
+                          timing="interpolated", evidence=0.0))
+        if s.amount is not None and s.amount.kind in ("price", "percent", "discount", "code"):
+            near = _words_text(ref_heard[j][0]) if j in ref_heard else None
+            findings.append(Finding(kind="unverified_claim", severity=Severity.warning,
+                                    message=f"“{s.text}”: the recogniser with the script did not write it, the unprompted "
+                                            f"pass heard “{near or said_txt}” here: listen to it before publishing",
+                                    start=t0, end=t1, script_text=s.text, spoken_text=near, word_indices=[base + len(words) - 1]))
+    txt = " ".join(S[j].text for j in run)
+    findings.append(Finding(kind="script_restored", severity=Severity.info,
+                            message=f"the recogniser with the script did not write “{txt}”, the unprompted pass heard "
+                                    f"“{said_txt}”: captions keep the script's words here",
+                            start=a, end=b, script_text=txt, spoken_text=said_txt,
+                            word_indices=list(range(base, base + len(words)))))
+    return words, findings
+
+
+def _restore_edges(out: list[Word], findings: list[Finding], lead: list[Op], tail: list[Op], S: list[Unit], ref_ops: list[Op],
+                   ref_A: list[Unit], language: str, gap: float = 0.2) -> tuple[list[Word], list[Op], list[Op]]:
+    """Script words before the prompted pass's first word / after its last one are not "unspoken" when the unprompted
+    pass heard speech there (two words or more, `gap` s clear of the captions) and matched some of those script words
+    to it (seed 707: a prompted pass under a music bed stopped after "con envío gratis.", and "20 % de descuento con el
+    código ZOROTA15. ¡No te lo pierdas!" would have been dropped with its two claims; the unprompted pass had 17 words
+    there). They go back into the captions (the aligners place them, or report them as unspoken when they find no
+    audio for them); returns (words, lead and tail runs still unheard)."""
+    at: dict[int, tuple[float, float]] = {}
+    for op in ref_ops:
+        if op.kind == "match":
+            for j in range(*op.s):
+                at[j] = (ref_A[op.a[0]].start, ref_A[op.a[1] - 1].end)
+    t_first, t_last = out[0].start, max(w.end for w in out)
+    if tail:
+        run = [op.s[0] for op in tail]
+        after = [u for u in ref_A if u.start >= t_last + gap]
+        if len(after) >= 2 and any(j in at and at[j][0] >= t_last - 0.05 for j in run):
+            said = " ".join(u.text for u in after[:12]) + (" …" if len(after) > 12 else "")
+            ws, fs = _restored(run, S, t_last, max(t_last, after[-1].end), language, {}, said, len(out))
+            out = out + ws
+            findings.extend(fs)
+            tail = []
+    if lead:
+        run = [op.s[0] for op in lead]
+        before = [u for u in ref_A if u.end <= t_first - gap]
+        if len(before) >= 2 and any(j in at and at[j][1] <= t_first + 0.05 for j in run):
+            said = ("… " if len(before) > 12 else "") + " ".join(u.text for u in before[-12:])
+            ws, fs = _restored(run, S, before[0].start, t_first, language, {}, said, 0)
+            for f in findings:
+                f.word_indices = [i + len(ws) for i in f.word_indices]
+            out = ws + out
+            findings.extend(fs)
+            lead = []
+    return out, lead, tail
+
+
 def correct(
     transcript: Transcript,
     script: Optional[str],
@@ -782,31 +855,12 @@ def correct(
                 b = max(a, t_next if t_next is not None else w1)
             while len(sidx) < len(out):
                 sidx.append(last_sidx)
-            said = []
-            for j in unmatched_run:
-                if j in ref_heard and (not said or said[-1] is not ref_heard[j][0]):
-                    said.append(ref_heard[j][0])
-            said_txt = " ".join(_words_text(u) for u in said)
-            first = len(out)
-            for j, (t0, t1) in zip(unmatched_run, _spread(a, b, [S[j].text for j in unmatched_run])):
-                s = S[j]
-                spoken = num.spoken_form(s.amount, language) if s.amount is not None and (
-                    s.amount.kind != "number" or any(c.isdigit() for c in s.text)) else None
-                out.append(Word(text=s.text, start=t0, end=max(t0, t1), confidence=0.0, source="script", spoken=spoken,
-                                timing="interpolated", evidence=0.0))
-                sidx.append(j)
-                if s.amount is not None and s.amount.kind in ("price", "percent", "discount", "code"):
-                    near = _words_text(ref_heard[j][0]) if j in ref_heard else None
-                    findings.append(Finding(kind="unverified_claim", severity=Severity.warning,
-                                            message=f"“{s.text}”: the recogniser with the script did not write it, the unprompted "
-                                                    f"pass heard “{near or said_txt}” here: listen to it before publishing",
-                                            start=t0, end=t1, script_text=s.text, spoken_text=near, word_indices=[len(out) - 1]))
+            said_txt = _heard_text(unmatched_run, ref_heard)
+            ws, fs = _restored(unmatched_run, S, a, b, language, ref_heard, said_txt, len(out))
+            out.extend(ws)
+            sidx.extend(unmatched_run)
+            findings.extend(fs)
             last_sidx = unmatched_run[-1]
-            findings.append(Finding(kind="script_restored", severity=Severity.info,
-                                    message=f"the recogniser with the script did not write “{txt}”, the unprompted pass heard "
-                                            f"“{said_txt}”: captions keep the script's words here",
-                                    start=a, end=b, script_text=txt, spoken_text=said_txt,
-                                    word_indices=list(range(first, len(out)))))
             unmatched_run.clear()
             return
         findings.append(Finding(kind="script_skipped", severity=Severity.warning,
@@ -902,6 +956,8 @@ def correct(
         _add_reference_adlibs(out, findings, ref_ops, ref_A, S, opts, sidx)
     lead = [op for op in ops[:first_match] if op.kind == "del"]
     tail = [op for op in ops[last_match + 1:] if op.kind == "del"]
+    if opts.restore_witnessed and ref_ops is not None and out and (lead or tail):
+        out, lead, tail = _restore_edges(out, findings, lead, tail, S, ref_ops, ref_A, language)
     if lead or tail:
         findings.append(Finding(kind="script_unspoken", severity=Severity.info if len(lead) + len(tail) > 20 else Severity.warning,
                                 message=f"{len(lead)} script word(s) before and {len(tail)} after the voice-over were not heard"))

@@ -323,6 +323,42 @@ def test_script_words_the_witness_heard_are_restored_not_skipped():
     assert "23,90 €" not in [w.text for w in words]
 
 
+def test_script_tail_the_witness_heard_is_restored_not_unspoken():
+    """Seed 707 (Spanish under a music bed): the prompted pass stopped after "con envío gratis." while the voice went
+    on; the unprompted pass heard the rest, garbled. The script's last sentence and its two claims stay in the
+    captions (placed by the aligner later) instead of being dropped as "unspoken"; with no speech heard after the
+    prompted pass's last word they are reported unspoken as before. The same holds for a script's opening words."""
+    script = "Consíguelo por 83,45 € con envío gratis. 20 % de descuento con el código ZOROTA15. ¡No te lo pierdas!"
+    tr = T(seq("Consíguelo por 83 ,45 € con envío gratis."), language="es")
+    heard = "Consigue los por 83 45 con envío gratis, lente por ti, entre los descuentos con el clave de la otra quinta, no te lo pierdas"
+    words, findings = correct(tr, script, "es", reference=T(seq(heard), language="es"))
+    texts = [w.text for w in words]
+    assert texts[-2:] == ["lo", "pierdas!"], texts
+    assert "20 %" in texts and "ZOROTA15." in texts
+    assert not any(f.kind == "script_unspoken" for f in findings), [f.message for f in findings]
+    r = [f for f in findings if f.kind == "script_restored"]
+    assert len(r) == 1 and r[0].script_text.startswith("20 % de descuento")
+    claims = {f.script_text for f in findings if f.kind == "unverified_claim"}
+    assert {"20 %", "ZOROTA15."} <= claims
+    assert all(a.start <= b.start for a, b in zip(words, words[1:]))
+    # the voice stopped where the prompted pass did: the witness heard nothing more -> unspoken, not captioned
+    intro = "Con la crema solar Zorota empiezas bien el día. Pruébalo sesenta días sin riesgo. "
+    tr3 = T(seq(intro + "Consíguelo por 83 ,45 € con envío gratis."), language="es")
+    ref3 = T(seq(intro + "Consigue los por 83 45 con envío gratis."), language="es")
+    words, findings = correct(tr3, intro + script, "es", reference=ref3)
+    assert any(f.kind == "script_unspoken" for f in findings), [f.message for f in findings]
+    assert "20 %" not in [w.text for w in words] and not any(f.kind == "script_restored" for f in findings)
+    # the opening words: the prompted pass started late, the witness heard speech before it
+    tr2 = T(seq("20 % de descuento con el código ZOROTA15. ¡No te lo pierdas!", t0=4.0), language="es")
+    ref2 = T(seq("Consigue los por sesenta y siete euros con cincuenta con envío gratis. veinte por ciento de descuento"), language="es")
+    words, findings = correct(tr2, script, "es", reference=ref2)
+    assert [w.text for w in words][:3] == ["Consíguelo", "por", "83,45 €"], [w.text for w in words]
+    assert not any(f.kind == "script_unspoken" for f in findings)
+    u = [f for f in findings if f.kind == "unverified_claim" and f.script_text == "83,45 €"]
+    assert len(u) == 1 and words[u[0].word_indices[0]].text == "83,45 €"
+    assert all(words[i].text == "20 %" for f in findings if f.kind != "script_restored" and f.script_text == "20 %" for i in f.word_indices)
+
+
 @pytest.mark.slow
 def test_cli_honest_spoken_variant_is_not_a_mismatch(tmp_path):
     """Through the CLI on real audio: --no-prompt makes the unprompted transcript the caption source; the
