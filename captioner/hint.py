@@ -454,11 +454,35 @@ def _whole_phrase(A: list[Unit], i0: int, i1: int, S: list[Unit], j: int, langua
     return hi - lo > 1 + _NUMBERISH_EXTRA
 
 
+# words a recogniser writes for a units digit said after a round number ("one hundred forty three dollars" ->
+# "$140, free"): only these, only right after a number, and only where they make up the script's value
+_DIGIT_HOMOPHONES = {"en": {"free": 3, "tree": 3, "for": 4, "fore": 4, "to": 2, "too": 2, "ate": 8},
+                     "de": {"frei": 3}}
+
+
+def _digit_homophone_tail(units: Sequence[Unit], written: num.Amount, language: str) -> bool:
+    """The units are a round number (a whole multiple of ten, ≥ 20) followed by a word that sounds like a units
+    digit, and the two make the script's value: "$140, free" for "$143". The price judge still judges the value."""
+    if len(units) < 2 or written.value is None:
+        return False
+    d = _DIGIT_HOMOPHONES.get(language, {}).get(units[-1].key)
+    if d is None:
+        return False
+    for h in num.parse_spoken([u.text for u in units[:-1]], language):
+        v = h.value
+        if (v is not None and h.kind in (written.kind, "number") and v == v.to_integral_value() and v >= 20 and v % 10 == 0
+                and v + d == written.value):
+            return True
+    return False
+
+
 def _match_score(A: list[Unit], S: list[Unit], i0: int, i1: int, j0: int, j1: int, language: str) -> tuple[float, bool, bool]:
     """(similarity, numeric, same_value) of ASR units [i0,i1) against script units [j0,j1)."""
     sa = [u.amount for u in S[j0:j1] if u.amount is not None]
     if j1 - j0 == 1 and S[j0].amount is not None:
         written = S[j0].amount
+        if _digit_homophone_tail(A[i0:i1], written, language):
+            return 0.9, True, True
         cands = num.parse_spoken([u.text for u in A[i0:i1]], language)
         if not cands:
             # the recogniser wrote numbers here that make no single value ("98,20 €,99 €"), or one word it
@@ -521,9 +545,13 @@ def _dp(A: list[Unit], S: list[Unit], ia: int, ib: int, ja: int, jb: int, langua
                 if da > 1 and (script_num or num_a[x]):
                     is_code = script_num and S[ja + y].amount.kind == "code"
                     if not all(num_a[x + (1 if is_code else 0):x + da]):
-                        if script_num:
+                        # a units digit heard as a word closes the group ("$140, free" for "$143": `_match_score`)
+                        homophone = (script_num and da >= 2 and all(num_a[x:x + da - 1])
+                                     and A[ia + x + da - 1].key in _DIGIT_HOMOPHONES.get(language, {}))
+                        if script_num and not homophone:
                             break
-                        continue
+                        if not homophone:
+                            continue
                 if script_num and not _whole_phrase(A, ia + x, ia + x + da, S, ja + y, language):
                     continue
                 sim, isnum, same = _match_score(A, S, ia + x, ia + x + da, ja + y, ja + y + db, language)

@@ -359,6 +359,23 @@ def test_script_tail_the_witness_heard_is_restored_not_unspoken():
     assert all(words[i].text == "20 %" for f in findings if f.kind != "script_restored" and f.script_text == "20 %" for i in f.word_indices)
 
 
+def test_a_units_digit_heard_as_a_word_completes_the_price():
+    """The long ad (espeak, "one hundred forty three dollars"): the prompted pass wrote "$140, free". That is the
+    script's $143, not a $140 price plus an ad-lib "free" on screen; the judge still judges the value. Only a round
+    number, only a word that sounds like its missing units digit, only where the two make the script's value."""
+    script = "Right now it is only $143, down from $163."
+    words, findings = correct(T(seq("Right now it is only $140, free, down from $163.")), script, "en")
+    assert [w.text for w in words] == ["Right", "now", "it", "is", "only", "$143,", "down", "from", "$163."]
+    assert words[5].spoken == "one hundred forty three dollars"
+    assert not [f for f in findings if f.kind in ("ad_lib", "price_mismatch")], [f.message for f in findings]
+    # the words do not make the script's value: a mismatch and an ad-lib, as before
+    words, findings = correct(T(seq("Right now it is only $140, free, down from $163.")), "Right now it is only $144, down from $163.", "en")
+    assert "$140," in [w.text for w in words] and any(f.kind == "price_mismatch" for f in findings)
+    # "for" after a price the script also has: the script's own word, not a digit
+    words, findings = correct(T(seq("Get two for $40 for your first order.")), "Get two for $40 for your first order.", "en")
+    assert [w.text for w in words] == ["Get", "two", "for", "$40", "for", "your", "first", "order."]
+
+
 @pytest.mark.slow
 def test_cli_honest_spoken_variant_is_not_a_mismatch(tmp_path):
     """Through the CLI on real audio: --no-prompt makes the unprompted transcript the caption source; the
