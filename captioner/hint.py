@@ -844,7 +844,11 @@ def correct(
             why = ("without the script the recogniser heard nothing in the language"
                    + (f" ({reference.notes[-1].split(':')[0]})" if reference.notes else "")
                    + ", so what it wrote with the script may be the script itself")
-        return _script_fallback(S, spoken_span, findings, rate if strict is None else strict, strict is not None, language, why=why)
+        out, findings = _script_fallback(S, spoken_span, findings, rate if strict is None else strict, strict is not None, language,
+                                         why=why)
+        if A and rate >= opts.min_match_rate:
+            _prompted_skips(ops, S, out, findings, min_run=6 if language == "zh" else 3)  # zh: units are characters
+        return out, findings
 
     out: list[Word] = []
     ins_ok = _ins_flags(ops, A, S, opts)
@@ -1151,6 +1155,29 @@ def _add_reference_adlibs(out: list[Word], findings: list[Finding], ref_ops, ref
                                 message=f"the voice says “{u.text.strip(_PUNCT)}”, which is not in the script "
                                         "(heard by the unprompted pass; the prompted pass followed the script): kept in the captions",
                                 start=u.start, end=u.end, spoken_text=u.text, word_indices=[pos]))
+
+
+def _prompted_skips(ops: list[Op], S: list[Unit], out: list[Word], findings: list[Finding], min_run: int = 3) -> None:
+    """The captions follow the script because the unprompted witness could not confirm the prompted pass (it may
+    parrot its prompt). But a pass that parrots copies the script whole; one that followed most of the script and
+    left a phrase out inside it is a sign the voice skipped the phrase (seed 707, music bed: the prompted pass left
+    out "Entwickelt mit echten Experten.", the voice had skipped it; the witness heard 23 % of the script). Such
+    runs of `min_run` script units or more are reported as `script_skipped` (warning); the words stay in the
+    captions (the aligner reports those it finds no audio for)."""
+    first, last = _first(ops), _last(ops)
+    run: list[int] = []
+    for k, op in enumerate(ops + [Op("match", (0, 0), (0, 0))]):
+        if op.kind == "del" and first <= k <= last:
+            run.append(op.s[0])
+            continue
+        if len(run) >= min_run:
+            txt = " ".join(S[j].text for j in run)
+            findings.append(Finding(kind="script_skipped", severity=Severity.warning,
+                                    message=f"the recogniser with the script did not write “{txt}” (the voice may have skipped it; "
+                                            "the recogniser without the script could not follow the voice): captions keep the "
+                                            "script's words — check the voice-over",
+                                    start=out[run[0]].start, end=out[run[-1]].end, script_text=txt, word_indices=list(run)))
+        run = []
 
 
 def _script_fallback(S: list[Unit], span: tuple[float, float], findings: list[Finding], rate: float,

@@ -376,6 +376,25 @@ def test_a_units_digit_heard_as_a_word_completes_the_price():
     assert [w.text for w in words] == ["Get", "two", "for", "$40", "for", "your", "first", "order."]
 
 
+def test_a_phrase_the_prompted_pass_left_out_is_reported_when_the_witness_is_deaf():
+    """Seed 707, music bed: the unprompted witness heard 23 % of the script, so the captions follow the script (the
+    prompted pass may parrot it). But a parrot copies the whole script; the prompted pass left "Entwickelt mit
+    echten Experten." out, and the voice had skipped it. That is reported (the words stay in the captions)."""
+    script = ("Endlich gibt es Tevaa Nackenkissen auch bei uns. Teste es 90 Tage lang ohne Risiko. Entwickelt mit echten "
+              "Experten. Hol es dir für 2.499 €. Gleich zugreifen!")
+    prompted = "Entwickelt es Teva Nackenkissen auch bei uns. Teste es 90 Tage lang ohne Risiko. Hol es dir für 2 .599 €. Gleich zugreifen!"
+    witness = "Entschuldigung, das Thema Nackenkiss im Aufmands. Testes 90° lang war der E -Video. Hol es die Futsmeite an den Fügel."
+    words, findings = correct(T(seq(prompted), language="de"), script, "de", reference=T(seq(witness), language="de"))
+    assert any(f.kind == "asr_unreliable" for f in findings)
+    assert " ".join(w.text for w in words) == script  # nothing dropped
+    sk = [f for f in findings if f.kind == "script_skipped"]
+    assert len(sk) == 1 and sk[0].script_text == "Entwickelt mit echten Experten." and sk[0].severity.value == "warning"
+    assert [words[i].text for i in sk[0].word_indices] == ["Entwickelt", "mit", "echten", "Experten."]
+    # a prompted pass that wrote the whole script (it may be parroting): nothing to report
+    _, findings = correct(T(seq(script), language="de"), script, "de", reference=T(seq(witness), language="de"))
+    assert any(f.kind == "asr_unreliable" for f in findings) and not any(f.kind == "script_skipped" for f in findings)
+
+
 @pytest.mark.slow
 def test_cli_honest_spoken_variant_is_not_a_mismatch(tmp_path):
     """Through the CLI on real audio: --no-prompt makes the unprompted transcript the caption source; the
