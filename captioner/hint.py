@@ -492,6 +492,12 @@ def _match_score(A: list[Unit], S: list[Unit], i0: int, i1: int, j0: int, j1: in
                 return 0.55, True, False
             if i1 - i0 == 1 and written.kind in ("price", "percent", "discount", "code"):
                 return 0.3, True, False
+            if i1 - i0 == 1 and written.kind == "number" and A[i0].key and not any(ch.isdigit() for ch in A[i0].text):
+                # a plain count heard as a word that sounds like it ("viel" for "vier": "Es gibt 4 Farben"): the
+                # script's number, as a name's spelling is adopted by sound (claims go to the price judge instead)
+                sim = _similarity(A[i0].key, _key(num.spoken_form(written, language)), language)
+                if sim >= CorrectionOptions.adopt_similarity:
+                    return sim, True, True
             return 0.0, True, False
         if num.same_value(written, cands):
             return 1.0, True, True
@@ -1089,7 +1095,8 @@ def _number_word(au, s: Unit, op: Op, language, start, end, conf, findings, mism
     heard = _spoken_words(au, language)
     asr_is_words = not any(u.amount is not None and u.amount.kind != "number" for u in au) and not any(ch.isdigit() for ch in heard)
     if op.same_value:
-        spoken = heard.strip(_PUNCT) if asr_is_words else num.spoken_form(s.amount, language)
+        words_say_it = asr_is_words and bool(num.parse_spoken([u.text for u in au], language))
+        spoken = heard.strip(_PUNCT) if words_say_it else num.spoken_form(s.amount, language)
         return Word(text=s.text, start=start, end=max(start, end), confidence=conf,
                     source="asr" if s.text == heard else "script", spoken=spoken, evidence=1.0)
     cands = num.parse_spoken([u.text for u in au], language)

@@ -395,6 +395,17 @@ def test_a_phrase_the_prompted_pass_left_out_is_reported_when_the_witness_is_dea
     assert any(f.kind == "asr_unreliable" for f in findings) and not any(f.kind == "script_skipped" for f in findings)
 
 
+def test_a_count_heard_as_a_word_that_sounds_like_it():
+    """Seed 707: "Es gibt vier Farben" came back "Es gibt viel Farben"; the script's "4" was reported skipped and
+    "viel" captioned. A plain count heard as a word that sounds like it takes the script's number (its spoken form
+    goes to the aligner); a price heard that way still goes to the judge, and an unlike word changes nothing."""
+    words, findings = correct(T(seq("Es gibt viel Farben."), language="de"), "Es gibt 4 Farben.", "de")
+    assert [w.text for w in words] == ["Es", "gibt", "4", "Farben."] and words[2].spoken == "vier"
+    assert not any(f.kind in ("script_skipped", "ad_lib") for f in findings), [f.message for f in findings]
+    words, findings = correct(T(seq("Es gibt schöne Farben."), language="de"), "Es gibt 4 Farben.", "de")
+    assert "4" not in [w.text for w in words] and any(f.kind == "script_skipped" for f in findings)
+
+
 @pytest.mark.slow
 def test_cli_honest_spoken_variant_is_not_a_mismatch(tmp_path):
     """Through the CLI on real audio: --no-prompt makes the unprompted transcript the caption source; the
