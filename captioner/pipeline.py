@@ -121,17 +121,19 @@ def recognise(audio: np.ndarray, script: Optional[str], language: str, asr: str 
         again = unprompted(lang)
         ok, found2 = _in_language(again.text, lang)
         if ok:
+            # the re-run goes through the same hallucination check as any transcript, and is its own witness (seed
+            # 808: a Hindi re-run that looped and ended in English words was captioned as it was)
             again.notes.append(f"first pass came out in {found!r}, not {lang!r}: re-ran pinned without the prompt")
-            return again, None, findings
-        if not script or not _in_language(script, lang)[0]:
+            transcript = again
+        elif not script or not _in_language(script, lang)[0]:
             raise LanguageError(
                 f"the transcript came out in {found2!r} although {lang!r} was pinned: check that --language matches the "
                 "voice-over (captions are never rendered in another language), or pass the script to caption from it")
-        findings.append(Finding(kind="asr_wrong_language", severity=Severity.warning,
-                                message=f"the recogniser's output was in {found2!r}, not {lang!r}, and was discarded: the "
-                                        "captions follow the script, aligned to the audio — listen before publishing"))
-        transcript = again.model_copy(update={"words": [], "text": ""})
-        return transcript, None, findings
+        else:
+            findings.append(Finding(kind="asr_wrong_language", severity=Severity.warning,
+                                    message=f"the recogniser's output was in {found2!r}, not {lang!r}, and was discarded: the "
+                                            "captions follow the script, aligned to the audio — listen before publishing"))
+            return again.model_copy(update={"words": [], "text": ""}), None, findings
     if transcript.suspicion:
         why = "; ".join(transcript.suspicion)
         if script and _in_language(script, lang)[0]:

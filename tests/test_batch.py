@@ -261,6 +261,10 @@ def test_kill_9_midway_then_rerun(first_batch, media, tmp_path):
         proc.wait()
     time.sleep(0.3)
     out = tmp_path / "out"
+    # a render is charged, then its outputs are moved into place: a kill -9 between the two (a wider window on a
+    # loaded machine) leaves a charge whose outputs are not there; that variant is rendered again on the rerun,
+    # never charged again. Every variant whose outputs were all in place must be skipped.
+    committed = sum(all((out / f"k{i}.{ext}").is_file() for ext in ("mp4", "ass", "srt", "vtt", "json")) for i in range(8))
     r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     cs = charges(ledger, "default")
@@ -273,7 +277,7 @@ def test_kill_9_midway_then_rerun(first_batch, media, tmp_path):
             assert (out / f"k{i}.{ext}").stat().st_size > 0
     assert not list(out.rglob("*.part"))  # nothing half-written left behind
     rep = json.loads((out / "batch-report.json").read_text())
-    assert sorted(v["status"] for v in rep["variants"]).count("skipped") >= n_before
+    assert sorted(v["status"] for v in rep["variants"]).count("skipped") >= committed
 
 
 # -- Ray ------------------------------------------------------------------------------------------

@@ -61,3 +61,48 @@ def test_devanagari_and_han_need_their_own_writing_system():
     # Latin brand names and codes inside Hindi / Chinese text are fine
     assert check_language("ग्लोरा फेस वॉश से पाएँ दमकती त्वचा। सिर्फ़ ₹499 में, कोड GLOWRA20 से 20% की छूट", "hi")[0]
     assert check_language("悦澜精华液，28天肌肤焕亮。现在下单只要¥199 (Yuelan)", "zh")[0]
+
+
+class _Scripted:
+    """An ASR backend that returns given transcripts: the real Whisper cannot be steered into a prompted pass in
+    another language on demand, and this tests `pipeline.recognise`'s control flow, not recognition."""
+
+    name = "scripted"
+    concurrent = False
+
+    def __init__(self, prompted, bare):
+        self.prompted, self.bare = prompted, bare
+
+    def transcribe(self, audio, options):
+        return (self.prompted if options.script else self.bare).model_copy(deep=True)
+
+
+def _tr(text, suspicion=()):
+    from captioner.types import Transcript, Word
+
+    words = [Word(text=w, start=0.3 * i, end=0.3 * i + 0.25) for i, w in enumerate(text.split())]
+    return Transcript(text=text, words=words, language="hi", backend="scripted", duration=5.0, speech_duration=4.0,
+                      prompt_used=False, suspicion=list(suspicion))
+
+
+@pytest.mark.parametrize("looped", [True, False])
+def test_a_rerun_after_the_wrong_language_is_checked_like_any_transcript(monkeypatch, looped):
+    """Seed 808: the prompted pass came out in English, the pinned re-run without the prompt was in Hindi but
+    looped and ended in English words ("He's a guy on high -challies") — and was captioned as it was, with no
+    witness. The re-run now goes through the hallucination check (a looped one is discarded: the captions follow
+    the script) and, when sound, is its own witness."""
+    import numpy as np
+
+    from captioner import pipeline
+
+    script = "क्या आपने तानेली हेयर ऑयल के बारे में सुना? अभी खरीदें!"
+    english = _tr("He's a guy on high challies, Pratishat Kishot. Abhikadide.").model_copy(update={"prompt_used": True})
+    rerun = _tr("क्या आपने तानेली हेयर ऑयल के बारे में सुना अभी खरीदें", suspicion=["repeated phrase"] if looped else [])
+    monkeypatch.setattr(pipeline, "get_backend", lambda name, **kw: _Scripted(english, rerun))
+    tr, ref, found = pipeline.recognise(np.zeros(16000 * 5, np.float32), script, "hi")
+    kinds = [f.kind for f in found]
+    if looped:
+        assert tr.words == [] and ref is None and "asr_hallucination" in kinds
+    else:
+        assert tr.text == rerun.text and ref is tr and "asr_hallucination" not in kinds
+        assert any("re-ran pinned without the prompt" in n for n in tr.notes)
