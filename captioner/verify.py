@@ -137,6 +137,8 @@ class VerifyOptions:
     # a reading about to be verified, or another value about to be shown, must also beat the script value's one-digit
     # neighbours ("9.499 €" said for "1.499 €"): they are added as readings and scored before the verdict (see `gather`)
     verify_neighbours: bool = True
+    # ... and a value about to be shown must also beat its own one-digit neighbours (they join the readings)
+    shown_neighbours: bool = True
 
 
 def regroupings(heard: Optional[Decimal], script: Decimal) -> list[Decimal]:
@@ -439,7 +441,8 @@ class Reading:
     spoken: str  # the canonical spoken form (`numbers.spoken_form`)
     heard: set[str] = field(default_factory=set)  # "prompted" / "unprompted": passes that heard this value
     proposed: bool = False  # proposed by the phone model's search
-    neighbour: bool = False  # a one-digit change of the script's value, added before verifying it
+    neighbour: bool = False  # a one-digit change of the script's value (or of a value about to be shown), added before verifying it
+    of_shown: bool = False  # ... of the value about to be shown (`VerifyOptions.shown_neighbours`)
     pmi: float = float("nan")  # Whisper decoder PMI of the window text with this reading (nats)
     ctc: float = float("nan")  # phone CTC log-likelihood over the span, with the per-phone bonus (nats)
     phones: int = 0
@@ -808,6 +811,16 @@ def gather(audio: np.ndarray, words: list[Word], findings: list[Finding], langua
                     c.readings.append(Reading(v, num.spoken_form(_with(c.script, v), language), neighbour=True))
             _phone_scores(ctx, c, replace(opts, proposals=0))
             _whisper_scores(ctx, c, opts)
+            v = decide(c, opts)
+            if v.kind == "mismatch" and opts.shown_neighbours:
+                # a value about to be shown must also beat its own one-digit neighbours (seed 808: "32,99 €" shown at
+                # 0.99 for "30,95 €" said "zweiunddreißig Euro neunundvierzig"; 32,49 €, one digit from the shown
+                # value and two from the script's, was never a reading)
+                for x in one_digit_changes(v.value):
+                    if x > 0 and c.reading(x) is None:
+                        c.readings.append(Reading(x, num.spoken_form(_with(c.script, x), language), neighbour=True, of_shown=True))
+                _phone_scores(ctx, c, replace(opts, proposals=0))
+                _whisper_scores(ctx, c, opts)
         c.span = ctx.word_time(c.index)
         c.seconds = time.perf_counter() - t
     return cases
