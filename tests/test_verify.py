@@ -341,6 +341,27 @@ def test_a_tie_with_a_neighbour_is_not_a_verification():
     assert w2[1].text == "$81.99." and not any(x.kind == "claim_verified" for x in f)
 
 
+def test_a_value_shown_must_lead_its_own_neighbours():
+    """Seed 808: 32,99 € shown (an error, p = 0.99) for "30,95 €" said "zweiunddreißig Euro neunundvierzig": 32,49 €,
+    one digit from the shown value, was never a reading. The shown value's own one-digit neighbours are scored
+    before it is shown, and it must stay the likeliest reading among them; else the script's value is rejected
+    (an error naming the likely values) and no value is shown. Only the lead is asked: a true 128,99 € keeps the
+    lead over 828,99 € at 0.42 (Whisper base rarely separates a hundreds digit)."""
+    o = verify.VerifyOptions(rule="posterior", post_weights=(0.45, -0.2, 0.25, 0.3, 1.6, 0.4, 4.2, -0.6, 0.0), post_clip=20.0,
+                             post_flag=0.8, post_verify=0.9, margin_whisper=3.0, margin_phones=8.0)
+    c = _case("30.95", [("30.95", -30.0, -60.0, {"script"}), ("32.99", -10.0, -40.0, {"unprompted"})])
+    assert verify.decide(c, o).kind == "mismatch"
+    r = verify.Reading(Decimal("32.49"), "", neighbour=True, of_shown=True)
+    r.phones, r.tokens = 6, 4
+    c.readings.append(r)
+    r.pmi, r.ctc = -7.0, -40.0  # Whisper prefers the neighbour of the shown value
+    v = verify.decide(c, o)
+    assert v.kind == "rejected" and v.value == Decimal("30.95")
+    r.pmi, r.ctc = -11.0, -41.0  # close behind: the shown value still leads, it is shown
+    v = verify.decide(c, o)
+    assert v.kind == "mismatch" and v.value == Decimal("32.99")
+
+
 def test_a_value_shown_must_hold_its_posterior_with_the_neighbours():
     """Seed 606: 13,90 € shown at p = 0.97 for "31,90 €" said "dreißig Euro neunzig" — 30,90 €, one digit from the
     script's value, was never a reading. With the neighbours among the readings the two split the probability:
