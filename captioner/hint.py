@@ -705,6 +705,15 @@ def _heard_text(run: list[int], ref_heard: dict) -> str:
     return " ".join(_words_text(u) for u in said)
 
 
+def _script_word(s: Unit, start: float, end: float, language: str) -> Word:
+    """A caption word taken from the script where no recogniser pass wrote it (timed by the aligners later); a
+    number written in digits carries its spoken form for them."""
+    spoken = num.spoken_form(s.amount, language) if s.amount is not None and (
+        s.amount.kind != "number" or any(c.isdigit() for c in s.text)) else None
+    return Word(text=s.text, start=start, end=max(start, end), confidence=0.0, source="script", spoken=spoken,
+                timing="interpolated", evidence=0.0)
+
+
 def _restored(run: list[int], S: list[Unit], a: float, b: float, language: str, ref_heard: dict, said_txt: str,
               base: int) -> tuple[list[Word], list[Finding]]:
     """Script words the prompted pass did not write but the unprompted pass heard, as caption words spread over
@@ -714,10 +723,7 @@ def _restored(run: list[int], S: list[Unit], a: float, b: float, language: str, 
     findings: list[Finding] = []
     for j, (t0, t1) in zip(run, _spread(a, b, [S[j].text for j in run])):
         s = S[j]
-        spoken = num.spoken_form(s.amount, language) if s.amount is not None and (
-            s.amount.kind != "number" or any(c.isdigit() for c in s.text)) else None
-        words.append(Word(text=s.text, start=t0, end=max(t0, t1), confidence=0.0, source="script", spoken=spoken,
-                          timing="interpolated", evidence=0.0))
+        words.append(_script_word(s, t0, t1, language))
         if s.amount is not None and s.amount.kind in ("price", "percent", "discount", "code"):
             near = _words_text(ref_heard[j][0]) if j in ref_heard else None
             findings.append(Finding(kind="unverified_claim", severity=Severity.warning,
@@ -1197,9 +1203,7 @@ def _script_fallback(S: list[Unit], span: tuple[float, float], findings: list[Fi
     spans = _spread(t0, t1, [s.text for s in S])
     out = []
     for s, (a, b) in zip(S, spans):
-        spoken = num.spoken_form(s.amount, language) if s.amount is not None and s.amount.kind != "number" or (
-            s.amount is not None and any(c.isdigit() for c in s.text)) else None
-        out.append(Word(text=s.text, start=a, end=b, confidence=0.0, source="script", spoken=spoken, timing="interpolated", evidence=0.0))
+        out.append(_script_word(s, a, b, language))
     findings.append(Finding(kind="asr_unreliable", severity=Severity.warning,
                             message=(why or (f"the recogniser matched only {rate:.0%} of the script"
                                              + (" (unprompted pass)" if unprompted else "")))
