@@ -167,10 +167,8 @@ def run_eval(a) -> None:
     from captioner.media import load_audio
     from captioner.pipeline import correct_stage
 
-    try:
-        from captioner.align import align_words
-    except ImportError:
-        align_words = None
+    from captioner.pipeline import align_stage
+
     rows: dict[str, dict] = {}
     per_ad = []
     t_start = time.perf_counter()
@@ -205,9 +203,8 @@ def run_eval(a) -> None:
         else:
             words, findings = correct_stage(audio, P, R, script, L, pre)
             t_judge = time.perf_counter() - t
-        if align_words is not None and a.align and words:
-            res = align_words(audio, words, L)
-            words, findings = res.words, findings + res.findings
+        if a.align and words:  # the product's alignment stage (+ script words the phone model hears, merged findings)
+            words, findings = align_stage(audio, words, findings, L)
         prices = judge_prices(meta, words, findings, L)
         al = adlibs(meta, words, findings)
         r = rows.setdefault(L, {"ads": 0, "music": 0, "price": {}, "claim": {}, "adlib": [0, 0], "skip": [0, 0], "judge_s": []})

@@ -766,6 +766,7 @@ class AlignResult:
     interpolated: int = 0
     unheard: list[int] = field(default_factory=list)  # word indices the alignment found no audio for
     unexplained: list[tuple[float, float, str]] = field(default_factory=list)  # (start, end, phones) of filler speech
+    log_likelihood: float = float("nan")  # the phone alignment's Viterbi path score (nats; nan without the phone model)
 
     def merge_into(self, findings: list[Finding]) -> list[Finding]:
         """`findings` + this stage's findings, leaving out an ad-lib / unspoken-script finding that an earlier stage
@@ -1017,7 +1018,8 @@ def align_words(
                                 start=round(a, 3), end=round(b, 3), spoken_text=f"/{f.phones}/"))
     res = _finalise(out, duration)
     return AlignResult(res, findings, by_phones=kind.count("phones"), by_signal=kind.count("signal"),
-                       interpolated=sum(w.timing == "interpolated" for w in res), unheard=unheard, unexplained=unexplained)
+                       interpolated=sum(w.timing == "interpolated" for w in res), unheard=unheard, unexplained=unexplained,
+                       log_likelihood=float(al.log_likelihood))
 
 
 def _sound_end(sig: _Signal, t0: float, t_next: float, pause_s: float) -> float:

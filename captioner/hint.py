@@ -714,6 +714,16 @@ def _script_word(s: Unit, start: float, end: float, language: str) -> Word:
                 timing="interpolated", evidence=0.0)
 
 
+def script_run_words(text: str, language: str, start: float, end: float) -> tuple[list[Word], list[int]]:
+    """Caption words for a run of script words as `correct()` reports it in a finding's `script_text` (its units
+    joined by spaces), spread over [start, end] for the aligners; and the positions among them of claims (price,
+    percentage, discount, code)."""
+    units = [_make_unit(t, language) for t in text.split()]
+    words = [_script_word(u, t0, t1, language) for u, (t0, t1) in zip(units, _spread(start, end, [u.text for u in units]))]
+    claims = [k for k, u in enumerate(units) if u.amount is not None and u.amount.kind in ("price", "percent", "discount", "code")]
+    return words, claims
+
+
 def _restored(run: list[int], S: list[Unit], a: float, b: float, language: str, ref_heard: dict, said_txt: str,
               base: int) -> tuple[list[Word], list[Finding]]:
     """Script words the prompted pass did not write but the unprompted pass heard, as caption words spread over

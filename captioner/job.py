@@ -478,13 +478,15 @@ def recognise_job(job: RenderJob, timings: Optional[dict] = None) -> AsrOutcome:
     timings = timings if timings is not None else {}
     report_stage("audio")
     t = time.perf_counter()
-    audio = load_audio(job.video)
+    notes: list[str] = []
+    audio = load_audio(job.video, notes=notes)
     if job.preview is not None:
         audio = audio[: int(round(job.preview.seconds * SAMPLE_RATE))]
     timings["audio"] = time.perf_counter() - t
     transcript, words, findings = transcribe_and_correct(
         audio, job.script, job.language, str(job.asr), on_mismatch=str(job.on_mismatch), use_prompt=job.use_prompt,
         backend_options=job.backend_options, timings=timings)
+    findings = [Finding(kind="audio_channels_cancel", severity=Severity.warning, message=n) for n in notes] + findings
     return AsrOutcome(transcript=transcript, words=words, findings=findings,
                       timings={k: round(v, 3) for k, v in timings.items()})
 

@@ -209,11 +209,91 @@ def _prefetch_phones(audio: np.ndarray) -> None:
         pass
 
 
+# How much worse than the filler (nats of the phone alignment's path score) a missed script word may explain the speech
+# between its neighbours and still go back. Chosen on the TUNING seed 101 (clean + music; 216 words taken out of
+# the ground-truth captions, 81 of them leaving filler speech the gate sees; a decoy = another word of the language
+# of about the same length put in their place): at 6 nats 41 % of the true words go back and 1 of 77 decoys (0
+# nats: 15 % / 0; 8 nats: 51 % / 5 %). Reported on seed 404 in docs/BENCHMARKS.md ("Script words the phone model hears").
+RESTORE_MARGIN_NATS = 6.0
+
+
+def restore_heard_by_phones(audio: np.ndarray, words: list[Word], findings: list[Finding], aligned, language: str):
+    """Script words that neither recogniser pass wrote (`script_skipped`) go back into the captions when the phone
+    model hears speech no caption word explains exactly where they belong (an `ad_lib` filler between the words
+    around them) and, aligned again with them, it times them by their phones, that speech is explained and the
+    alignment's path score is higher than with the filler.
+
+    Both recogniser passes can miss a word the voice says (telephone-band audio: "Serum" in "Lumewell Glow Serum"
+    on an 8 kHz track, with the speech there reported as an ad-lib). A phrase the voice really skipped leaves no
+    speech between its neighbours, so it stays reported; speech the script cannot explain leaves the words
+    unheard or the filler in place, and nothing changes. Returns (alignment, words, findings) — the ones given
+    when nothing was restored; findings' word indices follow the inserted words.
+    """
+    from .align import align_words
+    from .hint import script_run_words
+
+    for f in [f for f in findings if f.kind == "script_skipped" and f.script_text and f.start is not None]:
+        before = [i for i, w in enumerate(words) if abs(w.end - f.start) < 1e-9]
+        if not before or not aligned.unexplained:
+            continue
+        k = before[-1] + 1  # the run sat right after this word
+        lo = aligned.words[k - 1].start  # a word's end runs on to the next onset over unexplained speech
+        hi = aligned.words[k].start + 0.05 if k < len(words) else float("inf")
+        spans = [(a, b) for a, b, _ in aligned.unexplained if a >= lo and b <= hi]
+        if not spans:
+            continue
+        new, claims = script_run_words(f.script_text, language, words[k - 1].end, words[k].start if k < len(words) else words[k - 1].end)
+        if not new:
+            continue
+        cand = words[:k] + new + words[k:]
+        again = align_words(audio, cand, language)
+        mine = range(k, k + len(new))
+        timed = all(again.words[i].aligner == "phones" for i in mine) and not set(mine) & set(again.unheard)
+        still = any(min(b, d) - max(a, c) > 0.5 * (b - a) for a, b in spans for c, d, _ in again.unexplained)
+        # the words must explain the audio nearly as well as leaving that speech to the filler at the aligner's own
+        # price for speech the text does not explain (`PhoneOptions.filler_penalty`): a word that merely fits
+        # somewhere ("Cream" forced onto "Serum") loses far more (see RESTORE_MARGIN_NATS)
+        better = again.log_likelihood > aligned.log_likelihood - RESTORE_MARGIN_NATS
+        if not timed or still or not better:
+            continue
+        n = len(new)
+        shifted = []
+        for g in findings:
+            if g is f:
+                continue
+            if g.word_indices:
+                g = g.model_copy(update={"word_indices": [i + n if i >= k else i for i in g.word_indices]})
+            shifted.append(g)
+        t0, t1 = again.words[k].start, again.words[k + n - 1].end
+        heard = " ".join(sp for a, b, sp in aligned.unexplained if (a, b) in spans)
+        shifted.append(Finding(kind="script_restored", severity=Severity.info,
+                               message=f"neither recogniser pass wrote “{f.script_text}”, but the phone model hears speech "
+                                       f"there (/{heard}/) that these script words explain: captions keep them",
+                               start=round(t0, 3), end=round(t1, 3), script_text=f.script_text, word_indices=list(mine)))
+        for c in claims:
+            w = again.words[k + c]
+            shifted.append(Finding(kind="unverified_claim", severity=Severity.warning,
+                                   message=f"“{w.text}”: neither recogniser pass wrote it; the phone model hears speech where "
+                                           f"the script has it: listen to it before publishing",
+                                   start=round(w.start, 3), end=round(w.end, 3), script_text=w.text, word_indices=[k + c]))
+        aligned, words, findings = again, cand, shifted
+    return aligned, words, findings
+
+
+def align_stage(audio: np.ndarray, words: list[Word], findings: list[Finding], language: str) -> tuple[list[Word], list[Finding]]:
+    """Time every caption word (`align.align_words`: + unheard script words, speech no caption word explains), put back
+    script words the phone model hears (`restore_heard_by_phones`), and merge the findings."""
+    from .align import align_words
+
+    aligned = align_words(audio, words, language)
+    aligned, words, findings = restore_heard_by_phones(audio, words, findings, aligned, language)
+    return aligned.words, aligned.merge_into(findings)
+
+
 def transcribe_and_correct(audio: np.ndarray, script: Optional[str], language: str, asr: str = "whisper",
                            *, on_mismatch: str = "flag", use_prompt: bool = True, backend_options: dict | None = None,
                            timings: dict | None = None) -> tuple[Transcript, list[Word], list[Finding]]:
     """ASR (+ reference pass) → language check → script-hint correction → alignment. Shared by `caption()` and batch."""
-    from .align import align_words
 
     timings = timings if timings is not None else {}
     _prefetch_phones(audio)
@@ -236,8 +316,7 @@ def transcribe_and_correct(audio: np.ndarray, script: Optional[str], language: s
         return transcript, [], findings
     report_stage("align")
     t = time.perf_counter()
-    aligned = align_words(audio, words, lang)  # + unheard script words / speech no caption word explains
-    words, findings = aligned.words, aligned.merge_into(findings)
+    words, findings = align_stage(audio, words, findings, lang)
     timings["align"] = time.perf_counter() - t
     return transcript, words, findings
 

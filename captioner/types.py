@@ -65,6 +65,7 @@ class FindingKind(StrEnum):
     asr_hallucination = "asr_hallucination"
     asr_unreliable = "asr_unreliable"
     no_speech = "no_speech"
+    audio_channels_cancel = "audio_channels_cancel"
     # script-hint correction (hint.py)
     empty_script = "empty_script"
     script_markup_stripped = "script_markup_stripped"

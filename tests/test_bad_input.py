@@ -150,3 +150,69 @@ def test_api_rejects_unknown_option(tmp_path):
 
     with pytest.raises(InputError):
         pl.caption(EXAMPLE / "video.mp4", None, out=tmp_path / "a.mp4", colour="red")
+
+
+def test_phase_inverted_channel_is_heard_and_reported(tmp_path):
+    """One channel phase-inverted against the other (a miswired microphone): the mono mix cancels the voice. The
+    captions are made from one channel, the words are the script's, and a warning says the mix is broken."""
+    v = tmp_path / "antiphase.mp4"
+    ffmpeg("-i", str(EXAMPLE / "video.mp4"), "-af", "pan=stereo|c0=c0|c1=-1*c0", "-c:v", "copy", "-c:a", "aac",
+           "-b:a", "192k", str(v))
+    from captioner.media import load_audio, speech_duration
+
+    mixed = load_audio(EXAMPLE / "video.mp4")
+    notes: list[str] = []
+    heard = load_audio(v, notes=notes)
+    assert len(notes) == 1 and "phase-inverted" in notes[0]
+    assert speech_duration(heard) > 0.8 * speech_duration(mixed)
+    out = tmp_path / "out" / "a.mp4"
+    proc = run_cli("caption", str(v), "--script", SCRIPT, "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(out.with_suffix(".json").read_text())
+    assert [f["kind"] for f in data["findings"]].count("audio_channels_cancel") == 1
+    assert "no_speech" not in [f["kind"] for f in data["findings"]]
+    said = " ".join(w["text"] for w in data["words"])
+    assert "Lumewell" in said and "$49" in said and "GLOW20" in said, said
+
+
+def test_ordinary_stereo_and_mono_decode_as_ffmpeg_mixes_them(tmp_path):
+    """The channel mix done here is ffmpeg's own (-ac 1): ordinary files give the same samples as before."""
+    import numpy as np
+
+    from captioner.media import load_audio, run_ffmpeg
+
+    st = tmp_path / "stereo.mp4"  # two different channels: the voice left, the voice delayed and quieter right
+    ffmpeg("-i", str(EXAMPLE / "video.mp4"), "-af", "pan=stereo|c0=c0|c1=0.5*c0,adelay=0|120", "-c:v", "copy",
+           "-c:a", "aac", str(st))
+    for f in (EXAMPLE / "video.mp4", st):
+        ref = np.frombuffer(run_ffmpeg(["-i", str(f), "-vn", "-map", "0:a:0", "-ac", "1", "-ar", "16000", "-f", "f32le",
+                                        "-acodec", "pcm_f32le", "pipe:1"], "reference").stdout, np.float32)
+        notes: list[str] = []
+        got = load_audio(f, notes=notes)
+        assert notes == [] and got.shape == ref.shape and float(np.abs(got - ref).max()) < 1e-5
+
+
+def test_silent_first_audio_track_with_the_voice_on_another_is_refused(tmp_path):
+    """Two audio tracks, the first digitally silent: captions would follow the silent track (no_speech) and the output
+    would carry it. Refused before any work, naming the track with sound and how to fix the file."""
+    v = tmp_path / "two.mp4"
+    ffmpeg("-i", str(EXAMPLE / "video.mp4"), "-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo", "-map", "0:v",
+           "-map", "1:a", "-map", "0:a", "-c:v", "copy", "-c:a", "aac", "-shortest", str(v))
+    out = tmp_path / "out"
+    proc = run_cli("caption", str(v), "--script", SCRIPT, "--out", str(out / "a.mp4"))
+    assert_clean_failure(proc, out, "first audio track", "track 2", "-map 0:a:1", code=2)
+
+
+def test_telephone_band_audio_keeps_every_script_word(tmp_path):
+    """An 8 kHz mono voice-over (a phone recording): both recogniser passes miss "Serum" on it. The phone model hears
+    the word where the script has it, so it stays in the captions instead of a skipped word plus an ad-lib."""
+    v = tmp_path / "phone.mp4"
+    ffmpeg("-i", str(EXAMPLE / "video.mp4"), "-c:v", "copy", "-c:a", "aac", "-ar", "8000", "-ac", "1", str(v))
+    out = tmp_path / "out" / "a.mp4"
+    proc = run_cli("caption", str(v), "--script", SCRIPT, "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(out.with_suffix(".json").read_text())
+    said = [w["text"] for w in data["words"]]
+    assert said[4:7] == ["Lumewell", "Glow", "Serum"], said
+    kinds = [f["kind"] for f in data["findings"]]
+    assert "script_skipped" not in kinds and "ad_lib" not in kinds, data["findings"]
