@@ -210,10 +210,10 @@ def _prefetch_phones(audio: np.ndarray) -> None:
 
 
 # How much worse than the filler (nats of the phone alignment's path score) a missed script word may explain the speech
-# between its neighbours and still go back. Chosen on the TUNING seed 101 (clean + music; 216 words taken out of
-# the ground-truth captions, 81 of them leaving filler speech the gate sees; a decoy = another word of the language
-# of about the same length put in their place): at 6 nats 41 % of the true words go back and 1 of 77 decoys (0
-# nats: 15 % / 0; 8 nats: 51 % / 5 %). Reported on seed 404 in docs/BENCHMARKS.md ("Script words the phone model hears").
+# between its neighbours and still go back. Chosen on the TUNING seed 101 with `benchmarks/bench_restore.py` (216 words
+# taken out of ground-truth captions, clean + music; a decoy = another word of the language of about the same length
+# put in their place): 0 nats 12 back / 0 decoys, 4 nats 28 / 1, 6 nats 33 / 1, 8 nats 41 / 4. Reported on seed 404:
+# 45 of 216 back, 0 of 214 decoys (docs/BENCHMARKS.md, "Hostile audio and script words both recognisers missed").
 RESTORE_MARGIN_NATS = 6.0
 
 
