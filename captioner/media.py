@@ -196,7 +196,6 @@ def probe(path: str | os.PathLike) -> MediaInfo:
 # uncorrelated channels: 0.71; one channel silent: 0.5; one channel phase-inverted: ~0). Below this, the mix
 # cancels the voice: a physical bound, not a fitted threshold.
 CANCEL_RATIO = 0.35
-SQRT_HALF = 0.7071067811865476
 SILENT_PEAK = 1e-4  # peak sample level below which a track carries no sound at all (digital silence, -80 dBFS)
 
 
@@ -206,44 +205,47 @@ def _decode(p: Path, sr: int, track: int, channels: int) -> np.ndarray:
     return np.frombuffer(proc.stdout, dtype=np.float32).copy()
 
 
-def _audio_tracks(p: Path) -> int:
+def _audio_streams(p: Path) -> tuple[int, int]:
+    """(number of audio streams, channels of the first one); (1, 1) when the container cannot be read here."""
     import av
 
     try:
         with av.open(str(p)) as c:
-            return sum(1 for s in c.streams if s.type == "audio")
+            aus = [s for s in c.streams if s.type == "audio"]
+            return len(aus), (int(aus[0].codec_context.channels or 1) if aus else 1)
     except (av.error.FFmpegError, OSError, ValueError):
-        return 1
+        return 1, 1
 
 
 def load_audio(path: str | os.PathLike, sr: int = SAMPLE_RATE, notes: Optional[list[str]] = None) -> np.ndarray:
     """Decode the first audio stream to mono float32 at `sr` Hz with ffmpeg.
 
-    The channels are mixed here rather than by ffmpeg: when one channel is phase-inverted against the other (a
-    miswired microphone or a bad export) the mono mix cancels the voice — the recogniser would hear nothing, and a
-    phone's mono speaker plays the ad nearly silent. Then the louder channel alone is used and a note appended to
-    `notes` says so. A first audio track that is digitally silent while another track has sound is refused with an
-    InputError naming the track (the output would carry the silent track).
+    A file with two channels or more is also decoded as stereo to check the mix: when one channel is phase-inverted
+    against the other (a miswired microphone or a bad export) the mono mix cancels the voice — the recogniser would
+    hear nothing, and a phone's mono speaker plays the ad nearly silent. Then the louder channel alone is used and a
+    note appended to `notes` says so; otherwise the samples are ffmpeg's own mono mix, bit for bit (the recogniser's
+    int8 decoder and the tests' fixtures depend on them). A first audio track that is digitally silent while another
+    track has sound is refused with an InputError naming the track (the output would carry the silent track).
     """
     p = check_input_file(path, "audio")
-    st = _decode(p, sr, 0, 2)
-    st = st[: st.size // 2 * 2].reshape(-1, 2)
-    if st.size == 0:
-        return np.zeros(0, np.float32)
-    # (L + R) / sqrt(2) is ffmpeg's own stereo-to-mono mix (a mono source decodes as L = R = x / sqrt(2)): the same
-    # samples as decoding with -ac 1, so nothing downstream changes for an ordinary file
-    mono = (st[:, 0] + st[:, 1]) * np.float32(SQRT_HALF)
-    rms = np.sqrt(np.mean(np.square(st, dtype=np.float64), axis=0))
-    loud = int(np.argmax(rms))
-    if rms[loud] > 0 and float(np.sqrt(np.mean(np.square(mono, dtype=np.float64)))) < CANCEL_RATIO * np.sqrt(2) * rms[loud]:
-        if notes is not None:
-            side = ("left", "right")[loud]
-            notes.append(f"the audio's two channels cancel each other when mixed to mono (one of them is phase-inverted): "
-                         f"the captions were made from the {side} channel alone, but a phone's mono speaker plays this ad "
-                         f"nearly silent — fix the mix (invert one channel) before publishing")
-        mono = st[:, loud] * np.float32(np.sqrt(2))  # the level the channel would have in an ordinary mix
-    if float(np.max(np.abs(mono))) < SILENT_PEAK and _audio_tracks(p) > 1:
-        for k in range(1, _audio_tracks(p)):
+    mono = _decode(p, sr, 0, 1)
+    streams, channels = _audio_streams(p)
+    if channels >= 2 and mono.size:
+        st = _decode(p, sr, 0, 2)
+        st = st[: st.size // 2 * 2].reshape(-1, 2)
+        rms = np.sqrt(np.mean(np.square(st, dtype=np.float64), axis=0))
+        loud = int(np.argmax(rms))
+        # ffmpeg's stereo-to-mono mix is (L + R) / sqrt(2): two channels that are not anti-correlated keep at least
+        # sqrt(2) / 2 of the louder one's level in it
+        if rms[loud] > 0 and float(np.sqrt(np.mean(np.square(mono, dtype=np.float64)))) < CANCEL_RATIO * np.sqrt(2) * rms[loud]:
+            if notes is not None:
+                side = ("left", "right")[loud]
+                notes.append(f"the audio's two channels cancel each other when mixed to mono (one of them is phase-inverted): "
+                             f"the captions were made from the {side} channel alone, but a phone's mono speaker plays this ad "
+                             f"nearly silent — fix the mix (invert one channel) before publishing")
+            mono = st[:, loud] * np.float32(np.sqrt(2))  # the level the channel would have in an ordinary mix
+    if streams > 1 and (not mono.size or float(np.max(np.abs(mono))) < SILENT_PEAK):
+        for k in range(1, streams):
             other = _decode(p, sr, k, 1)
             if other.size and float(np.max(np.abs(other))) >= SILENT_PEAK:
                 raise InputError(f"the first audio track of {p} is silent but audio track {k + 1} has sound: the captions and "
