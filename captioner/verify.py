@@ -140,6 +140,9 @@ class VerifyOptions:
     verify_neighbours: bool = True
     # ... and a value about to be shown must also beat its own one-digit neighbours (they join the readings)
     shown_neighbours: bool = True
+    # where the script's value is ruled out (the "rejected" case), a value both recogniser passes wrote in full — the
+    # prompted one against its own prompt — is shown when it leads the posterior (see `_heard_by_both`)
+    both_heard_shows: bool = True
 
 
 def regroupings(heard: Optional[Decimal], script: Decimal) -> list[Decimal]:
@@ -979,6 +982,27 @@ def _stands_for_script(c: Case, opts: VerifyOptions) -> bool:
     return False
 
 
+def _heard_by_both(c: Case, opts: VerifyOptions, post: list[tuple[Reading, float]]) -> Optional[Reading]:
+    """In a case whose script value is ruled out: the value both recogniser passes wrote, in full, when it leads the
+    posterior — among the case's readings, with the script value's one-digit neighbours, and with its own — and no
+    voting acoustic witness prefers the script's reading to it past its margin; else None.
+
+    The prompted pass writes another value than its prompt only against its own bias, and the unprompted pass wrote
+    the same one: seed 707 "$338" for the script's "$179" and "$61.99" for "$68.99", both passes agreeing, were errors
+    that kept the script's value because the acoustic witnesses spread the rest of the probability over one-digit
+    neighbours nobody heard ($328, $313: posterior 0.90 for $338, under `post_flag`)."""
+    s = c.reading(c.script.value)
+    top = post[0][0]
+    if top is s or not {"prompted", "unprompted"} <= top.heard or _witnesses(c, top, opts)[1]:
+        return None
+    near = [r for r in c.readings if not getattr(r, "of_shown", False)]
+    if any(r.neighbour for r in near) and posterior(c, opts, readings=near)[0][0] is not top:
+        return None
+    if any(getattr(r, "of_shown", False) for r in c.readings) and posterior(c, opts, neighbours=True)[0][0] is not top:
+        return None
+    return top
+
+
 def decide(c: Case, opts: Optional[VerifyOptions] = None) -> Verdict:
     """The policy of the module docstring applied to one case's evidence."""
     opts = opts or c._opts
@@ -1015,6 +1039,9 @@ def decide(c: Case, opts: Optional[VerifyOptions] = None) -> Verdict:
             return Verdict("disputed", c.script.value, rival, float("nan"), who, p_script)
         pro = _witnesses(c, best, opts)[0] if best is not None else []
         if p_script <= opts.post_reject and acoustic and not _stands_for_script(c, opts):
+            y = _heard_by_both(c, opts, post) if opts.both_heard_shows else None
+            if y is not None:
+                return Verdict("mismatch", y.value, y, p_top, _witnesses(c, y, opts)[0], p_script)
             return Verdict("rejected", c.script.value, best, p_best, pro, p_script)
         return Verdict("disputed", c.script.value, best, p_best, pro, p_script)
     others = [r for r in c.readings if r is not s]

@@ -570,3 +570,18 @@ def test_a_deaf_witness_makes_the_prompted_words_untrusted():
     # with no witness at all (no prompt was used, or a backend without one) the prompted words stand
     words, findings = correct(parrot, script, "en")
     assert not any(f.kind == "asr_unreliable" for f in findings)
+
+
+@pytest.mark.parametrize("lang,heard,script,shown", [
+    ("en", "Now only $2 ,492 today.", "Now only $2,499 today.", "$2,492"),
+    ("de", "Jetzt nur 1 .245 Euro. Link in der Bio!", "Jetzt nur 1.499 €. Link in der Bio!", "1245 €."),
+])
+def test_a_thousands_group_written_apart_is_one_number(lang, heard, script, shown):
+    """Whisper writes "$2,492" as two words "$2" ",492" (and "1.245" as "1" ".245"): one number, never "$2" plus a
+    stray ",492" (seed 707: both passes heard $2,492 for the script's $2,499 and the judge saw neither)."""
+    words, findings = correct(T(seq(heard), language=lang), script, lang, reference=T(seq(heard), language=lang))
+    assert shown in [w.text for w in words], [w.text for w in words]
+    assert [f.kind for f in findings].count("price_mismatch") == 1
+    same = heard.replace("492", "499").replace("245", "499")
+    words, findings = correct(T(seq(same), language=lang), script, lang, reference=T(seq(same), language=lang))
+    assert "price_mismatch" not in [f.kind for f in findings] and script.split()[2].rstrip(".") in " ".join(w.text for w in words)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -377,3 +378,38 @@ def test_a_value_shown_must_hold_its_posterior_with_the_neighbours():
     assert v.kind == "rejected" and v.value == Decimal("31.90")
     r.pmi, r.ctc = -40.0, -70.0  # a neighbour far behind changes nothing
     assert verify.decide(c, o).kind == "mismatch"
+
+
+def test_a_value_both_passes_wrote_is_shown_where_the_script_is_ruled_out():
+    """Seed 707: both recogniser passes wrote "$338" where the script has "$179" (the prompted one against its own
+    prompt); the acoustic witnesses put $338 first but spread the rest over one-digit neighbours nobody heard, so its
+    posterior stayed under post_flag and the script's value stayed on screen with an error. Where the script's value
+    is ruled out, a value both passes wrote is shown when it leads — also among its own neighbours — and no voting
+    acoustic witness prefers the script's reading to it."""
+    o = verify.VerifyOptions(rule="posterior", post_weights=(0.45, -0.2, 0.25, 0.3, 1.6, 0.4, 4.2, -0.6, 0.0), post_clip=20.0,
+                             post_flag=0.95, post_verify=0.9, margin_whisper=3.0, margin_phones=8.0)
+
+    def case(heard=("prompted", "unprompted")):
+        return _case("179", [("179", -40.0, -80.0, {"script"}), ("338", -10.0, -40.0, set(heard)),
+                             ("328", -10.2, -40.5, set()), ("313", -10.4, -40.8, set())])
+
+    c = case()
+    top, p = verify.posterior(c, o)[0]
+    assert top.value == Decimal(338) and p < o.post_flag  # not sure enough for the ordinary rule
+    v = verify.decide(c, o)
+    assert v.kind == "mismatch" and v.value == Decimal(338) and {"prompted", "unprompted"} <= set(v.witnesses)
+    words = [Word(text="only", start=0.0, end=0.3), Word(text="$179.", start=0.4, end=1.0, spoken="one hundred seventy nine dollars")]
+    c.index = 1
+    w2, f2 = verify.apply_verdicts([c], words, [], "en", o)
+    assert w2[1].text.startswith("$338") and any(f.kind == "price_mismatch" and f.severity == Severity.error for f in f2)
+    # one pass alone is not enough: the error-level dispute keeps the script's value
+    assert verify.decide(case(("unprompted",)), o).kind == "rejected"
+    assert verify.decide(case(("prompted",)), o).kind == "rejected"
+    # switched off: as before
+    assert verify.decide(case(), replace(o, both_heard_shows=False)).kind == "rejected"
+    # a neighbour of the shown value that nobody heard leads once scored: not shown
+    c = case()
+    r = verify.Reading(Decimal(336), "", neighbour=True, of_shown=True)
+    r.pmi, r.ctc, r.phones, r.tokens = -4.0, -35.0, 6, 4  # far ahead of $338 for both acoustic witnesses
+    c.readings.append(r)
+    assert verify.decide(c, o).kind == "rejected"
