@@ -60,7 +60,10 @@ thresholds).
 - `price_mismatch` / `number_mismatch` (error; the caption shows the spoken value): the most probable reading
   is another value with posterior ≥ `post_flag`, at least two witnesses stand for it against the script's
   reading (one of them acoustic, past its margin) and no voting acoustic witness prefers the script's past
-  its margin;
+  its margin; or, where the script's value is ruled out (the "rejected" case below), **both recogniser passes
+  wrote the same other value in full** — the prompted pass against its own prompt — and it leads the posterior,
+  also with the script value's and its own one-digit neighbours among the readings, and no voting acoustic
+  witness prefers the script's reading to it past its margin (`both_heard_shows`, `_heard_by_both`);
 - anything else is `number_disputed` (both readings named, the caption keeps the script's value;
   `--on-mismatch fail` fails on it too): an **error** (verdict "rejected") when the script's reading has
   posterior ≤ `post_reject` (0.05, a level set in advance on the calibrated posterior, not fitted) and no
