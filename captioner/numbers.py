@@ -583,6 +583,8 @@ def to_written(a: Amount, language: str, like: Optional[str] = None) -> str:
         c = _zh_colloquial(a, like)
         if c is not None:
             return c
+    group_from = 1000 if like and re.search(r"\d[.\u202f\u00a0 ]\d{3}(?!\d)", like) else 10000
+
     def num(v: Decimal, money: bool = False) -> str:
         if money:
             major, minor, nd = _split_money(v)
@@ -593,7 +595,8 @@ def to_written(a: Amount, language: str, like: Optional[str] = None) -> str:
             s = format(v.normalize(), "f")
             major, frac = (int(s.split(".")[0]), s.split(".")[1]) if "." in s else (int(s), "")
         if language in _DECIMAL_COMMA:
-            ip = f"{major:,}".replace(",", "." if language != "fr" else "\u202f") if major >= 10000 else str(major)
+            # four digits are grouped only when the script groups them itself ("1.499 €" -> "1.245 €", "1499 €" -> "1245 €")
+            ip = f"{major:,}".replace(",", "." if language != "fr" else "\u202f") if major >= group_from else str(major)
             return ip + ("," + frac if frac else "")
         ip = f"{major:,}" if major >= 1000 and language in ("en", "hi") else str(major)
         return ip + ("." + frac if frac else "")

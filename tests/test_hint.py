@@ -574,7 +574,7 @@ def test_a_deaf_witness_makes_the_prompted_words_untrusted():
 
 @pytest.mark.parametrize("lang,heard,script,shown", [
     ("en", "Now only $2 ,492 today.", "Now only $2,499 today.", "$2,492"),
-    ("de", "Jetzt nur 1 .245 Euro. Link in der Bio!", "Jetzt nur 1.499 €. Link in der Bio!", "1245 €."),
+    ("de", "Jetzt nur 1 .245 Euro. Link in der Bio!", "Jetzt nur 1.499 €. Link in der Bio!", "1.245 €."),
 ])
 def test_a_thousands_group_written_apart_is_one_number(lang, heard, script, shown):
     """Whisper writes "$2,492" as two words "$2" ",492" (and "1.245" as "1" ".245"): one number, never "$2" plus a

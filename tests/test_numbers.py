@@ -200,3 +200,18 @@ def test_a_changed_chinese_price_keeps_the_scripts_way_of_writing_it():
     assert to_written(cny("70.5"), "zh", like="81元8角") == "70元5角"
     assert to_written(cny("81.85"), "zh", like="81块8") == "¥81.85"  # "81块85" would read as two numbers
     assert to_written(cny("12"), "zh", like="¥81.8") == "¥12" and to_written(cny("12"), "zh") == "¥12"
+
+
+def test_a_spoken_value_is_written_in_the_script_style_of_grouping():
+    """A four-digit value shown for the script's "1.499 €" is "1.245 €"; for "1499 €" it stays "1245 €"."""
+    from decimal import Decimal
+
+    from captioner.numbers import Amount, to_written
+
+    a = Amount("price", Decimal("1245"), "EUR")
+    assert to_written(a, "de", like="1.499 €") == "1.245 €"
+    assert to_written(a, "es", like="1.499 €") == "1.245 €"
+    assert to_written(a, "fr", like="1\u202f499 €") == "1\u202f245 €"
+    assert to_written(a, "de", like="1499 €") == "1245 €"
+    assert to_written(a, "de") == "1245 €"
+    assert to_written(Amount("price", Decimal("12345.5"), "EUR"), "de") == "12.345,50 €"
