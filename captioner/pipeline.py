@@ -221,7 +221,7 @@ def restore_heard_by_phones(audio: np.ndarray, words: list[Word], findings: list
     """Script words that neither recogniser pass wrote (`script_skipped`) go back into the captions when the phone
     model hears speech no caption word explains exactly where they belong (an `ad_lib` filler between the words
     around them) and, aligned again with them, it times them by their phones, that speech is explained and the
-    alignment's path score is higher than with the filler.
+    alignment's path score is at most `RESTORE_MARGIN_NATS` below the one that left the speech to the filler.
 
     Both recogniser passes can miss a word the voice says (telephone-band audio: "Serum" in "Lumewell Glow Serum"
     on an 8 kHz track, with the speech there reported as an ad-lib). A phrase the voice really skipped leaves no
@@ -232,7 +232,8 @@ def restore_heard_by_phones(audio: np.ndarray, words: list[Word], findings: list
     from .align import align_words
     from .hint import script_run_words
 
-    for f in [f for f in findings if f.kind == "script_skipped" and f.script_text and f.start is not None]:
+    # a `script_skipped` finding with word indices reports words the captions kept (`hint._prompted_skips`): not missing
+    for f in [f for f in findings if f.kind == "script_skipped" and f.script_text and f.start is not None and not f.word_indices]:
         before = [i for i, w in enumerate(words) if abs(w.end - f.start) < 1e-9]
         if not before or not aligned.unexplained:
             continue

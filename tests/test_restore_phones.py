@@ -81,3 +81,17 @@ def test_a_phrase_the_voice_really_skipped_stays_skipped(ad):
     out, fs = align_stage(cut, rest, findings, "en")
     assert [w.text for w in out] == [w.text for w in rest]
     assert "script_skipped" in [f.kind for f in fs] and "script_restored" not in [f.kind for f in fs]
+
+
+def test_skipped_words_the_captions_kept_are_never_put_in_twice(ad):
+    """A `script_skipped` finding with word indices (captions that follow the script keep the words the prompted
+    pass left out) reports words that are in the captions: nothing is inserted, even with speech nearby unexplained."""
+    audio, _, words = ad
+    k = [w.text for w in words].index("Serum")
+    rest = words[:k] + words[k + 1:]
+    kept = Finding(kind="script_skipped", severity=Severity.warning, message="kept", start=rest[k].start,
+                   end=rest[k].end, script_text="Serum", word_indices=[k])
+    rest = [w if i != k - 1 else w.model_copy(update={"end": rest[k].start}) for i, w in enumerate(rest)]
+    out, fs = align_stage(audio, rest, [kept], "en")
+    assert [w.text for w in out] == [w.text for w in rest]
+    assert "script_restored" not in [f.kind for f in fs]
