@@ -985,6 +985,19 @@ def _stands_for_script(c: Case, opts: VerifyOptions) -> bool:
     return False
 
 
+def _without_shown_neighbours(c: Case) -> list[Reading]:
+    """The case's readings without the one-digit neighbours of a value about to be shown."""
+    return [r for r in c.readings if not r.of_shown]
+
+
+def _leads_own_neighbours(c: Case, opts: VerifyOptions, top: Reading) -> bool:
+    """A value about to be shown stays the likeliest reading once its own one-digit neighbours are among the readings
+    (true when they were not added). Seed 808: "32,99 €" shown for 32,49 € said; with its neighbours 32,79 € led. Only
+    the lead is asked, not post_flag: Whisper base rarely tells a hundreds digit apart — g101-de-01's true 128,99 €
+    keeps the lead at 0.42 over 828,99 €."""
+    return not any(r.of_shown for r in c.readings) or posterior(c, opts, neighbours=True)[0][0] is top
+
+
 def _heard_by_both(c: Case, opts: VerifyOptions, post: list[tuple[Reading, float]]) -> Optional[Reading]:
     """In a case whose script value is ruled out: the value both recogniser passes wrote, in full, when it leads the
     posterior — among the case's readings, with the script value's one-digit neighbours, and with its own — and no
@@ -998,12 +1011,10 @@ def _heard_by_both(c: Case, opts: VerifyOptions, post: list[tuple[Reading, float
     top = post[0][0]
     if top is s or not {"prompted", "unprompted"} <= top.heard or _witnesses(c, top, opts)[1]:
         return None
-    near = [r for r in c.readings if not getattr(r, "of_shown", False)]
+    near = _without_shown_neighbours(c)
     if any(r.neighbour for r in near) and posterior(c, opts, readings=near)[0][0] is not top:
         return None
-    if any(getattr(r, "of_shown", False) for r in c.readings) and posterior(c, opts, neighbours=True)[0][0] is not top:
-        return None
-    return top
+    return top if _leads_own_neighbours(c, opts, top) else None
 
 
 def decide(c: Case, opts: Optional[VerifyOptions] = None) -> Verdict:
@@ -1023,14 +1034,10 @@ def decide(c: Case, opts: Optional[VerifyOptions] = None) -> Verdict:
             # a value about to be shown must also hold its posterior with the script value's one-digit neighbours
             # among the readings (seed 606: 13,90 € at 0.97 for "31,90 €" said 30,90 €, which was not a reading;
             # with it, the two split the probability). More readings can only lower it: the safe direction.
-            near = [r for r in c.readings if not getattr(r, "of_shown", False)]
+            near = _without_shown_neighbours(c)
             sure = (not any(r.neighbour for r in near)
                     or next(p for r, p in posterior(c, opts, readings=near) if r is top) >= opts.post_flag)
-            # ... and stay the likeliest reading among its own one-digit neighbours (seed 808: "32,99 €" shown for
-            # 32,49 € said; with its neighbours 32,79 € led. Only the lead is asked, not post_flag: Whisper base rarely
-            # tells a hundreds digit apart — g101-de-01's true 128,99 € keeps the lead at 0.42 over 828,99 €)
-            if sure and any(getattr(r, "of_shown", False) for r in c.readings):
-                sure = posterior(c, opts, neighbours=True)[0][0] is top
+            sure = sure and _leads_own_neighbours(c, opts, top)
             if len(pro) >= 2 and ({"whisper", "phones"} & set(pro)) and not con and heard and sure:
                 return Verdict("mismatch", top.value, top, p_top, pro, next(p for r, p in post if r is s))
         p_script = next(p for r, p in post if r is s)
