@@ -375,7 +375,8 @@ def captions_job(video: str | os.PathLike, captions: str | os.PathLike, *, out: 
     if not words:
         raise InputError(f"{cap} has no caption words")
     info = probe(video)
-    audio = load_audio(video)
+    notes: list[str] = []
+    audio = load_audio(video, notes=notes)  # a phase-inverted channel: the words are aligned to the louder one, and it says so
     if align_words:
         words = align(audio, words, lang)
     words = clean_words(_monotonic(words, info.duration), info.duration, cap.name)
@@ -393,7 +394,8 @@ def captions_job(video: str | os.PathLike, captions: str | os.PathLike, *, out: 
                               + ("each cue is one page" if pages is not None else "paginated by the layout"))
     transcript = Transcript(text=" ".join(w.text for w in words), words=words, language=lang, backend="captions",
                             duration=info.duration)
-    return job, AsrOutcome(transcript=transcript, words=words, findings=[finding])
+    channels = [Finding(kind=FindingKind.audio_channels_cancel, severity=Severity.warning, message=n) for n in notes]
+    return job, AsrOutcome(transcript=transcript, words=words, findings=channels + [finding])
 
 
 def _monotonic(words: list[Word], duration: float) -> list[Word]:

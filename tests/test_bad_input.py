@@ -173,6 +173,14 @@ def test_phase_inverted_channel_is_heard_and_reported(tmp_path):
     assert "no_speech" not in [f["kind"] for f in data["findings"]]
     said = " ".join(w["text"] for w in data["words"])
     assert "Lumewell" in said and "$49" in said and "GLOW20" in said, said
+    # re-burning from the caption file (no recogniser) aligns to the same channel and says so too
+    again = tmp_path / "out" / "b.mp4"
+    proc = run_cli("caption", str(v), "--captions", str(out.with_suffix(".srt")), "--language", "en", "--out", str(again))
+    assert proc.returncode == 0, proc.stderr
+    data2 = json.loads(again.with_suffix(".json").read_text())
+    assert [f["kind"] for f in data2["findings"]].count("audio_channels_cancel") == 1
+    first = {w["text"]: w["start"] for w in data["words"]}
+    assert abs(next(w["start"] for w in data2["words"] if w["text"] == "$49") - first["$49"]) < 0.1
 
 
 def test_ordinary_stereo_and_mono_decode_as_ffmpeg_mixes_them(tmp_path):
