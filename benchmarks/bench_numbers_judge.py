@@ -13,7 +13,11 @@ From those two this script
    that spread (a witness counts for a reading only when it prefers it by more than this);
 3. **chooses the thresholds** `post_flag` / `post_verify` on the same set: no silent wrong price, no honest
    price shown wrong, no other value shown, then the most changed prices caught, then the fewest warnings;
-4. **replays** the product's decision (`verify.decide`) with any settings on any set: `--eval`.
+4. **replays** the product's decision (`verify.decide`) with any settings on any set: `--eval`;
+5. **chooses the showing level** `post_flag` alone (`--choose-flag`, repeatable: a pool of sets, the other settings
+   as shipped): the lowest level at which values shown that the voice did not say stay within the issue's 1 %
+   tolerance — changed prices shown with another value ≤ 1 % of the changed prices, honest prices shown wrong
+   ≤ 1 % of the honest ones — and no more silent prices than at the strictest level.
 
 Fit on the TUNING set only (seed 101); evaluate on others. Usage:
 
@@ -211,6 +215,35 @@ def without_neighbours(recs: list[dict]) -> list[dict]:
     return out
 
 
+FLAG_LEVELS = (0.99, 0.95, 0.9, 0.85, 0.82, 0.8, 0.78, 0.75, 0.72, 0.7, 0.65, 0.6, 0.5)
+
+
+def choose_flag(sets: list[tuple[str, list[dict]]], base: verify.VerifyOptions, tolerance: float = 0.01) -> float:
+    """The lowest `post_flag` whose pooled replay keeps values shown wrong within `tolerance` (changed prices shown
+    with another value, of the changed; honest prices shown wrong, of the honest) and adds no silent price."""
+    rows = []
+    for level in FLAG_LEVELS:
+        o = replace(base, post_flag=level)
+        per = [replay(recs, o) for _, recs in sets]
+        tot = {k: sum(r[k] for r in per) for k in ("changed", "caught", "other_value", "honest", "honest_wrong", "silent",
+                                                    "rejected", "disputed")}
+        rows.append((level, tot, per))
+    strict_silent = rows[0][1]["silent"]
+    chosen = FLAG_LEVELS[0]
+    print(f"post_flag on the pool {' + '.join(n for n, _ in sets)} (other settings as shipped; tolerance {tolerance:.0%}):")
+    for level, t, per in rows:
+        ok = (t["other_value"] <= tolerance * t["changed"] and t["honest_wrong"] <= tolerance * t["honest"]
+              and t["silent"] <= strict_silent)
+        if ok:
+            chosen = min(chosen, level)
+        print(f"  {level:.2f}: caught {t['caught']}/{t['changed']}, other value {t['other_value']}, honest shown wrong "
+              f"{t['honest_wrong']}/{t['honest']}, silent {t['silent']}, rejected {t['rejected']}, disputed {t['disputed']}"
+              f" {'ok' if ok else 'over'} | per set caught/other: " + ", ".join(f"{n} {r['caught']}/{r['other_value']}"
+                                                                        for (n, _), r in zip(sets, per)))
+    print(f"chosen: post_flag {chosen} (the lowest level within tolerance; shipped {base.post_flag})")
+    return chosen
+
+
 def line(name: str, r: dict) -> str:
     return (f"{name}: changed {r['changed']}: caught {r['caught']}, rejected {r['rejected']}, other value {r['other_value']}, "
             f"disputed {r['disputed']}, SILENT {r['silent']} | honest {r['honest']}: shown wrong {r['honest_wrong']}, "
@@ -222,11 +255,15 @@ def main() -> None:
     ap.add_argument("--fit", action="append", default=[],
                     help="NAME=EVIDENCE_DIR:RESULTS_JSON of the TUNING set (repeatable: merged, each ad once)")
     ap.add_argument("--eval", action="append", default=[], help="NAME=EVIDENCE_DIR:RESULTS_JSON to replay on (repeatable)")
+    ap.add_argument("--choose-flag", action="append", default=[],
+                    help="NAME=EVIDENCE_DIR:RESULTS_JSON of a set in the pool post_flag is chosen on (repeatable)")
     ap.add_argument("--quantile", type=float, default=0.9, help="witness margin: this quantile of its wrong-ahead-of-truth spread")
     ap.add_argument("-v", "--verbose", action="store_true")
     a = ap.parse_args()
     base = verify.VerifyOptions()
     settings = {"shipped": base, "pairwise (first judge)": replace(base, rule="pairwise")}
+    if a.choose_flag:
+        choose_flag([load_set(spec) for spec in a.choose_flag], base)
     if a.fit:
         name, recs, seen = "", [], set()
         for spec in a.fit:
