@@ -28,7 +28,9 @@ seed 101), reported on seed 202 and DEV.
    aligner timed a word.
 5. Findings: an unheard run -> ``script_unspoken`` (warning; the words stay in the captions, interpolated
    in the gap, confidence 0.1 — never dropped, never squeezed); filler speech >= ``min_ad_lib_s`` with
-   >= ``min_ad_lib_phones`` phones -> ``ad_lib`` (warning, with its time span and what the model hears).
+   >= ``min_ad_lib_phones`` phones -> ``ad_lib`` (warning, with its time span and what the model hears);
+   in clean audio also a voiced stretch >= ``min_voiced_gap_s`` between two words' spikes where the filler
+   hears any phone (``_voiced_gaps``: blanks had covered most of an ad-lib); the word before it ends there.
 
 **Signal aligner (``align_signal``; the fallback, and the aligner when hama is unavailable).**
 
@@ -752,6 +754,11 @@ class PhoneOptions:
     end_tail_s: float = 0.12  # a word ends this long after its last spike before such a pause
     min_ad_lib_s: float = 0.2  # filler speech shorter than this is not reported (seed 101: 0.15–0.25 found the most ad-libs with no false finding)
     min_ad_lib_phones: int = 4
+    # clean audio: a voiced stretch this long between one word's last spike (+ voiced_tail_s, the sound of its last
+    # phone) and the next word's first spike, where the phone model hears at least one phone no word explains, is
+    # speech the captions leave out (seed 101, clean: other gaps <= 0.29 s voiced, ad-libs >= 0.48 s)
+    min_voiced_gap_s: float = 0.4
+    voiced_tail_s: float = 0.1
     max_cells: int = 60_000_000  # frames x states per Viterbi; longer audio is aligned in chunks
 
 
@@ -1016,10 +1023,41 @@ def align_words(
                                 message=f"speech at {a:.2f}–{b:.2f} s is not in the captions (the phone model hears "
                                         f"/{f.phones}/): listen and add it to the script or the captions",
                                 start=round(a, 3), end=round(b, 3), spoken_text=f"/{f.phones}/"))
+    if not bed:
+        for k, a, b, phones in _voiced_gaps(al, sig, popts, unexplained):
+            unexplained.append((round(a, 3), round(b, 3), phones))
+            if out[k].end > a:  # the word before it stops sounding where the unexplained speech starts
+                out[k] = out[k].model_copy(update=dict(end=float(max(out[k].start, a))))
+            findings.append(Finding(kind="ad_lib", severity=Severity.warning,
+                                    message=f"speech at {a:.2f}–{b:.2f} s, between “{words[k].text}” and the next caption "
+                                            f"word, is not in the captions (the phone model hears /{phones}/ there): listen "
+                                            "and add it to the script or the captions",
+                                    start=round(a, 3), end=round(b, 3), spoken_text=f"/{phones}/"))
     res = _finalise(out, duration)
     return AlignResult(res, findings, by_phones=kind.count("phones"), by_signal=kind.count("signal"),
                        interpolated=sum(w.timing == "interpolated" for w in res), unheard=unheard, unexplained=unexplained,
                        log_likelihood=float(al.log_likelihood))
+
+
+def _voiced_gaps(al, sig: _Signal, popts: PhoneOptions, reported: list[tuple[float, float, str]]):
+    """Speech between two timed words that the filler state did not claim as such (clean audio only): from one word's
+    last spike (+ ``voiced_tail_s``) to the next word's first spike, at least ``min_voiced_gap_s`` of voiced frames
+    and at least one filler phone the phone model hears there. The Viterbi path may let blanks cover most of an
+    ad-lib (a CTC model spikes briefly; seed 404: 1.2 s of "我自己也在用" left three filler phones, under the size an
+    ``ad_lib`` needs alone) — the energy and the phone model together say it is speech. Yields (index of the word
+    before, start s, end s, phones heard)."""
+    F = FRAME_S * 2
+    timed = [(k, sp) for k, sp in enumerate(al.words) if sp.start is not None]
+    for (k, a), (_, b) in zip(timed, timed[1:]):
+        lo = (a.end + 1) * F - popts.lag_s + popts.voiced_tail_s
+        hi = b.start * F - popts.lag_s
+        if hi - lo < popts.min_voiced_gap_s or any(min(y, hi) - max(x, lo) > 0 for x, y, _ in reported):
+            continue
+        i0, i1 = max(0, int(lo / FRAME_S)), min(sig.silent.size, int(hi / FRAME_S))
+        voiced = float(np.count_nonzero(~sig.silent[i0:i1])) * FRAME_S
+        heard = [f.phones for f in al.fillers if min((f.end + 1) * F - popts.lag_s, hi) - max(f.start * F - popts.lag_s, lo) > 0]
+        if voiced >= popts.min_voiced_gap_s and heard:
+            yield k, max(0.0, lo), hi, " ".join(heard)
 
 
 def _sound_end(sig: _Signal, t0: float, t_next: float, pause_s: float) -> float:

@@ -409,3 +409,32 @@ def test_phone_and_signal_aligners_agree_and_report_which_timed_a_word():
     # a word the phone model cannot score falls back to the signal aligner between its neighbours
     res = align_words(audio, words, "en", phone_options=PhoneOptions(min_score=0.5))
     assert res.by_signal > 0 and all(w.aligner in ("phones", "signal") for w in res.words if w.timing == "aligned")
+
+
+def test_an_ad_lib_the_phone_model_covers_with_blanks_is_still_reported():
+    """Seed 404, espeak Mandarin: the voice adds "我自己也在用。" (10.26–11.74 s) after "今天只要69元。". Aligned with
+    the script's words, the CTC path covered most of that 1.5 s with blanks and gave the filler three phones (under
+    the size an ad_lib needs alone), so "69元" was highlighted through the ad-lib and nothing was reported. The
+    voiced stretch between two words' spikes, where the phone model hears a phone no word explains, is reported
+    now, and the word before it ends where it starts."""
+    from captioner.hint import script_tokens
+    from captioner.media import load_audio
+
+    d = FIX / "g404-zh-05"
+    audio = load_audio(d / "audio.flac")
+    meta = json.loads((d / "meta.json").read_text(encoding="utf-8"))
+    (adlib,) = [(x["start_s"], x["end_s"]) for x in meta["deviations"] if x["type"] == "ad_lib"]
+    toks, _ = script_tokens((d / "script.txt").read_text(encoding="utf-8"), "zh")
+    words = [Word(text=t, start=0, end=0) for t in toks]
+    r = align_words(audio, words, "zh")
+    found = [f for f in r.findings if f.kind == "ad_lib"]
+    assert len(found) == 1 and found[0].start < adlib[1] and found[0].end > adlib[0], found
+    price = next(w for w in r.words if w.text.startswith("69"))
+    assert price.end <= adlib[0] + 0.35, price  # no longer highlighted through the ad-lib (it ran to 11.75 s)
+    # the same alignment without the voiced-gap rule reports nothing: the filler alone missed it
+    off = align_words(audio, words, "zh", phone_options=PhoneOptions(min_voiced_gap_s=99.0))
+    assert not [f for f in off.findings if f.kind == "ad_lib"]
+    # and with the ad-lib in the captions there is nothing to report
+    said, _ = script_tokens((d / "spoken.txt").read_text(encoding="utf-8"), "zh")
+    full = align_words(audio, [Word(text=t, start=0, end=0) for t in said], "zh")
+    assert not [f for f in full.findings if f.kind in ("ad_lib", "script_unspoken")]
