@@ -1043,7 +1043,7 @@ def _voiced_gaps(al, sig: _Signal, popts: PhoneOptions, reported: list[tuple[flo
     """Speech between two timed words that the filler state did not claim as such (clean audio only): from one word's
     last spike (+ ``voiced_tail_s``) to the next word's first spike, at least ``min_voiced_gap_s`` of voiced frames
     and at least one filler phone the phone model hears there. The Viterbi path may let blanks cover most of an
-    ad-lib (a CTC model spikes briefly; seed 404: 1.2 s of "我自己也在用" left three filler phones, under the size an
+    ad-lib (a CTC model spikes briefly; seed 404: the 1.5 s "我自己也在用" left three filler phones, under the size an
     ``ad_lib`` needs alone) — the energy and the phone model together say it is speech. Yields (index of the word
     before, start s, end s, phones heard)."""
     F = FRAME_S * 2
