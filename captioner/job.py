@@ -92,7 +92,10 @@ class Interrupted(KeyboardInterrupt):
 
 @contextlib.contextmanager
 def interruptible() -> Iterator[None]:
-    """While inside: SIGTERM and SIGHUP raise `Interrupted` (main thread only; elsewhere a no-op)."""
+    """While inside: SIGTERM and SIGHUP raise `Interrupted` (main thread only; elsewhere a no-op).
+
+    A signal the process was started with ignored stays ignored: `nohup captioner batch … &` goes on after the
+    terminal closes, as `nohup` promises (the shell's convention; Python itself does the same for SIGINT)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -101,12 +104,14 @@ def interruptible() -> Iterator[None]:
         raise Interrupted(signum)
 
     old = {}
-    for s in (signal.SIGTERM, signal.SIGHUP):
-        try:
-            old[s] = signal.signal(s, raise_interrupted)
-        except (ValueError, OSError):  # pragma: no cover - not the main interpreter
-            pass
     try:
+        for s in (signal.SIGTERM, signal.SIGHUP):
+            try:
+                if signal.getsignal(s) == signal.SIG_IGN:
+                    continue
+                old[s] = signal.signal(s, raise_interrupted)
+            except (ValueError, OSError):  # pragma: no cover - not the main interpreter
+                pass
         yield
     finally:
         for s, h in old.items():
@@ -127,12 +132,12 @@ def signals_deferred() -> Iterator[None]:
         got.append(signum)
 
     old = {}
-    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        try:
-            old[s] = signal.signal(s, hold)
-        except (ValueError, OSError):  # pragma: no cover
-            pass
-    try:
+    try:  # installing is inside: a signal already pending runs at the first install and may raise; undo the rest
+        for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            try:
+                old[s] = signal.signal(s, hold)
+            except (ValueError, OSError):  # pragma: no cover
+                pass
         yield
     finally:
         for s, h in old.items():

@@ -106,9 +106,21 @@ def wait_until(cond, timeout: float, step: float = 0.05) -> bool:
     return bool(cond())
 
 
-def default_sigint() -> None:
-    """preexec_fn for a child that must see SIGINT as Ctrl-C: a test runner started in the background (nohup,
-    `&`) passes SIGINT on as ignored, and Python then never turns it into KeyboardInterrupt."""
+def default_signals() -> None:
+    """preexec_fn for a child that must see Ctrl-C, SIGTERM and SIGHUP as a terminal's user would: a test runner
+    started in the background (nohup, `&`, a CI harness) may pass these on ignored or blocked, and the child then
+    (rightly) never acts on them — ignored SIGINT is never KeyboardInterrupt, ignored SIGHUP is nohup's promise."""
     import signal
 
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(s, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_SETMASK, set())
+
+
+def signal_state(pid: int) -> str:
+    """The signal masks of a running process (Linux /proc), for a failing signal test's message."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as f:
+            return " ".join(line.strip().replace(":\t", "=") for line in f if line.startswith(("SigBlk", "SigIgn", "SigCgt", "SigPnd", "ShdPnd")))
+    except OSError:
+        return "(gone)"

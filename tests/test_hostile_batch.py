@@ -18,7 +18,7 @@ from captioner.billing import Ledger
 from captioner.job import output_paths
 from captioner.media import probe
 
-from .hostile import SCRIPT, alive, children_of, cli, default_sigint, make_clip, one_line_error, wait_until
+from .hostile import SCRIPT, alive, children_of, cli, default_signals, make_clip, one_line_error, signal_state, wait_until
 
 PRESETS = ["karaoke", "classic", "bounce", "pop-in"]
 N = 24  # with 2 workers and shared decode: 2 rounds of 2 chunks of 6, so a round is still to come at the first charge
@@ -66,7 +66,7 @@ def charges(ledger: Ledger) -> list:
 def start(manifest: Path, db: Path, *extra: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "captioner", "batch", str(manifest), "--no-progress", "--workers", "2",
                              *extra], env={**os.environ, "CAPTIONER_LEDGER": str(db)}, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint)
+                            stderr=subprocess.PIPE, text=True, preexec_fn=default_signals)
 
 
 def audit(manifest: Path, ledger: Ledger) -> tuple[int, int]:
@@ -113,6 +113,7 @@ def test_interrupt_stops_promptly_and_leaves_no_uncharged_outputs(tmp_path, medi
         assert proc.poll() is None, "the batch ended before it could be interrupted"
         family = children_of(proc.pid)
         assert family, "no pool workers?"
+        state = signal_state(proc.pid)
         t = time.perf_counter()
         proc.send_signal(sig)  # the driver only, as a terminal's Ctrl-C reaches a foreground job's leader
         _, err = proc.communicate(timeout=30)
@@ -120,7 +121,7 @@ def test_interrupt_stops_promptly_and_leaves_no_uncharged_outputs(tmp_path, medi
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 128 + sig, err
+    assert proc.returncode == 128 + sig, f"{err}\ndriver's signals when {sig.name} was sent: {state}"
     assert "Traceback" not in err
     assert stopped < 5, f"took {stopped:.1f} s to stop"
     assert wait_until(lambda: not any(alive(p) for p in family), 5), "workers or their ffmpeg outlived the batch"

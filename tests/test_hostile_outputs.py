@@ -23,7 +23,7 @@ from captioner.media import probe
 from captioner.pipeline import caption_job
 from captioner.presets import presets_dir
 
-from .hostile import SCRIPT, alive, cli, default_sigint, make_clip, names, one_line_error, processes_mentioning, recognised, wait_until
+from .hostile import SCRIPT, alive, cli, default_signals, make_clip, names, one_line_error, processes_mentioning, recognised, wait_until
 
 SIDECARS = (".mp4", ".ass", ".srt", ".vtt", ".json")
 
@@ -150,7 +150,7 @@ def test_an_output_that_is_a_folder_is_refused_before_any_work(clip, tmp_path):
 def test_a_signal_during_caption_leaves_no_temporary_files(clip, tmp_path, sig):
     out = tmp_path / "out"
     proc = subprocess.Popen([sys.executable, "-m", "captioner", "caption", str(clip), "--out", str(out / "ad.mp4")],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_signals)
     try:
         # wait until the render is writing its temporary files, then signal the process (not its group)
         assert wait_until(lambda: any(n.endswith(".part") for n in names(out)), 120, 0.02), proc.poll()

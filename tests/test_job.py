@@ -131,8 +131,21 @@ def test_stale_temporary_files_of_our_names_are_removed_at_the_next_start(tmp_pa
     assert clean_stale([tmp_path / "a.mp4"]) == 0
 
 
-def test_sigterm_and_sighup_raise_interrupted_inside_a_job():
+@pytest.fixture
+def default_term_hup():
+    """SIGTERM and SIGHUP at their defaults and unblocked for the test (a runner started under nohup or by a CI
+    harness may pass them on ignored or blocked)."""
     before = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGHUP)}  # another library (Ray) may own them
+    for sig in before:
+        signal.signal(sig, signal.SIG_DFL)
+    mask = signal.pthread_sigmask(signal.SIG_UNBLOCK, set(before))
+    yield
+    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+    for sig, h in before.items():
+        signal.signal(sig, h)
+
+
+def test_sigterm_and_sighup_raise_interrupted_inside_a_job(default_term_hup):
     for sig in (signal.SIGTERM, signal.SIGHUP):
         with pytest.raises(Interrupted) as ei:
             with interruptible():
@@ -140,7 +153,35 @@ def test_sigterm_and_sighup_raise_interrupted_inside_a_job():
                 for _ in range(1000):
                     pass
         assert ei.value.signum == sig and isinstance(ei.value, KeyboardInterrupt)
-    assert {sig: signal.getsignal(sig) for sig in before} == before  # restored afterwards
+        assert signal.getsignal(sig) == signal.SIG_DFL  # restored afterwards
+
+
+def test_a_job_started_under_nohup_goes_on_after_a_hangup(default_term_hup):
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    with interruptible():
+        os.kill(os.getpid(), signal.SIGHUP)  # the terminal closes
+        for _ in range(1000):
+            pass
+        assert signal.getsignal(signal.SIGHUP) == signal.SIG_IGN
+        with pytest.raises(Interrupted):  # SIGTERM still stops it
+            os.kill(os.getpid(), signal.SIGTERM)
+            for _ in range(1000):
+                pass
+    assert signal.getsignal(signal.SIGHUP) == signal.SIG_IGN
+
+
+def test_a_signal_pending_when_the_charge_starts_is_acted_on_after_it(default_term_hup):
+    from captioner.job import signals_deferred
+
+    sigint = signal.getsignal(signal.SIGINT)
+    with pytest.raises(Interrupted):
+        with interruptible():
+            with signals_deferred():
+                os.kill(os.getpid(), signal.SIGHUP)
+                for _ in range(1000):
+                    pass
+                done = True  # the block ran to its end first
+    assert done and signal.getsignal(signal.SIGHUP) == signal.SIG_DFL and signal.getsignal(signal.SIGINT) == sigint
 
 
 # -- fixed vocabularies --------------------------------------------------------------------------------------
