@@ -38,6 +38,9 @@ def _process_init(parent_pid: int) -> None:
     os.setpgrp()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, lambda signum, frame: None)
+    # SIGTERM is the server's cancel channel to this process: a mask inherited from whoever started the server
+    # (a CI harness, a supervisor) must not silence it
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
 
     def watch() -> None:
         while True:
