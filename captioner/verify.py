@@ -11,8 +11,7 @@ fallback) is judged here from independent evidence:
 - **unprompted pass** (U): the value the script-free witness transcript has there (`pipeline.recognise`),
   each spoken number phrase read whole;
 - **Whisper decoder** (W): each competing reading is written into a *local window* of the caption text
-  (`window_words` words each side; spoken forms, in English as written: `WHISPER_FORM`) and scored
-  teacher-forced against the audio of that window
+  (`window_words` words each side, spoken forms) and scored teacher-forced against the audio of that window
   only, as pointwise mutual information log p(text | audio) − log p(text | silence) (the plain likelihood
   prefers short, common numbers). A local window keeps long ads far from Whisper's 448 decoder positions and
   costs the same on a 60 s ad as on a 10 s one. 12 words each side: on seed-101 ads the best wrong one-digit
@@ -102,7 +101,7 @@ from . import numbers as num
 from .types import Finding, Severity, Transcript, Word
 
 __all__ = ["VerifyOptions", "WhisperWitness", "PhoneWitness", "Case", "Reading", "verify_numbers", "gather",
-           "decide", "posterior", "regroupings", "one_digit_changes", "FEATURES", "WHISPER_FORM"]
+           "decide", "posterior", "regroupings", "one_digit_changes", "FEATURES"]
 
 SAMPLE_RATE = 16000
 CLAIMS = ("price", "percent", "discount", "code")
@@ -736,20 +735,8 @@ def _phone_scores(ctx: _AdContext, c: Case, opts: VerifyOptions) -> None:
             r.ctc, r.phones = float(s_), int(k)
 
 
-# How the Whisper decoder scores a reading, per language: "written" — the amount as the caption writes it
-# ("$1,225", with the window's other words as written) — or "spoken" — in words ("one thousand two hundred
-# twenty five dollars", every form in `Reading.forms`, the best counts). Whisper writes English amounts as digits;
-# scored in words, its decoder put another reading ahead of the one both recogniser passes wrote ("$1,225" said:
-# "two thousand …" ahead by 6 nats). Generated seeds 101 / 707 / 808, en: the written form puts the said value on
-# top for 12/15 changed and 33/43 honest prices, the spoken form for 8/15 and 19/43. In German and Spanish the
-# recogniser spells amounts out as often as not ("fünfundvierzig Euro") and the written form did worse (de honest
-# 6/19 on top against 16/19), so the other languages keep the spoken form.
-WHISPER_FORM = {"en": "written"}
-
-
 def _whisper_scores(ctx: _AdContext, c: Case, opts: VerifyOptions) -> None:
-    """PMI of each reading written into a local window of the caption, against that window's audio (in the
-    form `WHISPER_FORM` names for the language)."""
+    """PMI of each reading written into a local window of the caption, against that window's audio."""
     i, words = c.index, ctx.words
     k0, k1 = max(0, i - opts.window_words), min(len(words), i + opts.window_words + 1)
     t0 = max(0.0, ctx.word_time(k0)[0] - 0.25)
@@ -759,15 +746,11 @@ def _whisper_scores(ctx: _AdContext, c: Case, opts: VerifyOptions) -> None:
         t1 = min(ctx.duration, t0 + 29.0)
     clip = ctx.audio[int(t0 * SAMPLE_RATE): int(t1 * SAMPLE_RATE)]
     key = (round(t0, 3), round(t1, 3))
-    if WHISPER_FORM.get(ctx.language) == "written":
-        before, after = [w.text for w in words[k0:i]], [w.text for w in words[i + 1:k1]]
-        forms = [(r, num.to_written(_with(c.script, r.value), ctx.language, like=c.script_text)) for r in c.readings]
-    else:
-        before, after = ctx.spoken[k0:i], ctx.spoken[i + 1:k1]
-        forms = [(r, f) for r in c.readings for f in r.forms()]
+    before, after = ctx.spoken[k0:i], ctx.spoken[i + 1:k1]
+    forms = [(r, f) for r in c.readings for f in r.forms()]
     res = ctx.whisper.pmi(key, clip, [_join(before + [f] + after, ctx.language) for _, f in forms])
-    for r in c.readings:  # the tokens of the form scored first (PMI is a sum over tokens)
-        r.tokens = len(ctx.whisper.tokens(next(f for x, f in forms if x is r)))
+    for r in c.readings:
+        r.tokens = len(ctx.whisper.tokens(r.spoken))
     for r in c.readings:
         r.pmi = float("-inf")
     for (r, _), (p, n) in zip(forms, res):

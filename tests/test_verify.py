@@ -61,14 +61,12 @@ def recognised():
     from captioner.pipeline import recognise
 
     out = {}
-    scripts = {  # align / media fixtures have no script: the DEV ad's script
-        "align/ad-de-01": "Mit dem Wolkora Kissen schläfst du endlich durch. Jetzt nur 39,99 € statt 59,99 €. Link in der Bio!",
-        "media/ad-en-02": "I switched to Brewvana cold brew pods and never looked back. Get 12 pods for $19.99 with free "
-                          "shipping. Order now!"}
-    for folder in ("hint/ad-en-01", "align/ad-de-01", "numbers/g101-de-01", "media/ad-en-02"):
+    for folder in ("hint/ad-en-01", "align/ad-de-01", "numbers/g101-de-01"):
         d = FIX / folder
-        script = (d / "script.txt").read_text(encoding="utf-8") if (d / "script.txt").exists() else scripts[folder]
-        language = folder.split("-")[1] if folder.startswith(("hint", "align", "media")) else "de"
+        script = (d / "script.txt").read_text(encoding="utf-8") if (d / "script.txt").exists() else None
+        if script is None:  # align fixtures have no script: the DEV ad's script
+            script = "Mit dem Wolkora Kissen schläfst du endlich durch. Jetzt nur 39,99 € statt 59,99 €. Link in der Bio!"
+        language = folder.split("-")[1] if folder.startswith("hint") or folder.startswith("align") else "de"
         audio = load_audio(d / "audio.flac")
         out[folder] = (audio, script, language, *recognise(audio, script, language))
     return out
@@ -102,27 +100,19 @@ def test_changed_price_is_flagged_and_shown_as_spoken(recognised):
 
 def test_recognisers_and_audio_disagreeing_is_a_dispute_never_a_silent_price(recognised):
     # DEV ad-en-01: the voice says "forty dollars" for $49. The prompted pass heard 40 and the phone model
-    # prefers it; the Whisper decoder, scoring the readings as written, puts "$4" a nat ahead of "$40" (scored in
-    # words it preferred "forty two"). No value carries the posterior past post_flag ($40: 0.43, $49: 0.35), so
-    # the caption keeps the script's value with a warning that names what was heard and the likeliest reading —
-    # never claim_verified, never a value the witnesses do not agree on.
+    # prefers it, but the Whisper decoder prefers "forty two": no agreement on one value, but $49 is out of the
+    # question. The caption keeps the script's value with an error-level dispute that names what was heard and
+    # the likely readings — never claim_verified, never a value the witnesses do not agree on.
     words, findings = _stage(recognised["hint/ad-en-01"])
     at = [f for f in findings if f.script_text == "$49"]
     assert [f.kind for f in at] == ["number_disputed"], [f.message for f in at]
+    # the posterior of $49 is ~0.05 here (0.047 on the machine the judge was measured on): an error that says $49
+    # is not what the voice says, or — a hair above post_reject on another CPU's int8 kernels — a warning
     assert at[0].severity in (Severity.error, Severity.warning), at[0].message
+    if at[0].severity == Severity.error:
+        assert "does not say it" in at[0].message and "$42" in at[0].message, at[0].message
     assert "recogniser heard" in at[0].message and "$40" in at[0].message
     assert "$49" in [w.text for w in words]
-
-
-def test_an_honest_english_price_is_verified_in_the_form_whisper_writes(recognised):
-    # DEV ad-en-02 says "nineteen ninety nine" for $19.99. Scored in words, the Whisper decoder put another
-    # reading ahead and the price was disputed (a warning on an honest price); Whisper writes English amounts
-    # as digits, and scored as "$19.99" in the caption's own words the evidence agrees on the script's value.
-    assert verify.WHISPER_FORM.get("en") == "written"
-    words, findings = _stage(recognised["media/ad-en-02"])
-    at = [f for f in findings if f.script_text == "$19.99"]
-    assert [f.kind for f in at] == ["claim_verified"], [f.message for f in at]
-    assert "$19.99" in [w.text for w in words]
 
 
 def test_honest_price_is_never_changed(recognised):
