@@ -58,6 +58,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from . import numbers
 from .types import Finding, Word
 
 SAMPLE_RATE = 16000
@@ -123,6 +124,11 @@ def spoken_form(word: Word, language: str) -> str:
             # keep currency signs and % which the edge strip removes
             core = text.strip(".,;:!?\"'()[]«»“”‘’¡¿。，、！？：；") or core
             v = _verbalize(core, language) if core != text else None
+        if v is None:  # what a recogniser writes apart or runs together: "20 %", "blo20"
+            try:
+                v = numbers.verbalize_pieces(text, language)
+            except ValueError:
+                v = None
         if v:
             return v
     return text

@@ -22,7 +22,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Iterable, Optional
 
 __all__ = [
-    "Amount", "verbalize", "parse_written", "parse_spoken", "same_value", "to_written",
+    "Amount", "verbalize", "verbalize_pieces", "parse_written", "parse_spoken", "same_value", "to_written",
     "number_to_words", "words_to_numbers", "is_numeric_token", "CURRENCY_SYMBOLS",
 ]
 
@@ -555,6 +555,32 @@ def verbalize(token: str, language: str) -> Optional[str]:
     if a is None:
         return None
     return spoken_form(a, language)
+
+
+def verbalize_pieces(token: str, language: str) -> Optional[str]:
+    """Spoken form of a token `verbalize` cannot read whole, as a recogniser writes them apart: a lone "%" or
+    currency sign after a number written as its own word ("20 %" -> "percent"; "$" -> "dollars"), or letters
+    and digits run together that are not a promo code ("blo20" -> "blo twenty"). None if nothing to say.
+
+    >>> verbalize_pieces("%", "en")
+    'percent'
+    >>> verbalize_pieces("blo20", "en")
+    'blo twenty'
+    """
+    if language not in _CUR_WORDS:
+        raise ValueError(f"unsupported language {language!r}: use one of en, de, fr, es, hi, zh")
+    t = unicodedata.normalize("NFKC", token.strip()).strip(".,!?;:()\"'«»¡¿，。！？；：、।॥")
+    if not t:
+        return None
+    if t == "%":
+        return _PERCENT_WORD.get(language)  # zh says 百分之 before the number: a lone sign after it has no word
+    code = CURRENCY_SYMBOLS.get(t)
+    if code is not None and not any(ch.isalpha() for ch in t):
+        return _CUR_WORDS[language][code][1]
+    parts = re.findall(r"\d+|[^\W\d_]+", t)
+    if len(parts) < 2 or not any(p.isdigit() for p in parts) or not all(p.isdigit() or p.isalpha() for p in parts):
+        return None
+    return " ".join(number_to_words(int(p), language) if p.isdigit() and len(p) <= 9 else p for p in parts)
 
 
 def _zh_colloquial(a: Amount, like: str) -> Optional[str]:

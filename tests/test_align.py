@@ -438,3 +438,22 @@ def test_an_ad_lib_the_phone_model_covers_with_blanks_is_still_reported():
     said, _ = script_tokens((d / "spoken.txt").read_text(encoding="utf-8"), "zh")
     full = align_words(audio, [Word(text=t, start=0, end=0) for t in said], "zh")
     assert not [f for f in full.findings if f.kind in ("ad_lib", "script_unspoken")]
+
+
+def test_words_a_recogniser_writes_apart_or_runs_together_are_said():
+    """With no script the captions are the recogniser's words, and Whisper writes "20 %" as two words and the
+    promo code "GLOW20" as "blo20". Said as the bare text, "%" and "blo20" had no phones for "percent" and
+    "twenty", and that speech was reported as an ad-lib twice — on captions that hold it (DEV ad-en-01)."""
+    from captioner.media import load_audio
+
+    assert spoken_form(Word(text="%", start=0, end=0), "en") == "percent"
+    assert spoken_form(Word(text="blo20", start=0, end=0), "en") == "blo twenty"
+    assert spoken_form(Word(text="$", start=0, end=0), "en") == "dollars"
+    assert spoken_form(Word(text="%.", start=0, end=0), "fr") == "pour cent"
+    assert spoken_form(Word(text="hello", start=0, end=0), "en") == "hello"
+    audio = load_audio(Path(__file__).parent / "fixtures" / "hint" / "ad-en-01" / "audio.flac")
+    heard = "Tired of those kids, loom well loom is just for the dollars today, use code blo20 for 20 % off. Tap the link below."
+    r = align_words(audio, [Word(text=t, start=0, end=0) for t in heard.split()], "en")
+    assert not [f for f in r.findings if f.kind == "ad_lib"], [f.message for f in r.findings]
+    pct = next(w for w in r.words if w.text == "%")
+    assert pct.end - pct.start > 0.25  # "percent" has its own time, not a sliver

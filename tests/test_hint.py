@@ -149,6 +149,27 @@ def test_wrong_language_script_is_a_finding():
     assert any(f.kind == "script_language_mismatch" for f in findings)
 
 
+def test_a_script_in_another_language_is_never_the_captions():
+    # an English voice-over with the German variant's script (a careless batch): the recogniser, prompted with
+    # German, wrote little of it; the script-fallback for voices the recogniser cannot follow would have put German
+    # words under English speech. The captions are what the unprompted witness heard, with the findings that say why.
+    de = "Mit dem Wolkora Kissen schläfst du endlich durch. Jetzt nur 39,99 € statt 59,99 €. Link in der Bio!"
+    prompted = T(seq("Tired on Dullskin, Luhuel Glow's error is just for the dollars today."), language="en")
+    witness = T(seq("Tired of dull skin? Lumewell Glow Serum is just forty dollars today."), language="en")
+    words, findings = correct(prompted, de, "en", reference=witness)
+    assert " ".join(w.text for w in words) == "Tired of dull skin? Lumewell Glow Serum is just forty dollars today."
+    assert all(w.source == "asr" for w in words)
+    kinds = [f.kind for f in findings]
+    assert "script_language_mismatch" in kinds and "asr_unreliable" in kinds
+    assert "not in the audio's language" in next(f.message for f in findings if f.kind == "asr_unreliable")
+    # without a witness: the prompted words, never the script
+    words, _ = correct(prompted, de, "en")
+    assert [w.text for w in words][:2] == ["Tired", "on"]
+    # a script in the audio's language that the recogniser could not follow still falls back to the script
+    words, findings = correct(T(seq("mm hm ah"), language="de"), de, "de")
+    assert [w.text for w in words][:3] == ["Mit", "dem", "Wolkora"]
+
+
 def test_non_utf8_script_raises_clear_error(tmp_path):
     p = tmp_path / "script.txt"
     p.write_bytes("Schläfst du gut? Nur 39,99 EUR".encode("latin-1"))
