@@ -224,3 +224,22 @@ def test_telephone_band_audio_keeps_every_script_word(tmp_path):
     assert said[4:7] == ["Lumewell", "Glow", "Serum"], said
     kinds = [f["kind"] for f in data["findings"]]
     assert "script_skipped" not in kinds and "ad_lib" not in kinds, data["findings"]
+
+
+def test_a_script_in_another_language_captions_what_was_said(tmp_path):
+    """The German variant's script given with the English voice-over (a careless batch): the render goes through,
+    the captions are the English the recogniser heard — never German words under English speech — and the JSON
+    says why."""
+    de = tmp_path / "skript.txt"
+    de.write_text("Mit dem Wolkora Kissen schläfst du endlich durch. Jetzt nur 39,99 € statt 59,99 €. Link in der Bio!\n",
+                  encoding="utf-8")
+    out = tmp_path / "out" / "a.mp4"
+    proc = run_cli("caption", str(EXAMPLE / "video.mp4"), "--script", str(de), "--language", "en", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(out.with_suffix(".json").read_text())
+    kinds = [f["kind"] for f in data["findings"]]
+    assert "script_language_mismatch" in kinds and "asr_unreliable" in kinds, kinds
+    said = " ".join(w["text"] for w in data["words"]).lower()
+    assert "tired" in said and "link below" in said, said
+    assert not {"kissen", "schläfst", "jetzt", "bio!"} & set(said.split()), said
+    assert "price_mismatch" not in kinds  # no price of the wrong script is "caught" in the English audio
