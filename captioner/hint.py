@@ -58,9 +58,15 @@ def load_script(path: str | Path) -> str:
     """Read a script file: UTF-8 (BOM allowed), or UTF-16/UTF-32 marked with a BOM. Anything else raises an
     InputError that names the real encoding problem and how to fix it."""
     p = Path(path)
+    if p.is_dir():
+        raise InputError(f"script path is a folder, not a file: {p} — pass the script's text file")
     if not p.is_file():
         raise InputError(f"script file not found: {p}")
     data = p.read_bytes()
+    kind = _binary_kind(data)
+    if kind is not None:
+        raise InputError(f"script {p} is {kind}, not a text file: pass the ad's script as plain text (.txt, UTF-8)"
+                         + (" — save the document as plain text" if "document" in kind else ""))
     even, odd = data[0::2], data[1::2]
     utf16_unmarked = len(data) > 3 and max(even.count(0), odd.count(0)) > len(data) // 4
     boms = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
@@ -85,6 +91,30 @@ def load_script(path: str | Path) -> str:
         raise InputError(f"script {p} contains NUL bytes: it is a binary file (or UTF-16 without a byte-order mark), "
                          "not a UTF-8 text file")
     return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+# what a careless user passes as the script instead of its text: the signatures of the usual suspects (a table
+# of ten magic numbers; a file-type library would add a dependency for no more than this)
+_SIGNATURES = ((4, b"ftyp", "a video or audio file (MP4/MOV)"), (0, b"\x1a\x45\xdf\xa3", "a video file (Matroska/WebM)"),
+               (0, b"RIFF", "a media file (WAV/AVI)"), (0, b"ID3", "an audio file (MP3)"), (0, b"fLaC", "an audio file (FLAC)"),
+               (0, b"OggS", "an audio file (Ogg)"), (0, b"%PDF", "a PDF document"), (0, b"PK\x03\x04", "a ZIP archive or Word/OpenDocument document"),
+               (0, b"\x89PNG", "an image (PNG)"), (0, b"\xff\xd8\xff", "an image (JPEG)"), (0, b"GIF8", "an image (GIF)"),
+               (0, b"{\\rtf", "an RTF document"), (0, b"\xd0\xcf\x11\xe0", "an old Word/Office document"))
+
+
+def _binary_kind(data: bytes) -> Optional[str]:
+    """What kind of non-text file `data` is, by its signature, or None. A signature counts only where the bytes are
+    not clean UTF-8 text anyway (a script may start "ID3 headphones…"), except RTF, which is text with markup."""
+    for off, magic, kind in _SIGNATURES:
+        if data[off:off + len(magic)] == magic:
+            if magic == b"{\\rtf" or b"\x00" in data:
+                return kind
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError:
+                return kind
+            return None
+    return None
 
 
 _PUNCT = ".,!?;:()[]\"'«»¡¿…，。！？；：、（）“”‘’「」—–-"

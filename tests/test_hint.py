@@ -170,6 +170,28 @@ def test_a_script_in_another_language_is_never_the_captions():
     assert [w.text for w in words][:3] == ["Mit", "dem", "Wolkora"]
 
 
+def test_a_file_that_is_not_a_script_is_named_for_what_it_is(tmp_path):
+    import zipfile
+
+    video = Path(__file__).parents[1] / "examples" / "ad-en-01" / "video.mp4"
+    with pytest.raises(InputError, match=r"is a video or audio file \(MP4/MOV\), not a text file"):
+        load_script(video)  # was: "not UTF-8 … a legacy 8-bit encoding such as Windows-1252"
+    docx = tmp_path / "script.docx"
+    with zipfile.ZipFile(docx, "w") as z:
+        z.writestr("word/document.xml", "<w:document>Nur 39,99 €</w:document>")
+    with pytest.raises(InputError, match="Word/OpenDocument document, not a text file.*save the document as plain text"):
+        load_script(docx)
+    rtf = tmp_path / "script.rtf"
+    rtf.write_text("{\\rtf1\\ansi Tired of dull skin? Only $49.}", encoding="utf-8")
+    with pytest.raises(InputError, match="an RTF document"):
+        load_script(rtf)
+    with pytest.raises(InputError, match="is a folder, not a file"):
+        load_script(tmp_path)
+    ok = tmp_path / "ok.txt"
+    ok.write_text("ID3 headphones, now only $49.", encoding="utf-8")  # text that starts like an MP3 is still text
+    assert load_script(ok) == "ID3 headphones, now only $49."
+
+
 def test_non_utf8_script_raises_clear_error(tmp_path):
     p = tmp_path / "script.txt"
     p.write_bytes("Schläfst du gut? Nur 39,99 EUR".encode("latin-1"))
