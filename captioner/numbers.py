@@ -577,8 +577,10 @@ def verbalize_pieces(token: str, language: str) -> Optional[str]:
     code = CURRENCY_SYMBOLS.get(t)
     if code is not None and not any(ch.isalpha() for ch in t):
         return _CUR_WORDS[language][code][1]
+    if not re.fullmatch(r"[^\W_]+", t):  # letters and digits only: "24/7", "5-7" are not read piece by piece
+        return None
     parts = re.findall(r"\d+|[^\W\d_]+", t)
-    if len(parts) < 2 or not any(p.isdigit() for p in parts) or not all(p.isdigit() or p.isalpha() for p in parts):
+    if len(parts) < 2 or not any(p.isdigit() for p in parts):
         return None
     return " ".join(number_to_words(int(p), language) if p.isdigit() and len(p) <= 9 else p for p in parts)
 
