@@ -885,7 +885,7 @@ def correct(
         # a script in another language than the audio is not what the voice says: never caption the audio with it
         # (the fallback below is for voices the recogniser cannot follow, with a script in their language). The
         # detector (`language.script_language_mismatch`) fired on 0 of 1,083 generated and DEV scripts in their own
-        # language and on each of 400 checked against every other language (measured 2026-11-30).
+        # language and on each of 396 checked against every other language (measured 2026-11-30).
         # a prompt in the wrong language pulls the prompted pass off the voice ("Luhuel Glow's error" for "Lumewell
         # Glow Serum"): the unprompted witness's words, where it heard any, are the captions
         own = list(reference.words) if reference is not None and reference.words else words
