@@ -1308,7 +1308,7 @@ def report_markdown(findings: Sequence[Finding], words: Sequence[Word]) -> str:
         ("Ad-libs (said, not in the script)", {"ad_lib"}),
         ("Brand and spelling fixes", {"brand_fixed", "spelling_fixed"}),
         ("Script lines not heard", {"script_skipped", "script_unspoken"}),
-        ("Script and language", {"script_language_mismatch", "script_markup_stripped", "empty_script", "language_mismatch"}),
+        ("Script and language", {"script_language_mismatch", "script_mismatch", "script_markup_stripped", "empty_script", "language_mismatch"}),
         ("Low-confidence words", {"low_confidence", "word_mismatch"}),
     ]
     n_err = sum(1 for f in findings if f.severity == Severity.error)

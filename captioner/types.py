@@ -70,6 +70,7 @@ class FindingKind(StrEnum):
     empty_script = "empty_script"
     script_markup_stripped = "script_markup_stripped"
     script_language_mismatch = "script_language_mismatch"
+    script_mismatch = "script_mismatch"
     script_skipped = "script_skipped"
     script_unspoken = "script_unspoken"
     script_restored = "script_restored"

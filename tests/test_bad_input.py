@@ -243,3 +243,39 @@ def test_a_script_in_another_language_captions_what_was_said(tmp_path):
     assert "tired" in said and "link below" in said, said
     assert not {"kissen", "schläfst", "jetzt", "bio!"} & set(said.split()), said
     assert "price_mismatch" not in kinds  # no price of the wrong script is "caught" in the English audio
+
+
+def test_another_videos_script_in_the_same_language_is_an_error(tmp_path):
+    """The script of another English ad given with the example (a mixed-up variant): the recogniser matched 5 % of
+    it, and for voices it cannot follow the captions follow the script — here another product and another price on
+    screen. The phone alignment finds most of the speech outside that text: an error-level `script_mismatch`, so
+    `--strict` refuses it; with the example's own script there is none."""
+    other = tmp_path / "other.txt"
+    other.write_text("I switched to Brewvana cold brew pods and never looked back. Get 12 pods for $19.99 with free "
+                     "shipping. Order now!\n", encoding="utf-8")
+    out = tmp_path / "out" / "a.mp4"
+    proc = run_cli("caption", str(EXAMPLE / "video.mp4"), "--script", str(other), "--language", "en", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(out.with_suffix(".json").read_text())
+    bad = [f for f in data["findings"] if f["kind"] == "script_mismatch"]
+    assert len(bad) == 1 and bad[0]["severity"] == "error" and "another video" in bad[0]["message"], data["findings"]
+    strict = run_cli("caption", str(EXAMPLE / "video.mp4"), "--script", str(other), "--language", "en", "--strict",
+                     "--out", str(tmp_path / "out" / "b.mp4"))
+    assert strict.returncode == 7 and "another video" in strict.stderr, strict.stderr
+    assert not (tmp_path / "out" / "b.mp4").exists()
+
+
+def test_script_mismatch_rule():
+    from captioner.pipeline import SCRIPT_MISMATCH_FRACTION, script_mismatch
+    from captioner.types import Finding, Severity, Word
+
+    words = [Word(text=f"w{i}", start=i, end=i + 0.5, source="script") for i in range(10)]
+    adlib = lambda a, b: Finding(kind="ad_lib", severity=Severity.warning, message="", start=a, end=b)  # noqa: E731
+    unsaid = Finding(kind="script_unspoken", severity=Severity.warning, message="", word_indices=[0, 1, 2])
+    assert script_mismatch(words, [adlib(0, 1.0), unsaid], speech_s=8.0) is None  # an ad-lib and a skipped line
+    assert script_mismatch(words, [adlib(0, 4.0)], speech_s=8.0).severity == Severity.error  # half the speech
+    many = Finding(kind="script_unspoken", severity=Severity.warning, message="", word_indices=list(range(6)))
+    assert script_mismatch(words, [many], speech_s=8.0) is not None  # most of the text unsaid
+    asr = [w.model_copy(update={"source": "asr"}) for w in words]
+    assert script_mismatch(asr, [adlib(0, 8.0)], speech_s=8.0) is None  # the recogniser's own words
+    assert 0.28 < SCRIPT_MISMATCH_FRACTION <= 0.6
