@@ -302,8 +302,8 @@ def script_mismatch(words: list[Word], findings: list[Finding], speech_s: float)
         return None
     return Finding(kind="script_mismatch", severity=Severity.error,
                    message=f"the caption text does not fit the voice: {100 * min(a, 1):.0f}% of the speech is not in it and "
-                           f"{100 * u:.0f}% of its words were not heard — is this the script of another video? The captions "
-                           "(and their prices) follow that text: check it before publishing")
+                           f"{100 * u:.0f}% of its words were not heard — is this the script of another video (or of a longer "
+                           "cut)? The captions (and their prices) follow that text: check it before publishing")
 
 
 def align_stage(audio: np.ndarray, words: list[Word], findings: list[Finding], language: str,
