@@ -541,6 +541,11 @@ def _zh_number_str(v: Decimal) -> str:
     return _number_str(v, "zh")
 
 
+def _supported(language: str) -> None:
+    if language not in _CUR_WORDS:
+        raise ValueError(f"unsupported language {language!r}: use one of en, de, fr, es, hi, zh")
+
+
 def verbalize(token: str, language: str) -> Optional[str]:
     """Spoken form of a written number/price/percent/promo code/date token; None if nothing to verbalize.
 
@@ -549,8 +554,7 @@ def verbalize(token: str, language: str) -> Optional[str]:
     >>> verbalize("39,99 €", "de")
     'neununddreißig Euro neunundneunzig'
     """
-    if language not in _CUR_WORDS:
-        raise ValueError(f"unsupported language {language!r}: use one of en, de, fr, es, hi, zh")
+    _supported(language)
     a = parse_written(token, language)
     if a is None:
         return None
@@ -567,8 +571,7 @@ def verbalize_pieces(token: str, language: str) -> Optional[str]:
     >>> verbalize_pieces("blo20", "en")
     'blo twenty'
     """
-    if language not in _CUR_WORDS:
-        raise ValueError(f"unsupported language {language!r}: use one of en, de, fr, es, hi, zh")
+    _supported(language)
     t = unicodedata.normalize("NFKC", token.strip()).strip(".,!?;:()\"'«»¡¿，。！？；：、।॥")
     if not t:
         return None
