@@ -94,7 +94,7 @@ def load_script(path: str | Path) -> str:
 
 
 # what a careless user passes as the script instead of its text: the signatures of the usual suspects (a table
-# of ten magic numbers; a file-type library would add a dependency for no more than this)
+# of 13 magic numbers; a file-type library would add a dependency for no more than this)
 _SIGNATURES = ((4, b"ftyp", "a video or audio file (MP4/MOV)"), (0, b"\x1a\x45\xdf\xa3", "a video file (Matroska/WebM)"),
                (0, b"RIFF", "a media file (WAV/AVI)"), (0, b"ID3", "an audio file (MP3)"), (0, b"fLaC", "an audio file (FLAC)"),
                (0, b"OggS", "an audio file (Ogg)"), (0, b"%PDF", "a PDF document"), (0, b"PK\x03\x04", "a ZIP archive or Word/OpenDocument document"),

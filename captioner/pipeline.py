@@ -316,10 +316,8 @@ def align_stage(audio: np.ndarray, words: list[Word], findings: list[Finding], l
 
     aligned = align_words(audio, words, language)
     aligned, words, findings = restore_heard_by_phones(audio, words, findings, aligned, language)
-    merged = aligned.merge_into(findings)
-    own = [f for f in merged if f not in findings]  # this stage's findings only
-    bad = script_mismatch(aligned.words, own, speech_s if speech_s is not None else speech_duration(audio))
-    return aligned.words, merged + ([bad] if bad is not None else [])
+    bad = script_mismatch(aligned.words, aligned.findings, speech_s if speech_s is not None else speech_duration(audio))
+    return aligned.words, aligned.merge_into(findings) + ([bad] if bad is not None else [])
 
 
 def transcribe_and_correct(audio: np.ndarray, script: Optional[str], language: str, asr: str = "whisper",
