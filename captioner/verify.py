@@ -642,9 +642,9 @@ class _AdContext:
         if self._whisper is None:
             model = self._model
             if model is None:
-                from .asr.whisper import load_model
+                from .asr.whisper import load_judge_model
 
-                model = load_model()
+                model = load_judge_model()
             self._whisper = WhisperWitness(model, self.language)
         return self._whisper
 

@@ -132,7 +132,11 @@ def test_a_voice_the_recogniser_cannot_follow_alone_is_captioned_from_the_script
     audio = load_audio(FIXTURES / "align" / "ad-hi-01" / "audio.flac")
     script = "ग्लोरा फेस वॉश से पाएँ दमकती त्वचा। सिर्फ़ ₹499 में, कोड GLOWRA20 से 20% की छूट। अभी ऑर्डर करें!"
     tr, ref, found = recognise(audio, script, "hi")
-    assert tr.words and ref is not None and not ref.words and "cannot follow" in ref.notes[-1], (tr.text, ref)
+    # what the recogniser makes of this voice depends on the CPU's int8 kernels: either clean Hindi from the
+    # prompted pass with a deaf witness (Intel MKL), or output in another script, discarded (oneDNN on AMD AVX2)
+    deaf_witness = bool(tr.words) and ref is not None and not ref.words and "cannot follow" in ref.notes[-1]
+    discarded = not tr.words and any(f.kind == "asr_wrong_language" for f in found)
+    assert deaf_witness or discarded, (tr.text, ref, [f.message for f in found])
     words, findings = correct_stage(audio, tr, ref, script, "hi", found)
     kinds = {f.kind for f in findings}
     assert "asr_unreliable" in kinds, [(f.kind, f.message) for f in findings]

@@ -147,6 +147,23 @@ def _load_model(model_dir: Optional[str], cpu_threads: int, compute_type: str, w
     return model
 
 
+# The price judge's scorings are a measuring instrument: their margins and weights were calibrated on one
+# machine's numbers and must mean the same on every CPU. CTranslate2's int8 kernels do not give the same numbers
+# everywhere: measured 2026-11-30 on DEV ad-en-01 ("$49" said "forty dollars"), the PMI of "forty nine" vs
+# "forty two" moved by 1-6 nats between the oneDNN int8 kernels an AMD AVX2 CPU gets, Intel MKL's int8 kernels
+# and float32, and on the oneDNN kernels the judge put "$42", a value nobody said, on screen. float32 gives the
+# same scores on every x86 backend (to ~1e-4 nats). It costs ~1.3x the scorings' time and ~290 MB while the judge
+# runs; the recogniser passes stay int8 (2x faster; a transcript may differ by a word between CPUs, and every
+# number they write is judged here anyway). See docs/BENCHMARKS.md ("int8 kernels differ between CPUs").
+JUDGE_COMPUTE_TYPE = "float32"
+
+
+def load_judge_model(model_dir: Optional[str] = None):
+    """The Whisper model the price judge scores readings with: the same weights in `JUDGE_COMPUTE_TYPE`, loaded
+    once per process, two requests at once (`default_layout`)."""
+    return load_model(model_dir, 0, compute_type=JUDGE_COMPUTE_TYPE)
+
+
 def workers_of(model) -> int:
     """How many requests `model` serves at once (1 for anything that is not a CTranslate2 Whisper)."""
     try:
