@@ -90,11 +90,12 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
-    from captioner.asr.whisper import load_model
+    from captioner.asr.whisper import load_judge_model, load_model
     from captioner import phones
     from captioner.pipeline import caption
 
     load_model()  # both sides start warm
+    load_judge_model()  # the price judge's float32 model (a service or a batch loads it once)
     hand_model()
     results = {}
     with tempfile.TemporaryDirectory() as d:

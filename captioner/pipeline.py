@@ -327,6 +327,10 @@ def transcribe_and_correct(audio: np.ndarray, script: Optional[str], language: s
 
     timings = timings if timings is not None else {}
     _prefetch_phones(audio)
+    if script:  # the price judge will score numbers: its float32 model loads meanwhile
+        from .asr.whisper import prefetch_judge_model
+
+        prefetch_judge_model()
     report_stage("asr")
     t = time.perf_counter()
     transcript, reference, findings = recognise(audio, script, language, asr, use_prompt=use_prompt,

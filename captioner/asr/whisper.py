@@ -158,10 +158,27 @@ def _load_model(model_dir: Optional[str], cpu_threads: int, compute_type: str, w
 JUDGE_COMPUTE_TYPE = "float32"
 
 
+_JUDGE_LOCK = threading.Lock()
+
+
 def load_judge_model(model_dir: Optional[str] = None):
     """The Whisper model the price judge scores readings with: the same weights in `JUDGE_COMPUTE_TYPE`, loaded
-    once per process, two requests at once (`default_layout`)."""
-    return load_model(model_dir, 0, compute_type=JUDGE_COMPUTE_TYPE)
+    once per process (a prefetch and the judge never load it twice), two requests at once (`default_layout`)."""
+    with _JUDGE_LOCK:
+        return load_model(model_dir, 0, compute_type=JUDGE_COMPUTE_TYPE)
+
+
+def prefetch_judge_model() -> None:
+    """Load the judge's model on a background thread (0.5 s, mostly reading and widening the weights) while the
+    recogniser runs; the judge then finds it loaded. A failure is left for the judge to report."""
+
+    def run() -> None:
+        try:
+            load_judge_model()
+        except Exception:
+            pass
+
+    threading.Thread(target=run, name="judge-model", daemon=True).start()
 
 
 def workers_of(model) -> int:
