@@ -61,10 +61,11 @@ def worker_main(conn, cfg_json: str, parent_pid: int) -> None:
     cfg = ServiceConfig.model_validate_json(cfg_json)
     store = Store(cfg.store_path)
     ledger = Ledger(cfg.ledger_path)
-    try:  # load the Whisper model before the first job, not during it
-        from ..asr.whisper import load_model
+    try:  # load the Whisper models (the recogniser's int8, the price judge's float32) before the first job
+        from ..asr.whisper import load_judge_model, load_model
 
         load_model()
+        load_judge_model()
     except Exception as e:  # noqa: BLE001 - the first job will report it properly
         log.warning("could not preload the Whisper model: %s", e)
     conn.send(("ready", os.getpid()))
@@ -243,9 +244,10 @@ def ray_actor_class(address: Optional[str]):
 
         def ready(self) -> int:
             try:
-                from ..asr.whisper import load_model
+                from ..asr.whisper import load_judge_model, load_model
 
                 load_model()
+                load_judge_model()
             except Exception as e:  # noqa: BLE001 - the first job reports it
                 log.warning("could not preload the Whisper model: %s", e)
             return os.getpid()
