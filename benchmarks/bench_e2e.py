@@ -89,8 +89,16 @@ def by_hand(video: Path, script: str, out: Path, fair: bool = False) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--judge-compute", default=None, choices=("float32", "int8"),
+                    help="the price judge's Whisper numerics (default: the shipped whisper.JUDGE_COMPUTE_TYPE; int8 = "
+                         "the recogniser's model, as before 2026-11-30)")
     args = ap.parse_args()
+    if args.judge_compute:
+        from captioner.asr import whisper as _w
+
+        _w.JUDGE_COMPUTE_TYPE = args.judge_compute
     from captioner.asr.whisper import load_judge_model, load_model
+    from captioner import align as _align
     from captioner import phones
     from captioner.pipeline import caption
 
@@ -109,6 +117,8 @@ def main() -> None:
             def ours():
                 # a fresh ad: nothing kept from the previous run of the same audio (encoder outputs, phone emissions)
                 load_model().encode.clear()
+                load_judge_model().encode.clear()
+                _align._ENCODED.clear()  # the judge's window encodings (kept by model and samples)
                 phones.load().clear_cache()
                 r = caption(video, script, out=tmp / "ours.mp4", language="en")
                 stages.update(r.timings)
