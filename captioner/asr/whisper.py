@@ -152,9 +152,10 @@ def _load_model(model_dir: Optional[str], cpu_threads: int, compute_type: str, w
 # everywhere: measured 2026-11-30 on DEV ad-en-01 ("$49" said "forty dollars"), the PMI of "forty nine" vs
 # "forty two" moved by 1-6 nats between the oneDNN int8 kernels an AMD AVX2 CPU gets, Intel MKL's int8 kernels
 # and float32, and on the oneDNN kernels the judge put "$42", a value nobody said, on screen. float32 gives the
-# same scores on every x86 backend (to ~1e-4 nats). It costs ~1.3x the scorings' time and ~290 MB while the judge
-# runs; the recogniser passes stay int8 (2x faster; a transcript may differ by a word between CPUs, and every
-# number they write is judged here anyway). See docs/BENCHMARKS.md ("int8 kernels differ between CPUs").
+# same scores on oneDNN and MKL (to ~1e-3 nats). Measured cost on 2 AMD cores: a decoder pass 95 ms vs 50 ms,
+# 0.9-1.1 s more per ad end to end, ~290 MB for the model; the recogniser passes stay int8 (float32 doubles their
+# time; a transcript may differ by a word between CPUs, and every number they write is judged here anyway).
+# See docs/BENCHMARKS.md ("int8 kernels differ between CPUs").
 JUDGE_COMPUTE_TYPE = "float32"
 
 
