@@ -25,7 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import DATA, ffmpeg, save, table, timed  # noqa: E402
+from common import DATA, apply_judge_compute, ffmpeg, judge_compute_option, save, table, timed  # noqa: E402
 
 
 def make_ad(tmp: Path, seconds: int = 15) -> tuple[Path, str]:
@@ -89,14 +89,9 @@ def by_hand(video: Path, script: str, out: Path, fair: bool = False) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--judge-compute", default=None, choices=("float32", "int8"),
-                    help="the price judge's Whisper numerics (default: the shipped whisper.JUDGE_COMPUTE_TYPE; int8 = "
-                         "the recogniser's model, as before 2026-11-30)")
+    judge_compute_option(ap)
     args = ap.parse_args()
-    if args.judge_compute:
-        from captioner.asr import whisper as _w
-
-        _w.JUDGE_COMPUTE_TYPE = args.judge_compute
+    apply_judge_compute(args.judge_compute)
     from captioner.asr.whisper import load_judge_model, load_model
     from captioner import align as _align
     from captioner import phones

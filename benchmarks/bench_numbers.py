@@ -391,14 +391,11 @@ def main() -> None:
                     help="with --evidence: the judge's decision rule (the shipped one by default)")
     ap.add_argument("--evidence", help="keep the judge's evidence per ad in this folder (re-decide without re-scoring)")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "numbers.json"))
-    ap.add_argument("--judge-compute", default=None, choices=("float32", "int8", "int8_float32"),
-                    help="the price judge's Whisper numerics (default: the shipped whisper.JUDGE_COMPUTE_TYPE); int8 = "
-                         "the judge before 2026-11-30, whose scores depend on the CPU's int8 kernels")
-    a = ap.parse_args()
-    if a.judge_compute:
-        from captioner.asr import whisper as _w
+    from common import apply_judge_compute, judge_compute_option
 
-        _w.JUDGE_COMPUTE_TYPE = a.judge_compute
+    judge_compute_option(ap)
+    a = ap.parse_args()
+    apply_judge_compute(a.judge_compute)
     os.environ.setdefault("CAPTIONER_BENCH_CACHE", str(Path("~/.cache/captioner/bench-asr").expanduser()))
     if a.fit:
         from bench_numbers_fit import fit

@@ -47,3 +47,19 @@ def table(rows: list[list], header: list[str]) -> str:
     w = [max(len(r[i]) for r in cols) for i in range(len(header))]
     line = lambda r: "| " + " | ".join(c.ljust(w[i]) for i, c in enumerate(r)) + " |"
     return "\n".join([line(header), "|" + "|".join("-" * (x + 2) for x in w) + "|"] + [line(r) for r in cols[1:]])
+
+
+def judge_compute_option(ap) -> None:
+    """`--judge-compute`: the price judge's Whisper numerics for this run (default: the shipped
+    `whisper.JUDGE_COMPUTE_TYPE`; int8 = the recogniser's model, the judge before 2026-11-30, whose scores depend on
+    the CPU's int8 kernels). Apply it with `apply_judge_compute`."""
+    ap.add_argument("--judge-compute", default=None, choices=("float32", "int8", "int8_float32"),
+                    help="the price judge's Whisper numerics (default: the shipped whisper.JUDGE_COMPUTE_TYPE; int8 = "
+                         "the judge before 2026-11-30, whose scores depend on the CPU's int8 kernels)")
+
+
+def apply_judge_compute(value) -> None:
+    if value:
+        from captioner.asr import whisper
+
+        whisper.JUDGE_COMPUTE_TYPE = value
