@@ -91,7 +91,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     judge_compute_option(ap)
     args = ap.parse_args()
-    apply_judge_compute(args.judge_compute)
+    apply_judge_compute(args.judge_compute, args.judge_engine)
     from captioner.asr.whisper import load_judge_model, load_model
     from captioner import align as _align
     from captioner import phones
@@ -112,7 +112,7 @@ def main() -> None:
             def ours():
                 # a fresh ad: nothing kept from the previous run of the same audio (encoder outputs, phone emissions)
                 load_model().encode.clear()
-                load_judge_model().encode.clear()
+                getattr(load_judge_model().encode, "clear", lambda: None)()  # a CTranslate2 judge's encoder memo
                 _align._ENCODED.clear()  # the judge's window encodings (kept by model and samples)
                 phones.load().clear_cache()
                 r = caption(video, script, out=tmp / "ours.mp4", language="en")

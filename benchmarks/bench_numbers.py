@@ -395,7 +395,7 @@ def main() -> None:
 
     judge_compute_option(ap)
     a = ap.parse_args()
-    apply_judge_compute(a.judge_compute)
+    apply_judge_compute(a.judge_compute, a.judge_engine)
     os.environ.setdefault("CAPTIONER_BENCH_CACHE", str(Path("~/.cache/captioner/bench-asr").expanduser()))
     if a.fit:
         from bench_numbers_fit import fit

@@ -50,16 +50,22 @@ def table(rows: list[list], header: list[str]) -> str:
 
 
 def judge_compute_option(ap) -> None:
-    """`--judge-compute`: the price judge's Whisper numerics for this run (default: the shipped
-    `whisper.JUDGE_COMPUTE_TYPE`; int8 = the recogniser's model, the judge before 2026-11-30, whose scores depend on
-    the CPU's int8 kernels). Apply it with `apply_judge_compute`."""
+    """`--judge-compute` / `--judge-engine`: the price judge's Whisper numerics and engine for this run (default: the
+    shipped `whisper.JUDGE_COMPUTE_TYPE` and `JUDGE_ENGINE`; int8 = the recogniser's model, the judge before
+    2026-11-30, whose scores depend on the CPU's int8 kernels; engine "ctranslate2" = one `Whisper.align` request
+    per reading, the float32 judge before `whisper_scorer`). Apply them with `apply_judge_compute`."""
     ap.add_argument("--judge-compute", default=None, choices=("float32", "int8", "int8_float32"),
                     help="the price judge's Whisper numerics (default: the shipped whisper.JUDGE_COMPUTE_TYPE; int8 = "
                          "the judge before 2026-11-30, whose scores depend on the CPU's int8 kernels)")
+    ap.add_argument("--judge-engine", default=None, choices=("numpy", "ctranslate2"),
+                    help="the float32 judge's engine (default: the shipped whisper.JUDGE_ENGINE, numpy; ctranslate2 = "
+                         "one Whisper.align request per reading)")
 
 
-def apply_judge_compute(value) -> None:
+def apply_judge_compute(value, engine=None) -> None:
+    from captioner.asr import whisper
+
     if value:
-        from captioner.asr import whisper
-
         whisper.JUDGE_COMPUTE_TYPE = value
+    if engine:
+        whisper.JUDGE_ENGINE = engine

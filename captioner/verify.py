@@ -214,7 +214,11 @@ def _trail(text: str) -> str:
 
 
 class WhisperWitness:
-    """Teacher-forced PMI of texts against short windows of audio (the shipped Whisper base decoder)."""
+    """Teacher-forced PMI of texts against short windows of audio (the shipped Whisper base decoder).
+
+    With the judge's own float32 model (`whisper_scorer.JudgeModel`, the default) every text of a window is scored in
+    one batch that shares the window's cross-attention and the texts' common words; with a CTranslate2 model (the
+    benchmarks' `--judge-engine ctranslate2`, or int8) one `Whisper.align` request per text and per audio."""
 
     def __init__(self, model, language: str):
         from faster_whisper.tokenizer import Tokenizer
@@ -224,6 +228,7 @@ class WhisperWitness:
         self.tokenizer = Tokenizer(model.hf_tokenizer, True, task="transcribe", language=language)
         self._memo: dict[tuple, tuple[float, int]] = {}
         self._null: dict[int, object] = {}
+        self._windows: dict[object, object] = {}  # scoring windows (numpy judge): the last clip's and silence's
 
     def _encode(self, clip: np.ndarray):
         from faster_whisper.transcribe import pad_or_trim
@@ -245,6 +250,14 @@ class WhisperWitness:
         p = np.asarray(res.text_token_probs, dtype=np.float64)
         return float(np.sum(np.log(np.maximum(p, 1e-12))))
 
+    def _window(self, key, enc):
+        w = self._windows.get(key)
+        if w is None:
+            if len(self._windows) >= 4:
+                self._windows.pop(next(iter(self._windows)))
+            w = self._windows[key] = self.model.window(enc)
+        return w
+
     def pmi(self, clip_key: tuple, clip: np.ndarray, texts: Sequence[str]) -> list[tuple[float, int]]:
         """(PMI summed over tokens, number of tokens) of each text against `clip` (memoised per clip and text)."""
         todo = list(dict.fromkeys(t for t in texts if (clip_key, t) not in self._memo))
@@ -254,21 +267,38 @@ class WhisperWitness:
             for t in todo:
                 if not toks[t] or len(toks[t]) > 400:
                     self._memo[(clip_key, t)] = (float("nan"), len(toks[t]))
-            jobs = [(e, t) for t in todo if (clip_key, t) not in self._memo for e in (enc, null)]
-            # the model serves `workers` requests at once: one short decoder pass per request, side by side
-            from .asr.whisper import workers_of
+            todo = [t for t in todo if (clip_key, t) not in self._memo]
+            if hasattr(self.model, "window"):
+                # the judge's own model: each window's texts in one batch (`whisper_scorer`); like `Whisper.align`, a
+                # text is scored after the no-timestamps token
+                start = list(self.tokenizer.sot_sequence) + [self.tokenizer.no_timestamps]
+                seqs = [toks[t] for t in todo]
+                wa, wb = self._window(("clip", clip_key), enc), self._window(("null", int(null.shape[1])), null)
+                a, b = [], []
+                if seqs:  # the audio's and silence's scorings side by side: numpy's element-wise work is one core's
+                    from concurrent.futures import ThreadPoolExecutor
 
-            n = min(workers_of(self.model), len(jobs))
-            if n > 1:
-                from concurrent.futures import ThreadPoolExecutor
-
-                with ThreadPoolExecutor(n) as ex:
-                    lps = list(ex.map(lambda j: self._logp(j[0], toks[j[1]], n_frames), jobs))
+                    with ThreadPoolExecutor(2) as ex:
+                        fa, fb = ex.submit(wa.score, start, seqs), ex.submit(wb.score, start, seqs)
+                        a, b = fa.result(), fb.result()
+                for t, x, y in zip(todo, a, b):
+                    self._memo[(clip_key, t)] = (x - y, len(toks[t]))
             else:
-                lps = [self._logp(e, toks[t], n_frames) for e, t in jobs]
-            for k in range(0, len(jobs), 2):
-                t = jobs[k][1]
-                self._memo[(clip_key, t)] = (lps[k] - lps[k + 1], len(toks[t]))
+                jobs = [(e, t) for t in todo for e in (enc, null)]
+                # the model serves `workers` requests at once: one short decoder pass per request, side by side
+                from .asr.whisper import workers_of
+
+                n = min(workers_of(self.model), len(jobs))
+                if n > 1:
+                    from concurrent.futures import ThreadPoolExecutor
+
+                    with ThreadPoolExecutor(n) as ex:
+                        lps = list(ex.map(lambda j: self._logp(j[0], toks[j[1]], n_frames), jobs))
+                else:
+                    lps = [self._logp(e, toks[t], n_frames) for e, t in jobs]
+                for k in range(0, len(jobs), 2):
+                    t = jobs[k][1]
+                    self._memo[(clip_key, t)] = (lps[k] - lps[k + 1], len(toks[t]))
         return [self._memo[(clip_key, t)] for t in texts]
 
 

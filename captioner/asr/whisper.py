@@ -152,25 +152,44 @@ def _load_model(model_dir: Optional[str], cpu_threads: int, compute_type: str, w
 # everywhere: measured 2026-11-30 on DEV ad-en-01 ("$49" said "forty dollars"), the PMI of "forty nine" vs
 # "forty two" moved by 1-6 nats between the oneDNN int8 kernels an AMD AVX2 CPU gets, Intel MKL's int8 kernels
 # and float32, and on the oneDNN kernels the judge put "$42", a value nobody said, on screen. float32 gives the
-# same scores on oneDNN and MKL (to ~1e-3 nats). Measured cost on 2 AMD cores: a decoder pass 95 ms vs 50 ms,
-# 0.9-1.1 s more per ad end to end, ~290 MB for the model; the recogniser passes stay int8 (float32 doubles their
-# time; a transcript may differ by a word between CPUs, and every number they write is judged here anyway).
+# same scores on oneDNN and MKL (to ~1e-3 nats). The recogniser passes stay int8 (float32 doubles their time; a
+# transcript may differ by a word between CPUs, and every number they write is judged here anyway).
 # See docs/BENCHMARKS.md ("int8 kernels differ between CPUs").
 JUDGE_COMPUTE_TYPE = "float32"
+# ... and in float32 the judge runs Whisper base in numpy (`whisper_scorer.JudgeModel`): the same weights and scores
+# as CTranslate2's float32 model (to ~1e-3 nats), but a window's cross-attention keys and values and the words the
+# readings share are computed once instead of once per reading ("ctranslate2": one `Whisper.align` request per
+# reading, the judge of 2026-11-30, kept for the benchmarks). See docs/BENCHMARKS.md ("The judge's own decoder").
+JUDGE_ENGINE = "numpy"
 
 
 _JUDGE_LOCK = threading.Lock()
+_JUDGE_MODELS: dict = {}
 
 
 def load_judge_model(model_dir: Optional[str] = None):
     """The Whisper model the price judge scores readings with: the same weights in `JUDGE_COMPUTE_TYPE`, loaded
-    once per process (a prefetch and the judge never load it twice), two requests at once (`default_layout`)."""
+    once per process (a prefetch and the judge never load it twice). float32 with `JUDGE_ENGINE` "numpy" (the
+    default): a `whisper_scorer.JudgeModel`; otherwise a CTranslate2 model serving two requests at once."""
     with _JUDGE_LOCK:
+        if JUDGE_COMPUTE_TYPE == "float32" and JUDGE_ENGINE == "numpy":
+            from .whisper_scorer import JudgeModel
+
+            path = model_dir or str(ensure_whisper_base())
+            model = _JUDGE_MODELS.get(path)
+            if model is None:
+                if not Path(path, "model.bin").is_file():
+                    raise ModelError(f"no CTranslate2 Whisper model in {path} (model.bin missing)")
+                try:
+                    model = _JUDGE_MODELS[path] = JudgeModel(path)
+                except (OSError, ValueError, KeyError) as e:
+                    raise ModelError(f"could not load the Whisper model from {path} for the price judge: {e}") from e
+            return model
         return load_model(model_dir, 0, compute_type=JUDGE_COMPUTE_TYPE)
 
 
 def prefetch_judge_model() -> None:
-    """Load the judge's model on a background thread (0.5 s, mostly reading and widening the weights) while the
+    """Load the judge's model on a background thread (0.6-0.8 s, mostly reading and widening the weights) while the
     recogniser runs; the judge then finds it loaded. A failure is left for the judge to report."""
 
     def run() -> None:
