@@ -11,7 +11,8 @@ fallback) is judged here from independent evidence:
 - **unprompted pass** (U): the value the script-free witness transcript has there (`pipeline.recognise`),
   each spoken number phrase read whole;
 - **Whisper decoder** (W; the shipped Whisper base weights in float32, `whisper.load_judge_model`, so that its
-  scores are the same on every CPU — CTranslate2's int8 kernels are not): each competing reading is written into a *local window* of the caption text
+  scores are the same on every CPU — CTranslate2's int8 kernels are not; run by `asr.whisper_scorer`, which scores
+  all of a window's readings in one batch): each competing reading is written into a *local window* of the caption text
   (`window_words` words each side, spoken forms) and scored teacher-forced against the audio of that window
   only, as pointwise mutual information log p(text | audio) − log p(text | silence) (the plain likelihood
   prefers short, common numbers). A local window keeps long ads far from Whisper's 448 decoder positions and

@@ -114,48 +114,39 @@ def _softmax(z: np.ndarray) -> np.ndarray:
 class Weights:
     """Whisper's weights in float32 (from a CTranslate2 Whisper `model.bin`)."""
 
+    # a layer's parts: (our name, CTranslate2's module); each is a (weight, bias) or (gamma, beta) pair
+    _SELF = (("self_norm", "self_attention/layer_norm"), ("self_qkv", "self_attention/linear_0"),
+             ("self_out", "self_attention/linear_1"))
+    _CROSS = (("cross_norm", "attention/layer_norm"), ("cross_q", "attention/linear_0"),
+              ("cross_kv", "attention/linear_1"), ("cross_out", "attention/linear_2"))
+    _FFN = (("ffn_norm", "ffn/layer_norm"), ("ffn_in", "ffn/linear_0"), ("ffn_out", "ffn/linear_1"))
+
     def __init__(self, variables: dict[str, np.ndarray], text_vocab: int):
-        f = lambda k: np.ascontiguousarray(variables["decoder/" + k], dtype=np.float32)  # noqa: E731
-        e = lambda k: np.ascontiguousarray(variables["encoder/" + k], dtype=np.float32)  # noqa: E731
+        def get(name: str) -> np.ndarray:
+            return np.ascontiguousarray(variables[name], dtype=np.float32)
+
+        def pair(module: str) -> tuple[np.ndarray, np.ndarray]:
+            if module + "/gamma" in variables:
+                return get(module + "/gamma"), get(module + "/beta")
+            return get(module + "/weight"), get(module + "/bias")
+
+        def layers(side: str, parts) -> list[dict]:
+            out = []
+            while f"{side}/layer_{len(out)}/ffn/linear_0/weight" in variables:
+                out.append({ours: pair(f"{side}/layer_{len(out)}/{theirs}") for ours, theirs in parts})
+            return out
+
         self.encoder_heads = int(variables["encoder/num_heads"].reshape(-1)[0])
-        self.conv1 = (e("conv1/weight"), e("conv1/bias"))
-        self.conv2 = (e("conv2/weight"), e("conv2/bias"))
-        self.encoder_positions = e("position_encodings/encodings")
-        self.encoder_final = (e("layer_norm/gamma"), e("layer_norm/beta"))
-        self.encoder_layers = []
-        k = 0
-        while f"encoder/layer_{k}/ffn/linear_0/weight" in variables:
-            p = f"layer_{k}/"
-            self.encoder_layers.append({
-                "self_norm": (e(p + "self_attention/layer_norm/gamma"), e(p + "self_attention/layer_norm/beta")),
-                "self_qkv": (e(p + "self_attention/linear_0/weight"), e(p + "self_attention/linear_0/bias")),
-                "self_out": (e(p + "self_attention/linear_1/weight"), e(p + "self_attention/linear_1/bias")),
-                "ffn_norm": (e(p + "ffn/layer_norm/gamma"), e(p + "ffn/layer_norm/beta")),
-                "ffn_in": (e(p + "ffn/linear_0/weight"), e(p + "ffn/linear_0/bias")),
-                "ffn_out": (e(p + "ffn/linear_1/weight"), e(p + "ffn/linear_1/bias")),
-            })
-            k += 1
+        self.conv1 = pair("encoder/conv1")
+        self.conv2 = pair("encoder/conv2")
+        self.encoder_positions = get("encoder/position_encodings/encodings")
+        self.encoder_final = pair("encoder/layer_norm")
+        self.encoder_layers = layers("encoder", self._SELF + self._FFN)
         self.heads = int(variables["decoder/num_heads"].reshape(-1)[0])
-        self.embeddings = f("embeddings/weight")
-        self.positions = f("position_encodings/encodings")
-        self.final = (f("layer_norm/gamma"), f("layer_norm/beta"))
-        self.layers = []
-        k = 0
-        while f"decoder/layer_{k}/ffn/linear_0/weight" in variables:
-            p = f"layer_{k}/"
-            self.layers.append({
-                "self_norm": (f(p + "self_attention/layer_norm/gamma"), f(p + "self_attention/layer_norm/beta")),
-                "self_qkv": (f(p + "self_attention/linear_0/weight"), f(p + "self_attention/linear_0/bias")),
-                "self_out": (f(p + "self_attention/linear_1/weight"), f(p + "self_attention/linear_1/bias")),
-                "cross_norm": (f(p + "attention/layer_norm/gamma"), f(p + "attention/layer_norm/beta")),
-                "cross_q": (f(p + "attention/linear_0/weight"), f(p + "attention/linear_0/bias")),
-                "cross_kv": (f(p + "attention/linear_1/weight"), f(p + "attention/linear_1/bias")),
-                "cross_out": (f(p + "attention/linear_2/weight"), f(p + "attention/linear_2/bias")),
-                "ffn_norm": (f(p + "ffn/layer_norm/gamma"), f(p + "ffn/layer_norm/beta")),
-                "ffn_in": (f(p + "ffn/linear_0/weight"), f(p + "ffn/linear_0/bias")),
-                "ffn_out": (f(p + "ffn/linear_1/weight"), f(p + "ffn/linear_1/bias")),
-            })
-            k += 1
+        self.embeddings = get("decoder/embeddings/weight")
+        self.positions = get("decoder/position_encodings/encodings")
+        self.final = pair("decoder/layer_norm")
+        self.layers = layers("decoder", self._SELF + self._CROSS + self._FFN)
         activation = int(variables["decoder/activation"].reshape(-1)[0])
         if activation != 3 or not int(variables["decoder/pre_norm"].reshape(-1)[0]):
             raise ValueError("not a Whisper decoder (GELU, pre-norm) this scorer knows")
