@@ -30,6 +30,23 @@ def timed(fn, runs: int = 3) -> tuple[float, list[float]]:
     return statistics.median(ts), ts
 
 
+def timed_rounds(fns: dict, runs: int = 3) -> dict[str, list[float]]:
+    """Wall times of every function, interleaved: round after round, each function once per round, so that a
+    machine whose speed drifts (a shared VM) slows every side alike; compare within a round (`round_ratios`)."""
+    ts: dict[str, list[float]] = {k: [] for k in fns}
+    for _ in range(runs):
+        for k, fn in fns.items():
+            t = time.perf_counter()
+            fn()
+            ts[k].append(time.perf_counter() - t)
+    return ts
+
+
+def round_ratios(ts: dict[str, list[float]], a: str, b: str) -> list[float]:
+    """a's time over b's, round by round (see `timed_rounds`)."""
+    return [x / y for x, y in zip(ts[a], ts[b])]
+
+
 def machine() -> dict:
     return {"cpus": os.cpu_count(), "machine": platform.machine(), "python": platform.python_version(),
             "date": time.strftime("%Y-%m-%d")}
