@@ -110,8 +110,8 @@ def default_threads() -> int:
 def default_layout() -> tuple[int, int]:
     """(threads per request, requests at once) for the shared model: two requests of half the cores each.
 
-    The pipeline runs two recogniser passes (prompted, and the unprompted witness) and the price judge's many
-    short decoder scorings; Whisper base's small matrices use one core well and a second one poorly. Measured
+    The pipeline runs two recogniser passes (prompted, and the unprompted witness) side by side (and, with the
+    judge on CTranslate2, its many short decoder scorings); Whisper base's small matrices use one core well and a second one poorly. Measured
     on 2 cores, 15 s ad: both passes one after the other on 2 threads 3.43 s, side by side on 1 thread each
     2.60 s; 30 judge scorings 0.63 s vs 0.38 s. The cost is a second copy of the weights (+160 MB)."""
     n = default_threads()
@@ -121,8 +121,8 @@ def default_layout() -> tuple[int, int]:
 def load_model(model_dir: Optional[str] = None, cpu_threads: int = 0, compute_type: str = "int8", workers: int = 0):
     """Load (once per process) a faster-whisper model from a local CTranslate2 folder.
 
-    `load_model()` and `load_model(None, 0)` are the same model (the ASR backend, the price judge and the
-    aligner share one copy and its encoder memo). `cpu_threads` / `workers` (requests served at once): 0 =
+    `load_model()` and `load_model(None, 0)` are the same model (the ASR backend and the aligner share one copy
+    and its encoder memo; the price judge has its own float32 model, `load_judge_model`). `cpu_threads` / `workers` (requests served at once): 0 =
     `default_layout()`."""
     threads, n = default_layout()
     if cpu_threads:
