@@ -111,9 +111,10 @@ def default_layout() -> tuple[int, int]:
     """(threads per request, requests at once) for the shared model: two requests of half the cores each.
 
     The pipeline runs two recogniser passes (prompted, and the unprompted witness) side by side (and, with the
-    judge on CTranslate2, its many short decoder scorings); Whisper base's small matrices use one core well and a second one poorly. Measured
-    on 2 cores, 15 s ad: both passes one after the other on 2 threads 3.43 s, side by side on 1 thread each
-    2.60 s; 30 judge scorings 0.63 s vs 0.38 s. The cost is a second copy of the weights (+160 MB)."""
+    judge on CTranslate2, its many short decoder scorings); Whisper base's small matrices use one core well and a
+    second one poorly. Measured on 2 cores, 15 s ad: both passes one after the other on 2 threads 3.43 s, side by
+    side on 1 thread each 2.60 s; 30 judge scorings 0.63 s vs 0.38 s. The cost is a second copy of the weights
+    (+160 MB)."""
     n = default_threads()
     return (max(1, n // 2), 2) if n >= 2 else (1, 1)
 
