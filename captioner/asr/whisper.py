@@ -123,8 +123,8 @@ def load_model(model_dir: Optional[str] = None, cpu_threads: int = 0, compute_ty
     """Load (once per process) a faster-whisper model from a local CTranslate2 folder.
 
     `load_model()` and `load_model(None, 0)` are the same model (the ASR backend and the aligner share one copy
-    and its encoder memo; the price judge has its own float32 model, `load_judge_model`). `cpu_threads` / `workers` (requests served at once): 0 =
-    `default_layout()`."""
+    and its encoder memo; the price judge has its own float32 model, `load_judge_model`). `cpu_threads` /
+    `workers` (requests served at once): 0 = `default_layout()`."""
     threads, n = default_layout()
     if cpu_threads:
         threads, n = int(cpu_threads), (int(workers) or 1)
@@ -133,13 +133,19 @@ def load_model(model_dir: Optional[str] = None, cpu_threads: int = 0, compute_ty
     return _load_model(model_dir or None, threads, compute_type, n)
 
 
+def _model_folder(model_dir: Optional[str]) -> str:
+    """The CTranslate2 Whisper folder to load (default: the shipped Whisper base), checked to hold a model.bin."""
+    path = model_dir or str(ensure_whisper_base())
+    if not Path(path, "model.bin").is_file():
+        raise ModelError(f"no CTranslate2 Whisper model in {path} (model.bin missing)")
+    return path
+
+
 @lru_cache(maxsize=4)
 def _load_model(model_dir: Optional[str], cpu_threads: int, compute_type: str, workers: int):
     from faster_whisper import WhisperModel
 
-    path = model_dir or str(ensure_whisper_base())
-    if not Path(path, "model.bin").is_file():
-        raise ModelError(f"no CTranslate2 Whisper model in {path} (model.bin missing)")
+    path = _model_folder(model_dir)
     try:
         model = WhisperModel(path, device="cpu", compute_type=compute_type, cpu_threads=cpu_threads, num_workers=workers)
     except Exception as e:  # ctranslate2 raises RuntimeError with its own text
@@ -160,7 +166,8 @@ JUDGE_COMPUTE_TYPE = "float32"
 # ... and in float32 the judge runs Whisper base in numpy (`whisper_scorer.JudgeModel`): the same weights and scores
 # as CTranslate2's float32 model (to ~1e-3 nats), but a window's cross-attention keys and values and the words the
 # readings share are computed once instead of once per reading ("ctranslate2": one `Whisper.align` request per
-# reading, the judge of 2026-11-30, kept for the benchmarks). See docs/BENCHMARKS.md ("The judge's own decoder").
+# reading, the judge of 2026-11-30, kept for the benchmarks). See docs/BENCHMARKS.md ("The judge's own Whisper in
+# numpy").
 JUDGE_ENGINE = "numpy"
 
 
@@ -176,11 +183,9 @@ def load_judge_model(model_dir: Optional[str] = None):
         if JUDGE_COMPUTE_TYPE == "float32" and JUDGE_ENGINE == "numpy":
             from .whisper_scorer import JudgeModel
 
-            path = model_dir or str(ensure_whisper_base())
+            path = _model_folder(model_dir)
             model = _JUDGE_MODELS.get(path)
             if model is None:
-                if not Path(path, "model.bin").is_file():
-                    raise ModelError(f"no CTranslate2 Whisper model in {path} (model.bin missing)")
                 try:
                     model = _JUDGE_MODELS[path] = JudgeModel(path)
                 except (OSError, ValueError, KeyError) as e:

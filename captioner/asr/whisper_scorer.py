@@ -175,10 +175,6 @@ class Weights:
             x = x + _linear(_gelu(_linear(_norm(x, *layer["ffn_norm"]), layer["ffn_in"])), layer["ffn_out"])
         return _norm(x, *self.encoder_final)[None]
 
-    def window(self, encoder_output: np.ndarray) -> "Window":
-        return Window(self, encoder_output)
-
-
 def _linear(x: np.ndarray, wb: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
     """x [..., in] @ weight.T + bias, as one matrix product over all leading dimensions."""
     y = x.reshape(-1, x.shape[-1]) @ wb[0].T
@@ -222,7 +218,6 @@ class JudgeModel:
         from faster_whisper.feature_extractor import FeatureExtractor
 
         model_dir = Path(model_dir)
-        self.model_dir = model_dir
         self.hf_tokenizer = tokenizers.Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         eot = self.hf_tokenizer.token_to_id("<|endoftext|>")
         if eot is None:
@@ -311,8 +306,8 @@ class Window:
             raise ValueError("a text is longer than Whisper's 448 decoder positions")
         # the texts' longest common prefix is decoded once; each keeps at least one token of its own
         lcp = 0
-        first = texts[0]
-        while lcp < min(len(t) for t in texts) - 1 and all(t[lcp] == first[lcp] for t in texts):
+        first, shortest = texts[0], min(len(t) for t in texts)
+        while lcp < shortest - 1 and all(t[lcp] == first[lcp] for t in texts):
             lcp += 1
         prefix = list(start) + first[:lcp]
         P = len(prefix)
