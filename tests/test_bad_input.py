@@ -226,6 +226,31 @@ def test_telephone_band_audio_keeps_every_script_word(tmp_path):
     assert "script_skipped" not in kinds and "ad_lib" not in kinds, data["findings"]
 
 
+def test_audio_shorter_than_the_script_can_fill(tmp_path):
+    """The example ad cut to its first 4 s (voice and picture), with its whole 21-word script: the captions are what was
+    said, corrected against the script (brand spelling), the price is judged — never a price on screen that differs
+    from the script without a finding — and the script's unspoken rest is reported. Before, a script this much longer
+    than the voice made the captions the raw recogniser words, "$40." shown with no finding."""
+    v = tmp_path / "cut.mp4"
+    ffmpeg("-i", str(EXAMPLE / "video.mp4"), "-t", "4", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", str(v))
+    out = tmp_path / "out" / "a.mp4"
+    proc = run_cli("caption", str(v), "--script", SCRIPT, "--language", "en", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(out.with_suffix(".json").read_text())
+    said = [w["text"] for w in data["words"]]
+    kinds = [f["kind"] for f in data["findings"]]
+    assert "asr_unreliable" not in kinds and "script_unspoken" in kinds, data["findings"]
+    assert said[:9] == "Tired of dull skin? Lumewell Glow Serum is just".split(), said
+    prices = [k for k, w in enumerate(data["words"]) if w["text"].startswith("$")]
+    assert prices, said
+    for k in prices:
+        judged = [f for f in data["findings"] if k in (f.get("word_indices") or [])
+                  and f["kind"] in ("claim_verified", "number_disputed", "price_mismatch")]
+        assert judged, (said[k], data["findings"])
+        if said[k].rstrip(".,!") != "$49":
+            assert any(f["severity"] == "error" for f in judged), data["findings"]
+
+
 def test_a_script_in_another_language_captions_what_was_said(tmp_path):
     """The German variant's script given with the English voice-over (a careless batch): the render goes through,
     the captions are the English the recogniser heard — never German words under English speech — and the JSON

@@ -628,3 +628,56 @@ def test_a_thousands_group_written_apart_is_one_number(lang, heard, script, show
     same = heard.replace("492", "499").replace("245", "499")
     words, findings = correct(T(seq(same), language=lang), script, lang, reference=T(seq(same), language=lang))
     assert "price_mismatch" not in [f.kind for f in findings] and script.split()[2].rstrip(".") in " ".join(w.text for w in words)
+
+
+# ------------------------------------------------------------------------ a voice-over cut short of its script
+
+CUT_SCRIPT = "Tired of dull skin? Lumewell Glow Serum is just $49 today. Use code GLOW20 for 20% off. Tap the link below!"
+
+
+def test_a_heard_price_pairs_with_the_scripts_price_not_a_later_percent():
+    """The DP's tie went to the later script number: "$40." was paired with "20%" six words on, not with "$49"."""
+    tr = T(seq("Tired of dull skin? Lumewell Glow Serum is just $40."), speech_duration=3.4)
+    words, findings = correct(tr, CUT_SCRIPT, "en")
+    price = next(w for w in words if w.text.startswith("$"))
+    f = next(f for f in findings if f.kind == "price_mismatch")
+    assert f.script_text == "$49" and f.word_indices == [words.index(price)]
+    assert not any(f.kind == "number_mismatch" and f.script_text == "20%" for f in findings)
+
+
+def test_a_voice_over_cut_short_is_corrected_and_its_rest_reported_unspoken():
+    """A 4 s cut of the example ad, with the recogniser passes it really gave: the unprompted witness heard "those kids"
+    for "dull skin" and hallucinated "for the dollars", and a script far longer than the voice made the captions the
+    raw recognised words — the script's brand spelling not checked, "$40." shown with no finding. The prompted words
+    are the captions either way: they are corrected like any ad, the price goes to the judge, the rest is unspoken."""
+    heard = [("Tired", 0.0, 0.6), ("of", 0.6, 0.74), ("dull", 0.74, 0.98, 0.02), ("skin?", 0.98, 1.36),
+             ("Lumewell", 1.8, 2.26, 0.12), ("Glow", 2.26, 2.5), ("Serum", 2.5, 2.8), ("is", 2.8, 2.94),
+             ("just", 2.94, 3.1), ("$40.", 3.1, 3.64)]
+    witness = [("Tired", 0.0, 0.6), ("of", 0.6, 0.74), ("those", 0.74, 1.02), ("kids?", 1.02, 1.4), ("You", 1.78, 1.96),
+               ("well", 1.96, 2.22), ("know", 2.22, 2.42), ("Sarah", 2.42, 2.72), ("is", 2.72, 2.92), ("just", 2.92, 3.1),
+               ("for", 3.1, 3.44), ("the", 3.44, 3.62), ("dollars.", 3.62, 3.88)]
+    words, findings = correct(T(heard, speech_duration=3.35), CUT_SCRIPT, "en", reference=T(witness, speech_duration=3.35),
+                              terms=["Lumewell", "GLOW20"])
+    kinds = {f.kind for f in findings}
+    assert "asr_unreliable" not in kinds
+    assert [w.text for w in words][:9] == CUT_SCRIPT.split()[:9]
+    f = next(f for f in findings if f.kind == "price_mismatch")  # the price judge takes it from here
+    assert f.script_text == "$49" and f.spoken_text == "$40"
+    un = next(f for f in findings if f.kind == "script_unspoken")
+    assert "11 after" in un.message
+    # a script that is not this voice's stays uncorrected, as before
+    other = "Brewvana cold brew keeps you going all morning long. Order a case today for $29 and save 15% with BREW15 at checkout."
+    words, findings = correct(T(heard, speech_duration=3.35), other, "en", reference=T(witness, speech_duration=3.35))
+    assert any(f.kind == "asr_unreliable" for f in findings) and [w.text for w in words] == [h[0] for h in heard]
+
+
+def test_match_rate_is_the_densest_stretch():
+    from captioner.hint import Op, _match_rate
+
+    S = list(range(21))
+    ops = [Op("match", (k, k + 1), (k, k + 1), 0.9, False, False) for k in range(4)]
+    ops += [Op("del", (4, 4), (k, k + 1), 0.0, False, False) for k in range(4, 18)]
+    ops += [Op("match", (4, 5), (18, 19), 0.9, False, False)]  # one stray match at the far end
+    assert _match_rate(ops, S, 0.8) == pytest.approx(4 / 5)  # not 5 / 19
+    low = [Op("match", (k, k + 1), (k, k + 1), 0.5, False, False) for k in range(5)]
+    assert _match_rate(low, S, 0.8) == 0.0

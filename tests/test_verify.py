@@ -442,3 +442,31 @@ def test_a_value_both_passes_wrote_is_shown_where_the_script_is_ruled_out():
     r.pmi, r.ctc, r.phones, r.tokens = -4.0, -35.0, 6, 4  # far ahead of $338 for both acoustic witnesses
     c.readings.append(r)
     assert verify.decide(c, o).kind == "rejected"
+
+
+def test_a_value_out_of_the_numbers_shape_is_no_reading_of_it():
+    """Seed 1212: the unprompted pass ran "$44.90 instead of $75.90" into one number, "4490179590". Taken as a reading
+    of both prices, it led the posterior for "$47.90" and made the honest "$75.90" a dispute. Out of shape, it is not a
+    reading of either; what the pass wrote is still named in the messages."""
+    s = num.parse_written("$47.90", "en")
+    assert verify.in_shape(Decimal("44.90"), s) and verify.in_shape(Decimal("1499"), s)  # one more digit: a reading
+    assert not verify.in_shape(Decimal("10000"), s) and not verify.in_shape(Decimal("4490179590"), s)
+    assert verify.in_shape(Decimal("12999"), num.parse_written("$1,499", "en"))
+    assert not verify.in_shape(None, s)
+    assert verify.in_shape(Decimal("150"), num.parse_written("20%", "en"))
+
+    texts = ["Get", "it", "for", "$47.90", "instead", "of", "$75.90."]
+    spoken = {3: "forty seven ninety", 6: "seventy five ninety"}
+    words = [Word(text=t, start=0.4 * k, end=0.4 * k + 0.35, spoken=spoken.get(k)) for k, t in enumerate(texts)]
+
+    def heard(ref):
+        tr = Transcript(text=" ".join(w.text for w in ref), words=ref, language="en", backend="whisper", duration=3.0,
+                        speech_duration=3.0)
+        return verify._cases(words, [], "en", tr, verify.VerifyOptions())
+
+    merged = heard(words[:3] + [Word(text="4490179590,", start=1.2, end=2.75)])  # one "number" over both prices
+    assert [c.script_text for c in merged] == ["$47.90", "$75.90."[:-1]]
+    assert [c.unprompted for c in merged] == [None, None]
+    assert [c.unprompted_text for c in merged] == ["4490179590,"] * 2  # still named: "the unprompted recogniser heard …"
+    plain = heard(words[:3] + [Word(text="$44.90", start=1.2, end=1.55)] + words[4:])
+    assert [c.unprompted for c in plain] == [Decimal("44.90"), Decimal("75.90")]
