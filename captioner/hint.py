@@ -922,7 +922,7 @@ def correct(
         # recogniser's "$40." for the script's "$49" with no finding: the unprompted pass heard "those kids" for
         # "dull skin" on so short a clip, and its rate alone had made the whole stretch "unreliable"
         unreliable = False
-    if unreliable and far:
+    if unreliable and far and A:
         findings.append(Finding(kind="asr_unreliable", severity=Severity.warning,
                                 message=f"the recogniser matched too little of a {len(S)}-word script that is far longer than "
                                         f"{speech:.0f} s of speech: captions are the recognised words, uncorrected"))

@@ -251,6 +251,21 @@ def test_audio_shorter_than_the_script_can_fill(tmp_path):
             assert any(f["severity"] == "error" for f in judged), data["findings"]
 
 
+def test_a_chinese_voice_cut_short_is_captioned(tmp_path):
+    """DEV's zh ad cut to its first 4 s, with its whole script: no captions at all came out (the recogniser's output
+    was discarded as hallucinated, and a script far longer than the voice made the captions "the recognised words")."""
+    from captioner.media import load_audio
+    from captioner.pipeline import transcribe_and_correct
+
+    cut = tmp_path / "cut.wav"
+    ffmpeg("-i", str(FIXTURES / "align" / "ad-zh-01" / "audio.flac"), "-t", "4", "-ar", "16000", "-ac", "1", str(cut))
+    script = (FIXTURES / "render" / "ad-zh-01.script.txt").read_text(encoding="utf-8").strip()
+    _, words, findings = transcribe_and_correct(load_audio(cut), script, "zh")
+    text = "".join(w.text for w in words)
+    assert text[:5] == "悦澜精华液", (text, [(f.kind, f.message) for f in findings])
+    assert any(f.kind == "script_unspoken" for f in findings), [(f.kind, f.message) for f in findings]
+
+
 def test_a_script_in_another_language_captions_what_was_said(tmp_path):
     """The German variant's script given with the English voice-over (a careless batch): the render goes through,
     the captions are the English the recogniser heard — never German words under English speech — and the JSON

@@ -681,3 +681,15 @@ def test_match_rate_is_the_densest_stretch():
     assert _match_rate(ops, S, 0.8) == pytest.approx(4 / 5)  # not 5 / 19
     low = [Op("match", (k, k + 1), (k, k + 1), 0.5, False, False) for k in range(5)]
     assert _match_rate(low, S, 0.8) == 0.0
+
+
+def test_nothing_recognised_on_a_voice_cut_short_still_captions_the_script():
+    """DEV's zh ad cut to 4 s: the prompted output was discarded as hallucinated and the re-run heard nothing. A script
+    "far longer" than 3.7 s of speech (23 units) made the captions the recognised words — none at all, under a finding
+    that said they follow the script. With nothing recognised there is nothing else to show: the script, which the
+    aligner then times and whose unheard rest it reports (`script_unspoken`)."""
+    script = "悦澜精华液，28天肌肤焕亮。现在下单只要¥199，再享8折优惠！"
+    empty = Transcript(text="", words=[], language="zh", backend="test", duration=4.0, speech_duration=3.74)
+    words, findings = correct(empty, script, "zh")
+    assert "".join(w.text for w in words) == script
+    assert any(f.kind == "asr_unreliable" and "follow the script" in f.message for f in findings)
