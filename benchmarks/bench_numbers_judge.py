@@ -73,10 +73,11 @@ def groups_of(recs: list[dict], opts: verify.VerifyOptions) -> list[tuple[np.nda
     for rec in recs:
         c = rec["case"]
         c._opts = opts
+        judged = verify._judged(c)  # the readings the posterior is over (not the neighbours added to check a verdict)
         t = c.reading(rec["truth"])
-        if t is None or len(c.readings) < 2:
+        if t is None or t not in judged or len(judged) < 2:
             continue
-        out.append((np.array(verify.posterior_features(c, opts)), c.readings.index(t)))
+        out.append((np.array(verify.posterior_features(c, opts)), judged.index(t)))
     return out
 
 

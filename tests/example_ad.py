@@ -3,9 +3,9 @@ under the price judge's policy (README, "Numbers and prices"): either the spoken
 error, or — when the judge's witnesses do not settle on one other value — the script's $49 with a
 `number_disputed` finding that names the $40 the recogniser heard: an error when the judge is sure the voice
 does not say $49 (the posterior of $49 is at most `post_reject`), a warning otherwise. Never $49 without a
-word. Today it is the error-level dispute (docs/BENCHMARKS.md, "Price judge": the Whisper decoder prefers the
-phone model's proposal "$42", the recogniser heard $40; the posterior of $49 is 0.047, just under 0.05, so
-another CPU's arithmetic may make it the warning — both are accepted)."""
+word. Today it is the spoken $40 (p = 0.91 on the AMD machine, since the judge weighs the Whisper decoder's plain
+likelihood too, 2026-12-01); before, an error-level dispute (the decoder's PMI preferred the phone model's proposal
+"$42"). The recogniser's int8 kernels differ between CPUs, so all three outcomes are accepted."""
 from __future__ import annotations
 
 

@@ -62,7 +62,7 @@ def recognised():
     from captioner.pipeline import recognise
 
     out = {}
-    for folder in ("hint/ad-en-01", "align/ad-de-01", "numbers/g101-de-01", "hint/ad-es-02"):
+    for folder in ("hint/ad-en-01", "align/ad-de-01", "numbers/g101-de-01"):
         d = FIX / folder
         script = (d / "script.txt").read_text(encoding="utf-8") if (d / "script.txt").exists() else None
         if script is None:  # align fixtures have no script: the DEV ad's script
@@ -99,21 +99,21 @@ def test_changed_price_is_flagged_and_shown_as_spoken(recognised):
         _stage(recognised["numbers/g101-de-01"], on_mismatch="fail")
 
 
-def test_recognisers_and_audio_disagreeing_is_a_dispute_never_a_silent_price(recognised):
-    # DEV ad-en-01: the voice says "forty dollars" for $49. The prompted pass heard 40 and the phone model
-    # prefers it, but the Whisper decoder prefers "forty two": no agreement on one value, but $49 is out of the
-    # question. The caption keeps the script's value with an error-level dispute that names what was heard and
-    # the likely readings — never claim_verified, never a value the witnesses do not agree on.
+def test_the_example_ads_changed_price_is_shown_as_spoken_or_disputed_never_silent(recognised):
+    # DEV ad-en-01: the voice says "forty dollars" for $49. The prompted pass heard 40 and the phone model prefers it;
+    # with the plain likelihood among the posterior's features (2026-12-01) the witnesses agree on $40 (p = 0.90 on
+    # the AMD machine): the caption shows what was said with a price_mismatch error. Before, the Whisper decoder's PMI
+    # preferred "forty two" and the caption kept $49 with an error-level dispute; the recogniser's int8 kernels differ
+    # between CPUs, so a dispute is the one other outcome allowed — never claim_verified, never a value nobody said.
     words, findings = _stage(recognised["hint/ad-en-01"])
     at = [f for f in findings if f.script_text == "$49"]
-    assert [f.kind for f in at] == ["number_disputed"], [f.message for f in at]
-    # the posterior of $49 is ~0.05 here (0.047 on the machine the judge was measured on): an error that says $49
-    # is not what the voice says, or — a hair above post_reject on another CPU's int8 kernels — a warning
-    assert at[0].severity in (Severity.error, Severity.warning), at[0].message
-    if at[0].severity == Severity.error:
-        assert "does not say it" in at[0].message and "$42" in at[0].message, at[0].message
-    assert "recogniser heard" in at[0].message and "$40" in at[0].message
-    assert "$49" in [w.text for w in words]
+    assert len(at) == 1 and at[0].kind in ("price_mismatch", "number_disputed"), [f.message for f in at]
+    shown = [w.text.rstrip(".,!") for w in words if w.text.startswith("$")]
+    if at[0].kind == "price_mismatch":
+        assert at[0].severity == Severity.error and shown == ["$40"], (shown, at[0].message)
+        assert "forty dollars" in at[0].message and "whisper" in at[0].message, at[0].message
+    else:
+        assert shown == ["$49"] and "recogniser heard" in at[0].message and "$40" in at[0].message, at[0].message
 
 
 def test_honest_price_is_never_changed(recognised):
@@ -145,20 +145,51 @@ def test_a_misheard_number_the_voice_says_as_written_is_never_changed():
                                                                 and at[0].severity == Severity.warning)), at
 
 
-def test_dispute_keeps_the_script_value_with_a_warning(recognised):
-    # DEV ad-es-02 says the promo code "LUZ30" as written ("luz treinta"); the Whisper decoder's scores favour
-    # "LUZ70", no other witness does: the evidence neither verifies the code nor rules it out. A warning-level
-    # dispute that names both readings; the caption keeps the script's value; --on-mismatch fail fails on it.
-    words, findings = _stage(recognised["hint/ad-es-02"])
-    at = [f for f in findings if f.script_text == "LUZ30"]
+def _caption_of(folder: Path, language: str) -> tuple[np.ndarray, list[Word]]:
+    """A fixture ad's script as caption words, evenly timed (the judge times them by the phone model), numbers with
+    their spoken forms: the judge alone, no recogniser (whose int8 output differs between CPUs)."""
+    audio = load_audio(folder / "audio.flac")
+    toks = (folder / "script.txt").read_text(encoding="utf-8").split()
+    texts = []
+    for t in toks:
+        if t == "€" and texts:
+            texts[-1] += "\u00a0€"
+        else:
+            texts.append(t)
+    step = (len(audio) / 16000 - 0.6) / len(texts)
+    words = []
+    for i, t in enumerate(texts):
+        a = num.parse_written(t.strip(".,!?"), language)
+        sp = num.spoken_form(a, language) if a is not None and a.value is not None and a.kind != "date" else None
+        words.append(Word(text=t, start=0.3 + i * step, end=0.3 + (i + 1) * step - 0.02, spoken=sp))
+    return audio, words
+
+
+def test_dispute_keeps_the_script_value_with_a_warning():
+    # DEV ad-fr-01 says "vingt-neuf euros quatre-vingt-dix" where the script has 24,90 €. Judged from the audio alone
+    # (no recogniser heard anything), the Whisper decoder's scores favour 29,90 € at p = 0.48 and nothing rules the
+    # script's value out: a warning-level dispute that names both readings; the caption keeps the script's value;
+    # --on-mismatch fail fails on it. (Until 2026-12-01 this test used ad-es-02's "LUZ30", which the judge now verifies.)
+    audio, words = _caption_of(FIX / "hint" / "ad-fr-01", "fr")
+    words2, findings = verify.verify_numbers(audio, words, [], "fr")
+    at = [f for f in findings if (f.script_text or "").startswith("24,90")]
     assert [(f.kind, f.severity) for f in at] == [("number_disputed", Severity.warning)], [f.message for f in at]
-    assert "LUZ30" in at[0].message and set(re.findall(r"LUZ\d+", at[0].message)) - {"LUZ30"}, at[0].message
-    assert "LUZ30" in [w.text.rstrip(".!,") for w in words]
+    assert "29,90" in at[0].message and "captions keep" in at[0].message, at[0].message
+    assert [w.text for w in words2] == [w.text for w in words]
     from captioner.hint import enforce
 
     enforce(findings, "flag")  # flagging never raises
     with pytest.raises(PriceMismatchError):  # --on-mismatch fail fails on a dispute too
         enforce(findings, "fail")
+
+
+def test_the_judge_alone_rules_out_the_example_ads_price():
+    # the example ad judged from its audio alone: $49 is ruled out (an error-level dispute), $40 named first
+    audio, words = _caption_of(FIX / "hint" / "ad-en-01", "en")
+    _, findings = verify.verify_numbers(audio, words, [], "en")
+    at = [f for f in findings if (f.script_text or "").startswith("$49")]
+    assert [(f.kind, f.severity) for f in at] == [("number_disputed", Severity.error)], [f.message for f in at]
+    assert at[0].message.index("$40") < at[0].message.index("$42"), at[0].message
 
 
 def test_voice_nobody_can_follow_is_never_verified():
@@ -214,7 +245,7 @@ def _case(script: str, readings: list[tuple], hearing: float = 2.0, phone_fit: f
 
 def test_posterior_rule_policy():
     """The posterior rule's policy on hand-made evidence (weights of the shape the fit gives)."""
-    o = verify.VerifyOptions(rule="posterior", post_weights=(0.45, -0.2, 0.25, 0.3, 1.6, 0.4, 4.2, -0.6, 0.0), post_clip=20.0,
+    o = verify.VerifyOptions(rule="posterior", post_weights=(0.45, -0.2, 0.25, 0.3, 1.6, 0.4, 4.2, -0.6, 0.0, 0.0), post_clip=20.0,
                              post_flag=0.8, post_verify=0.9, margin_whisper=3.0, margin_phones=8.0)
     # the recogniser heard 40, both acoustic witnesses prefer it by far: shown as spoken, with an error
     c = _case("49", [("49", -30.0, -60.0, {"script"}), ("40", -10.0, -40.0, {"prompted"}), ("42", -25.0, -55.0, set())])
@@ -317,7 +348,7 @@ def test_a_verified_price_has_beaten_its_one_digit_neighbours(recognised):
 def test_one_digit_neighbours_veto_a_verification():
     """Neighbours stay out of the posterior and veto a verification: the Whisper decoder past its margin always;
     the phone model past its margin only where the Whisper decoder does not rule the neighbour out."""
-    o = verify.VerifyOptions(rule="posterior", post_weights=(0.45, -0.2, 0.25, 0.3, 1.6, 0.4, 4.2, -0.6, 0.0), post_clip=20.0,
+    o = verify.VerifyOptions(rule="posterior", post_weights=(0.45, -0.2, 0.25, 0.3, 1.6, 0.4, 4.2, -0.6, 0.0, 0.0), post_clip=20.0,
                              post_flag=0.8, post_verify=0.9, margin_whisper=3.0, margin_phones=8.0)
 
     def with_neighbour(pmi: float, ctc: float, hearing: float = 2.0) -> verify.Case:
@@ -377,7 +408,7 @@ def test_a_value_shown_must_lead_its_own_neighbours():
     before it is shown, and it must stay the likeliest reading among them; else the script's value is rejected
     (an error naming the likely values) and no value is shown. Only the lead is asked: a true 128,99 € keeps the
     lead over 828,99 € at 0.42 (Whisper base rarely separates a hundreds digit)."""
-    o = verify.VerifyOptions(rule="posterior", post_weights=(0.45, -0.2, 0.25, 0.3, 1.6, 0.4, 4.2, -0.6, 0.0), post_clip=20.0,
+    o = verify.VerifyOptions(rule="posterior", post_weights=(0.45, -0.2, 0.25, 0.3, 1.6, 0.4, 4.2, -0.6, 0.0, 0.0), post_clip=20.0,
                              post_flag=0.8, post_verify=0.9, margin_whisper=3.0, margin_phones=8.0)
     c = _case("30.95", [("30.95", -30.0, -60.0, {"script"}), ("32.99", -10.0, -40.0, {"unprompted"})])
     assert verify.decide(c, o).kind == "mismatch"
@@ -396,7 +427,7 @@ def test_a_value_shown_must_hold_its_posterior_with_the_neighbours():
     """Seed 606: 13,90 € shown at p = 0.97 for "31,90 €" said "dreißig Euro neunzig" — 30,90 €, one digit from the
     script's value, was never a reading. With the neighbours among the readings the two split the probability:
     no value is shown, the script's is rejected (an error), and the message names both."""
-    o = verify.VerifyOptions(rule="posterior", post_weights=(0.45, -0.2, 0.25, 0.3, 1.6, 0.4, 4.2, -0.6, 0.0), post_clip=20.0,
+    o = verify.VerifyOptions(rule="posterior", post_weights=(0.45, -0.2, 0.25, 0.3, 1.6, 0.4, 4.2, -0.6, 0.0, 0.0), post_clip=20.0,
                              post_flag=0.8, post_verify=0.9, margin_whisper=3.0, margin_phones=8.0)
     c = _case("31.90", [("31.90", -30.0, -60.0, {"script"}), ("13.90", -10.0, -40.0, set())])
     assert verify.decide(c, o).kind == "mismatch"
@@ -415,7 +446,7 @@ def test_a_value_both_passes_wrote_is_shown_where_the_script_is_ruled_out():
     posterior stayed under post_flag and the script's value stayed on screen with an error. Where the script's value
     is ruled out, a value both passes wrote is shown when it leads — also among its own neighbours — and no voting
     acoustic witness prefers the script's reading to it."""
-    o = verify.VerifyOptions(rule="posterior", post_weights=(0.45, -0.2, 0.25, 0.3, 1.6, 0.4, 4.2, -0.6, 0.0), post_clip=20.0,
+    o = verify.VerifyOptions(rule="posterior", post_weights=(0.45, -0.2, 0.25, 0.3, 1.6, 0.4, 4.2, -0.6, 0.0, 0.0), post_clip=20.0,
                              post_flag=0.95, post_verify=0.9, margin_whisper=3.0, margin_phones=8.0)
 
     def case(heard=("prompted", "unprompted")):
