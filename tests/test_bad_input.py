@@ -9,6 +9,7 @@ from captioner.errors import InputError, MediaError
 from captioner.media import probe
 
 from .conftest import EXAMPLE, FIXTURES, ffmpeg, make_video, run_cli
+from .example_ad import price_outcome
 
 SCRIPT = str(EXAMPLE / "script.txt")
 
@@ -172,7 +173,8 @@ def test_phase_inverted_channel_is_heard_and_reported(tmp_path):
     assert [f["kind"] for f in data["findings"]].count("audio_channels_cancel") == 1
     assert "no_speech" not in [f["kind"] for f in data["findings"]]
     said = " ".join(w["text"] for w in data["words"])
-    assert "Lumewell" in said and "$49" in said and "GLOW20" in said, said
+    assert "Lumewell" in said and "GLOW20" in said, said
+    price_outcome(data["findings"], said)  # $40 flagged, or $49 disputed: the example ad's price, judged (tests/example_ad.py)
     # re-burning from the caption file (no recogniser) aligns to the same channel and says so too
     again = tmp_path / "out" / "b.mp4"
     proc = run_cli("caption", str(v), "--captions", str(out.with_suffix(".srt")), "--language", "en", "--out", str(again))
@@ -180,7 +182,8 @@ def test_phase_inverted_channel_is_heard_and_reported(tmp_path):
     data2 = json.loads(again.with_suffix(".json").read_text())
     assert [f["kind"] for f in data2["findings"]].count("audio_channels_cancel") == 1
     first = {w["text"]: w["start"] for w in data["words"]}
-    assert abs(next(w["start"] for w in data2["words"] if w["text"] == "$49") - first["$49"]) < 0.1
+    price = next(t for t in first if t.startswith("$"))  # $40 or $49, whichever the judge put on screen
+    assert abs(next(w["start"] for w in data2["words"] if w["text"] == price) - first[price]) < 0.1
 
 
 def test_ordinary_stereo_and_mono_decode_as_ffmpeg_mixes_them(tmp_path):
