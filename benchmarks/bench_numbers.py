@@ -198,7 +198,7 @@ def run_eval(a) -> None:
                 t_gather = time.perf_counter() - t
                 ev.parent.mkdir(parents=True, exist_ok=True)
                 ev.write_bytes(pickle.dumps((cases, t_gather)))
-            words, findings = verify.apply_verdicts(cases, words, findings, L, verify.VerifyOptions(rule=a.rule))
+            words, findings = verify.apply_verdicts(cases, words, findings, L, judge_options(a))
             t_judge = t_gather
         else:
             words, findings = correct_stage(audio, P, R, script, L, pre)
@@ -233,6 +233,23 @@ def run_eval(a) -> None:
     out.write_text(json.dumps({"date": time.strftime("%Y-%m-%d %H:%M"), "data": str(a.data), "seconds": round(time.perf_counter() - t_start),
                                "rows": rows, "per_ad": per_ad}, ensure_ascii=False, indent=1, default=str))
     print(f"\nwrote {out}")
+
+
+def judge_options(a) -> "verify.VerifyOptions":
+    """The shipped judge settings with the decision rule and any `--option NAME=VALUE` overrides."""
+    import ast
+    import dataclasses
+
+    kw = {"rule": a.rule}
+    for item in a.option:
+        name, _, value = item.partition("=")
+        if name not in {f.name for f in dataclasses.fields(verify.VerifyOptions)}:
+            raise SystemExit(f"--option: no judge setting named {name!r}")
+        try:
+            kw[name] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            kw[name] = value
+    return verify.VerifyOptions(**kw)
 
 
 def _count(d: dict, prefix: str, *names) -> int:
@@ -389,6 +406,8 @@ def main() -> None:
     ap.add_argument("--one-digit", action="store_true", help="dump: also score every one-digit change of the script's value")
     ap.add_argument("--rule", default=verify.VerifyOptions().rule, choices=("posterior", "pairwise"),
                     help="with --evidence: the judge's decision rule (the shipped one by default)")
+    ap.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
+                    help="with --evidence: a judge setting (verify.VerifyOptions) other than the shipped one; repeatable")
     ap.add_argument("--evidence", help="keep the judge's evidence per ad in this folder (re-decide without re-scoring)")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "numbers.json"))
     from common import apply_judge_compute, judge_compute_option

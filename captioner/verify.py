@@ -62,7 +62,9 @@ thresholds).
   (`verify_neighbours`: added and scored by `gather` before such a verdict, kept out of the posterior) is
   preferred to it by the Whisper decoder past its margin, or by the phone model past its margin where the
   Whisper decoder does not rule it out, and the script's reading wins against each neighbour with posterior ≥
-  `post_verify` taken over just the two (`head_to_head`: a tie of the witnesses is not a margin) (`_neighbour_rival`); before a `price_mismatch` the neighbours are added
+  `post_verify` taken over just the two (`head_to_head`: a tie of the witnesses is not a margin) (`_neighbour_rival`;
+  one veto is enough, so the Whisper decoder scores them `veto_chunk` at a time, the phone model's likeliest first,
+  and stops at the first); before a `price_mismatch` the neighbours are added
   too, and the value to be shown must keep posterior ≥ `post_flag` with them among the readings, and then stay the
   likeliest reading when its own one-digit neighbours are added (`shown_neighbours`);
 - `price_mismatch` / `number_mismatch` (error; the caption shows the spoken value): the most probable reading
@@ -156,6 +158,9 @@ class VerifyOptions:
     # a reading about to be verified, or another value about to be shown, must also beat the script value's one-digit
     # neighbours ("9.499 €" said for "1.499 €"): they are added as readings and scored before the verdict (see `gather`)
     verify_neighbours: bool = True
+    # ... scored by the Whisper decoder this many at a time before a verification, stopping at the first veto (0: all
+    # at once). Speed only: the verdict does not depend on it, only which vetoing neighbour a dispute names
+    veto_chunk: int = 8
     # ... and a value about to be shown must also beat its own one-digit neighbours (they join the readings)
     shown_neighbours: bool = True
     # where the script's value is ruled out (the "rejected" case), a value both recogniser passes wrote in full — the
@@ -234,8 +239,8 @@ class WhisperWitness:
         self.model = model
         self.language = language
         self.tokenizer = Tokenizer(model.hf_tokenizer, True, task="transcribe", language=language)
-        self._memo: dict[tuple, tuple[float, int]] = {}
-        self._raw: dict[tuple, float] = {}  # log p(text | audio) of the same texts (the PMI's first term)
+        # (clip, text) -> (PMI, tokens, log p(text | audio): the PMI's first term)
+        self._memo: dict[tuple, tuple[float, int, float]] = {}
         self._null: dict[int, object] = {}
         self._windows: dict[object, object] = {}  # scoring windows (numpy judge): the last clip's and silence's
 
@@ -275,7 +280,7 @@ class WhisperWitness:
             toks = {t: self.tokens(t) for t in todo}
             for t in todo:
                 if not toks[t] or len(toks[t]) > 400:
-                    self._memo[(clip_key, t)] = (float("nan"), len(toks[t]))
+                    self._memo[(clip_key, t)] = (float("nan"), len(toks[t]), float("nan"))
             todo = [t for t in todo if (clip_key, t) not in self._memo]
             if hasattr(self.model, "window"):
                 # the judge's own model: each window's texts in one batch (`whisper_scorer`); like `Whisper.align`, a
@@ -287,8 +292,7 @@ class WhisperWitness:
                 # two BLAS threads, was no faster on 2 cores — 9.7-11.9 s vs 9.9-10.2 s on g1212-de-01)
                 a, b = wa.score(start, seqs), wb.score(start, seqs)
                 for t, x, y in zip(todo, a, b):
-                    self._memo[(clip_key, t)] = (x - y, len(toks[t]))
-                    self._raw[(clip_key, t)] = float(x)
+                    self._memo[(clip_key, t)] = (x - y, len(toks[t]), float(x))
             else:
                 jobs = [(e, t) for t in todo for e in (enc, null)]
                 # the model serves `workers` requests at once: one short decoder pass per request, side by side
@@ -304,13 +308,12 @@ class WhisperWitness:
                     lps = [self._logp(e, toks[t], n_frames) for e, t in jobs]
                 for k in range(0, len(jobs), 2):
                     t = jobs[k][1]
-                    self._memo[(clip_key, t)] = (lps[k] - lps[k + 1], len(toks[t]))
-                    self._raw[(clip_key, t)] = float(lps[k])
-        return [self._memo[(clip_key, t)] for t in texts]
+                    self._memo[(clip_key, t)] = (lps[k] - lps[k + 1], len(toks[t]), float(lps[k]))
+        return [self._memo[(clip_key, t)][:2] for t in texts]
 
     def loglik(self, clip_key: tuple, texts: Sequence[str]) -> list[float]:
         """log p(text | audio) of texts already scored by `pmi` on this clip (NaN for a text it could not score)."""
-        return [self._raw.get((clip_key, t), float("nan")) for t in texts]
+        return [self._memo.get((clip_key, t), (0.0, 0, float("nan")))[2] for t in texts]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -878,17 +881,30 @@ def gather(audio: np.ndarray, words: list[Word], findings: list[Finding], langua
             continue
         _phone_scores(ctx, c, opts)
         _whisper_scores(ctx, c, opts)
-        if opts.verify_neighbours and decide(c, opts).kind in ("verified", "mismatch"):
+        first = decide(c, opts).kind if opts.verify_neighbours else None
+        if first in ("verified", "mismatch"):
             # a verdict that lets a price through without a word, or shows another value, must have weighed the
             # script value's nearest rivals: the posterior is over the case's readings only. Seed 505 (a report
             # set) verified "1.499 €" said "neuntausendvierhundertneunundneunzig" under a music bed (nobody
             # heard 9499, the phone model's search did not propose it); seed 606 showed 13,90 € for "31,90 €"
             # said "dreißig Euro neunzig" (30.90, one digit from the script's value, was never a reading).
-            for v in one_digit_changes(c.script.value):
-                if v > 0 and c.reading(v) is None:
-                    c.readings.append(Reading(v, num.spoken_form(_with(c.script, v), language), neighbour=True))
+            near = [Reading(v, num.spoken_form(_with(c.script, v), language), neighbour=True)
+                    for v in one_digit_changes(c.script.value) if v > 0 and c.reading(v) is None]
+            c.readings += near
             _phone_scores(ctx, c, replace(opts, proposals=0))
-            _whisper_scores(ctx, c, opts)
+            if first == "verified" and opts.veto_chunk > 0:
+                # one neighbour's veto is enough (`_neighbour_rival`): the Whisper decoder, most of the cost, scores
+                # them a few at a time, the phone model's likeliest first, and stops at the first veto. The verdict
+                # is the same dispute as with all of them scored; the rival it names is the likeliest so far.
+                c.readings = [r for r in c.readings if not r.neighbour]
+                near.sort(key=lambda r: -r.ctc)
+                for k in range(0, len(near), opts.veto_chunk):
+                    c.readings += near[k:k + opts.veto_chunk]
+                    _whisper_scores(ctx, c, opts)
+                    if _neighbour_rival(c, opts)[0] is not None:
+                        break
+            else:
+                _whisper_scores(ctx, c, opts)
             v = decide(c, opts)
             if v.kind == "mismatch" and opts.shown_neighbours:
                 # a value about to be shown must also beat its own one-digit neighbours (seed 808: "32,99 €" shown at
