@@ -194,7 +194,7 @@ def run_eval(a) -> None:
             if ev.is_file():
                 cases, t_gather = pickle.loads(ev.read_bytes())
             else:
-                cases = verify.gather(audio, words, findings, L, reference=R)
+                cases = verify.gather(audio, words, findings, L, reference=R, options=judge_options(a))
                 t_gather = time.perf_counter() - t
                 ev.parent.mkdir(parents=True, exist_ok=True)
                 ev.write_bytes(pickle.dumps((cases, t_gather)))
@@ -407,7 +407,7 @@ def main() -> None:
     ap.add_argument("--rule", default=verify.VerifyOptions().rule, choices=("posterior", "pairwise"),
                     help="with --evidence: the judge's decision rule (the shipped one by default)")
     ap.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
-                    help="with --evidence: a judge setting (verify.VerifyOptions) other than the shipped one; repeatable")
+                    help="with --evidence: a judge setting (verify.VerifyOptions) other than the shipped one, for gathering and deciding; repeatable")
     ap.add_argument("--evidence", help="keep the judge's evidence per ad in this folder (re-decide without re-scoring)")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "numbers.json"))
     from common import apply_judge_compute, judge_compute_option
