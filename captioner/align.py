@@ -117,6 +117,10 @@ def spoken_form(word: Word, language: str) -> str:
     if word.spoken and word.spoken.strip():
         return word.spoken.strip()
     text = word.text.strip()
+    if text.startswith("/") and len(text) > 2 and text[1].isalpha():
+        # a price's per-unit tail ("/month"): the slash is said as the language's "a", "pro", "par"
+        lang = (language or "en").split("-")[0]
+        return f"{numbers.PER_UNIT_WORDS.get(lang, ('',))[0]} {text[1:]}".strip()
     if any(ch.isdigit() for ch in text) or any(unicodedata.category(ch) == "Sc" for ch in text) or "%" in text:
         v = _verbalize(text, language)
         if v is None:

@@ -143,7 +143,7 @@ def _fold(s: str) -> str:
 
 
 def _key(text: str) -> str:
-    t = _fold(text).strip(_PUNCT + " ")
+    t = _fold(text).strip(_PUNCT + " ").lstrip("/")  # "/month" (a price's per-unit tail) is keyed as "month"
     return re.sub(r"[\s'’\-]", "", t)
 
 
@@ -207,16 +207,35 @@ def _split_zh(text: str) -> list[str]:
 
 
 _GROUP_SPACE = re.compile(r"(?<=\d)[\u00a0\u202f\u2009](?=\d{3}(?!\d))")
+# de/fr/es scripts also separate thousands with a plain space ("1 299 €", "3 500 clients"): a 1–3 digit group
+# followed by exact 3-digit groups is one number there, as the recogniser's "1299" is
+_GROUP_PLAIN = re.compile(r"(?<![\d.,])(\d{1,3}(?:[\ue000\ue001]\d{3})*) (?=\d{3}(?!\d|[.,]\d{3}|\s?[%％]))")
+_GROUPS_PLAIN = ("de", "fr", "es")
+# a price's per-unit tail ("$9.99/month", "5 €/Monat") is its own word: the voice says "a month", "im Monat"
+_PER_UNIT = re.compile(r"(?<=[\d€$₹¥£%])/(?=[^\W\d_]{2,})")
+# an em dash between two words is a break between them ("$19.99—today")
+_GLUED_DASH = re.compile(r"(?<=[^\s—])—(?=[^\s—])")
+# a currency written before the amount as its own word ("USD 19.99", "Rs. 499", "$ 19.99")
+_CURRENCY_LEAD = {"$", "US$", "€", "₹", "Rs", "Rs.", "¥", "￥", "£", "USD", "EUR", "INR", "GBP", "RMB"}
 
 
 def _raw_tokens(text: str, language: str) -> list[str]:
     if language == "zh" or len(_HAN.findall(text)) > len(text) / 4:
         return _split_zh(text)
     # a thousands separator that is a (narrow) no-break or thin space keeps the number one token ("1 999 €")
-    toks = [t.replace("\ue000", "\u202f") for t in re.sub(_GROUP_SPACE, "\ue000", text).split()]
+    text = re.sub(_GROUP_SPACE, "\ue000", text)
+    if language in _GROUPS_PLAIN:
+        text = _GROUP_PLAIN.sub("\\1\ue001", text)  # kept a no-break space of the same width
+    text = _GLUED_DASH.sub("— ", _PER_UNIT.sub(" /", text))
+    toks = [t.replace("\ue000", "\u202f").replace("\ue001", "\u00a0") for t in text.split()]
     out: list[str] = []
     for t in toks:
         bare = t.strip(_PUNCT)
+        if out and out[-1] in _CURRENCY_LEAD and t[:1].isdigit():
+            a = num.parse_written(out[-1] + " " + t.strip(_PUNCT), language)
+            if a is not None and a.kind == "price":
+                out[-1] = out[-1] + " " + t  # "USD 19.99", "Rs. 499"
+                continue
         if out and bare in _SYMBOL_UNITS and num.parse_written(out[-1].strip(_PUNCT), language) is not None:
             out[-1] = out[-1] + " " + t  # "39,99 €", "20 %"
         elif out and not bare:
@@ -434,6 +453,8 @@ def _numberish_at(A: list[Unit], k: int, language: str) -> bool:
         return k + 1 < len(A) and A[k + 1].key in (lead, "cents", "percent")
     if _numberish(A[k], language):
         return True
+    if language == "zh" and k > 0 and A[k].key == "钱" and num._currency_word(A[k - 1].key) == "CNY":
+        return True  # "块钱": the colloquial currency word goes with its price
     if language == "zh" or k == 0 or k + 1 >= len(A) or not _is_value(A[k - 1], language):
         return False
     nxt = k + 2 if A[k + 1].key in num._CONJ.get(language, set()) | {"con"} and k + 2 < len(A) else k + 1
@@ -547,6 +568,8 @@ def _match_score(A: list[Unit], S: list[Unit], i0: int, i1: int, j0: int, j1: in
         return 0.0, False, False
     if any(u.amount is not None and u.amount.kind != "number" for u in A[i0:i1]):
         return 0.0, True, False
+    if j1 - j0 == 1 and i1 - i0 == 2 and S[j0].text.startswith("/") and A[i0].key in num.PER_UNIT_WORDS.get(language, ()):
+        i0 += 1  # "/month" said "a month", "im Monat", "par mois": the slash's own word is part of the match
     asr_text = "".join(u.key for u in A[i0:i1])
     scr_text = "".join(u.key for u in S[j0:j1])
     sim = _similarity(asr_text, scr_text, language)
@@ -620,7 +643,8 @@ _MAX_GAP_CELLS = 4_000
 def align(A: list[Unit], S: list[Unit], language: str) -> list[Op]:
     """Anchored alignment: exact key matches (difflib blocks) as anchors, DP in the gaps between them."""
     ka = [u.key or "\x00" for u in A]
-    ks = [u.key or "\x01" for u in S]
+    # a price's per-unit tail ("/month") is no anchor: the DP pairs it with its spoken slash ("a month")
+    ks = ["/" + u.key if u.text.startswith("/") else u.key or "\x01" for u in S]
     sm = difflib.SequenceMatcher(None, ka, ks, autojunk=False)
     blocks = [b for b in sm.get_matching_blocks() if b.size > 0]
     # a single short common word ("the", "de") far from everything else is a poor anchor
@@ -1064,7 +1088,10 @@ def correct(
         for s, (t0, t1) in zip(su, spans):
             same = s.text == _words_text(au) if len(su) == 1 else False
             src = "asr" if (len(au) == len(su) and s.text == au[su.index(s)].text) or same else "script"
-            out.append(Word(text=s.text, start=t0, end=max(t0, t1), confidence=conf, source=src, evidence=round(op.sim, 3)))
+            # a per-unit tail matched with its spoken slash ("/month" said "a month"): the aligner times both words
+            said = " ".join(u.text.strip(_PUNCT) for u in au) if s.text.startswith("/") and len(au) > len(su) == 1 else None
+            out.append(Word(text=s.text, start=t0, end=max(t0, t1), confidence=conf, source=src, spoken=said,
+                            evidence=round(op.sim, 3)))
         if [u.text.strip(_PUNCT) for u in au] != [x.text.strip(_PUNCT) for x in su]:
             kind = "brand_fixed" if any(_is_name(s.text, term_keys) for s in su) else "spelling_fixed"
             findings.append(Finding(kind=kind, severity=Severity.info,

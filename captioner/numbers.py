@@ -45,7 +45,8 @@ class Amount:
 
 
 CURRENCY_SYMBOLS = {"$": "USD", "US$": "USD", "€": "EUR", "₹": "INR", "Rs": "INR", "Rs.": "INR", "¥": "CNY",
-                    "￥": "CNY", "元": "CNY", "£": "GBP", "RMB": "CNY", "EUR": "EUR", "USD": "USD", "INR": "INR"}
+                    "￥": "CNY", "元": "CNY", "£": "GBP", "RMB": "CNY", "EUR": "EUR", "USD": "USD", "INR": "INR",
+                    "GBP": "GBP"}
 _SYMBOL_OF = {"USD": "$", "EUR": "€", "INR": "₹", "CNY": "¥", "GBP": "£"}
 
 # ----------------------------------------------------------------------------------------------
@@ -236,6 +237,19 @@ _NUM = r"\d+(?:[.,\u202f\u00a0 ]\d+)*"
 _CUR_PRE = r"(?P<pre>US\$|\$|€|₹|Rs\.?|¥|￥|£)"
 _CUR_POST = r"(?P<post>€|\$|₹|¥|￥|£|元|EUR|USD|INR|RMB|Euro|euros?|dollars?|rupees?)"
 _PRICE_RE = re.compile(rf"^{_CUR_PRE}\s?(?P<num>{_NUM})(?P<suffix>[kK]|/-)?$|^(?P<num2>{_NUM})\s?{_CUR_POST}$")
+# a currency written as its code before the amount, with a space ("USD 19.99", "EUR 19,99"); without the space a
+# code-like token ("EUR20") may be a promo code
+_CODE_PRICE_RE = re.compile(rf"^(?P<code>USD|EUR|INR|GBP|RMB)\s(?P<num>{_NUM})$")
+# "19€99": the French way of writing 19,99 € in ads
+_SPLIT_EURO_RE = re.compile(r"^(?P<major>\d+)\s?€\s?(?P<minor>\d{2})$")
+# "19,-" / "19.–": a whole amount (German, Swiss), before an optional currency
+_WHOLE_DASH_RE = re.compile(r"(?<=\d)[,.][-–](?=\s?(?:€|EUR|Euro|CHF|\$)?$)")
+# how the slash of a price's per-unit tail is said ("$9.99/month": "a month"), the usual word first
+PER_UNIT_WORDS = {"en": ("a", "an", "per", "each", "every"), "de": ("pro", "im", "je", "in", "am", "die", "den"),
+                  "fr": ("par", "le", "la", "l", "du"), "es": ("al", "por", "a", "cada", "el", "la"),
+                  "hi": ("प्रति", "हर"), "zh": ("每",)}
+# footnote marks after an amount ("$19.99*", "20 %¹"): not part of its value
+_FOOTNOTE = "*†‡¹²³"
 _PCT_RE = re.compile(rf"^(?P<num>{_NUM})\s?(?:%|％|pct)$|^(?:%|％)\s?(?P<num2>{_NUM})$")
 _ZHPCT_RE = re.compile(r"^百分之(?P<num>.+)$")
 _DISCOUNT_RE = re.compile(r"^(?P<num>\d+(?:\.\d+)?|[零一二三四五六七八九两]+(?:点[零一二三四五六七八九]+)?)折$")
@@ -276,10 +290,19 @@ def _to_decimal(s: str, language: str) -> Optional[Decimal]:
 
 def parse_written(token: str, language: str) -> Optional[Amount]:
     """The Amount a written token stands for, or None when it is not a number-like token."""
-    t = unicodedata.normalize("NFKC", token.strip()).strip(".,!?;:()\"'«»¡¿，。！？；：、।॥")
+    t = token.strip().rstrip(_FOOTNOTE + ".,!?;:)\"'»")  # NFKC would read a footnote "¹" as the digit 1
+    t = unicodedata.normalize("NFKC", t).strip(".,!?;:()\"'«»¡¿，。！？；：、।॥")
     t = t.replace("\u202f", " ").replace("\u00a0", " ")
     if not t:
         return None
+    t = _WHOLE_DASH_RE.sub("", t)
+    m = _CODE_PRICE_RE.match(t)
+    if m:
+        v = _to_decimal(m.group("num"), language)
+        return Amount("price", v, CURRENCY_SYMBOLS[m.group("code")]) if v is not None else None
+    m = _SPLIT_EURO_RE.match(t)
+    if m:
+        return Amount("price", Decimal(m.group("major")) + Decimal(m.group("minor")) / 100, "EUR")
     m = _PRICE_RE.match(t)
     if m:
         cur = m.group("pre") or m.group("post")
@@ -615,6 +638,16 @@ def to_written(a: Amount, language: str, like: Optional[str] = None) -> str:
         if c is not None:
             return c
     group_from = 1000 if like and re.search(r"\d[.\u202f\u00a0 ]\d{3}(?!\d)", like) else 10000
+    # the script's own grouping space ("1 299 €"), currency code ("USD 19.99", "Rs. 499") and footnote mark ("$19.99*")
+    # carry over to the value that replaces it
+    g = re.search(r"\d([\u202f\u00a0 ])\d{3}(?!\d)", like or "")
+    lead = re.match(r"^(USD|EUR|INR|GBP|RMB|US\$|Rs\.?)(\s?)(?=\d)", (like or "").strip())
+    foot = (like or "").strip()[len((like or "").strip().rstrip(_FOOTNOTE)):]
+    if foot or (lead and a.kind == "price" and CURRENCY_SYMBOLS.get(lead.group(1)) == a.currency):
+        plain = to_written(a, language, re.sub(r"^(USD|EUR|INR|GBP|RMB|US\$|Rs\.?)\s?", "", (like or "").strip()).rstrip(_FOOTNOTE))
+        if lead and a.kind == "price" and CURRENCY_SYMBOLS.get(lead.group(1)) == a.currency:
+            plain = lead.group(1) + lead.group(2) + re.sub(r"^\D+|\s*\D+$", "", plain)
+        return plain + foot
 
     def num(v: Decimal, money: bool = False) -> str:
         if money:
@@ -627,7 +660,8 @@ def to_written(a: Amount, language: str, like: Optional[str] = None) -> str:
             major, frac = (int(s.split(".")[0]), s.split(".")[1]) if "." in s else (int(s), "")
         if language in _DECIMAL_COMMA:
             # four digits are grouped only when the script groups them itself ("1.499 €" -> "1.245 €", "1499 €" -> "1245 €")
-            ip = f"{major:,}".replace(",", "." if language != "fr" else "\u202f") if major >= group_from else str(major)
+            ip = f"{major:,}".replace(",", g.group(1) if g else "." if language != "fr" else "\u202f") \
+                if major >= group_from else str(major)
             return ip + ("," + frac if frac else "")
         ip = f"{major:,}" if major >= 1000 and language in ("en", "hi") else str(major)
         return ip + ("." + frac if frac else "")
@@ -694,6 +728,13 @@ def _build_lexicon() -> dict[str, dict[str, int]]:
     hi.update({_hi_fold(w): v for w, v in (("सौ", 100), ("हज़ार", 1000), ("हजार", 1000), ("लाख", 10**5),
                                           ("करोड़", 10**7), ("करोड", 10**7), ("छः", 6), ("छै", 6), ("पांच", 5),
                                           ("सैकड़ा", 100), ("शून्य", 0))})
+    # the nineties are written with -नवे as often as with -नबे ("निन्यानवे"), and a few others have common
+    # second spellings; a recogniser may write any of them
+    hi.update({_hi_fold(w[:-2] + "वे"): v for w, v in zip(_HI_0_99[91:], range(91, 100))})
+    hi.update({_hi_fold(w): v for w, v in (("उन्तीस", 29), ("उनचालीस", 39), ("पैंतालिस", 45), ("छियालिस", 46),
+                                          ("सैंतालिस", 47), ("अठ्ठाईस", 28), ("अट्ठाइस", 28), ("उनासी", 79),
+                                          ("सरसठ", 67), ("अठावन", 58), ("इकतालिस", 41), ("बयालिस", 42),
+                                          ("तैंतालिस", 43), ("चवालीस", 44), ("चौंसठ", 64), ("छः", 6))})
     lex["hi"] = hi
     return lex
 
@@ -829,6 +870,8 @@ def _lex_zh(tokens: list[str]) -> list[_Item]:
             out.append(_Item("minor", text=piece, value=Decimal("0.1")))
         elif piece == "分":
             out.append(_Item("minor", text=piece, value=Decimal("0.01")))
+        elif piece == "钱" and out and out[-1].kind == "cur":
+            out[-1].text += piece  # "块钱": the colloquial currency word, one word with its "块"
         elif _currency_word(piece):
             out.append(_Item("cur", text=piece, amount=Amount("price", None, _currency_word(piece))))
         else:

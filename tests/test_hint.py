@@ -693,3 +693,79 @@ def test_nothing_recognised_on_a_voice_cut_short_still_captions_the_script():
     words, findings = correct(empty, script, "zh")
     assert "".join(w.text for w in words) == script
     assert any(f.kind == "asr_unreliable" and "follow the script" in f.message for f in findings)
+
+
+# ------------------------------------------------------------------ prices as users write them in scripts
+
+def _said(text, language):
+    """A transcript of `text`, one word per whitespace token, 0.4 s apart."""
+    ws = [Word(text=w, start=i * 0.4, end=i * 0.4 + 0.35, confidence=0.9) for i, w in enumerate(text.split())]
+    return Transcript(text=text, words=ws, language=language, backend="test", duration=len(ws) * 0.4 + 0.5)
+
+
+_NOISE = {"ad_lib", "script_unspoken", "script_skipped", "word_mismatch", "price_mismatch", "number_mismatch"}
+
+
+@pytest.mark.parametrize("lang, script, heard, shown", [
+    # a plain space as the thousands separator (de/fr/es): one number, as the recogniser's "1299" (was: 299 € + "1",
+    # and a price_mismatch error on an honest price)
+    ("fr", "Seulement 1 299 € aujourd'hui.", "Seulement 1299 euros aujourd'hui.", "1\u00a0299 €"),
+    ("es", "Solo 1 299 € hoy.", "Solo 1299 euros hoy.", "1\u00a0299 €"),
+    ("de", "Nur 1 299 € heute.", "Nur 1299 Euro heute.", "1\u00a0299 €"),
+    ("fr", "Les 3 500 premiers clients.", "Les 3500 premiers clients.", "3\u00a0500"),
+    # a currency written before the amount as its own word
+    ("en", "Only USD 19.99 today.", "Only $19.99 today.", "USD 19.99"),
+    ("en", "Only $ 19.99 today.", "Only $19.99 today.", "$ 19.99"),
+    ("hi", "सिर्फ़ Rs. 499 में।", "सिर्फ़ 499 रुपये में।", "Rs. 499"),
+    ("hi", "सिर्फ़ ₹ 499 में।", "सिर्फ़ 499 रुपये में।", "₹ 499"),
+    # a footnote mark, a glued em dash, a per-unit tail, the French "19€99", the German "19,-"
+    ("en", "Only $19.99* today.", "Only $19.99 today.", "$19.99*"),
+    ("en", "Only $19.99—today.", "Only $19.99 today.", "$19.99—"),
+    ("en", "Only $9.99/month.", "Only $9.99 a month.", "$9.99"),
+    ("de", "Nur 5 €/Monat.", "Nur 5 Euro im Monat.", "5 €"),
+    ("fr", "Seulement 5 €/mois.", "Seulement 5 euros par mois.", "5 €"),
+    ("fr", "Seulement 19€99 aujourd'hui.", "Seulement 19,99 € aujourd'hui.", "19€99"),
+    ("de", "Nur 19,- € heute.", "Nur 19 Euro heute.", "19,- €"),
+    # Hindi number words in their other common spelling ("निन्यानवे" for "निन्यानबे"; was ₹2,900 + an ad-lib)
+    ("hi", "सिर्फ़ ₹2,999 में।", "सिर्फ़ दो हज़ार नौ सौ निन्यानवे रुपये में।", "₹2,999"),
+    ("hi", "सिर्फ़ ₹499 में।", "सिर्फ़ चार सौ निन्यानवे रुपये में।", "₹499"),
+    # "块钱": the colloquial currency word stays with its price (was a stray caption word "钱")
+    ("zh", "现在只要2999元。", "现在只要两千九百九十九块钱。", "2999元。"),
+])
+def test_an_honest_price_as_users_write_it_keeps_the_scripts_writing(lang, script, heard, shown):
+    words, findings = correct(_said(heard, lang), script, lang)
+    assert shown in [w.text for w in words]
+    assert not {f.kind for f in findings} & _NOISE, [(f.kind, f.message) for f in findings]
+    if lang == "zh":
+        assert "".join(w.text for w in words) == script
+
+
+@pytest.mark.parametrize("lang, script, heard, shown", [
+    ("fr", "Seulement 1 299 € aujourd'hui.", "Seulement 1399 euros aujourd'hui.", "1\u00a0399 €"),
+    ("en", "Only USD 19.99 today.", "Only $18.99 today.", "USD 18.99"),
+    ("hi", "सिर्फ़ Rs. 499 में।", "सिर्फ़ 599 रुपये में।", "Rs. 599"),
+    ("en", "Only $19.99* today.", "Only $18.99 today.", "$18.99*"),
+    ("en", "Only $19.99—today.", "Only $18.99 today.", "$18.99"),
+    ("en", "Only $9.99/month.", "Only $8.99 a month.", "$8.99"),
+    ("de", "Nur 5 €/Monat.", "Nur 6 Euro im Monat.", "6 €"),
+    ("fr", "Seulement 19€99 aujourd'hui.", "Seulement 18,99 € aujourd'hui.", "18,99 €"),
+])
+def test_a_changed_price_as_users_write_it_is_an_error_and_shown_as_heard(lang, script, heard, shown):
+    """Before, these prices were not read as prices: the heard value went on screen with at most an ad-lib warning."""
+    words, findings = correct(_said(heard, lang), script, lang)
+    assert any(f.kind == "price_mismatch" and f.severity.value == "error" for f in findings)
+    assert any(w.text.startswith(shown) for w in words), [w.text for w in words]
+    with pytest.raises(PriceMismatchError):
+        correct(_said(heard, lang), script, lang, on_mismatch="fail")
+
+
+def test_a_per_unit_tail_is_its_own_caption_word_matched_with_its_spoken_slash():
+    from captioner.align import spoken_form
+
+    assert spoken_form(Word(text="/Monat.", start=0, end=1), "de") == "pro Monat."  # not matched: the usual slash word
+    words, findings = correct(_said("Only $9.99 a month.", "en"), "Only $9.99/month.", "en")
+    assert [w.text for w in words] == ["Only", "$9.99", "/month."]
+    tail = words[-1]
+    assert tail.start == pytest.approx(0.8) and tail.end == pytest.approx(1.55)  # "a" and "month" both
+    assert tail.spoken == "a month"  # what the aligner times
+    assert not [f for f in findings if f.kind == "ad_lib"]
