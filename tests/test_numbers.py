@@ -1,6 +1,8 @@
 """Numbers: written <-> spoken per language, compared by value (conventions of the ads data)."""
 import json
 from decimal import Decimal
+
+import captioner.numbers as num
 from pathlib import Path
 
 import pytest
@@ -215,3 +217,32 @@ def test_a_spoken_value_is_written_in_the_script_style_of_grouping():
     assert to_written(a, "de", like="1499 €") == "1245 €"
     assert to_written(a, "de") == "1245 €"
     assert to_written(Amount("price", Decimal("12345.5"), "EUR"), "de") == "12.345,50 €"
+
+
+@pytest.mark.parametrize("text, value", [
+    ("चार सौ निन्यानवे रुपये", 499), ("दो हज़ार नौ सौ निन्यानवे रुपये", 2999), ("उनतीस सौ निन्यानवे रुपये", 2999),
+    ("तिरानवे रुपये", 93), ("एक हज़ार एक सौ पचानवे रुपये", 1195), ("चार सौ निन्यानबे रुपये", 499),
+])
+def test_hindi_number_words_in_either_common_spelling(text, value):
+    """The nineties are written -नबे and -नवे alike; the -नवे ones were unknown words (₹2,999 read as ₹2,900)."""
+    assert num.parse_spoken(text, "hi")[0].value == value
+
+
+@pytest.mark.parametrize("token, lang, value, cur", [
+    ("USD 19.99", "en", "19.99", "USD"), ("GBP 12.50", "en", "12.50", "GBP"), ("EUR 19,99", "de", "19.99", "EUR"),
+    ("19€99", "fr", "19.99", "EUR"), ("19,- €", "de", "19", "EUR"), ("$19.99*", "en", "19.99", "USD"),
+    ("Rs. 499", "hi", "499", "INR"), ("$ 19.99", "en", "19.99", "USD"),
+])
+def test_written_prices_in_the_shapes_users_type(token, lang, value, cur):
+    a = num.parse_written(token, lang)
+    assert a is not None and a.kind == "price" and a.value == Decimal(value) and a.currency == cur
+    assert num.parse_written("EUR20", "en").kind == "code"  # without a space a code-like token stays a promo code
+
+
+@pytest.mark.parametrize("like, lang, value, out", [
+    ("USD 19.99", "en", "18.99", "USD 18.99"), ("Rs. 499", "hi", "599", "Rs. 599"), ("$19.99*", "en", "18.99", "$18.99*"),
+    ("1\u00a0299 €", "fr", "1399", "1\u00a0399 €"), ("EUR 19,99", "de", "18.99", "EUR 18,99"),
+])
+def test_a_replacing_value_keeps_the_scripts_writing(like, lang, value, out):
+    a = num.parse_written(like, lang)
+    assert num.to_written(num.Amount("price", Decimal(value), a.currency), lang, like=like) == out

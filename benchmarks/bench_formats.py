@@ -1,0 +1,177 @@
+"""Prices, percentages and counts as users write them in scripts, through the correction stage (`hint.correct`).
+
+Each case is a script sentence, what a recogniser wrote for the voice, and whether the voice said the script's value
+("honest") or another ("changed"). Counted per set:
+  honest kept    - an honest case: no mismatch / ad-lib / skipped / unspoken finding, and the caption shows the
+                   script's writing of the number
+  changed caught - a changed case: a price_mismatch / number_mismatch error, the caption shows the heard value
+Text only (no audio, no acoustic judge): it measures whether the stage reads the script's number at all. Two sets:
+DEVELOPED (the probes that found the defects, used while fixing them) and FRESH (written after the fix, run once
+on the code before and after it). Run against another checkout with --code DIR.
+
+  python benchmarks/bench_formats.py [--code DIR] [--show]
+  python benchmarks/bench_formats.py [--code DIR] --replay OUT.json   # every cached recogniser output (see below)
+
+--replay runs `correct(prompted, script, reference=unprompted)` on every recogniser output cached by bench_hint /
+bench_numbers ($CAPTIONER_BENCH_CACHE, default ~/.cache/captioner/bench-asr) for DEV (../shared/data) and the
+generated seeds 101 and 1212, and writes caption words, times and findings per ad: run it on two checkouts and compare
+the files to see what a change to the correction stage does on real recogniser output.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+DEVELOPED = [
+    ("fr", "Seulement 1 299 € aujourd'hui.", "Seulement 1299 euros aujourd'hui.", "1 299 €", "honest"),
+    ("fr", "Seulement 1 299 € aujourd'hui.", "Seulement 1399 euros aujourd'hui.", "1 399 €", "changed"),
+    ("es", "Solo 1 299 € hoy.", "Solo 1299 euros hoy.", "1 299 €", "honest"),
+    ("de", "Nur 1 299 € heute.", "Nur 1299 Euro heute.", "1 299 €", "honest"),
+    ("fr", "Les 3 500 premiers clients.", "Les 3500 premiers clients.", "3 500", "honest"),
+    ("en", "Only USD 19.99 today.", "Only $19.99 today.", "USD 19.99", "honest"),
+    ("en", "Only USD 19.99 today.", "Only $18.99 today.", "USD 18.99", "changed"),
+    ("en", "Only $ 19.99 today.", "Only $19.99 today.", "$ 19.99", "honest"),
+    ("hi", "सिर्फ़ Rs. 499 में।", "सिर्फ़ 499 रुपये में।", "Rs. 499", "honest"),
+    ("hi", "सिर्फ़ Rs. 499 में।", "सिर्फ़ 599 रुपये में।", "Rs. 599", "changed"),
+    ("hi", "सिर्फ़ ₹ 499 में।", "सिर्फ़ 499 रुपये में।", "₹ 499", "honest"),
+    ("en", "Only $19.99* today.", "Only $19.99 today.", "$19.99*", "honest"),
+    ("en", "Only $19.99* today.", "Only $18.99 today.", "$18.99*", "changed"),
+    ("en", "Only $19.99—today.", "Only $19.99 today.", "$19.99—", "honest"),
+    ("en", "Only $19.99—today.", "Only $18.99 today.", "$18.99", "changed"),
+    ("en", "Only $9.99/month.", "Only $9.99 a month.", "$9.99", "honest"),
+    ("en", "Only $9.99/month.", "Only $8.99 a month.", "$8.99", "changed"),
+    ("de", "Nur 5 €/Monat.", "Nur 5 Euro im Monat.", "5 €", "honest"),
+    ("de", "Nur 5 €/Monat.", "Nur 6 Euro im Monat.", "6 €", "changed"),
+    ("fr", "Seulement 5 €/mois.", "Seulement 5 euros par mois.", "5 €", "honest"),
+    ("fr", "Seulement 19€99 aujourd'hui.", "Seulement 19,99 € aujourd'hui.", "19€99", "honest"),
+    ("fr", "Seulement 19€99 aujourd'hui.", "Seulement 18,99 € aujourd'hui.", "18,99 €", "changed"),
+    ("de", "Nur 19,- € heute.", "Nur 19 Euro heute.", "19,- €", "honest"),
+    ("hi", "सिर्फ़ ₹2,999 में।", "सिर्फ़ दो हज़ार नौ सौ निन्यानवे रुपये में।", "₹2,999", "honest"),
+    ("hi", "सिर्फ़ ₹499 में।", "सिर्फ़ चार सौ निन्यानवे रुपये में।", "₹499", "honest"),
+    ("zh", "现在只要2999元。", "现在只要两千九百九十九块钱。", "2999元。", "honest"),
+    # shapes that already worked (kept as a check that they still do)
+    ("en", "Now only $1,299 today.", "Now only twelve ninety-nine today.", "$1,299", "honest"),
+    ("en", "Just $0.99 each.", "Just 89 cents each.", "$0.89", "changed"),
+    ("de", "Jetzt nur 19,99 €.", "Jetzt nur neunzehn Euro neunundneunzig.", "19,99 €", "honest"),
+    ("es", "Solo 29,99 € hoy.", "Solo veintinueve euros con noventa y nueve hoy.", "29,99 €", "honest"),
+    ("zh", "现在只要9.9元。", "现在只要九块九。", "9.9元。", "honest"),
+]
+
+# Written after the fix, run once on the code before and after it: other values, languages and units of the same
+# habits, and a few habits of their own.
+FRESH = [
+    ("es", "Llévatelo por 2 499 € hoy.", "Llévatelo por 2499 euros hoy.", "2 499 €", "honest"),
+    ("es", "Llévatelo por 2 499 € hoy.", "Llévatelo por 2599 euros hoy.", "2 599 €", "changed"),
+    ("de", "Nur 1 999,00 € im Angebot.", "Nur 1999 Euro im Angebot.", "1 999,00 €", "honest"),
+    ("fr", "Déjà 12 000 clients conquis.", "Déjà 12000 clients conquis.", "12 000", "honest"),
+    ("en", "Only GBP 12.50 this week.", "Only £12.50 this week.", "GBP 12.50", "honest"),
+    ("en", "Only GBP 12.50 this week.", "Only £14.50 this week.", "GBP 14.50", "changed"),
+    ("de", "Heute nur € 24,99 statt 39,99 €.", "Heute nur 24,99 € statt 39,99 €.", "€ 24,99", "honest"),
+    ("de", "Heute nur € 24,99 statt 39,99 €.", "Heute nur 21,99 € statt 39,99 €.", "21,99 €", "changed"),
+    ("hi", "अभी सिर्फ़ INR 999 में।", "अभी सिर्फ़ 999 रुपये में।", "INR 999", "honest"),
+    ("hi", "अभी सिर्फ़ ₹ 1,299 में।", "अभी सिर्फ़ 1299 रुपये में।", "₹ 1,299", "honest"),
+    ("en", "Starting at $29.99** for new members.", "Starting at $29.99 for new members.", "$29.99**", "honest"),
+    ("en", "Starting at $29.99** for new members.", "Starting at $24.99 for new members.", "$24.99**", "changed"),
+    ("en", "Rent it for $5/day.", "Rent it for $5 a day.", "$5", "honest"),
+    ("en", "Rent it for $5/day.", "Rent it for $6 a day.", "$6", "changed"),
+    ("de", "Nur 29,99 €/Woche.", "Nur 29,99 Euro pro Woche.", "29,99 €", "honest"),
+    ("de", "Nur 29,99 €/Woche.", "Nur 24,99 Euro pro Woche.", "24,99 €", "changed"),
+    ("es", "Solo 9,99 €/mes.", "Solo 9,99 euros al mes.", "9,99 €", "honest"),
+    ("es", "Solo 9,99 €/mes.", "Solo 8,99 euros al mes.", "8,99 €", "changed"),
+    ("fr", "Abonnement 4,99 €/mois—sans engagement.", "Abonnement 4,99 euros par mois sans engagement.", "4,99 €", "honest"),
+    ("en", "It was $49—now it's $39.", "It was $49 now it's $39.", "$49—", "honest"),
+    ("en", "It was $49—now it's $39.", "It was $49 now it's $35.", "$35.", "changed"),
+    ("fr", "Profitez-en à 29€90 seulement.", "Profitez-en à 29,90 € seulement.", "29€90", "honest"),
+    ("de", "Für 49,- € zu haben.", "Für 49 Euro zu haben.", "49,- €", "honest"),
+    ("hi", "सिर्फ़ ₹599 में।", "सिर्फ़ पाँच सौ निन्यानवे रुपये में।", "₹599", "honest"),
+    ("hi", "सिर्फ़ ₹1,195 में।", "सिर्फ़ एक हज़ार एक सौ पचानवे रुपये में।", "₹1,195", "honest"),
+    ("hi", "सिर्फ़ ₹93 में।", "सिर्फ़ तिरानवे रुपये में।", "₹93", "honest"),
+    ("zh", "今天只要99元。", "今天只要九十九块钱。", "99元。", "honest"),
+    ("zh", "今天只要99元。", "今天只要八十九块钱。", "89元。", "changed"),
+]
+
+_NOISE = {"ad_lib", "script_unspoken", "script_skipped", "word_mismatch", "price_mismatch", "number_mismatch"}
+
+
+def run(cases, correct, Transcript, Word, show: bool) -> tuple[int, int, int, int]:
+    kept = n_honest = caught = n_changed = 0
+    for lang, script, heard, shown, kind in cases:
+        ws = [Word(text=w, start=i * 0.4, end=i * 0.4 + 0.35, confidence=0.9) for i, w in enumerate(heard.split())]
+        tr = Transcript(text=heard, words=ws, language=lang, backend="test", duration=len(ws) * 0.4 + 0.5)
+        try:
+            words, fs = correct(tr, script, lang)
+        except Exception as e:  # a crash counts as a failure of the case
+            words, fs = [], []
+            print(f"  EXC {lang} {script!r}: {type(e).__name__}: {e}")
+        texts = [w.text.replace("\u202f", " ").replace("\u00a0", " ") for w in words]
+        on_screen = any(t.startswith(shown.replace("\u00a0", " ")) for t in texts)
+        kinds = {f.kind.value if hasattr(f.kind, "value") else f.kind for f in fs}
+        if kind == "honest":
+            n_honest += 1
+            ok = on_screen and not kinds & _NOISE
+            kept += ok
+        else:
+            n_changed += 1
+            ok = on_screen and any((f.kind.value if hasattr(f.kind, "value") else f.kind) in ("price_mismatch", "number_mismatch")
+                                   and f.severity.value == "error" for f in fs)
+            caught += ok
+        if show and not ok:
+            print(f"  miss {kind:7} {lang} {script!r} | heard {heard!r} -> {' '.join(texts)!r} {sorted(kinds)}")
+    return kept, n_honest, caught, n_changed
+
+
+def replay(out_path: str, correct, Transcript) -> None:
+    import hashlib
+    import json
+    import os
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_numbers import ads_of
+
+    cache = Path(os.environ.get("CAPTIONER_BENCH_CACHE", "~/.cache/captioner/bench-asr")).expanduser()
+    here = Path(__file__).resolve().parents[1]
+    roots = [here.parent / "shared" / "data"] + [Path(f"~/.cache/captioner/genads/seed{s}").expanduser() for s in (101, 1212)]
+    out = {}
+    for root in roots:
+        for _sub, folder, m in ads_of(root, {"en", "de", "fr", "es", "hi", "zh"}, 999, "both"):
+            script = (folder / m["script"]).read_text(encoding="utf-8")
+            audio_path = folder / m["audio"]
+            for p in (audio_path, Path(os.path.relpath(audio_path, here))):  # as bench_hint keyed it
+                key = ("recognise-v8", str(p), m["language"], script)
+                f = cache / ("r-" + hashlib.sha1(repr(key).encode()).hexdigest()[:16] + ".json")
+                if f.is_file():
+                    break
+            else:
+                continue
+            d = json.loads(f.read_text())
+            ref = Transcript.model_validate(d["reference"]) if d["reference"] else None
+            words, fs = correct(Transcript.model_validate(d["transcript"]), script, m["language"], reference=ref)
+            out[f"{folder.parent.name}/{folder.name}/{m['audio']}"] = {
+                "words": [(w.text, round(w.start, 3), round(w.end, 3), w.spoken) for w in words],
+                "findings": sorted((x.kind.value, x.severity.value, x.message) for x in fs)}
+    Path(out_path).write_text(json.dumps(out, ensure_ascii=False, indent=0))
+    print(f"{len(out)} ads replayed -> {out_path}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--code", help="checkout whose captioner package to measure (default: this one)")
+    ap.add_argument("--show", action="store_true", help="print every case that fails")
+    ap.add_argument("--replay", metavar="OUT.json", help="instead: correct() on every cached recogniser output")
+    a = ap.parse_args()
+    sys.path.insert(0, str(Path(a.code).resolve() if a.code else Path(__file__).resolve().parents[1]))
+    from captioner.hint import correct
+    from captioner.types import Transcript, Word
+
+    print(f"code: {sys.modules['captioner.hint'].__file__}")
+    if a.replay:
+        replay(a.replay, correct, Transcript)
+        return
+    for name, cases in (("DEVELOPED", DEVELOPED), ("FRESH", FRESH)):
+        k, nh, c, nc = run(cases, correct, Transcript, Word, a.show)
+        print(f"{name}: honest kept {k}/{nh}, changed caught {c}/{nc}")
+
+
+if __name__ == "__main__":
+    main()
