@@ -56,6 +56,17 @@ DEVELOPED = [
     ("de", "Jetzt nur 19,99 €.", "Jetzt nur neunzehn Euro neunundneunzig.", "19,99 €", "honest"),
     ("es", "Solo 29,99 € hoy.", "Solo veintinueve euros con noventa y nueve hoy.", "29,99 €", "honest"),
     ("zh", "现在只要9.9元。", "现在只要九块九。", "9.9元。", "honest"),
+    # signs said as words (second round: the probes that found them)
+    ("de", "Jetzt -20 % auf alles.", "Jetzt minus 20 Prozent auf alles.", "-20 %", "honest"),
+    ("fr", "Avec le code DOUCE15, -15 % sur tout.", "Avec le code douce 15, moins 15 % sur tout.", "-15 %", "honest"),
+    ("en", "Rated 4.8 stars by 10,000+ customers.", "Rated 4.8 stars by 10,000 plus customers.", "10,000+", "honest"),
+    ("en", "Rated 4.8 stars by 10k+ customers.", "Rated 4.8 stars by 10,000 plus customers.", "10k+", "honest"),
+    ("en", "Rated 4.8★ by customers.", "Rated 4.8 stars by customers.", "4.8★", "honest"),
+    ("en", "The #1 serum in America.", "The number one serum in America.", "#1", "honest"),
+    ("en", "Now 3x faster.", "Now three times faster.", "3x", "honest"),
+    ("en", "Now 3x faster.", "Now 3 times faster.", "3x", "honest"),
+    ("en", "Join 2M+ happy users.", "Join 2 million happy users.", "2M+", "honest"),
+    ("fr", "Le n°1 des sérums.", "Le numéro un des sérums.", "n°1", "honest"),
 ]
 
 # Written after the fix, run once on the code before and after it: other values, languages and units of the same
@@ -89,6 +100,18 @@ FRESH = [
     ("hi", "सिर्फ़ ₹93 में।", "सिर्फ़ तिरानवे रुपये में।", "₹93", "honest"),
     ("zh", "今天只要99元。", "今天只要九十九块钱。", "99元。", "honest"),
     ("zh", "今天只要99元。", "今天只要八十九块钱。", "89元。", "changed"),
+    # signs said as words (written after that fix, run once before and after it)
+    ("es", "Hoy -25 % en toda la tienda.", "Hoy menos 25 % en toda la tienda.", "-25 %", "honest"),
+    ("es", "Hoy -25 % en toda la tienda.", "Hoy menos 35 % en toda la tienda.", "-35 %", "changed"),
+    ("en", "Take -40% today only.", "Take 40% off today only.", "-40%", "honest"),
+    ("en", "Take -40% today only.", "Take 30% off today only.", "-30%", "changed"),
+    ("de", "Schon 50.000+ Bestellungen.", "Schon 50.000 plus Bestellungen.", "50.000+", "honest"),
+    ("en", "Loved by 500k+ fans.", "Loved by 500,000 plus fans.", "500k+", "honest"),
+    ("de", "Jetzt 2x so schnell.", "Jetzt zwei mal so schnell.", "2x", "honest"),
+    ("fr", "Une batterie 2x plus endurante.", "Une batterie deux fois plus endurante.", "2x", "honest"),
+    ("en", "Voted #1 by editors.", "Voted number one by editors.", "#1", "honest"),
+    ("es", "Valorado con 4,9★ por clientes.", "Valorado con 4,9 estrellas por clientes.", "4,9★", "honest"),
+    ("en", "Over 3 million sold.", "Over 3 million sold.", "3", "honest"),
 ]
 
 _NOISE = {"ad_lib", "script_unspoken", "script_skipped", "word_mismatch", "price_mismatch", "number_mismatch"}

@@ -529,6 +529,12 @@ def _digit_homophone_tail(units: Sequence[Unit], written: num.Amount, language: 
     return False
 
 
+def _affix_keys(text: str, language: str) -> tuple[set, set]:
+    """Keys of the words a voice may say for the signs around a script number, before it and after it."""
+    before, after, _ = num.affix_words(text.strip(_PUNCT.replace("-", "").replace("–", "")), language)
+    return {_key(w) for w in before}, {_key(w) for w in after}
+
+
 def _match_score(A: list[Unit], S: list[Unit], i0: int, i1: int, j0: int, j1: int, language: str) -> tuple[float, bool, bool]:
     """(similarity, numeric, same_value) of ASR units [i0,i1) against script units [j0,j1)."""
     sa = [u.amount for u in S[j0:j1] if u.amount is not None]
@@ -603,6 +609,7 @@ def _dp(A: list[Unit], S: list[Unit], ia: int, ib: int, ja: int, jb: int, langua
             script_num = S[ja + y].amount is not None
             if script_num:
                 shapes = [(da, 1) for da in range(1, 2 + _NUMBERISH_EXTRA)]
+                lead_w, tail_w = _affix_keys(S[ja + y].text, language)
             else:
                 shapes = [(1, 1), (2, 1), (3, 1), (1, 2), (1, 3), (2, 2)]
             for da, db in shapes:
@@ -610,7 +617,13 @@ def _dp(A: list[Unit], S: list[Unit], ia: int, ib: int, ja: int, jb: int, langua
                     continue
                 if da > 1 and (script_num or num_a[x]):
                     is_code = script_num and S[ja + y].amount.kind == "code"
-                    if not all(num_a[x + (1 if is_code else 0):x + da]):
+                    lo, hi = x + (1 if is_code else 0), x + da
+                    if script_num:  # the words said for the signs around the script's number ("minus", "plus")
+                        while lo < hi - 1 and lo - x < 2 and not num_a[lo] and A[ia + lo].key in lead_w:
+                            lo += 1
+                        while hi - 1 > lo and x + da - hi < 2 and not num_a[hi - 1] and A[ia + hi - 1].key in tail_w:
+                            hi -= 1
+                    if not all(num_a[lo:hi]):
                         # a units digit heard as a word closes the group ("$140, free" for "$143": `_match_score`)
                         homophone = (script_num and da >= 2 and all(num_a[x:x + da - 1])
                                      and A[ia + x + da - 1].key in _DIGIT_HOMOPHONES.get(language, {}))
@@ -644,7 +657,9 @@ def align(A: list[Unit], S: list[Unit], language: str) -> list[Op]:
     """Anchored alignment: exact key matches (difflib blocks) as anchors, DP in the gaps between them."""
     ka = [u.key or "\x00" for u in A]
     # a price's per-unit tail ("/month") is no anchor: the DP pairs it with its spoken slash ("a month")
-    ks = ["/" + u.key if u.text.startswith("/") else u.key or "\x01" for u in S]
+    # ... nor is a number with signs said as words ("-30%" said "30% off")
+    ks = ["/" + u.key if u.text.startswith("/") or (u.amount is not None and any(_affix_keys(u.text, language)))
+          else u.key or "\x01" for u in S]
     sm = difflib.SequenceMatcher(None, ka, ks, autojunk=False)
     blocks = [b for b in sm.get_matching_blocks() if b.size > 0]
     # a single short common word ("the", "de") far from everything else is a poor anchor

@@ -126,7 +126,8 @@ def script_language_mismatch(script: str, audio_language: str) -> Optional[Findi
     """A warning finding when the ad script is written in another language than the audio, else None."""
     if not script or not script.strip():
         return None
-    text = re.sub(r"\d+|[A-Z]{2,}\d*", " ", script)  # numbers and promo codes say nothing about language
+    # numbers with their signs ("2M+", "-20 %"), words with digits in them and promo codes say nothing about language
+    text = re.sub(r"[#+\-−]?[A-Za-z]*\d[\d.,]*[A-Za-z%+×★]*|[A-Z]{2,}\d*|(?<!\S)[%€$₹¥£+]+(?!\S)", " ", script)
     ok, detected, conf = check_language(text, audio_language)
     if ok:
         return None

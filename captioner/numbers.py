@@ -250,6 +250,67 @@ PER_UNIT_WORDS = {"en": ("a", "an", "per", "each", "every"), "de": ("pro", "im",
                   "hi": ("प्रति", "हर"), "zh": ("每",)}
 # footnote marks after an amount ("$19.99*", "20 %¹"): not part of its value
 _FOOTNOTE = "*†‡¹²³"
+
+# Signs around an amount that the voice says as a word of its own: "-20 %" ("minus zwanzig Prozent", "20% off"),
+# "10,000+" ("ten thousand plus", "over ten thousand"), "3x" ("three times"), "#1" ("number one"), "4.8★" ("4.8
+# stars"). The amount is the value; these words belong to it in the captions (first word: how it is usually said).
+_AFFIX_LEAD = re.compile(r"^(?P<lead>[-−–](?=\d)|#\s?(?=\d)|(?:[nN][°º]|No\.|Nr\.|Nº)\s?(?=\d))")
+_AFFIX_TAIL = re.compile(r"(?<=[\d%€$₹¥£元kKM])\s?(?P<tail>\+|[x×]|★|⭐)$")
+_SCALED_PLUS = re.compile(r"^(?P<num>\d+(?:[.,]\d+)?)(?P<scale>[kKM])$")  # "10k", "2M" before a "+"
+# sign -> (words said before the amount, words said after it); a lead sign's usual word is its first lead word, a
+# tail sign's its first tail word
+AFFIX_WORDS: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
+    "en": {"-": (("minus", "less"), ("off",)), "+": (("over", "more", "than"), ("plus",)), "x": ((), ("times", "x")),
+           "#": (("number", "no"), ()), "★": ((), ("stars", "star"))},
+    "de": {"-": (("minus", "weniger"), ()), "+": (("über", "mehr", "als"), ("plus",)), "x": ((), ("mal", "fach")),
+           "#": (("nummer", "nr"), ()), "★": ((), ("sterne", "stern"))},
+    "fr": {"-": (("moins",), ()), "+": (("plus", "de"), ("plus",)), "x": ((), ("fois",)),
+           "#": (("numéro", "numero", "no"), ()), "★": ((), ("étoiles", "etoiles", "étoile"))},
+    "es": {"-": (("menos",), ()), "+": (("más", "mas", "de"), ("plus",)), "x": ((), ("veces",)),
+           "#": (("número", "numero"), ()), "★": ((), ("estrellas", "estrella"))},
+    "hi": {"-": (("माइनस",), ()), "+": ((), ("से", "ज़्यादा", "ज्यादा", "अधिक", "प्लस")), "x": ((), ("गुना",)),
+           "#": (("नंबर",), ()), "★": ((), ("स्टार",))},
+    "zh": {"-": (("减", "立减"), ()), "+": ((), ("多", "以上")), "x": ((), ("倍",)), "#": (("第",), ()), "★": ((), ("星",))},
+}
+_LEAD_SIGNS = {"-", "#"}
+
+
+def _affix_key(sign: str) -> str:
+    sign = sign.strip()
+    return {"−": "-", "–": "-", "×": "x", "⭐": "★"}.get(sign, "#" if sign and sign[0] in "#nN" else sign)
+
+
+def split_affixes(token: str) -> tuple[str, str, str]:
+    """(lead, core, tail) of a written token whose signs are said as words ("-20 %" -> ("-", "20 %", "")); lead and
+    tail are "" when there is none. The core is what `parse_written` reads."""
+    t = token.strip()
+    m = _AFFIX_LEAD.match(t)
+    lead = m.group("lead") if m else ""
+    t = t[len(lead):]
+    m = _AFFIX_TAIL.search(t)
+    tail = m.group("tail") if m and m.start() > 0 else ""
+    if tail:
+        t = t[:m.start()]
+    return lead, t, tail
+
+
+def affix_words(token: str, language: str) -> tuple[tuple[str, ...], tuple[str, ...], str]:
+    """(words a voice may say before the amount, after it, the usual one) for the signs around `token`."""
+    lead, _, tail = split_affixes(token.strip(".,!?;:()\"'«»¡¿，。！？；：、।॥"))
+    words = AFFIX_WORDS.get(language, {})
+    before: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()
+    usual = []
+    for sign in (lead, tail):
+        if sign:
+            b, a = words.get(_affix_key(sign), ((), ()))
+            before, after = before + b, after + a
+            side = b if _affix_key(sign) in _LEAD_SIGNS else a
+            if side:
+                usual.append((_affix_key(sign) in _LEAD_SIGNS, side[0]))
+    return before, after, " ".join(f"{'<' if first else '>'}{w}" for first, w in usual)
+
+
 _PCT_RE = re.compile(rf"^(?P<num>{_NUM})\s?(?:%|％|pct)$|^(?:%|％)\s?(?P<num2>{_NUM})$")
 _ZHPCT_RE = re.compile(r"^百分之(?P<num>.+)$")
 _DISCOUNT_RE = re.compile(r"^(?P<num>\d+(?:\.\d+)?|[零一二三四五六七八九两]+(?:点[零一二三四五六七八九]+)?)折$")
@@ -296,6 +357,14 @@ def parse_written(token: str, language: str) -> Optional[Amount]:
     if not t:
         return None
     t = _WHOLE_DASH_RE.sub("", t)
+    lead, core, tail = split_affixes(t)
+    if lead or tail:
+        sc = _SCALED_PLUS.match(core) if tail == "+" else None
+        if sc:  # "10k+", "2M+"
+            v = _to_decimal(sc.group("num"), language)
+            return Amount("number", v * (1000 if sc.group("scale") in "kK" else 10**6)) if v is not None else None
+        a = parse_written(core, language)
+        return a if a is not None and a.kind in ("number", "price", "percent") else None
     m = _CODE_PRICE_RE.match(t)
     if m:
         v = _to_decimal(m.group("num"), language)
@@ -581,7 +650,12 @@ def verbalize(token: str, language: str) -> Optional[str]:
     a = parse_written(token, language)
     if a is None:
         return None
-    return spoken_form(a, language)
+    said = spoken_form(a, language)
+    _, _, usual = affix_words(token, language)
+    sep = "" if language == "zh" else " "
+    for u in usual.split():
+        said = sep.join((u[1:], said) if u[0] == "<" else (said, u[1:]))
+    return said
 
 
 def verbalize_pieces(token: str, language: str) -> Optional[str]:
@@ -640,6 +714,10 @@ def to_written(a: Amount, language: str, like: Optional[str] = None) -> str:
     group_from = 1000 if like and re.search(r"\d[.\u202f\u00a0 ]\d{3}(?!\d)", like) else 10000
     # the script's own grouping space ("1 299 €"), currency code ("USD 19.99", "Rs. 499") and footnote mark ("$19.99*")
     # carry over to the value that replaces it
+    if like and a.kind in ("number", "price", "percent"):
+        lead, core, tail = split_affixes(like.strip())
+        if lead or tail:  # "-20 %" -> "-30 %", "10,000+" -> "20,000+": the signs stay
+            return lead + to_written(a, language, core) + tail
     g = re.search(r"\d([\u202f\u00a0 ])\d{3}(?!\d)", like or "")
     lead = re.match(r"^(USD|EUR|INR|GBP|RMB|US\$|Rs\.?)(\s?)(?=\d)", (like or "").strip())
     foot = (like or "").strip()[len((like or "").strip().rstrip(_FOOTNOTE)):]
@@ -986,7 +1064,18 @@ def _group_numbers(items: list[_Item], language: str) -> list[_Item]:
             out.append(_Item("num", Decimal(total + cur), "", place=1))
         total, cur, active, last_small = 0, 0, False, None
 
+    skip = -1
     for k, it in enumerate(items):
+        if k == skip:
+            continue
+        nxt = items[k + 1] if k + 1 < len(items) else None
+        if it.kind == "num" and it.whole and nxt is not None and nxt.kind == "num" and not nxt.whole \
+                and int(nxt.value) in (1000, 10**5, 10**6, 10**7, 10**9) and language != "zh":
+            # digits before a scale word ("2 million", "1,5 Millionen", "3 लाख"): one number
+            flush()
+            out.append(_Item("num", it.value * nxt.value, f"{it.text} {nxt.text}", place=1, whole=True))
+            skip = k + 1
+            continue
         if it.kind == "conj" and active and k + 1 < len(items) and items[k + 1].kind == "num" and not items[k + 1].whole \
                 and language != "es":
             continue  # "one hundred and twenty", "vingt et un", "neun und fünfzig"

@@ -769,3 +769,34 @@ def test_a_per_unit_tail_is_its_own_caption_word_matched_with_its_spoken_slash()
     assert tail.start == pytest.approx(0.8) and tail.end == pytest.approx(1.55)  # "a" and "month" both
     assert tail.spoken == "a month"  # what the aligner times
     assert not [f for f in findings if f.kind == "ad_lib"]
+
+
+@pytest.mark.parametrize("lang, script, heard, shown", [
+    ("de", "Jetzt -20 % auf alles.", "Jetzt minus 20 Prozent auf alles.", "-20 %"),
+    ("en", "Take -40% today only.", "Take 40% off today only.", "-40%"),
+    ("en", "Rated 4.8 stars by 10,000+ customers.", "Rated 4.8 stars by 10,000 plus customers.", "10,000+"),
+    ("en", "Loved by 500k+ fans.", "Loved by 500,000 plus fans.", "500k+"),
+    ("en", "Rated 4.8★ by customers.", "Rated 4.8 stars by customers.", "4.8★"),
+    ("en", "The #1 serum in America.", "The number one serum in America.", "#1"),
+    ("fr", "Une batterie 2x plus endurante.", "Une batterie deux fois plus endurante.", "2x"),
+    ("en", "Join 2M+ happy users.", "Join 2 million happy users.", "2M+"),
+])
+def test_signs_said_as_words_belong_to_their_number(lang, script, heard, shown):
+    """Before, "-20 %", "10,000+", "3x", "#1", "4.8★" were not numbers at all: the captions read "minus -20 %",
+    "10,000+ plus", "3x times" (an ad-lib each), and a changed value went unchecked."""
+    words, findings = correct(_said(heard, lang), script, lang)
+    assert shown in [w.text.rstrip(".") for w in words], [w.text for w in words]
+    assert not {f.kind for f in findings} & (_NOISE | {"script_language_mismatch"}), [(f.kind, f.message) for f in findings]
+    w = next(w for w in words if w.text.rstrip(".") == shown)
+    assert w.spoken and len(w.spoken.split()) >= 2  # the sign's word is timed with the number
+
+
+@pytest.mark.parametrize("lang, script, heard, shown", [
+    ("es", "Hoy -25 % en toda la tienda.", "Hoy menos 35 % en toda la tienda.", "-35 %"),
+    ("en", "Take -40% today only.", "Take 30% off today only.", "-30%"),
+    ("en", "Rated 4.8 stars by 10,000+ customers.", "Rated 4.8 stars by 20,000 plus customers.", "20,000+"),
+])
+def test_a_changed_number_with_signs_is_flagged_and_keeps_its_signs(lang, script, heard, shown):
+    words, findings = correct(_said(heard, lang), script, lang)
+    assert any(f.kind.value.endswith("mismatch") and f.kind.value != "word_mismatch" for f in findings)
+    assert shown in [w.text.rstrip(".") for w in words], [w.text for w in words]

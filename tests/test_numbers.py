@@ -246,3 +246,22 @@ def test_written_prices_in_the_shapes_users_type(token, lang, value, cur):
 def test_a_replacing_value_keeps_the_scripts_writing(like, lang, value, out):
     a = num.parse_written(like, lang)
     assert num.to_written(num.Amount("price", Decimal(value), a.currency), lang, like=like) == out
+
+
+@pytest.mark.parametrize("token, lang, kind, value, said", [
+    ("-20 %", "de", "percent", "20", "minus zwanzig Prozent"), ("10,000+", "en", "number", "10000", "ten thousand plus"),
+    ("10k+", "en", "number", "10000", "ten thousand plus"), ("3x", "en", "number", "3", "three times"),
+    ("#1", "en", "number", "1", "number one"), ("4.8★", "en", "number", "4.8", "four point eight stars"),
+    ("n°1", "fr", "number", "1", "numéro un"),
+])
+def test_signs_around_a_number_are_read_and_said(token, lang, kind, value, said):
+    a = num.parse_written(token, lang)
+    assert a.kind == kind and a.value == Decimal(value)
+    assert num.verbalize(token, lang) == said
+    assert num.parse_written("30%-40%", "en") is None and num.parse_written("4K", "en") is None  # not these
+
+
+def test_digits_before_a_scale_word_are_one_number():
+    assert num.parse_spoken(["2", "million"], "en")[0].value == 2_000_000
+    assert num.parse_spoken(["3", "लाख"], "hi")[0].value == 300_000
+    assert num.parse_spoken(["39", "Euro", "99"], "de")[0].value == Decimal("39.99")  # still not "39 × …"
