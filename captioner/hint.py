@@ -1217,12 +1217,31 @@ def _spoken_words(au: list[Unit], language: str) -> str:
     return " ".join(out)
 
 
+def _with_signs_heard(said: str, au: list[Unit], s: Unit, language: str) -> str:
+    """`said` with the words the recogniser wrote for the script number's signs ("10.000 plus" -> "zehntausend plus")."""
+    lead_w, tail_w = _affix_keys(s.text, language)
+    lead = []
+    for u in au[:2]:
+        if u.key in lead_w and not _is_value(u, language):
+            lead.append(u.text.strip(_PUNCT))
+        else:
+            break
+    tail = []
+    for u in reversed(au[-2:]):
+        if u.key in tail_w and not _is_value(u, language):
+            tail.insert(0, u.text.strip(_PUNCT))
+        else:
+            break
+    sep = "" if language == "zh" else " "
+    return sep.join(lead + [said] + tail)
+
+
 def _number_word(au, s: Unit, op: Op, language, start, end, conf, findings, mism_errors, idx) -> Word:
     heard = _spoken_words(au, language)
     asr_is_words = not any(u.amount is not None and u.amount.kind != "number" for u in au) and not any(ch.isdigit() for ch in heard)
     if op.same_value:
         words_say_it = asr_is_words and bool(num.parse_spoken([u.text for u in au], language))
-        spoken = heard.strip(_PUNCT) if words_say_it else num.spoken_form(s.amount, language)
+        spoken = heard.strip(_PUNCT) if words_say_it else _with_signs_heard(num.spoken_form(s.amount, language), au, s, language)
         return Word(text=s.text, start=start, end=max(start, end), confidence=conf,
                     source="asr" if s.text == heard else "script", spoken=spoken, evidence=1.0)
     cands = num.parse_spoken([u.text for u in au], language)
@@ -1236,13 +1255,14 @@ def _number_word(au, s: Unit, op: Op, language, start, end, conf, findings, mism
         text += trail
     else:
         text, src = heard, "asr"
-    spoken = heard.strip(_PUNCT) if asr_is_words else (num.spoken_form(said, language) if said else None)
+    spoken = heard.strip(_PUNCT) if asr_is_words else (_with_signs_heard(num.spoken_form(said, language), au, s, language)
+                                                        if said else None)
     kind = "price_mismatch" if s.amount.kind == "price" else "number_mismatch"
     severity = Severity.error if s.amount.kind in ("price", "percent", "discount", "code") else Severity.warning
     f = Finding(kind=kind, severity=severity,
-                message=f"the voice says “{heard.strip(_PUNCT)}” ({text.strip(_PUNCT)}) where the script says “{s.text.strip(_PUNCT)}”: "
+                message=f"the voice says “{heard.strip(_PUNCT)}” ({num.bare(text, _PUNCT)}) where the script says “{num.bare(s.text, _PUNCT)}”: "
                         f"captions show what was said (recogniser confidence {conf:.2f})",
-                start=start, end=end, script_text=s.text.strip(_PUNCT), spoken_text=heard.strip(_PUNCT), word_indices=[idx])
+                start=start, end=end, script_text=num.bare(s.text, _PUNCT), spoken_text=heard.strip(_PUNCT), word_indices=[idx])
     findings.append(f)
     if severity == Severity.error:
         mism_errors.append(f)

@@ -650,7 +650,18 @@ def verbalize(token: str, language: str) -> Optional[str]:
     a = parse_written(token, language)
     if a is None:
         return None
-    said = spoken_form(a, language)
+    return with_affix_words(spoken_form(a, language), token, language)
+
+
+def bare(text: str, punct: str) -> str:
+    """`text` stripped of `punct` and spaces, keeping a minus sign said as a word ("-20 %," -> "-20 %", not "20 %")."""
+    t = text.strip(punct + " \u00a0")
+    lead = re.match(r"^[\s\"'“”‘’«»„(\[¡¿]*([-−–])(?=\d)", text)
+    return lead.group(1) + t if lead and not t.startswith(lead.group(1)) else t
+
+
+def with_affix_words(said: str, token: str, language: str) -> str:
+    """`said` (the spoken form of `token`'s amount) with the usual words for its signs ("-20 %": "minus …")."""
     _, _, usual = affix_words(token, language)
     sep = "" if language == "zh" else " "
     for u in usual.split():

@@ -612,12 +612,12 @@ def _cases(words: list[Word], findings: list[Finding], language: str, reference:
             if s is None:
                 continue
             heard = a if a is not None and a.kind == s.kind else None
-            c = Case(i, s, f.script_text.strip(_PUNCT + " "), f, prompted=heard.value if heard else None,
+            c = Case(i, s, _bare(f.script_text), f, prompted=heard.value if heard else None,
                      prompted_text=f.spoken_text or w.text)
         elif a is not None and w.spoken is not None and (_is_claim(a) or f is not None or (fallback and a.kind == "number")):
             # a number matched to the script (the correction stage set its spoken form); inserted words are not judged
             unheard = fallback or i in restored
-            c = Case(i, a, w.text.strip(_PUNCT + " \u00a0"), f, prompted=None if unheard else a.value,
+            c = Case(i, a, _bare(w.text), f, prompted=None if unheard else a.value,
                      prompted_text=None if unheard else (w.spoken or w.text))
         else:
             continue
@@ -1178,6 +1178,11 @@ def _who(r: Optional[Reading], c: Case) -> str:
     return " and ".join(sup) if sup else "no witness on its own"
 
 
+def _bare(text: str) -> str:
+    """A caption token without its punctuation, keeping a sign said as a word ("-20 %", not "20 %")."""
+    return num.bare(text, _PUNCT)
+
+
 def _apply(c: Case, v: Verdict, words: list[Word], findings: list[Finding], language: str) -> None:
     w = words[c.index]
     if c.finding is not None and c.finding in findings:
@@ -1188,7 +1193,7 @@ def _apply(c: Case, v: Verdict, words: list[Word], findings: list[Finding], lang
         said = _with(c.script, v.value)
         written = num.to_written(said, language, like=c.script_text)
         words[c.index] = w.model_copy(update={"text": written + _trail(w.text), "source": "corrected",
-                                              "spoken": num.spoken_form(said, language),
+                                              "spoken": num.with_affix_words(num.spoken_form(said, language), c.script_text, language),
                                               "evidence": round(v.probability, 3)})
         kind = "price_mismatch" if c.script.kind == "price" else "number_mismatch"
         sev = Severity.error if _is_claim(c.script) else Severity.warning
@@ -1201,7 +1206,8 @@ def _apply(c: Case, v: Verdict, words: list[Word], findings: list[Finding], lang
         return
     s = c.reading(c.script.value)
     if words[c.index].text.strip(_PUNCT + " \u00a0") != c.script_text.strip(_PUNCT + " \u00a0"):
-        words[c.index] = w.model_copy(update={"text": script_word, "source": "script", "spoken": s.spoken})
+        words[c.index] = w.model_copy(update={"text": script_word, "source": "script",
+                                              "spoken": num.with_affix_words(s.spoken, c.script_text, language)})
     if v.kind == "verified":
         why = ("the recogniser heard it with and without the script as a prompt" if v.witnesses == ["prompted", "unprompted"]
                else f"{', '.join(v.witnesses) or 'the witnesses'} prefer it"

@@ -532,3 +532,28 @@ def test_a_veto_stops_the_neighbour_scoring_and_keeps_the_verdict():
     assert (v.kind, v.value) == (w.kind, w.value) and v.other.neighbour
     assert 0 < sum(r.neighbour for r in cut.readings) < n  # stopped early
     assert all(math.isfinite(r.pmi) for r in cut.readings)  # every neighbour kept was scored
+
+
+def test_the_judge_keeps_a_numbers_sign_whatever_it_decides():
+    """The correction stage's finding named "-20 %" as "20 %" (punctuation stripping ate the sign), so a dispute put
+    "20 %" on screen for the script's "-20 %" and the aligner reported the spoken "minus" as speech nobody wrote."""
+    from decimal import Decimal
+
+    from captioner.hint import correct
+    from captioner.types import Transcript, Word
+    from captioner.numbers import spoken_form
+    from captioner.verify import Reading, Verdict, VerifyOptions, _apply, _cases
+
+    said = "Jetzt minus 30 Prozent auf alles."
+    ws = [Word(text=w, start=i * 0.4, end=i * 0.4 + 0.35, confidence=0.9) for i, w in enumerate(said.split())]
+    words, findings = correct(Transcript(text=said, words=ws, language="de", backend="test", duration=3.0),
+                              "Jetzt -20 % auf alles.", "de")
+    assert "-30 %" in [w.text for w in words]
+    for kind, value, text, spoken in (("disputed", "20", "-20 %", "minus zwanzig Prozent"),
+                                      ("mismatch", "30", "-30 %", "minus dreißig Prozent")):
+        w2, f2 = list(words), list(findings)
+        (c,) = _cases(w2, f2, "de", None, VerifyOptions())
+        assert c.script_text == "-20 %"
+        c.readings = [Reading(Decimal("20"), spoken_form(c.script, "de"))]  # as `gather` adds it
+        _apply(c, Verdict(kind, Decimal(value), probability=0.9, witnesses=["whisper", "phones"]), w2, f2, "de")
+        assert (w2[c.index].text, w2[c.index].spoken) == (text, spoken)
