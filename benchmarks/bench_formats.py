@@ -4,7 +4,8 @@ Each case is a script sentence, what a recogniser wrote for the voice, and wheth
 ("honest") or another ("changed"). Counted per set:
   honest kept    - an honest case: no mismatch / ad-lib / skipped / unspoken finding, and the caption shows the
                    script's writing of the number
-  changed caught - a changed case: a price_mismatch / number_mismatch error, the caption shows the heard value
+  changed caught - a changed case: a price_mismatch / number_mismatch error (a warning for a date, which is no claim),
+                   the caption shows the heard value
 Text only (no audio, no acoustic judge): it measures whether the stage reads the script's number at all. Two sets:
 DEVELOPED (the probes that found the defects, used while fixing them) and FRESH (written after the fix, run once
 on the code before and after it). Run against another checkout with --code DIR.
@@ -20,6 +21,7 @@ the files to see what a change to the correction stage does on real recogniser o
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -67,6 +69,12 @@ DEVELOPED = [
     ("en", "Now 3x faster.", "Now 3 times faster.", "3x", "honest"),
     ("en", "Join 2M+ happy users.", "Join 2 million happy users.", "2M+", "honest"),
     ("fr", "Le n°1 des sérums.", "Le numéro un des sérums.", "n°1", "honest"),
+    # dates said with the month's name (third round)
+    ("en", "Offer ends 12/31/2026.", "Offer ends December 31st, 2026.", "12/31/2026.", "honest"),
+    ("de", "Nur bis 31.12.", "Nur bis zum 31. Dezember.", "31.12.", "honest"),
+    ("de", "Nur bis 31.12.", "Nur bis zum 30. Dezember.", "30.12.", "changed"),
+    ("fr", "Jusqu'au 31/12.", "Jusqu'au 31 décembre.", "31/12.", "honest"),
+    ("es", "Hasta el 31/12.", "Hasta el 31 de diciembre.", "31/12.", "honest"),
 ]
 
 # Written after the fix, run once on the code before and after it: other values, languages and units of the same
@@ -112,6 +120,15 @@ FRESH = [
     ("en", "Voted #1 by editors.", "Voted number one by editors.", "#1", "honest"),
     ("es", "Valorado con 4,9★ por clientes.", "Valorado con 4,9 estrellas por clientes.", "4,9★", "honest"),
     ("en", "Over 3 million sold.", "Over 3 million sold.", "3", "honest"),
+    # dates (written after that fix, run once before and after it)
+    ("en", "Sale ends 11/30.", "Sale ends November 30th.", "11/30.", "honest"),
+    ("en", "Sale ends 11/30.", "Sale ends November 29th.", "11/29.", "changed"),
+    ("de", "Gültig bis 24.12.", "Gültig bis zum 24. Dezember.", "24.12.", "honest"),
+    ("de", "Aktion endet am 15.01.2027.", "Aktion endet am 15. Januar 2027.", "15.01.2027.", "honest"),
+    ("fr", "Offre valable jusqu'au 15/01.", "Offre valable jusqu'au 15 janvier.", "15/01.", "honest"),
+    ("es", "Oferta válida hasta el 15/01.", "Oferta válida hasta el 15 de enero.", "15/01.", "honest"),
+    ("es", "Oferta válida hasta el 15/01.", "Oferta válida hasta el 16 de enero.", "16/01.", "changed"),
+    ("en", "Ships on 2026-12-24.", "Ships on December 24th, 2026.", "2026-12-24.", "honest"),
 ]
 
 _NOISE = {"ad_lib", "script_unspoken", "script_skipped", "word_mismatch", "price_mismatch", "number_mismatch"}
@@ -136,8 +153,10 @@ def run(cases, correct, Transcript, Word, show: bool) -> tuple[int, int, int, in
             kept += ok
         else:
             n_changed += 1
+            # an error for prices and claims; a changed date is a warning (dates are no claims: README, price judge)
+            is_date = any(ch in script for ch in "/") or re.search(r"\d\.\d{2}\.", script)
             ok = on_screen and any((f.kind.value if hasattr(f.kind, "value") else f.kind) in ("price_mismatch", "number_mismatch")
-                                   and f.severity.value == "error" for f in fs)
+                                   and (f.severity.value == "error" or is_date) for f in fs)
             caught += ok
         if show and not ok:
             print(f"  miss {kind:7} {lang} {script!r} | heard {heard!r} -> {' '.join(texts)!r} {sorted(kinds)}")

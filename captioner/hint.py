@@ -535,6 +535,15 @@ def _affix_keys(text: str, language: str) -> tuple[set, set]:
     return {_key(w) for w in before}, {_key(w) for w in after}
 
 
+def _around_keys(s: Unit, language: str) -> tuple[set, set]:
+    """Keys of the words a voice may say around a script number that its writing leaves out: its signs' words, and
+    before a date "zum", "le", "el" ("bis 31.12." said "bis zum 31. Dezember")."""
+    lead_w, tail_w = _affix_keys(s.text, language)
+    if s.amount is not None and s.amount.kind == "date":
+        lead_w = lead_w | {_key(w) for w in num.DATE_LEAD_WORDS.get(language, ())}
+    return lead_w, tail_w
+
+
 def _match_score(A: list[Unit], S: list[Unit], i0: int, i1: int, j0: int, j1: int, language: str) -> tuple[float, bool, bool]:
     """(similarity, numeric, same_value) of ASR units [i0,i1) against script units [j0,j1)."""
     sa = [u.amount for u in S[j0:j1] if u.amount is not None]
@@ -609,9 +618,11 @@ def _dp(A: list[Unit], S: list[Unit], ia: int, ib: int, ja: int, jb: int, langua
             script_num = S[ja + y].amount is not None
             if script_num:
                 shapes = [(da, 1) for da in range(1, 2 + _NUMBERISH_EXTRA)]
-                lead_w, tail_w = _affix_keys(S[ja + y].text, language)
+                lead_w, tail_w = _around_keys(S[ja + y], language)
+                is_date = S[ja + y].amount.kind == "date"  # "31 de diciembre": the filler inside is part of it
             else:
                 shapes = [(1, 1), (2, 1), (3, 1), (1, 2), (1, 3), (2, 2)]
+                is_date = False
             for da, db in shapes:
                 if x + da > n or y + db > m:
                     continue
@@ -623,7 +634,7 @@ def _dp(A: list[Unit], S: list[Unit], ia: int, ib: int, ja: int, jb: int, langua
                             lo += 1
                         while hi - 1 > lo and x + da - hi < 2 and not num_a[hi - 1] and A[ia + hi - 1].key in tail_w:
                             hi -= 1
-                    if not all(num_a[lo:hi]):
+                    if not all(num_a[q] or (is_date and A[ia + q].key in num.DATE_FILLERS) for q in range(lo, hi)):
                         # a units digit heard as a word closes the group ("$140, free" for "$143": `_match_score`)
                         homophone = (script_num and da >= 2 and all(num_a[x:x + da - 1])
                                      and A[ia + x + da - 1].key in _DIGIT_HOMOPHONES.get(language, {}))
@@ -658,7 +669,7 @@ def align(A: list[Unit], S: list[Unit], language: str) -> list[Op]:
     ka = [u.key or "\x00" for u in A]
     # a price's per-unit tail ("/month") is no anchor: the DP pairs it with its spoken slash ("a month")
     # ... nor is a number with signs said as words ("-30%" said "30% off")
-    ks = ["/" + u.key if u.text.startswith("/") or (u.amount is not None and any(_affix_keys(u.text, language)))
+    ks = ["/" + u.key if u.text.startswith("/") or (u.amount is not None and any(_around_keys(u, language)))
           else u.key or "\x01" for u in S]
     sm = difflib.SequenceMatcher(None, ka, ks, autojunk=False)
     blocks = [b for b in sm.get_matching_blocks() if b.size > 0]
@@ -1219,7 +1230,7 @@ def _spoken_words(au: list[Unit], language: str) -> str:
 
 def _with_signs_heard(said: str, au: list[Unit], s: Unit, language: str) -> str:
     """`said` with the words the recogniser wrote for the script number's signs ("10.000 plus" -> "zehntausend plus")."""
-    lead_w, tail_w = _affix_keys(s.text, language)
+    lead_w, tail_w = _around_keys(s, language)
     lead = []
     for u in au[:2]:
         if u.key in lead_w and not _is_value(u, language):
@@ -1252,7 +1263,7 @@ def _number_word(au, s: Unit, op: Op, language, start, end, conf, findings, mism
         text, src = num.to_written(said, language, like=s.text), "corrected"
         # keep the script's punctuation ("$40," when the script had "$49,")
         trail = s.text[len(s.text.rstrip(_PUNCT)):]
-        text += trail
+        text += trail if not text.endswith(trail) else ""  # "31.12." -> "30.12.", not "30.12.."
     else:
         text, src = heard, "asr"
     spoken = heard.strip(_PUNCT) if asr_is_words else (_with_signs_heard(num.spoken_form(said, language), au, s, language)

@@ -322,6 +322,8 @@ _PLAIN_RE = re.compile(rf"^{_NUM}$")
 # colloquial Chinese prices as written: "81块8" (81.8), "81元8角", "59块9毛9", "99块", "5毛" (0.5)
 _ZH_PRICE_RE = re.compile(r"^(?P<major>\d+)[块元](?:(?P<jiao>\d)[角毛]?(?:(?P<fen>\d)分?)?)?$|^(?P<jiao2>\d)[角毛]$")
 _ORD_EN = re.compile(r"^(?P<num>\d+)(?:st|nd|rd|th)$")
+# a day and a month without the year: "12/31" (en), "31.12." (de), "31/12" (fr, es)
+_DAY_MONTH = re.compile(r"^(?P<a>\d{1,2})(?P<sep>[./])(?P<b>\d{1,2})$")
 
 _DECIMAL_COMMA = {"de", "fr", "es"}
 
@@ -411,6 +413,19 @@ def parse_written(token: str, language: str) -> Optional[Amount]:
     m = _DATE_ZH.match(t)
     if m:
         return _date(int(m.group("y") or 0), int(m.group("m")), int(m.group("d")))
+    m = _DAY_MONTH.match(t)
+    if m and t != "24/7":
+        a, b = int(m.group("a")), int(m.group("b"))
+        sep = m.group("sep")
+        d = None
+        if language == "en" and sep == "/" and b >= 13:  # "12/31" (a fraction-like "1/2" or "7/4" stays unread)
+            d = _date(0, a, b)
+        elif language == "de" and sep == "." and len(m.group("b")) == 2:  # "31.12.", "01.05." ("1.5" is a number)
+            d = _date(0, b, a)
+        elif language in ("fr", "es") and sep == "/":  # "31/12"
+            d = _date(0, b, a)
+        if d is not None:
+            return d
     m = _DATE_DOT.match(t)
     if m:
         a, b, y = int(m.group("a")), int(m.group("b")), int(m.group("y"))
@@ -766,6 +781,23 @@ def to_written(a: Amount, language: str, like: Optional[str] = None) -> str:
         return f"{num(a.value)}折"
     if a.kind == "code":
         return f"{(a.prefix or '').upper()}{int(a.value)}"
+    if a.kind == "date" and like:
+        # the script's own way of writing its date: order, separator, zero padding and year ("15/01" -> "16/01")
+        y, m, d = a.date
+        lk = like.strip().rstrip(".,!?;:")
+        iso = _DATE_ISO.match(lk)
+        if iso:
+            return f"{y or iso.group('y')}-{m:02d}-{d:02d}"
+        dm = _DATE_DOT.match(lk) or _DAY_MONTH.match(lk)
+        if dm:
+            sep = "/" if "/" in lk else "."
+            first, second = (m, d) if language == "en" and sep == "/" else (d, m)
+            pad = len(dm.group("a")) == 2 and len(dm.group("b")) == 2
+            f = (lambda v: f"{v:02d}") if pad else str
+            out = f"{f(first)}{sep}{f(second)}"
+            if "y" in dm.groupdict() and dm.group("y"):
+                out += f"{sep}{y if y else dm.group('y')}"
+            return out + ("." if like.strip().endswith(".") and sep == "." and language == "de" else "")
     if a.kind == "date":
         y, m, d = a.date
         if language == "zh":
@@ -1007,6 +1039,10 @@ def _lex_items(tokens: list[str], language: str) -> list[_Item]:
                 place = 10
             out.append(_Item("num", Decimal(v), raw, place=place, after_conj=bool(out) and out[-1].kind == "conj"))
             continue
+        mo = _month_of(w, language)
+        if mo:
+            out.append(_Item("month", Decimal(mo), raw))
+            continue
         if w in _PERCENT_WORDS:
             out.append(_Item("pct", text=raw))
             continue
@@ -1030,6 +1066,29 @@ def _lex_items(tokens: list[str], language: str) -> list[_Item]:
                 continue
         out.extend(_written_items(raw, a) if a is not None else [_Item("word", text=raw)])
     return out
+
+
+_MONTH_LOOKUP: dict[str, dict[str, int]] = {}
+
+
+def _month_of(w: str, language: str) -> Optional[int]:
+    """1-12 when the folded word `w` names a month in `language` ("dezember", "déc", "sept."), else None."""
+    if language not in _MONTH_LOOKUP:
+        table: dict[str, int] = {}
+        for i, name in enumerate(_MONTHS.get(language, []), 1):
+            f = _hi_fold(_fold(name)) if language == "hi" else _fold(name)
+            table[f] = i
+            if language != "hi" and len(f) > 4:
+                table[f[:3]] = i  # "dec", "déc", "dez"
+        if language == "en":
+            table["sept"] = 9
+        if language == "hi":
+            table[_hi_fold("फरवरी")] = 2
+            table[_hi_fold("सितम्बर")] = 9
+            table[_hi_fold("नवम्बर")] = 11
+            table[_hi_fold("दिसम्बर")] = 12
+        _MONTH_LOOKUP[language] = table
+    return _MONTH_LOOKUP[language].get(w.rstrip("."))
 
 
 def _is_value_word(token: str, language: str) -> bool:
@@ -1204,7 +1263,10 @@ def parse_spoken(text: str | list[str], language: str) -> list[Amount]:
     """
     tokens = text.split() if isinstance(text, str) else list(text)
     tokens = _join_digit_groups(tokens)
-    items = _group_numbers(_lex_items(tokens, language), language)
+    lexed = _lex_items(tokens, language)
+    if any(it.kind == "month" for it in lexed):
+        return _spoken_date(lexed, language)
+    items = _group_numbers(lexed, language)
     items = [it for it in items if it.kind != "conj"]
     nums = [it for it in items if it.kind == "num"]
     amounts = [it.amount for it in items if it.kind == "amount"]
@@ -1268,6 +1330,38 @@ def parse_spoken(text: str | list[str], language: str) -> list[Amount]:
     if not cur_between and 1 <= a <= 99 and b >= 10 and not pct:
         cands.append(Amount("price", a * 100 + b, currency) if currency else Amount("number", a * 100 + b))
     return _dedupe(cands)
+
+
+DATE_FILLERS = {"de", "of", "the", "le", "del", "der", "den", "am", "el", "on", "zum", "bis", "au"}
+# words said before a written date that the script leaves out ("bis 31.12." said "bis zum 31. Dezember")
+DATE_LEAD_WORDS = {"en": ("the", "on"), "de": ("zum", "am", "den", "dem"), "fr": ("le",), "es": ("el",)}
+
+
+def _spoken_date(lexed: list[_Item], language: str) -> list[Amount]:
+    """A day, a month name and maybe a year ("December 31st, 2026", "31. Dezember", "31 de diciembre de 2026"): one
+    date; anything else with a month name in it (two days, a price): no reading."""
+    items = [it for it in lexed if not (it.kind == "word" and _fold(it.text) in DATE_FILLERS)]
+    months = [k for k, it in enumerate(items) if it.kind == "month"]
+    if len(months) != 1 or any(it.kind not in ("month", "num", "amount") for it in items):
+        return []
+    k = months[0]
+    vals: list[tuple[int, Decimal]] = []
+    for j, it in enumerate(items):
+        if it.kind == "num" and it.value is not None:
+            vals.append((j, it.value))
+        elif it.kind == "amount" and it.amount is not None and it.amount.kind in ("ordinal", "number") and it.amount.value is not None:
+            vals.append((j, it.amount.value))
+        elif it.kind == "amount":
+            return []
+    grouped = _group_numbers([it for it in items if it.kind == "num"], language) if len(vals) > 2 else None
+    if grouped is not None and len(grouped) <= 2:  # "thirty first" -> 31 (the year in words is not read)
+        return []
+    day = [(j, v) for j, v in vals if v == int(v) and 1 <= v <= 31 and abs(j - k) == 1]
+    year = [(j, v) for j, v in vals if v == int(v) and 1900 <= v <= 2100 and j > k]
+    if not day or len(vals) != 1 + bool(year):
+        return []
+    d = _date(int(year[0][1]) if year else 0, int(items[k].value), int(day[0][1]))
+    return [d] if d else []
 
 
 def _dedupe(cands: Iterable[Amount]) -> list[Amount]:

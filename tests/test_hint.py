@@ -800,3 +800,23 @@ def test_a_changed_number_with_signs_is_flagged_and_keeps_its_signs(lang, script
     words, findings = correct(_said(heard, lang), script, lang)
     assert any(f.kind.value.endswith("mismatch") and f.kind.value != "word_mismatch" for f in findings)
     assert shown in [w.text.rstrip(".") for w in words], [w.text for w in words]
+
+
+@pytest.mark.parametrize("lang, script, heard, shown", [
+    ("en", "Offer ends 12/31/2026.", "Offer ends December 31st, 2026.", "12/31/2026."),
+    ("en", "Offer ends 12/31.", "Offer ends December 31st.", "12/31."),
+    ("de", "Nur bis 31.12.", "Nur bis zum 31. Dezember.", "31.12."),
+    ("de", "Nur bis 31.12.2026.", "Nur bis zum 31. Dezember 2026.", "31.12.2026."),
+    ("fr", "Valable jusqu'au 31/12.", "Valable jusqu'au 31 décembre.", "31/12."),
+    ("es", "Válido hasta 31/12.", "Válido hasta el 31 de diciembre.", "31/12."),
+])
+def test_a_date_said_with_its_month_name_is_the_scripts_date(lang, script, heard, shown):
+    """Before, the month name was an ad-lib, the day a number_mismatch, and the captions showed "December 31st"."""
+    words, findings = correct(_said(heard, lang), script, lang)
+    assert words[-1].text == shown
+    assert not {f.kind for f in findings} & _NOISE, [(f.kind, f.message) for f in findings]
+
+
+def test_a_changed_date_is_flagged_and_written_like_the_script():
+    words, findings = correct(_said("Nur bis zum 30. Dezember.", "de"), "Nur bis 31.12.", "de")
+    assert words[-1].text == "30.12." and any(f.kind == "number_mismatch" for f in findings)

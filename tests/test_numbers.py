@@ -265,3 +265,21 @@ def test_digits_before_a_scale_word_are_one_number():
     assert num.parse_spoken(["2", "million"], "en")[0].value == 2_000_000
     assert num.parse_spoken(["3", "लाख"], "hi")[0].value == 300_000
     assert num.parse_spoken(["39", "Euro", "99"], "de")[0].value == Decimal("39.99")  # still not "39 × …"
+
+
+@pytest.mark.parametrize("text, lang, date", [
+    ("December 31st, 2026", "en", (2026, 12, 31)), ("31. Dezember", "de", (0, 12, 31)), ("31 décembre", "fr", (0, 12, 31)),
+    ("31 de diciembre de 2026", "es", (2026, 12, 31)), ("31 दिसंबर", "hi", (0, 12, 31)), ("Dec. 31", "en", (0, 12, 31)),
+])
+def test_spoken_dates_with_month_names(text, lang, date):
+    assert [a.date for a in num.parse_spoken(text, lang)] == [date]
+    assert num.parse_spoken("you may love it", "en") == [] and num.parse_spoken("May 5 and 6", "en") == []
+
+
+@pytest.mark.parametrize("token, lang, date", [
+    ("12/31", "en", (0, 12, 31)), ("31.12.", "de", (0, 12, 31)), ("31/12", "fr", (0, 12, 31)), ("31/12", "es", (0, 12, 31)),
+    ("7/4", "en", None), ("24/7", "fr", None), ("1.5", "de", None), ("19.99", "de", None),
+])
+def test_written_day_and_month_without_a_year(token, lang, date):
+    a = num.parse_written(token, lang)
+    assert (a.date if a is not None and a.kind == "date" else None) == date
