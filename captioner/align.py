@@ -117,6 +117,9 @@ def spoken_form(word: Word, language: str) -> str:
     if word.spoken and word.spoken.strip():
         return word.spoken.strip()
     text = word.text.strip()
+    said = numbers.SAID_SYMBOLS.get(text.strip(".,;:!?\"'()"), {}).get((language or "en").split("-")[0])
+    if said:  # "&" is said "and"
+        return said
     if text.startswith("/") and len(text) > 2 and text[1].isalpha():
         # a price's per-unit tail ("/month"): the slash is said as the language's "a", "pro", "par"
         lang = (language or "en").split("-")[0]

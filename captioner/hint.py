@@ -227,22 +227,48 @@ def _raw_tokens(text: str, language: str) -> list[str]:
     if language in _GROUPS_PLAIN:
         text = _GROUP_PLAIN.sub("\\1\ue001", text)  # kept a no-break space of the same width
     text = _GLUED_DASH.sub("— ", _PER_UNIT.sub(" /", text))
-    toks = [t.replace("\ue000", "\u202f").replace("\ue001", "\u00a0") for t in text.split()]
     out: list[str] = []
-    for t in toks:
+    lead = ""  # symbols opening a line ("• Vegan"): they go with the word after them
+    for line in text.split("\n"):
+        for pos, t in enumerate(x.replace("\ue000", "\u202f").replace("\ue001", "\u00a0") for x in line.split()):
+            if _unsaid(t):
+                if out and pos > 0 and not lead:
+                    out[-1] += "\u00a0" + t  # "vegan 🌱", "Doctor-approved ✨": drawn, never said
+                else:
+                    lead += t + "\u00a0"  # a line's bullet goes with the word after it
+                continue
+            _add_token(out, lead + t if lead else t, language)
+            lead = ""
+    if lead and out:
+        out[-1] += "\u00a0" + lead.rstrip("\u00a0")
+    elif lead:
+        out.append(lead.rstrip("\u00a0"))
+    return out
+
+
+def _unsaid(token: str) -> bool:
+    """A token of symbols or emoji only ("✨", "🌱", "•", "→"): drawn in the captions, never said. Punctuation and the
+    symbols a voice reads ("&", "+", "%", "€") are not."""
+    bare = token.strip(_PUNCT)
+    return bool(bare) and bare not in num.SAID_SYMBOLS and bare not in _SYMBOL_UNITS \
+        and not any(unicodedata.category(c)[0] in "LN" or c in "°℃℉" for c in bare) and bare not in _CURRENCY_LEAD
+
+
+def _add_token(out: list[str], t: str, language: str) -> None:
+    """Append script token `t` to `out`, or join it to the token before ("39,99 €", "USD 19.99", "maintenant !")."""
+    if True:
         bare = t.strip(_PUNCT)
         if out and out[-1] in _CURRENCY_LEAD and t[:1].isdigit():
             a = num.parse_written(out[-1] + " " + t.strip(_PUNCT), language)
             if a is not None and a.kind == "price":
                 out[-1] = out[-1] + " " + t  # "USD 19.99", "Rs. 499"
-                continue
+                return
         if out and bare in _SYMBOL_UNITS and num.parse_written(out[-1].strip(_PUNCT), language) is not None:
             out[-1] = out[-1] + " " + t  # "39,99 €", "20 %"
         elif out and not bare:
             out[-1] += "\u00a0" + t  # French spacing "maintenant !" stays one caption word
         else:
             out.append(t)
-    return out
 
 
 def _amount_of(text: str, language: str) -> Optional[num.Amount]:
@@ -259,7 +285,8 @@ def _amount_of(text: str, language: str) -> Optional[num.Amount]:
 
 
 def _make_unit(text: str, language: str) -> Unit:
-    k = _key(text)
+    said = num.SAID_SYMBOLS.get(text.strip(_PUNCT + " "), {}).get(language)
+    k = _key(said) if said else _key(text)  # "&" matches the spoken "and"
     return Unit(text=text, key=k, sound=_sound(k, language), amount=_amount_of(text.strip(_PUNCT + " "), language))
 
 

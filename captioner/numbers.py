@@ -244,6 +244,10 @@ _CODE_PRICE_RE = re.compile(rf"^(?P<code>USD|EUR|INR|GBP|RMB)\s(?P<num>{_NUM})$"
 _SPLIT_EURO_RE = re.compile(r"^(?P<major>\d+)\s?€\s?(?P<minor>\d{2})$")
 # "19,-" / "19.–": a whole amount (German, Swiss), before an optional currency
 _WHOLE_DASH_RE = re.compile(r"(?<=\d)[,.][-–](?=\s?(?:€|EUR|Euro|CHF|\$)?$)")
+# symbols a voice reads as a word when they stand alone in a script ("Skin & hair": "skin and hair")
+SAID_SYMBOLS = {"&": {"en": "and", "de": "und", "fr": "et", "es": "y", "hi": "और", "zh": "和"},
+                "+": {"en": "plus", "de": "plus", "fr": "plus", "es": "más", "hi": "प्लस", "zh": "加"},
+                "=": {"en": "equals", "de": "gleich", "fr": "égale", "es": "igual", "hi": "बराबर", "zh": "等于"}}
 # how the slash of a price's per-unit tail is said ("$9.99/month": "a month"), the usual word first
 PER_UNIT_WORDS = {"en": ("a", "an", "per", "each", "every"), "de": ("pro", "im", "je", "in", "am", "die", "den"),
                   "fr": ("par", "le", "la", "l", "du"), "es": ("al", "por", "a", "cada", "el", "la"),
@@ -351,9 +355,23 @@ def _to_decimal(s: str, language: str) -> Optional[Decimal]:
     return Decimal("".join(nums))
 
 
+def _strip_drawn(t: str) -> str:
+    """`t` without the emoji and symbols drawn around it ("$19.99 🔥", "• 20 %"); "★" is a sign said as a word, and
+    "20°" is twenty degrees."""
+    def drawn(c: str) -> bool:
+        return c in "\u00a0 •·\ufe0f\u200d" or (unicodedata.category(c) in ("So", "Sk", "Cs") and c not in "★⭐°℃℉")
+    i, j = 0, len(t)
+    while i < j and drawn(t[i]):
+        i += 1
+    while j > i and drawn(t[j - 1]):
+        j -= 1
+    return t[i:j]
+
+
 def parse_written(token: str, language: str) -> Optional[Amount]:
     """The Amount a written token stands for, or None when it is not a number-like token."""
-    t = token.strip().rstrip(_FOOTNOTE + ".,!?;:)\"'»")  # NFKC would read a footnote "¹" as the digit 1
+    t = _strip_drawn(_strip_drawn(token.strip()).rstrip(".,!?;:)\"'»"))
+    t = t.rstrip(_FOOTNOTE + ".,!?;:)\"'»")  # NFKC would read a footnote "¹" as the digit 1
     t = unicodedata.normalize("NFKC", t).strip(".,!?;:()\"'«»¡¿，。！？；：、।॥")
     t = t.replace("\u202f", " ").replace("\u00a0", " ")
     if not t:
@@ -740,6 +758,10 @@ def to_written(a: Amount, language: str, like: Optional[str] = None) -> str:
     group_from = 1000 if like and re.search(r"\d[.\u202f\u00a0 ]\d{3}(?!\d)", like) else 10000
     # the script's own grouping space ("1 299 €"), currency code ("USD 19.99", "Rs. 499") and footnote mark ("$19.99*")
     # carry over to the value that replaces it
+    if like and _strip_drawn(like.strip()) != like.strip() and _strip_drawn(like.strip()):
+        core_like = _strip_drawn(like.strip())  # "$19.99 🔥" -> "$18.99 🔥": the drawn symbols stay
+        k = like.strip().index(core_like)
+        return like.strip()[:k] + to_written(a, language, core_like) + like.strip()[k + len(core_like):]
     if like and a.kind in ("number", "price", "percent"):
         lead, core, tail = split_affixes(like.strip())
         if lead or tail:  # "-20 %" -> "-30 %", "10,000+" -> "20,000+": the signs stay

@@ -820,3 +820,24 @@ def test_a_date_said_with_its_month_name_is_the_scripts_date(lang, script, heard
 def test_a_changed_date_is_flagged_and_written_like_the_script():
     words, findings = correct(_said("Nur bis zum 30. Dezember.", "de"), "Nur bis 31.12.", "de")
     assert words[-1].text == "30.12." and any(f.kind == "number_mismatch" for f in findings)
+
+
+@pytest.mark.parametrize("lang, script, heard, texts", [
+    # emoji and symbols are drawn, never said: they go with a word (were: script words the voice "did not say", and the
+    # last one dropped from the captions with a script_unspoken warning)
+    ("en", "Doctor-approved ✨ and vegan 🌱.", "Doctor approved and vegan.", ["Doctor-approved\u00a0✨", "and", "vegan\u00a0🌱."]),
+    ("en", "• Vegan\n• Cruelty-free", "Vegan, cruelty free.", ["•\u00a0Vegan", "•\u00a0Cruelty-free"]),
+    ("en", "🔥 Hot deal: $19.99 🔥", "Hot deal, $19.99.", ["🔥\u00a0Hot", "deal:", "$19.99\u00a0🔥"]),
+    # "&" is said "and": the script's "&" stays (was: "and" in the captions and a script_skipped warning)
+    ("en", "Skin & hair love it.", "Skin and hair love it.", ["Skin", "&", "hair", "love", "it."]),
+    ("de", "Haut & Haar.", "Haut und Haar.", ["Haut", "&", "Haar."]),
+])
+def test_drawn_symbols_and_said_symbols_keep_the_scripts_text(lang, script, heard, texts):
+    words, findings = correct(_said(heard, lang), script, lang)
+    assert [w.text for w in words] == texts
+    assert not {f.kind for f in findings} & _NOISE, [(f.kind, f.message) for f in findings]
+
+
+def test_a_changed_price_keeps_its_emoji():
+    words, findings = correct(_said("Hot deal, $18.99.", "en"), "🔥 Hot deal: $19.99 🔥", "en")
+    assert words[-1].text == "$18.99\u00a0🔥" and any(f.kind == "price_mismatch" for f in findings)
