@@ -75,6 +75,12 @@ DEVELOPED = [
     ("de", "Nur bis 31.12.", "Nur bis zum 30. Dezember.", "30.12.", "changed"),
     ("fr", "Jusqu'au 31/12.", "Jusqu'au 31 décembre.", "31/12.", "honest"),
     ("es", "Hasta el 31/12.", "Hasta el 31 de diciembre.", "31/12.", "honest"),
+    # emoji, bullets and "&" (fourth round)
+    ("en", "Doctor-approved ✨ and vegan 🌱.", "Doctor approved and vegan.", "vegan\u00a0🌱.", "honest"),
+    ("en", "• Vegan\n• Cruelty-free", "Vegan, cruelty free.", "•\u00a0Vegan", "honest"),
+    ("en", "🔥 Hot deal: $19.99 🔥", "Hot deal, $19.99.", "$19.99\u00a0🔥", "honest"),
+    ("en", "🔥 Hot deal: $19.99 🔥", "Hot deal, $18.99.", "$18.99\u00a0🔥", "changed"),
+    ("en", "Skin & hair love it.", "Skin and hair love it.", "&", "honest"),
 ]
 
 # Written after the fix, run once on the code before and after it: other values, languages and units of the same
@@ -129,6 +135,13 @@ FRESH = [
     ("es", "Oferta válida hasta el 15/01.", "Oferta válida hasta el 15 de enero.", "15/01.", "honest"),
     ("es", "Oferta válida hasta el 15/01.", "Oferta válida hasta el 16 de enero.", "16/01.", "changed"),
     ("en", "Ships on 2026-12-24.", "Ships on December 24th, 2026.", "2026-12-24.", "honest"),
+    # emoji, bullets and "&" (written after that fix, run once before and after it)
+    ("de", "Sanft zur Haut 💧 und vegan.", "Sanft zur Haut und vegan.", "Haut\u00a0💧", "honest"),
+    ("fr", "✅ Livraison offerte\n✅ Retour gratuit", "Livraison offerte, retour gratuit.", "✅\u00a0Livraison", "honest"),
+    ("es", "Solo hoy 👉 24,99 € 🛒", "Solo hoy 24,99 €.", "24,99 €\u00a0🛒", "honest"),
+    ("es", "Solo hoy 👉 24,99 € 🛒", "Solo hoy 21,99 €.", "21,99 €\u00a0🛒", "changed"),
+    ("fr", "Cheveux & peau adorent.", "Cheveux et peau adorent.", "&", "honest"),
+    ("en", "Glowra™ serum, now $29 ⭐", "Glowra serum, now $29.", "$29", "honest"),
 ]
 
 _NOISE = {"ad_lib", "script_unspoken", "script_skipped", "word_mismatch", "price_mismatch", "number_mismatch"}

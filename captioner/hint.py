@@ -830,7 +830,7 @@ def _heard_text(run: list[int], ref_heard: dict) -> str:
 def _script_word(s: Unit, start: float, end: float, language: str) -> Word:
     """A caption word taken from the script where no recogniser pass wrote it (timed by the aligners later); a
     number written in digits carries its spoken form for them."""
-    spoken = num.spoken_form(s.amount, language) if s.amount is not None and (
+    spoken = num.with_affix_words(num.spoken_form(s.amount, language), s.text, language) if s.amount is not None and (
         s.amount.kind != "number" or any(c.isdigit() for c in s.text)) else None
     return Word(text=s.text, start=start, end=max(start, end), confidence=0.0, source="script", spoken=spoken,
                 timing="interpolated", evidence=0.0)

@@ -293,6 +293,8 @@ def split_affixes(token: str) -> tuple[str, str, str]:
     t = t[len(lead):]
     m = _AFFIX_TAIL.search(t)
     tail = m.group("tail") if m and m.start() > 0 else ""
+    if tail in ("★", "⭐") and (m.group(0) != tail or not re.fullmatch(r"\d+(?:[.,]\d+)?", t[:m.start()])):
+        m, tail = None, ""  # "4.8★" is a rating; "$29 ⭐" a price with a star drawn after it
     if tail:
         t = t[:m.start()]
     return lead, t, tail
@@ -361,9 +363,9 @@ def _strip_drawn(t: str) -> str:
     def drawn(c: str) -> bool:
         return c in "\u00a0 •·\ufe0f\u200d" or (unicodedata.category(c) in ("So", "Sk", "Cs") and c not in "★⭐°℃℉")
     i, j = 0, len(t)
-    while i < j and drawn(t[i]):
+    while i < j and (drawn(t[i]) or t[i] in "★⭐"):
         i += 1
-    while j > i and drawn(t[j - 1]):
+    while j > i and (drawn(t[j - 1]) or (t[j - 1] in "★⭐" and j - 2 >= i and not t[j - 2].isdigit())):
         j -= 1
     return t[i:j]
 

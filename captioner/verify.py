@@ -207,11 +207,18 @@ def _with(a: num.Amount, value: Decimal) -> num.Amount:
     return num.Amount(a.kind, value, a.currency, a.prefix, a.date)
 
 
+def _say(c: "Case", v: Optional[Decimal], language: str) -> str:
+    """How a voice says value `v` in the place of case `c`'s number: its spoken form with the words for the script's
+    signs ("-20 %" -> "minus dreißig Prozent" for 30)."""
+    return num.with_affix_words(num.spoken_form(_with(c.script, v if v is not None else c.script.value), language),
+                                c.script_text, language)
+
+
 def _spoken(w: Word, language: str) -> str:
     a = _amount(w.text, language)
     if a is None:
         return w.text
-    return w.spoken or num.spoken_form(a, language)
+    return w.spoken or num.with_affix_words(num.spoken_form(a, language), w.text, language)
 
 
 def _join(parts: Sequence[str], language: str) -> str:
@@ -757,7 +764,7 @@ def _phone_scores(ctx: _AdContext, c: Case, opts: VerifyOptions) -> None:
     c.phone_fit = max(ph.fit(f0, f1, left + ph.ids(f) + right) for f in s_forms)
 
     def score(values: Sequence[Decimal], g0: int = f0, g1: int = f1, context: bool = True) -> np.ndarray:
-        spk = [num.spoken_form(_with(c.script, v), ctx.language) for v in values]
+        spk = [_say(c, v, ctx.language) for v in values]
         ph.prefetch(spk)
         lr = (left, right) if context else ([], [])
         seqs = [lr[0] + ph.ids(x) + lr[1] for x in spk]
@@ -785,7 +792,7 @@ def _phone_scores(ctx: _AdContext, c: Case, opts: VerifyOptions) -> None:
         seen = {r.value for r in c.readings}
         for v in dict.fromkeys(picks):
             if v > 0 and v not in seen:
-                c.readings.append(Reading(v, num.spoken_form(_with(c.script, v), ctx.language), proposed=True))
+                c.readings.append(Reading(v, _say(c, v, ctx.language), proposed=True))
                 seen.add(v)
     forms = [(r, f) for r in c.readings for f in r.forms()]
     ph.prefetch([f for _, f in forms])
@@ -842,7 +849,7 @@ def gather(audio: np.ndarray, words: list[Word], findings: list[Finding], langua
     cases = _cases(words, findings, language, reference, opts)
     ctx = _AdContext(audio, words, language, model, phone_model, opts)
     for c in cases:  # the caption is aligned with the script's reading of each number (its neighbours anchor it)
-        ctx.spoken[c.index] = num.spoken_form(c.script, language)
+        ctx.spoken[c.index] = _say(c, c.script.value, language)
     for c in cases:
         t = time.perf_counter()
         values: dict[Decimal, Reading] = {}
@@ -853,11 +860,12 @@ def gather(audio: np.ndarray, words: list[Word], findings: list[Finding], langua
             r = values.get(v)
             if r is None:
                 a = _with(c.script, v)
-                r = values[v] = Reading(v, num.spoken_form(a, language))
+                r = values[v] = Reading(v, _say(c, v, language))
             if who:
                 r.heard.add(who)
                 if not r.alts:  # a value a witness stands for is scored in every common wording
-                    r.alts = num.spoken_variants(_with(c.script, v), language)[1:]
+                    r.alts = [num.with_affix_words(x, c.script_text, language)
+                              for x in num.spoken_variants(_with(c.script, v), language)[1:]]
 
         add(c.script.value, "script")
         s = values[c.script.value]
@@ -888,7 +896,7 @@ def gather(audio: np.ndarray, words: list[Word], findings: list[Finding], langua
             # set) verified "1.499 €" said "neuntausendvierhundertneunundneunzig" under a music bed (nobody
             # heard 9499, the phone model's search did not propose it); seed 606 showed 13,90 € for "31,90 €"
             # said "dreißig Euro neunzig" (30.90, one digit from the script's value, was never a reading).
-            near = [Reading(v, num.spoken_form(_with(c.script, v), language), neighbour=True)
+            near = [Reading(v, _say(c, v, language), neighbour=True)
                     for v in one_digit_changes(c.script.value) if v > 0 and c.reading(v) is None]
             c.readings += near
             _phone_scores(ctx, c, replace(opts, proposals=0))
@@ -912,7 +920,7 @@ def gather(audio: np.ndarray, words: list[Word], findings: list[Finding], langua
                 # value and two from the script's, was never a reading)
                 for x in one_digit_changes(v.value):
                     if x > 0 and c.reading(x) is None:
-                        c.readings.append(Reading(x, num.spoken_form(_with(c.script, x), language), neighbour=True, of_shown=True))
+                        c.readings.append(Reading(x, _say(c, x, language), neighbour=True, of_shown=True))
                 _phone_scores(ctx, c, replace(opts, proposals=0))
                 _whisper_scores(ctx, c, opts)
         c.span = ctx.word_time(c.index)
