@@ -81,6 +81,12 @@ DEVELOPED = [
     ("en", "🔥 Hot deal: $19.99 🔥", "Hot deal, $19.99.", "$19.99\u00a0🔥", "honest"),
     ("en", "🔥 Hot deal: $19.99 🔥", "Hot deal, $18.99.", "$18.99\u00a0🔥", "changed"),
     ("en", "Skin & hair love it.", "Skin and hair love it.", "&", "honest"),
+    # numbers written as they are said (fifth round)
+    ("en", "It's only forty-nine dollars today.", "It's only $49 today.", "forty-nine dollars", "honest"),
+    ("en", "It's only forty-nine dollars today.", "It's only $59 today.", "fifty nine dollars", "changed"),
+    ("es", "Solo cuarenta y nueve euros.", "Solo 49 €.", "cuarenta y nueve euros.", "honest"),
+    ("de", "Nur neunundvierzig Euro heute.", "Nur 49 € heute.", "neunundvierzig Euro", "honest"),
+    ("en", "Save twenty percent today.", "Save 20% today.", "twenty percent", "honest"),
 ]
 
 # Written after the fix, run once on the code before and after it: other values, languages and units of the same
@@ -142,6 +148,16 @@ FRESH = [
     ("es", "Solo hoy 👉 24,99 € 🛒", "Solo hoy 21,99 €.", "21,99 €\u00a0🛒", "changed"),
     ("fr", "Cheveux & peau adorent.", "Cheveux et peau adorent.", "&", "honest"),
     ("en", "Glowra™ serum, now $29 ⭐", "Glowra serum, now $29.", "$29", "honest"),
+    # numbers written as they are said (written after that fix, run once before and after it)
+    ("fr", "Seulement vingt-neuf euros quatre-vingt-dix aujourd'hui.", "Seulement 29,90 € aujourd'hui.",
+     "vingt-neuf euros quatre-vingt-dix", "honest"),
+    ("fr", "Seulement vingt-neuf euros quatre-vingt-dix aujourd'hui.", "Seulement 39,90 € aujourd'hui.",
+     "trente neuf euros quatre vingt dix", "changed"),
+    ("en", "Grab it for nineteen ninety-nine.", "Grab it for $19.99.", "nineteen ninety-nine.", "honest"),
+    ("de", "Spare fünfzehn Prozent mit dem Code.", "Spare 15 % mit dem Code.", "fünfzehn Prozent", "honest"),
+    ("de", "Spare fünfzehn Prozent mit dem Code.", "Spare 25 % mit dem Code.", "fünfundzwanzig Prozent", "changed"),
+    ("es", "Por solo doce euros al mes.", "Por solo 12 euros al mes.", "doce euros", "honest"),
+    ("en", "Over two thousand five hundred reviews.", "Over 2,500 reviews.", "two thousand five hundred", "honest"),
 ]
 
 _NOISE = {"ad_lib", "script_unspoken", "script_skipped", "word_mismatch", "price_mismatch", "number_mismatch"}

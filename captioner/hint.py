@@ -243,6 +243,48 @@ def _raw_tokens(text: str, language: str) -> list[str]:
         out[-1] += "\u00a0" + lead.rstrip("\u00a0")
     elif lead:
         out.append(lead.rstrip("\u00a0"))
+    return _spoken_number_runs(out, language)
+
+
+_RUN_CONJ = {"and", "und", "et", "y", "con"}
+
+
+def _spoken_number_runs(tokens: list[str], language: str) -> list[str]:
+    """A number the script writes as it is said, over several words ("forty-nine dollars", "cuarenta y nueve euros",
+    "twenty percent", "49 dollars") is one script token, as "$49" is: one value to compare, check and show."""
+    def role(k: int) -> Optional[str]:
+        bare = tokens[k].strip(_PUNCT)
+        lead = _PERCENT_LEAD.get(bare.lower())
+        if lead is not None:
+            return "joiner" if k + 1 < len(tokens) and tokens[k + 1].strip(_PUNCT).lower() in (lead, "cents") else None
+        return num.number_role(bare, language) if bare else None
+
+    out: list[str] = []
+    k = 0
+    while k < len(tokens):
+        j = k
+        while j < len(tokens) and role(j) is not None:
+            j += 1
+            if _ends_sentence(Unit(tokens[j - 1], "", "")):
+                break
+        run = tokens[k:j]
+        while run and run[0].strip(_PUNCT).lower() in _RUN_CONJ | set(_PERCENT_LEAD) | {""}:
+            out.append(run.pop(0))  # a run starts with a value ("and twenty" is "and" + "twenty")
+            k += 1
+        while len(run) > 1 and (run[-1].strip(_PUNCT).lower() in _RUN_CONJ):
+            run.pop()
+        vals = [t for t in run if num.number_role(t.strip(_PUNCT), language) == "value"]
+        digits = [t for t in vals if any(c.isdigit() for c in t)]
+        # digits with number words only where the words scale them ("2 million"); "un 30 %" is an article and a value
+        mixed = digits and any(not any(c.isdigit() for c in t) and not num.is_scale_word(t.strip(_PUNCT), language)
+                               for t in vals)
+        if len(run) >= 2 and vals and not mixed and num.number_role(run[0].strip(_PUNCT), language) == "value" \
+                and num.parse_spoken([t.strip(_PUNCT) for t in run], language):
+            out.append(" ".join(run))
+            k += len(run)
+        elif k < len(tokens):
+            out.append(tokens[k])
+            k += 1
     return out
 
 
@@ -275,6 +317,8 @@ def _amount_of(text: str, language: str) -> Optional[num.Amount]:
     a = num.parse_written(text, language)
     if a is not None:
         return a
+    if language != "zh" and " " in text:  # a number the script writes in words ("forty-nine dollars")
+        return num.amount_in_words(text, language)
     if language != "zh" and num.number_role(text, language) == "value":
         # one spoken number word ("neunundfünfzig", "forty-nine", "quatre-vingt-dix-neuf"); its own text, not
         # the matching key, which drops umlauts and hyphens

@@ -760,6 +760,9 @@ def to_written(a: Amount, language: str, like: Optional[str] = None) -> str:
     group_from = 1000 if like and re.search(r"\d[.\u202f\u00a0 ]\d{3}(?!\d)", like) else 10000
     # the script's own grouping space ("1 299 €"), currency code ("USD 19.99", "Rs. 499") and footnote mark ("$19.99*")
     # carry over to the value that replaces it
+    if like and language != "zh" and a.kind in ("price", "percent", "number") and a.value is not None \
+            and re.search(r"[^\W\d_]{2,}\s", like) and not any(c.isdigit() for c in like):
+        return spoken_form(a, language)  # the script wrote it as it is said ("forty-nine dollars" -> "fifty nine dollars")
     if like and _strip_drawn(like.strip()) != like.strip() and _strip_drawn(like.strip()):
         core_like = _strip_drawn(like.strip())  # "$19.99 🔥" -> "$18.99 🔥": the drawn symbols stay
         k = like.strip().index(core_like)
@@ -1432,6 +1435,25 @@ def _similar_prefix(a: Optional[str], b: Optional[str]) -> bool:
         return True  # non-Latin transcription of the letters (hi 'ग्लोरा'): compare by number only
     import difflib
     return difflib.SequenceMatcher(None, a, b).ratio() >= 0.5
+
+
+def is_scale_word(token: str, language: str) -> bool:
+    """"thousand", "Millionen", "लाख": a word that multiplies the number before it."""
+    w = _hi_fold(_fold(token)) if language == "hi" else _fold(token)
+    return _LEX.get(language, {}).get(w) in (1000, 10**5, 10**6, 10**7, 10**9)
+
+
+def amount_in_words(text: str, language: str) -> Optional[Amount]:
+    """The one amount a script writes over several words as it is said ("forty-nine dollars" -> $49, "twenty
+    percent" -> 20 %), or None when the words hold no single amount (or are not all number words)."""
+    toks = [t for t in re.split(r"[\s\u00a0]+", text.strip(" .,!?;:()\"'«»¡¿")) if t]
+    if len(toks) < 2 or language == "zh":
+        return None
+    cands = parse_spoken(toks, language)
+    if not cands:
+        return None
+    a = cands[0]
+    return a if a.value is not None and a.kind in ("price", "percent", "number") else None
 
 
 def primary_value(cands: list[Amount], like: Optional[Amount] = None) -> Optional[Amount]:

@@ -198,6 +198,8 @@ def one_digit_changes(value: Decimal) -> list[Decimal]:
 
 def _amount(text: str, language: str) -> Optional[num.Amount]:
     a = num.parse_written(text.strip(_PUNCT + " \u00a0"), language)
+    if a is None and " " in text.strip():
+        a = num.amount_in_words(text, language)  # "forty-nine dollars" as the script wrote it
     if a is None or a.value is None or a.kind == "date":
         return None
     return a

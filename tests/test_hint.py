@@ -841,3 +841,25 @@ def test_drawn_symbols_and_said_symbols_keep_the_scripts_text(lang, script, hear
 def test_a_changed_price_keeps_its_emoji():
     words, findings = correct(_said("Hot deal, $18.99.", "en"), "🔥 Hot deal: $19.99 🔥", "en")
     assert words[-1].text == "$18.99\u00a0🔥" and any(f.kind == "price_mismatch" for f in findings)
+
+
+@pytest.mark.parametrize("lang, script, heard, shown, kind", [
+    # a voice-over script writes prices as they are said: one value over several words (was: the currency word a
+    # "skipped" script word and, in Spanish, a number_mismatch on an honest price)
+    ("en", "It's only forty-nine dollars today.", "It's only $49 today.", "forty-nine dollars", None),
+    ("es", "Solo cuarenta y nueve euros.", "Solo 49 €.", "cuarenta y nueve euros.", None),
+    ("de", "Nur neunundvierzig Euro heute.", "Nur 49 € heute.", "neunundvierzig Euro", None),
+    ("en", "Save twenty percent today.", "Save 20% today.", "twenty percent", None),
+    # a changed one is a price error and is written in words, as the script writes it
+    ("en", "It's only forty-nine dollars today.", "It's only $59 today.", "fifty nine dollars", "price_mismatch"),
+    ("es", "Solo cuarenta y nueve euros.", "Solo 59 €.", "cincuenta y nueve euros.", "price_mismatch"),
+    # an article is no number: "un 30 %" stays two words
+    ("es", "Con el código LUZ30, un 30 % de descuento.", "Con el código luz 30, un 30% de descuento.", "30 %", None),
+])
+def test_a_number_written_as_it_is_said_is_one_value(lang, script, heard, shown, kind):
+    words, findings = correct(_said(heard, lang), script, lang)
+    assert shown in [w.text for w in words], [w.text for w in words]
+    kinds = {f.kind for f in findings}
+    assert not kinds & (_NOISE - {kind}), [(f.kind, f.message) for f in findings]
+    if kind:
+        assert kind in kinds
