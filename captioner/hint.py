@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from decimal import Decimal
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Sequence
@@ -326,6 +327,19 @@ def _amount_of(text: str, language: str) -> Optional[num.Amount]:
         if c and c[0].kind == "number" and len(num.words_to_numbers([text], language)) == 1:
             return c[0]
     return None
+
+
+_CODE_WORDS = {"code", "codes", "coupon", "promo", "promocode", "gutscheincode", "rabattcode", "código", "codigo", "कोड"}
+
+
+def _lower_case_codes(S: list[Unit], language: str) -> None:
+    """A promo code the script writes in lower case ("use code glow20") is a code: after the word "code" a token of
+    letters and digits is one, whatever its case (elsewhere "glow20" could be a name or a recogniser's run-together)."""
+    for k in range(1, len(S)):
+        if S[k].amount is None and S[k - 1].key in _CODE_WORDS:
+            m = re.fullmatch(r"([^\W\d_]{2,})[-_]?(\d{1,4})", S[k].text.strip(_PUNCT))
+            if m:
+                S[k].amount = num.Amount("code", Decimal(int(m.group(2))), prefix=m.group(1).lower())
 
 
 def _make_unit(text: str, language: str) -> Unit:
@@ -987,6 +1001,7 @@ def correct(
     tokens, tf = script_tokens(script, language)
     findings += tf
     S = [_make_unit(t, language) for t in tokens]
+    _lower_case_codes(S, language)
     S = [s for s in S if s.key or s.amount is not None]
     if not S:
         findings.append(Finding(kind="empty_script", severity=Severity.warning,

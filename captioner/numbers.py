@@ -807,6 +807,9 @@ def to_written(a: Amount, language: str, like: Optional[str] = None) -> str:
     if a.kind == "discount":
         return f"{num(a.value)}折"
     if a.kind == "code":
+        m = re.fullmatch(r"([^\W\d_]+)([-_]?)\d+", (like or "").strip(" .,!?;:"))
+        if m and _loose(m.group(1)) == _loose(a.prefix):  # the script's own case and joiner ("glow20" -> "glow30")
+            return f"{m.group(1)}{m.group(2)}{int(a.value)}"
         return f"{(a.prefix or '').upper()}{int(a.value)}"
     if a.kind == "date" and like:
         # the script's own way of writing its date: order, separator, zero padding and year ("15/01" -> "16/01")

@@ -863,3 +863,10 @@ def test_a_number_written_as_it_is_said_is_one_value(lang, script, heard, shown,
     assert not kinds & (_NOISE - {kind}), [(f.kind, f.message) for f in findings]
     if kind:
         assert kind in kinds
+
+
+def test_a_lower_case_promo_code_after_the_word_code_is_a_code():
+    words, findings = correct(_said("Use code glow twenty at checkout.", "en"), "Use code glow20 at checkout.", "en")
+    assert [w.text for w in words] == ["Use", "code", "glow20", "at", "checkout."] and not findings[:-1]
+    words, findings = correct(_said("Use code glow thirty at checkout.", "en"), "Use code glow20 at checkout.", "en")
+    assert "glow30" in [w.text for w in words] and any(f.kind == "number_mismatch" for f in findings)
