@@ -1343,6 +1343,16 @@ def _number_word(au, s: Unit, op: Op, language, start, end, conf, findings, mism
                     source="asr" if s.text == heard else "script", spoken=spoken, evidence=1.0)
     cands = num.parse_spoken([u.text for u in au], language)
     said = num.primary_value(cands, like=s.amount)
+    if said is None and s.amount.kind not in ("price", "percent", "discount", "code"):
+        # the recogniser wrote something here that reads as no value ("31. y uno de diciembre" for "31/12"): nobody
+        # knows what was said, so the captions keep the script's date or count and say so (a claim goes to the judge)
+        findings.append(Finding(kind="number_disputed", severity=Severity.warning,
+                                message=f"the recogniser wrote “{heard.strip(_PUNCT)}” where the script has “{num.bare(s.text, _PUNCT)}”, "
+                                        f"and it reads as no value: captions keep “{num.bare(s.text, _PUNCT)}” — listen to it before publishing",
+                                start=start, end=end, script_text=num.bare(s.text, _PUNCT), spoken_text=heard.strip(_PUNCT),
+                                word_indices=[idx]))
+        return Word(text=s.text, start=start, end=max(start, end), confidence=conf, source="script",
+                    spoken=heard.strip(_PUNCT) if asr_is_words else None, evidence=round(op.sim, 3))
     if said is not None and said.kind == "price" and said.currency is None:
         said = num.Amount("price", said.value, s.amount.currency)
     if said is not None:  # what was said, in the written form of its kind ("39 Euro 89" -> "39,89 €")

@@ -818,6 +818,14 @@ def to_written(a: Amount, language: str, like: Optional[str] = None) -> str:
         iso = _DATE_ISO.match(lk)
         if iso:
             return f"{y or iso.group('y')}-{m:02d}-{d:02d}"
+        names = _MONTHS.get(language)
+        wm = re.match(r"^(\d{1,2})(\.?\s+(?:de\s+)?)(\S+)(.*)$", lk)  # "31 दिसंबर", "31. Dezember", "31 de diciembre"
+        if names and wm and _month_of(_hi_fold(_fold(wm.group(3))) if language == "hi" else _fold(wm.group(3)), language):
+            return f"{d}{wm.group(2)}{names[m - 1]}{wm.group(4) if not y else ' ' + str(y)}"
+        wm = re.match(r"^(\S+)\s+(\d{1,2})(st|nd|rd|th)?(.*)$", lk)  # "December 31st"
+        if names and wm and _month_of(_fold(wm.group(1)), language):
+            suf = ("th" if 10 <= d % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(d % 10, "th")) if wm.group(3) else ""
+            return f"{names[m - 1]} {d}{suf}{wm.group(4)}"
         dm = _DATE_DOT.match(lk) or _DAY_MONTH.match(lk)
         if dm:
             sep = "/" if "/" in lk else "."
@@ -1456,7 +1464,7 @@ def amount_in_words(text: str, language: str) -> Optional[Amount]:
     if not cands:
         return None
     a = cands[0]
-    return a if a.value is not None and a.kind in ("price", "percent", "number") else None
+    return a if (a.value is not None and a.kind in ("price", "percent", "number")) or a.kind == "date" else None
 
 
 def primary_value(cands: list[Amount], like: Optional[Amount] = None) -> Optional[Amount]:

@@ -870,3 +870,14 @@ def test_a_lower_case_promo_code_after_the_word_code_is_a_code():
     assert [w.text for w in words] == ["Use", "code", "glow20", "at", "checkout."] and not findings[:-1]
     words, findings = correct(_said("Use code glow thirty at checkout.", "en"), "Use code glow20 at checkout.", "en")
     assert "glow30" in [w.text for w in words] and any(f.kind == "number_mismatch" for f in findings)
+
+
+def test_a_date_the_recogniser_garbled_keeps_the_scripts_date_with_a_warning():
+    """Seen through the CLI on an espeak Spanish ad: "treinta y uno de diciembre" came back "31. y uno de diciembre",
+    which reads as no date; the captions showed that garble in place of the script's "31/12"."""
+    words, findings = correct(_said("Oferta válida hasta el 31. y uno de diciembre.", "es"), "Oferta válida hasta el 31/12.", "es")
+    assert words[-1].text == "31/12."
+    assert any(f.kind == "number_disputed" and f.severity.value == "warning" for f in findings)
+    # a date the script writes with its month's name is one value, and a changed one keeps that style
+    words, findings = correct(_said("ऑफ़र 30 दिसंबर तक।", "hi"), "ऑफ़र 31 दिसंबर तक।", "hi")
+    assert words[1].text == "30 दिसंबर" and any(f.kind == "number_mismatch" for f in findings)
