@@ -216,6 +216,8 @@ _GROUPS_PLAIN = ("de", "fr", "es")
 _PER_UNIT = re.compile(r"(?<=[\d€$₹¥£%])/(?=[^\W\d_]{2,})")
 # an em dash between two words is a break between them ("$19.99—today")
 _GLUED_DASH = re.compile(r"(?<=[^\s—])—(?=[^\s—])")
+_GLUED_STOP = re.compile(r"(?<=[^\W\d_]{2})([.!?])(?=[^\W\d_a-z])(?=\w{2})")
+_GLUED_COMMA = re.compile(r"(?<=[^\W\d_]{2})([,;!?])(?=[^\W\d_]{2})")
 # a currency written before the amount as its own word ("USD 19.99", "Rs. 499", "$ 19.99")
 _CURRENCY_LEAD = {"$", "US$", "€", "₹", "Rs", "Rs.", "¥", "￥", "£", "USD", "EUR", "INR", "GBP", "RMB"}
 
@@ -228,6 +230,8 @@ def _raw_tokens(text: str, language: str) -> list[str]:
     if language in _GROUPS_PLAIN:
         text = _GROUP_PLAIN.sub("\\1\ue001", text)  # kept a no-break space of the same width
     text = _GLUED_DASH.sub("— ", _PER_UNIT.sub(" /", text))
+    # a space forgotten after punctuation ("Glowra.Only", "Glowra,only", "में।ऑफ़र"); not in "glowra.com" or "1,299"
+    text = _GLUED_COMMA.sub(r"\1 ", _GLUED_STOP.sub(r"\1 ", re.sub(r"([।॥])(?=[^\s।॥])", r"\1 ", text)))
     out: list[str] = []
     lead = ""  # symbols opening a line ("• Vegan"): they go with the word after them
     for line in text.split("\n"):
@@ -359,6 +363,10 @@ def script_tokens(script: str, language: str) -> tuple[list[str], list[Finding]]
         findings.append(Finding(kind="script_markup_stripped", severity=Severity.warning,
                                 message=f"removed {len(tags)} ASS override tag(s)/escape(s) from the script "
                                         f"({', '.join(sorted(set(tags))[:3])}): script text never becomes caption markup"))
+    if cleaned.markdown:
+        findings.append(Finding(kind="script_markup_stripped", severity=Severity.info,
+                                message=f"removed {len(cleaned.markdown)} Markdown mark(s) ({', '.join(sorted(set(cleaned.markdown))[:4])}) "
+                                        "from the script: emphasis, headings and list markers are formatting, not captions"))
     if cleaned.invisible:
         findings.append(Finding(kind="script_markup_stripped", severity=Severity.info,
                                 message=f"removed {cleaned.invisible} invisible control character(s) (bidi controls, "

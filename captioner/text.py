@@ -109,6 +109,26 @@ class CleanScript:
     text: str
     markup: list[str] = field(default_factory=list)
     invisible: int = 0  # number of invisible/control characters dropped
+    markdown: list[str] = field(default_factory=list)  # Markdown formatting removed ("**", "# ", "- ")
+
+
+# Markdown a script picks up from a document or a chat tool: emphasis pairs, headings, list markers. Formatting, never
+# captions (a lone "*" after a price is a footnote mark and stays)
+_MD_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1|(?<![\w*])\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*(?![\w*])"
+                          r"|(?<![\w_])_(?=[^\s_])([^_\n]+?)(?<=[^\s_])_(?![\w_])")
+_MD_LINE = re.compile(r"^[ \t]*(?:#{1,6}[ \t]+|[-*+][ \t]+|>[ \t]*)", re.M)
+
+
+def _strip_markdown(text: str) -> tuple[str, list[str]]:
+    found: list[str] = []
+
+    def emph(m: re.Match) -> str:
+        found.append(m.group(1) or ("*" if m.group(3) is not None else "_"))
+        return m.group(2) if m.group(2) is not None else (m.group(3) if m.group(3) is not None else m.group(4))
+
+    text = _MD_EMPHASIS.sub(emph, text)
+    found += [m.group(0).strip() for m in _MD_LINE.finditer(text)]
+    return _MD_LINE.sub("", text), found
 
 
 def clean_script(script: str) -> CleanScript:
@@ -122,8 +142,9 @@ def clean_script(script: str) -> CleanScript:
     if "{" in text or "}" in text:
         markup += [c for c in text if c in "{}"]
         text = text.replace("{", "").replace("}", "")
+    text, markdown = _strip_markdown(text)
     cleaned = clean_text(text)
     dropped = max(0, len(unicodedata.normalize("NFC", text)) - len(cleaned))
     # collapse the runs of spaces the removals left (never line breaks: they shape the script's pauses)
     cleaned = "\n".join(re.sub(r"[ \u00a0]{2,}", " ", ln).strip() for ln in cleaned.split("\n"))
-    return CleanScript(cleaned.strip(), markup, dropped)
+    return CleanScript(cleaned.strip(), markup, dropped, markdown)

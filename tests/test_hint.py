@@ -8,6 +8,7 @@ import pytest
 
 from captioner.errors import InputError
 from captioner.hint import PriceMismatchError, correct, load_script, report_markdown
+from captioner.text import clean_script
 from captioner.types import Transcript, Word
 
 FIX = Path(__file__).parent / "fixtures" / "hint"
@@ -881,3 +882,18 @@ def test_a_date_the_recogniser_garbled_keeps_the_scripts_date_with_a_warning():
     # a date the script writes with its month's name is one value, and a changed one keeps that style
     words, findings = correct(_said("ऑफ़र 30 दिसंबर तक।", "hi"), "ऑफ़र 31 दिसंबर तक।", "hi")
     assert words[1].text == "30 दिसंबर" and any(f.kind == "number_mismatch" for f in findings)
+
+
+@pytest.mark.parametrize("script, texts", [
+    # Markdown from a document or a chat tool is formatting (was: "**Meet" on screen and an ad-lib warning)
+    ("**Meet Glowra.** Only *$20* today.", ["Meet", "Glowra.", "Only", "$20", "today."]),
+    ("# Glowra\n- Meet Glowra.\n- Only __$20__ today.", ["Glowra", "Meet", "Glowra.", "Only", "$20", "today."]),
+    # a space forgotten after punctuation (was: one caption word "Glowra.Only")
+    ("Meet Glowra.Only $20 today.", ["Meet", "Glowra.", "Only", "$20", "today."]),
+    ("Meet Glowra,only $20 today.", ["Meet", "Glowra,", "only", "$20", "today."]),
+])
+def test_a_careless_scripts_formatting_never_reaches_the_captions(script, texts):
+    words, findings = correct(_said("Glowra. Meet Glowra. Only $20 today.", "en"), script, "en")
+    assert [w.text for w in words][-len(texts):] == texts
+    assert not {f.kind for f in findings} & {"ad_lib", "price_mismatch", "number_mismatch"}
+    assert clean_script("Only $19.99* today. *Terms apply.").text == "Only $19.99* today. *Terms apply."  # footnotes stay
