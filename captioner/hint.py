@@ -197,10 +197,14 @@ _ZH_PIECE = (r"\d+[块元]\d(?:[角毛](?:\d分?)?)?(?![\d.,件个份盒瓶支�
 
 def _split_zh(text: str) -> list[str]:
     """Chinese text -> tokens: single Han characters, digit/number runs with their symbol, Latin words."""
-    pieces = re.findall(_ZH_PIECE, text)
+    pieces = re.findall(_ZH_PIECE, re.sub(r"(¥|￥|\$|€|£|₹|RMB)\s+(?=\d)", "\\1\ue002", text))
     out: list[str] = []
     for p in pieces:
-        if out and all(c in _PUNCT or c.isspace() for c in p):
+        if out and out[-1].endswith("\ue002"):
+            out[-1] = out[-1][:-1] + " " + p  # "¥ 99", "RMB 99": the currency before the amount, with the script's space
+        elif p == "\ue002" and out:
+            out[-1] += p
+        elif out and all(c in _PUNCT or c.isspace() for c in p):
             out[-1] += p
         else:
             out.append(p)
@@ -219,7 +223,7 @@ _GLUED_DASH = re.compile(r"(?<=[^\s—])—(?=[^\s—])")
 _GLUED_STOP = re.compile(r"(?<=[^\W\d_]{2})([.!?])(?=[^\W\d_a-z])(?=\w{2})")
 _GLUED_COMMA = re.compile(r"(?<=[^\W\d_]{2})([,;!?])(?=[^\W\d_]{2})")
 # a currency written before the amount as its own word ("USD 19.99", "Rs. 499", "$ 19.99")
-_CURRENCY_LEAD = {"$", "US$", "€", "₹", "Rs", "Rs.", "¥", "￥", "£", "USD", "EUR", "INR", "GBP", "RMB"}
+_CURRENCY_LEAD = {"$", "US$", "€", "₹", "Rs", "Rs.", "रु", "रु.", "¥", "￥", "£", "USD", "EUR", "INR", "GBP", "RMB"}
 
 
 def _raw_tokens(text: str, language: str) -> list[str]:

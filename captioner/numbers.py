@@ -45,7 +45,7 @@ class Amount:
 
 
 CURRENCY_SYMBOLS = {"$": "USD", "US$": "USD", "€": "EUR", "₹": "INR", "Rs": "INR", "Rs.": "INR", "¥": "CNY",
-                    "￥": "CNY", "元": "CNY", "£": "GBP", "RMB": "CNY", "EUR": "EUR", "USD": "USD", "INR": "INR",
+                    "￥": "CNY", "元": "CNY", "£": "GBP", "RMB": "CNY", "रु": "INR", "रु.": "INR", "EUR": "EUR", "USD": "USD", "INR": "INR",
                     "GBP": "GBP"}
 _SYMBOL_OF = {"USD": "$", "EUR": "€", "INR": "₹", "CNY": "¥", "GBP": "£"}
 
@@ -234,7 +234,7 @@ def _digits_words(s: str, language: str) -> str:
 # written token -> Amount
 
 _NUM = r"\d+(?:[.,\u202f\u00a0 ]\d+)*"
-_CUR_PRE = r"(?P<pre>US\$|\$|€|₹|Rs\.?|¥|￥|£)"
+_CUR_PRE = r"(?P<pre>US\$|\$|€|₹|Rs\.?|रु\.?|¥|￥|£)"
 _CUR_POST = r"(?P<post>€|\$|₹|¥|￥|£|元|EUR|USD|INR|RMB|Euro|euros?|dollars?|rupees?)"
 _PRICE_RE = re.compile(rf"^{_CUR_PRE}\s?(?P<num>{_NUM})(?P<suffix>[kK]|/-)?$|^(?P<num2>{_NUM})\s?{_CUR_POST}$")
 # a currency written as its code before the amount, with a space ("USD 19.99", "EUR 19,99"); without the space a
@@ -247,7 +247,8 @@ _WHOLE_DASH_RE = re.compile(r"(?<=\d)[,.][-–](?=\s?(?:€|EUR|Euro|CHF|\$)?$)"
 # symbols a voice reads as a word when they stand alone in a script ("Skin & hair": "skin and hair")
 SAID_SYMBOLS = {"&": {"en": "and", "de": "und", "fr": "et", "es": "y", "hi": "और", "zh": "和"},
                 "+": {"en": "plus", "de": "plus", "fr": "plus", "es": "más", "hi": "प्लस", "zh": "加"},
-                "=": {"en": "equals", "de": "gleich", "fr": "égale", "es": "igual", "hi": "बराबर", "zh": "等于"}}
+                "=": {"en": "equals", "de": "gleich", "fr": "égale", "es": "igual", "hi": "बराबर", "zh": "等于"},
+                "/": {"zh": "每"}}  # "99元/月" is said "99元每月"
 # how the slash of a price's per-unit tail is said ("$9.99/month": "a month"), the usual word first
 PER_UNIT_WORDS = {"en": ("a", "an", "per", "each", "every"), "de": ("pro", "im", "je", "in", "am", "die", "den"),
                   "fr": ("par", "le", "la", "l", "du"), "es": ("al", "por", "a", "cada", "el", "la"),
@@ -423,7 +424,7 @@ def parse_written(token: str, language: str) -> Optional[Amount]:
     if m:
         num = m.group("num")
         v = Decimal(num) if num[0].isdigit() else _zh_decimal(num)
-        return Amount("discount", v) if v is not None else None
+        return Amount("discount", _zhe(v, num)) if v is not None else None
     m = _CODE_RE.match(t)
     if m and any(c.isupper() for c in m.group("letters")) and (m.group("letters").isupper() or len(m.group("letters")) <= 12):
         return Amount("code", Decimal(int(m.group("num"))), prefix=m.group("letters").lower())
@@ -462,6 +463,14 @@ def parse_written(token: str, language: str) -> Optional[Amount]:
         v = _zh_decimal(t)
         return Amount("number", v) if v is not None else None
     return None
+
+
+def _zhe(v: Decimal, written: str) -> Decimal:
+    """A discount in 折 as tenths of the price: "85折", "八五折" and "8.5折" are all 8.5 (two digits said or written
+    without 十 are the ones and the tenths); "八折" is 8."""
+    if v >= 10 and "十" not in written and v == int(v) and v < 100:
+        return v / 10
+    return v
 
 
 def _date(y: int, m: int, d: int) -> Optional[Amount]:
@@ -579,7 +588,10 @@ def spoken_form(a: Amount, language: str) -> str:
             return "百分之" + _zh_number_str(a.value)
         return _number_str(a.value, L) + " " + _PERCENT_WORD[L]
     if a.kind == "discount":
-        return _zh_number_str(a.value) + "折" if L == "zh" else _number_str(a.value, L)
+        v = a.value
+        if L == "zh" and v != int(v) and 1 <= v < 10 and (v * 10) == int(v * 10):
+            return _ZH_DIGITS[int(v)] + _ZH_DIGITS[int(v * 10) % 10] + "折"  # 8.5折 is said "八五折"
+        return _zh_number_str(v) + "折" if L == "zh" else _number_str(v, L)
     if a.kind == "code":
         letters = a.prefix or ""
         vowels = set("aeiouyäöüéèàáíóú")
@@ -805,6 +817,8 @@ def to_written(a: Amount, language: str, like: Optional[str] = None) -> str:
     if a.kind == "percent":
         return f"{num(a.value)} %" if language in _DECIMAL_COMMA else f"{num(a.value)}%"
     if a.kind == "discount":
+        if like and re.fullmatch(r"\d{2}折\S*", like.strip()) and a.value != int(a.value):
+            return f"{int(a.value * 10)}折"  # the script's "85折" style
         return f"{num(a.value)}折"
     if a.kind == "code":
         m = re.fullmatch(r"([^\W\d_]+)([-_]?)\d+", (like or "").strip(" .,!?;:"))
@@ -1022,7 +1036,7 @@ def _lex_zh(tokens: list[str]) -> list[_Item]:
             out.append(_Item("amount", amount=Amount("percent", Decimal(v)), text=piece) if v is not None else _Item("word", text=piece))
         elif piece.endswith("折") and len(piece) > 1:
             v = _zh_decimal(piece[:-1])
-            out.append(_Item("amount", amount=Amount("discount", v), text=piece) if v is not None else _Item("word", text=piece))
+            out.append(_Item("amount", amount=Amount("discount", _zhe(v, piece[:-1])), text=piece) if v is not None else _Item("word", text=piece))
         elif re.fullmatch(r"[零〇一二三四五六七八九十百千万亿两]+(?:点[零一二三四五六七八九]+)?", piece):
             v = _zh_decimal(piece)
             out.append(_Item("num", v, piece) if v is not None else _Item("word", text=piece))

@@ -897,3 +897,20 @@ def test_a_careless_scripts_formatting_never_reaches_the_captions(script, texts)
     assert [w.text for w in words][-len(texts):] == texts
     assert not {f.kind for f in findings} & {"ad_lib", "price_mismatch", "number_mismatch"}
     assert clean_script("Only $19.99* today. *Terms apply.").text == "Only $19.99* today. *Terms apply."  # footnotes stay
+
+
+@pytest.mark.parametrize("script, heard, shown", [
+    ("现在只要¥ 99。", "现在只要99元。", "¥ 99。"),  # was: "¥" a skipped script word, the caption "99"
+    ("现在只要RMB 99。", "现在只要99元。", "RMB 99。"),
+    ("会员价99元/月。", "会员价99元每月。", "/"),  # "/" is said "每" (was an ad-lib)
+    ("全场8.5折。", "全场八五折。", "8.5折。"),  # was: 85折 and a number_mismatch error on an honest discount
+])
+def test_chinese_prices_as_users_write_them(script, heard, shown):
+    from captioner.hint import _split_zh
+
+    toks = _split_zh(heard)
+    tr = Transcript(text=heard, words=[Word(text=w, start=i * 0.4, end=i * 0.4 + 0.35, confidence=0.9) for i, w in enumerate(toks)],
+                    language="zh", backend="test", duration=len(toks) * 0.4 + 0.5)
+    words, findings = correct(tr, script, "zh")
+    assert shown in [w.text for w in words] and "".join(w.text for w in words) == script.replace(" ", " ")
+    assert not {f.kind for f in findings} & _NOISE, [(f.kind, f.message) for f in findings]

@@ -283,3 +283,11 @@ def test_spoken_dates_with_month_names(text, lang, date):
 def test_written_day_and_month_without_a_year(token, lang, date):
     a = num.parse_written(token, lang)
     assert (a.date if a is not None and a.kind == "date" else None) == date
+
+
+def test_chinese_discounts_are_tenths_of_the_price():
+    for t in ("85折", "8.5折", "八五折"):
+        assert num.parse_written(t, "zh").value == Decimal("8.5")
+    assert num.parse_written("八折", "zh").value == 8 and num.verbalize("8.5折", "zh") == "八五折"
+    assert num.to_written(num.Amount("discount", Decimal("7.5")), "zh", like="85折") == "75折"
+    assert num.parse_written("¥ 99", "zh").value == 99 and num.parse_written("रु. 499", "hi").currency == "INR"
