@@ -1069,6 +1069,13 @@ def _lex_items(tokens: list[str], language: str) -> list[_Item]:
         raw = expanded[i]
         w = _hi_fold(_fold(raw)) if language == "hi" else _fold(raw)
         nxt = _fold(expanded[i + 1]) if i + 1 < len(expanded) else ""
+        if language == "hi":
+            frac = _hi_fraction(expanded, i)
+            if frac is not None:
+                value, used = frac
+                out.append(_Item("num", value, " ".join(expanded[i:i + used]), place=1, whole=True))
+                i += used
+                continue
         if language == "fr" and w == "quatre" and nxt in ("vingt", "vingts"):
             out.append(_Item("num", Decimal(80), raw + " " + expanded[i + 1], place=10))
             i += 2
@@ -1141,6 +1148,30 @@ def _month_of(w: str, language: str) -> Optional[int]:
             table[_hi_fold("दिसम्बर")] = 12
         _MONTH_LOOKUP[language] = table
     return _MONTH_LOOKUP[language].get(w.rstrip("."))
+
+
+_HI_HALVES = {_hi_fold("डेढ़"): Decimal("1.5"), _hi_fold("डेढ"): Decimal("1.5"), _hi_fold("ढाई"): Decimal("2.5")}
+_HI_SADHE = {_hi_fold("साढ़े"), _hi_fold("साढे")}
+
+
+def _hi_fraction(tokens: list[str], i: int) -> Optional[tuple[Decimal, int]]:
+    """Hindi halves before a scale word: "डेढ़ लाख" 150,000, "ढाई हज़ार" 2,500, "साढ़े तीन सौ" 350 — (value, tokens used)."""
+    w = _hi_fold(_fold(tokens[i]))
+    lex = _LEX["hi"]
+
+    def scale(k: int) -> Optional[int]:
+        v = lex.get(_hi_fold(_fold(tokens[k]))) if k < len(tokens) else None
+        return v if v in (100, 1000, 10**5, 10**7) else None
+
+    if w in _HI_HALVES:
+        m = scale(i + 1)
+        return (_HI_HALVES[w] * m, 2) if m else (_HI_HALVES[w], 1)
+    if w in _HI_SADHE and i + 1 < len(tokens):
+        n = lex.get(_hi_fold(_fold(tokens[i + 1])))
+        m = scale(i + 2)
+        if n is not None and 1 <= n <= 99:
+            return ((Decimal(n) + Decimal("0.5")) * m, 3) if m else (Decimal(n) + Decimal("0.5"), 2)
+    return None
 
 
 def _is_value_word(token: str, language: str) -> bool:

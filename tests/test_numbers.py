@@ -291,3 +291,10 @@ def test_chinese_discounts_are_tenths_of_the_price():
     assert num.parse_written("八折", "zh").value == 8 and num.verbalize("8.5折", "zh") == "八五折"
     assert num.to_written(num.Amount("discount", Decimal("7.5")), "zh", like="85折") == "75折"
     assert num.parse_written("¥ 99", "zh").value == 99 and num.parse_written("रु. 499", "hi").currency == "INR"
+
+
+@pytest.mark.parametrize("text, value", [("डेढ़ लाख रुपये", 150000), ("ढाई हज़ार रुपये", 2500), ("साढ़े तीन सौ रुपये", 350),
+                                         ("डेढ़ सौ", 150), ("साढ़े चार", Decimal("4.5"))])
+def test_hindi_halves(text, value):
+    """"₹1.5 लाख" said "डेढ़ लाख" was a false price_mismatch: the halves were no number words."""
+    assert num.parse_spoken(text, "hi")[0].value == value
