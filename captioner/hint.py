@@ -626,6 +626,19 @@ def _digit_homophone_tail(units: Sequence[Unit], written: num.Amount, language: 
     return False
 
 
+_HASHTAG_WORDS = {"hashtag", "हैशटैग", "话题"}
+
+
+def _word_lead_keys(s: Unit, language: str) -> set:
+    """Keys of a word said for the sign that opens a script word: "/month" ("a month"), "#GlowUp" ("hashtag")."""
+    t = s.text.strip(_PUNCT)
+    if t.startswith("/") and len(t) > 2 and t[1].isalpha():
+        return {_key(w) for w in num.PER_UNIT_WORDS.get(language, ())}
+    if t.startswith("#") and len(t) > 2 and t[1].isalpha():
+        return _HASHTAG_WORDS
+    return set()
+
+
 def _affix_keys(text: str, language: str) -> tuple[set, set]:
     """Keys of the words a voice may say for the signs around a script number, before it and after it."""
     before, after, _ = num.affix_words(text.strip(_PUNCT.replace("-", "").replace("–", "")), language)
@@ -680,8 +693,8 @@ def _match_score(A: list[Unit], S: list[Unit], i0: int, i1: int, j0: int, j1: in
         return 0.0, False, False
     if any(u.amount is not None and u.amount.kind != "number" for u in A[i0:i1]):
         return 0.0, True, False
-    if j1 - j0 == 1 and i1 - i0 == 2 and S[j0].text.startswith("/") and A[i0].key in num.PER_UNIT_WORDS.get(language, ()):
-        i0 += 1  # "/month" said "a month", "im Monat", "par mois": the slash's own word is part of the match
+    if j1 - j0 == 1 and i1 - i0 >= 2 and A[i0].key in _word_lead_keys(S[j0], language):
+        i0 += 1  # "/month" said "a month", "#GlowUp" said "hashtag glow up": the sign's own word is part of the match
     asr_text = "".join(u.key for u in A[i0:i1])
     scr_text = "".join(u.key for u in S[j0:j1])
     sim = _similarity(asr_text, scr_text, language)
@@ -766,7 +779,7 @@ def align(A: list[Unit], S: list[Unit], language: str) -> list[Op]:
     ka = [u.key or "\x00" for u in A]
     # a price's per-unit tail ("/month") is no anchor: the DP pairs it with its spoken slash ("a month")
     # ... nor is a number with signs said as words ("-30%" said "30% off")
-    ks = ["/" + u.key if u.text.startswith("/") or (u.amount is not None and any(_around_keys(u, language)))
+    ks = ["/" + u.key if _word_lead_keys(u, language) or (u.amount is not None and any(_around_keys(u, language)))
           else u.key or "\x01" for u in S]
     sm = difflib.SequenceMatcher(None, ka, ks, autojunk=False)
     blocks = [b for b in sm.get_matching_blocks() if b.size > 0]
@@ -1213,7 +1226,8 @@ def correct(
             same = s.text == _words_text(au) if len(su) == 1 else False
             src = "asr" if (len(au) == len(su) and s.text == au[su.index(s)].text) or same else "script"
             # a per-unit tail matched with its spoken slash ("/month" said "a month"): the aligner times both words
-            said = " ".join(u.text.strip(_PUNCT) for u in au) if s.text.startswith("/") and len(au) > len(su) == 1 else None
+            said = " ".join(u.text.strip(_PUNCT) for u in au) if _word_lead_keys(s, language) and len(au) > len(su) == 1 \
+                else None
             out.append(Word(text=s.text, start=t0, end=max(t0, t1), confidence=conf, source=src, spoken=said,
                             evidence=round(op.sim, 3)))
         if [u.text.strip(_PUNCT) for u in au] != [x.text.strip(_PUNCT) for x in su]:

@@ -914,3 +914,9 @@ def test_chinese_prices_as_users_write_them(script, heard, shown):
     words, findings = correct(tr, script, "zh")
     assert shown in [w.text for w in words] and "".join(w.text for w in words) == script.replace(" ", " ")
     assert not {f.kind for f in findings} & _NOISE, [(f.kind, f.message) for f in findings]
+
+
+def test_a_hashtag_said_with_the_word_hashtag():
+    words, findings = correct(_said("Join the hashtag glow up challenge.", "en"), "Join the #GlowUp challenge.", "en")
+    assert [w.text for w in words] == ["Join", "the", "#GlowUp", "challenge."] and not [f for f in findings if f.kind == "ad_lib"]
+    assert words[2].spoken == "hashtag glow up"
