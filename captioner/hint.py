@@ -307,19 +307,18 @@ def _unsaid(token: str) -> bool:
 
 def _add_token(out: list[str], t: str, language: str) -> None:
     """Append script token `t` to `out`, or join it to the token before ("39,99 €", "USD 19.99", "maintenant !")."""
-    if True:
-        bare = t.strip(_PUNCT)
-        if out and out[-1] in _CURRENCY_LEAD and t[:1].isdigit():
-            a = num.parse_written(out[-1] + " " + t.strip(_PUNCT), language)
-            if a is not None and a.kind == "price":
-                out[-1] = out[-1] + " " + t  # "USD 19.99", "Rs. 499"
-                return
-        if out and bare in _SYMBOL_UNITS and num.parse_written(out[-1].strip(_PUNCT), language) is not None:
-            out[-1] = out[-1] + " " + t  # "39,99 €", "20 %"
-        elif out and not bare:
-            out[-1] += "\u00a0" + t  # French spacing "maintenant !" stays one caption word
-        else:
-            out.append(t)
+    bare = t.strip(_PUNCT)
+    if out and out[-1] in _CURRENCY_LEAD and t[:1].isdigit():
+        a = num.parse_written(out[-1] + " " + t.strip(_PUNCT), language)
+        if a is not None and a.kind == "price":
+            out[-1] = out[-1] + " " + t  # "USD 19.99", "Rs. 499"
+            return
+    if out and bare in _SYMBOL_UNITS and num.parse_written(out[-1].strip(_PUNCT), language) is not None:
+        out[-1] = out[-1] + " " + t  # "39,99 €", "20 %"
+    elif out and not bare:
+        out[-1] += "\u00a0" + t  # French spacing "maintenant !" stays one caption word
+    else:
+        out.append(t)
 
 
 def _amount_of(text: str, language: str) -> Optional[num.Amount]:
