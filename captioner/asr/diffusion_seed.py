@@ -121,6 +121,9 @@ def spoken_script(script: str, language: str, style: str = "lower") -> SpokenScr
         raise ValueError(f"transcript_style must be one of {TRANSCRIPT_STYLES}, not {style!r}")
     tokens, _ = script_tokens(script, language)
     out = SpokenScript(language=language)
+    # a number the script writes as it is said is one script token ("forty-nine dollars"): here, one word each
+    tokens = [p for t in tokens for p in ([t] if language in _NO_SPACE or " " not in t.strip()
+                                          or num.verbalize(t.strip(_PUNCT + " \u00a0"), language) else t.split())]
     for tok in tokens:
         bare = tok.strip(_PUNCT + " \u00a0")
         spoken = num.verbalize(bare, language) if bare else None
