@@ -248,7 +248,9 @@ _WHOLE_DASH_RE = re.compile(r"(?<=\d)[,.][-–](?=\s?(?:€|EUR|Euro|CHF|\$)?$)"
 SAID_SYMBOLS = {"&": {"en": "and", "de": "und", "fr": "et", "es": "y", "hi": "और", "zh": "和"},
                 "+": {"en": "plus", "de": "plus", "fr": "plus", "es": "más", "hi": "प्लस", "zh": "加"},
                 "=": {"en": "equals", "de": "gleich", "fr": "égale", "es": "igual", "hi": "बराबर", "zh": "等于"},
-                "/": {"zh": "每"}}  # "99元/月" is said "99元每月"
+                "/": {"zh": "每"},  # "99元/月" is said "99元每月"
+                "24/7": {"en": "twenty four seven", "de": "vierundzwanzig sieben", "fr": "vingt-quatre sept",
+                         "es": "veinticuatro siete", "hi": "चौबीस सात", "zh": "全天候"}}
 # how the slash of a price's per-unit tail is said ("$9.99/month": "a month"), the usual word first
 PER_UNIT_WORDS = {"en": ("a", "an", "per", "each", "every"), "de": ("pro", "im", "je", "in", "am", "die", "den"),
                   "fr": ("par", "le", "la", "l", "du"), "es": ("al", "por", "a", "cada", "el", "la"),

@@ -920,3 +920,12 @@ def test_a_hashtag_said_with_the_word_hashtag():
     words, findings = correct(_said("Join the hashtag glow up challenge.", "en"), "Join the #GlowUp challenge.", "en")
     assert [w.text for w in words] == ["Join", "the", "#GlowUp", "challenge."] and not [f for f in findings if f.kind == "ad_lib"]
     assert words[2].spoken == "hashtag glow up"
+
+
+def test_24_7_said_in_words_keeps_the_scripts_writing():
+    """Was three ad-lib warnings, a script_unspoken warning and "twenty four seven" on screen."""
+    from captioner.align import spoken_form
+
+    words, findings = correct(_said("Open twenty four seven.", "en"), "Open 24/7.", "en")
+    assert [w.text for w in words] == ["Open", "24/7."] and not {f.kind for f in findings} & _NOISE
+    assert spoken_form(words[1], "en") == "twenty four seven"
