@@ -256,6 +256,8 @@ def _raw_tokens(text: str, language: str) -> list[str]:
 
 
 _RUN_CONJ = {"and", "und", "et", "y", "con"}
+# the kinds of number that are claims: checked by the price judge, a changed one is an error
+_CLAIM_KINDS = ("price", "percent", "discount", "code")
 
 
 def _spoken_number_runs(tokens: list[str], language: str) -> list[str]:
@@ -274,8 +276,8 @@ def _spoken_number_runs(tokens: list[str], language: str) -> list[str]:
         j = k
         while j < len(tokens) and role(j) is not None:
             j += 1
-            if _ends_sentence(Unit(tokens[j - 1], "", "")):
-                break
+            if tokens[j - 1].rstrip() != tokens[j - 1].rstrip().rstrip(_SENTENCE_END):
+                break  # a run ends with its sentence
         run = tokens[k:j]
         while run and run[0].strip(_PUNCT).lower() in _RUN_CONJ | set(_PERCENT_LEAD) | {""}:
             out.append(run.pop(0))  # a run starts with a value ("and twenty" is "and" + "twenty")
@@ -667,7 +669,7 @@ def _match_score(A: list[Unit], S: list[Unit], i0: int, i1: int, j0: int, j1: in
             # judges) rather than drop the script's price and caption the recogniser's fragments
             if any(_is_value(u, language) for u in A[i0:i1]):
                 return 0.55, True, False
-            if i1 - i0 == 1 and written.kind in ("price", "percent", "discount", "code"):
+            if i1 - i0 == 1 and written.kind in _CLAIM_KINDS:
                 return 0.3, True, False
             if i1 - i0 == 1 and written.kind == "number" and A[i0].key and not any(ch.isdigit() for ch in A[i0].text):
                 # a plain count heard as a word that sounds like it ("viel" for "vier": "Es gibt 4 Farben"): the
@@ -711,6 +713,7 @@ def _dp(A: list[Unit], S: list[Unit], ia: int, ib: int, ja: int, jb: int, langua
     back: list[list[Optional[tuple]]] = [[None] * (m + 1) for _ in range(n + 1)]
     cost[0][0] = 0.0
     num_a = [_numberish_at(A, ia + x, language) for x in range(n)]
+    around = {y: _around_keys(S[ja + y], language) for y in range(m) if S[ja + y].amount is not None}
     for x in range(n + 1):
         for y in range(m + 1):
             c = cost[x][y]
@@ -727,7 +730,7 @@ def _dp(A: list[Unit], S: list[Unit], ia: int, ib: int, ja: int, jb: int, langua
             script_num = S[ja + y].amount is not None
             if script_num:
                 shapes = [(da, 1) for da in range(1, 2 + _NUMBERISH_EXTRA)]
-                lead_w, tail_w = _around_keys(S[ja + y], language)
+                lead_w, tail_w = around[y]
                 is_date = S[ja + y].amount.kind == "date"  # "31 de diciembre": the filler inside is part of it
             else:
                 shapes = [(1, 1), (2, 1), (3, 1), (1, 2), (1, 3), (2, 2)]
@@ -924,7 +927,7 @@ def script_run_words(text: str, language: str, start: float, end: float) -> tupl
     percentage, discount, code)."""
     units = [_make_unit(t, language) for t in text.split()]
     words = [_script_word(u, t0, t1, language) for u, (t0, t1) in zip(units, _spread(start, end, [u.text for u in units]))]
-    claims = [k for k, u in enumerate(units) if u.amount is not None and u.amount.kind in ("price", "percent", "discount", "code")]
+    claims = [k for k, u in enumerate(units) if u.amount is not None and u.amount.kind in _CLAIM_KINDS]
     return words, claims
 
 
@@ -938,7 +941,7 @@ def _restored(run: list[int], S: list[Unit], a: float, b: float, language: str, 
     for j, (t0, t1) in zip(run, _spread(a, b, [S[j].text for j in run])):
         s = S[j]
         words.append(_script_word(s, t0, t1, language))
-        if s.amount is not None and s.amount.kind in ("price", "percent", "discount", "code"):
+        if s.amount is not None and s.amount.kind in _CLAIM_KINDS:
             near = _words_text(ref_heard[j][0]) if j in ref_heard else None
             findings.append(Finding(kind="unverified_claim", severity=Severity.warning,
                                     message=f"“{s.text}”: the recogniser with the script did not write it, the unprompted "
@@ -1201,7 +1204,7 @@ def correct(
         # match
         if op.numeric:
             out.append(_number_word(au, su[0], op, language, start, end, conf, findings, mism_errors, idx))
-            if op.same_value and ref_ops is not None and su[0].amount.kind in ("price", "percent", "discount", "code"):
+            if op.same_value and ref_ops is not None and su[0].amount.kind in _CLAIM_KINDS:
                 heard = _reference_value(ref_A, start, end, su[0].amount, language)
                 if heard is not True:
                     findings.append(Finding(kind="unverified_claim", severity=Severity.warning,
@@ -1368,7 +1371,7 @@ def _number_word(au, s: Unit, op: Op, language, start, end, conf, findings, mism
                     source="asr" if s.text == heard else "script", spoken=spoken, evidence=1.0)
     cands = num.parse_spoken([u.text for u in au], language)
     said = num.primary_value(cands, like=s.amount)
-    if said is None and s.amount.kind not in ("price", "percent", "discount", "code"):
+    if said is None and s.amount.kind not in _CLAIM_KINDS:
         # the recogniser wrote something here that reads as no value ("31. y uno de diciembre" for "31/12"): nobody
         # knows what was said, so the captions keep the script's date or count and say so (a claim goes to the judge)
         findings.append(Finding(kind="number_disputed", severity=Severity.warning,
@@ -1390,7 +1393,7 @@ def _number_word(au, s: Unit, op: Op, language, start, end, conf, findings, mism
     spoken = heard.strip(_PUNCT) if asr_is_words else (_with_signs_heard(num.spoken_form(said, language), au, s, language)
                                                         if said else None)
     kind = "price_mismatch" if s.amount.kind == "price" else "number_mismatch"
-    severity = Severity.error if s.amount.kind in ("price", "percent", "discount", "code") else Severity.warning
+    severity = Severity.error if s.amount.kind in _CLAIM_KINDS else Severity.warning
     f = Finding(kind=kind, severity=severity,
                 message=f"the voice says “{heard.strip(_PUNCT)}” ({num.bare(text, _PUNCT)}) where the script says “{num.bare(s.text, _PUNCT)}”: "
                         f"captions show what was said (recogniser confidence {conf:.2f})",
@@ -1482,7 +1485,7 @@ def _script_fallback(S: list[Unit], span: tuple[float, float], findings: list[Fi
                                     + ": captions follow the script as written; ad-libs and skipped lines cannot be detected, numbers are "
                                       "left to the acoustic check"))
     for i, s in enumerate(S):
-        if s.amount is not None and s.amount.kind in ("price", "percent", "discount", "code"):
+        if s.amount is not None and s.amount.kind in _CLAIM_KINDS:
             findings.append(Finding(kind="unverified_claim", severity=Severity.warning,
                                     message=f"“{s.text}” could not be checked against the voice: listen to it before publishing",
                                     start=out[i].start, end=out[i].end, script_text=s.text, word_indices=[i]))
