@@ -87,6 +87,13 @@ DEVELOPED = [
     ("es", "Solo cuarenta y nueve euros.", "Solo 49 €.", "cuarenta y nueve euros.", "honest"),
     ("de", "Nur neunundvierzig Euro heute.", "Nur 49 € heute.", "neunundvierzig Euro", "honest"),
     ("en", "Save twenty percent today.", "Save 20% today.", "twenty percent", "honest"),
+    # ranges (2026-12-01, second session): the dash is a word of its own, said "to" / "bis" / "à" / "a" / "से"
+    ("en", "Save 30%-40% today.", "Save thirty to forty percent today.", "40%", "honest"),
+    ("en", "Save 30%-40% today.", "Save 30 to 40% today.", "40%", "honest"),
+    ("en", "Save 30-40% today.", "Save thirty to forty percent today.", "40%", "honest"),
+    ("en", "Save 30–40% today.", "Save 30 to 40% today.", "40%", "honest"),
+    ("en", "Save 30-40% today.", "Save 30 to 50% today.", "50%", "changed"),
+    ("de", "Spare 30–40 % heute.", "Spare 30 bis 40 % heute.", "40 %", "honest"),
 ]
 
 # Written after the fix, run once on the code before and after it: other values, languages and units of the same
@@ -158,6 +165,16 @@ FRESH = [
     ("de", "Spare fünfzehn Prozent mit dem Code.", "Spare 25 % mit dem Code.", "fünfundzwanzig Prozent", "changed"),
     ("es", "Por solo doce euros al mes.", "Por solo 12 euros al mes.", "doce euros", "honest"),
     ("en", "Over two thousand five hundred reviews.", "Over 2,500 reviews.", "two thousand five hundred", "honest"),
+    # ranges (written after the range fix, run once)
+    ("es", "Ahorra 20-30 % hoy.", "Ahorra 20 a 30 % hoy.", "30 %", "honest"),
+    ("es", "Ahorra 20-30 % hoy.", "Ahorra 20 a 35 % hoy.", "35 %", "changed"),
+    ("fr", "Entre 15–25 % de remise.", "Entre 15 et 25 % de remise.", "25 %", "honest"),
+    ("en", "$20-$30 gift cards.", "$20 to $30 gift cards.", "$30", "honest"),
+    ("en", "$20-$30 gift cards.", "$20 to $40 gift cards.", "$40", "changed"),
+    ("de", "Spare 10–20 % auf alles.", "Spare 10 bis 20 Prozent auf alles.", "20 %", "honest"),
+    ("de", "Spare 10–20 % auf alles.", "Spare 10 bis 25 Prozent auf alles.", "25 %", "changed"),
+    ("hi", "30-40% की छूट।", "30 से 40% की छूट।", "40%", "honest"),
+    ("en", "Save 15%–25% now.", "Save fifteen to twenty five percent now.", "25%", "honest"),
 ]
 
 _NOISE = {"ad_lib", "script_unspoken", "script_skipped", "word_mismatch", "price_mismatch", "number_mismatch"}

@@ -153,7 +153,8 @@ def adlibs(meta, words, findings) -> tuple[int, int, int, int]:
     cap = " ".join(_norm(w.text).lower() for w in words)
     handled = 0
     for d in devs:
-        hit = any(f.kind == "ad_lib" and f.start is not None and min(f.end or f.start, d["end_s"] + 0.5) - max(f.start, d["start_s"] - 0.5) > 0
+        # named: an ad-lib finding, or a recogniser word dropped with a warning (`pipeline.arbitrate_by_phones`)
+        hit = any((f.kind == "ad_lib" or (f.kind == "word_dropped" and f.severity == "warning")) and f.start is not None and min(f.end or f.start, d["end_s"] + 0.5) - max(f.start, d["start_s"] - 0.5) > 0
                   for f in findings)
         said = [_norm(x).lower() for x in (d["spoken_text"] or "").split() if _norm(x)]
         inside = bool(said) and " ".join(said) in cap

@@ -252,7 +252,47 @@ def _raw_tokens(text: str, language: str) -> list[str]:
         out[-1] += "\u00a0" + lead.rstrip("\u00a0")
     elif lead:
         out.append(lead.rstrip("\u00a0"))
-    return _spoken_number_runs(out, language)
+    return _spoken_number_runs(_split_ranges(out, language), language)
+
+
+def _split_ranges(tokens: list[str], language: str) -> list[str]:
+    """`_split_range` on each token, or on a token and the unit written after it ("30–40 %")."""
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        t = tokens[i]
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        if nxt is not None and nxt.strip(_PUNCT) in _SYMBOL_UNITS:
+            parts = _split_range(t + " " + nxt, language)
+            if parts:
+                out += parts
+                i += 2
+                continue
+        out += _split_range(t, language) or [t]
+        i += 1
+    return out
+
+
+RANGE_DASH = "–"
+_RANGE = re.compile(r"^(?P<a>(?:[$€£₹¥]\s?)?\d[\d., ]*(?:\s?[%€$£₹¥])?)\s?[-–—]\s?"
+                    r"(?P<b>(?:[$€£₹¥]\s?)?\d[\d., ]*(?:[\s\u00a0\u202f]?(?:[%€$£₹¥]|EUR|USD))?)(?P<p>[.,!?;:]*)$")
+
+
+def _split_range(token: str, language: str) -> Optional[list[str]]:
+    """A range of prices or percentages written as one token ("30–40 %", "30%-40%", "$20-$30", "20–30 €."): its two
+    amounts and the dash between them as a word of its own, said "to" / "bis" / "à" / "a" / "से" (`num.SAID_SYMBOLS`),
+    so each amount is matched, judged and timed as said ("thirty to forty percent"). Not a range: a date, a code, a
+    phone number, "24-7", a range going down, or two bare numbers (nothing says they are amounts)."""
+    m = _RANGE.match(token.replace("\u00a0", " ").replace("\u202f", " "))
+    if m is None or language == "zh":
+        return None
+    a, b = num.parse_written(m["a"].strip(), language), num.parse_written(m["b"].strip(), language)
+    if a is None or b is None or a.value is None or b.value is None or a.value >= b.value:
+        return None
+    if not {a.kind, b.kind} & {"price", "percent"} or {a.kind, b.kind} - {"price", "percent", "number"}:
+        return None
+    # the token's own characters (a no-break space stays one), cut where the normalised copy matched
+    return [token[m.start("a"):m.end("a")].strip(), RANGE_DASH, token[m.start("b"):m.end("b")].strip() + m["p"]]
 
 
 _RUN_CONJ = {"and", "und", "et", "y", "con"}
@@ -352,7 +392,7 @@ def _lower_case_codes(S: list[Unit], language: str) -> None:
 
 
 def _make_unit(text: str, language: str) -> Unit:
-    said = num.SAID_SYMBOLS.get(text.strip(_PUNCT + " "), {}).get(language)
+    said = num.SAID_SYMBOLS.get(text.strip(_PUNCT + " ") or text.strip(), {}).get(language)  # "–" of a range: "to"
     k = _key(said) if said else _key(text)  # "&" matches the spoken "and"
     return Unit(text=text, key=k, sound=_sound(k, language), amount=_amount_of(text.strip(_PUNCT + " "), language))
 
@@ -385,7 +425,7 @@ def _asr_units(words: Sequence[Word], language: str, script_pairs: frozenset = f
     words joined, which are never read as a number word that sounds like them)."""
     units: list[Unit] = []
     for i, w in enumerate(words):
-        parts = _raw_tokens(w.text, language) if language == "zh" else [w.text]
+        parts = _raw_tokens(w.text, language) if language == "zh" else (_split_range(w.text, language) or [w.text])
         parts = [p for p in parts if p.strip()]
         if not parts:
             continue
@@ -559,8 +599,17 @@ def _numberish_at(A: list[Unit], k: int, language: str) -> bool:
     return _is_value(A[nxt], language) and num.currency_like(A[k].text.strip(_PUNCT), language) is not None
 
 
+# how an `ad_lib` finding says that only the unprompted pass wrote the word (`pipeline.arbitrate_by_phones` reads it)
+UNPROMPTED_AD_LIB = "heard by the unprompted pass"
+
+
 def _is_value(u: Unit, language: str) -> bool:
     return u.amount is not None or num.number_role(u.text.strip(_PUNCT), language) == "value"
+
+
+def is_value_text(text: str, language: str) -> bool:
+    """A caption word that is a number, price, percentage, code or date (the price judge's, not a plain word's)."""
+    return _is_value(_make_unit(text, language), language)
 
 
 _SENTENCE_END = ".!?;。！？；।"
@@ -1200,6 +1249,13 @@ def correct(
                                         message=f"the recogniser wrote “{u.text.strip(_PUNCT)}” here, which is not in the script: "
                                                 "kept in the captions — listen to it before publishing",
                                         start=u.start, end=u.end, spoken_text=u.text, word_indices=[idx]))
+            else:
+                # between poorly matched words: too unsure to call it an ad-lib, but named (the phone model's
+                # arbitration, `pipeline.arbitrate_by_phones`, drops it where the script's words explain the audio)
+                findings.append(Finding(kind="word_unscripted", severity=Severity.info,
+                                        message=f"the recogniser wrote “{u.text.strip(_PUNCT)}” between script words it did not "
+                                                "match well; it is not in the script: kept in the captions",
+                                        start=u.start, end=u.end, spoken_text=u.text, word_indices=[idx]))
             continue
         # match
         if op.numeric:
@@ -1441,7 +1497,7 @@ def _add_reference_adlibs(out: list[Word], findings: list[Finding], ref_ops, ref
             f.word_indices = [i + 1 if i >= pos else i for i in f.word_indices]
         findings.append(Finding(kind="ad_lib", severity=Severity.warning,
                                 message=f"the voice says “{u.text.strip(_PUNCT)}”, which is not in the script "
-                                        "(heard by the unprompted pass; the prompted pass followed the script): kept in the captions",
+                                        f"({UNPROMPTED_AD_LIB}; the prompted pass followed the script): kept in the captions",
                                 start=u.start, end=u.end, spoken_text=u.text, word_indices=[pos]))
 
 
@@ -1523,11 +1579,11 @@ def report_markdown(findings: Sequence[Finding], words: Sequence[Word]) -> str:
         ("Unverified claims", {"unverified_claim", "asr_unreliable", "asr_hallucination", "asr_wrong_language",
                                "acoustic_check_skipped"}),
         ("Claims checked against the audio", {"claim_verified"}),
-        ("Ad-libs (said, not in the script)", {"ad_lib"}),
+        ("Ad-libs (said, not in the script)", {"ad_lib", "word_dropped"}),
         ("Brand and spelling fixes", {"brand_fixed", "spelling_fixed"}),
         ("Script lines not heard", {"script_skipped", "script_unspoken"}),
         ("Script and language", {"script_language_mismatch", "script_mismatch", "script_markup_stripped", "empty_script", "language_mismatch"}),
-        ("Low-confidence words", {"low_confidence", "word_mismatch"}),
+        ("Low-confidence words", {"low_confidence", "word_mismatch", "word_unscripted"}),
     ]
     n_err = sum(1 for f in findings if f.severity == Severity.error)
     n_warn = sum(1 for f in findings if f.severity == Severity.warning)

@@ -249,6 +249,8 @@ SAID_SYMBOLS = {"&": {"en": "and", "de": "und", "fr": "et", "es": "y", "hi": "�
                 "+": {"en": "plus", "de": "plus", "fr": "plus", "es": "más", "hi": "प्लस", "zh": "加"},
                 "=": {"en": "equals", "de": "gleich", "fr": "égale", "es": "igual", "hi": "बराबर", "zh": "等于"},
                 "/": {"zh": "每"},  # "99元/月" is said "99元每月"
+                # the dash of a range ("30–40 %", "$20–$30"), a caption word of its own (`hint._split_range`)
+                "–": {"en": "to", "de": "bis", "fr": "à", "es": "a", "hi": "से", "zh": "到"},
                 "24/7": {"en": "twenty four seven", "de": "vierundzwanzig sieben", "fr": "vingt-quatre sept",
                          "es": "veinticuatro siete", "hi": "चौबीस सात", "zh": "全天候"}}
 # how the slash of a price's per-unit tail is said ("$9.99/month": "a month"), the usual word first

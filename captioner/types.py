@@ -77,6 +77,8 @@ class FindingKind(StrEnum):
     duplicate_dropped = "duplicate_dropped"
     prompt_echo_dropped = "prompt_echo_dropped"
     ad_lib = "ad_lib"
+    word_unscripted = "word_unscripted"
+    word_dropped = "word_dropped"
     word_mismatch = "word_mismatch"
     brand_fixed = "brand_fixed"
     spelling_fixed = "spelling_fixed"

@@ -9,7 +9,7 @@ import pytest
 from captioner.errors import InputError
 from captioner.hint import PriceMismatchError, correct, load_script, report_markdown
 from captioner.text import clean_script
-from captioner.types import Transcript, Word
+from captioner.types import Severity, Transcript, Word
 
 FIX = Path(__file__).parent / "fixtures" / "hint"
 
@@ -929,3 +929,33 @@ def test_24_7_said_in_words_keeps_the_scripts_writing():
     words, findings = correct(_said("Open twenty four seven.", "en"), "Open 24/7.", "en")
     assert [w.text for w in words] == ["Open", "24/7."] and not {f.kind for f in findings} & _NOISE
     assert spoken_form(words[1], "en") == "twenty four seven"
+
+
+@pytest.mark.parametrize("language, script, heard, shown", [
+    ("en", "Save 30%-40% today.", "Save thirty to forty percent today.", ["30%", "–", "40%"]),
+    ("en", "Save 30-40% today.", "Save 30 to 40% today.", ["30", "–", "40%"]),
+    ("de", "Spare 30–40 % heute.", "Spare 30 bis 40 % heute.", ["30", "–", "40 %"]),  # was a false price_mismatch error
+    ("en", "Get $20-$30 gift cards.", "Get $20 to $30 gift cards.", ["$20", "–", "$30"]),
+])
+def test_a_range_said_with_its_dash_keeps_the_scripts_writing(language, script, heard, shown):
+    from captioner.align import spoken_form
+
+    words, findings = correct(_said(heard, language), script, language)
+    texts = [w.text.replace("\u00a0", " ") for w in words]
+    assert texts[1:4] == shown and not {f.kind for f in findings} & _NOISE, [(f.kind, f.message) for f in findings]
+    assert spoken_form(words[2], language) == {"en": "to", "de": "bis"}[language]
+
+
+def test_a_changed_end_of_a_range_is_an_error_showing_what_was_said():
+    """Was "30-40% to 50%" on screen with an ad-lib warning, and no price error."""
+    words, findings = correct(_said("Save 30 to 50% today.", "en"), "Save 30-40% today.", "en")
+    assert [w.text for w in words] == ["Save", "30", "–", "50%", "today."]
+    err = next(f for f in findings if f.kind in ("number_mismatch", "price_mismatch"))
+    assert err.severity == Severity.error and "40%" in err.message
+
+
+@pytest.mark.parametrize("token", ["555-1234", "24-7", "2024-2025", "12-31", "40-30%", "SAVE-20", "30-40"])
+def test_what_is_not_a_range_stays_one_word(token):
+    from captioner.hint import _raw_tokens
+
+    assert _raw_tokens(f"Call {token} now.", "en") == ["Call", token, "now."]
