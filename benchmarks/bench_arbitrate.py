@@ -10,7 +10,7 @@ and reports:
   after the arbitration (no price judge: numbers are not arbitrated, and the judge is not replayed here). "After" is
   the words the aligner then times; speech the aligner reports as not in the captions is not counted as words.
 
-Usage: python benchmarks/bench_arbitrate.py --sets dev,s101,s1212 [--out FILE] [--show]
+Usage: python benchmarks/bench_arbitrate.py --sets dev,s101,s1212 [--recognise] [--out FILE] [--show]
 (a generated set's recogniser outputs are cached by bench_numbers / bench_hint; sets: dev, or sN for seed N)
 """
 from __future__ import annotations
@@ -71,6 +71,8 @@ def main() -> None:
     ap.add_argument("--sets", default="dev,s101,s1212")
     ap.add_argument("--out")
     ap.add_argument("--show", action="store_true", help="print every arbitrated run")
+    ap.add_argument("--recognise", action="store_true",
+                    help="run the product's recogniser (bench_hint.recognise_cached) on ads not cached yet")
     a = ap.parse_args()
     from captioner.align import spoken_form
     from captioner.hint import correct
@@ -84,6 +86,12 @@ def main() -> None:
             script = (folder / m["script"]).read_text(encoding="utf-8")
             audio_path = folder / m["audio"]
             d = cached(audio_path, m["language"], script)
+            if d is None and a.recognise:
+                from bench_hint import recognise_cached
+
+                os.environ.setdefault("CAPTIONER_BENCH_CACHE", str(Path("~/.cache/captioner/bench-asr").expanduser()))
+                recognise_cached(audio_path, m["language"], script)
+                d = cached(audio_path, m["language"], script)
             if d is None:
                 continue
             L = m["language"]
