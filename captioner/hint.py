@@ -419,13 +419,18 @@ def script_tokens(script: str, language: str) -> tuple[list[str], list[Finding]]
     return _raw_tokens(cleaned.text, language), findings
 
 
-def _asr_units(words: Sequence[Word], language: str, script_pairs: frozenset = frozenset()) -> list[Unit]:
+def _asr_units(words: Sequence[Word], language: str, script_pairs: frozenset = frozenset(),
+               ranges: bool = False) -> list[Unit]:
     """ASR words -> units (zh words split into characters with shared time; number + symbol merged; the
     recogniser's habits around prices mended, see `_mend_numbers`; `script_pairs`: keys of adjacent script
-    words joined, which are never read as a number word that sounds like them)."""
+    words joined, which are never read as a number word that sounds like them; `ranges`: the script has a range, so
+    a number written "-40" right after another is its second end, not a minus)."""
     units: list[Unit] = []
     for i, w in enumerate(words):
         parts = _raw_tokens(w.text, language) if language == "zh" else (_split_range(w.text, language) or [w.text])
+        if (ranges and language != "zh" and units and units[-1].amount is not None and re.match(r"^[-–]\d", parts[0])
+                and w.start - units[-1].end < 0.5):
+            parts = [RANGE_DASH, parts[0][1:]] + parts[1:]  # the prompted pass echoes "30%-40%" as "30", "%", "-40", "%"
         parts = [p for p in parts if p.strip()]
         if not parts:
             continue
@@ -1086,13 +1091,14 @@ def correct(
         return out, findings + _low_conf(out, opts)
     term_keys = {_key(t) for t in (terms or [])}
     pairs = frozenset(a.key + b.key for a, b in zip(S, S[1:]))
-    A = _asr_units(words, language, pairs)
+    ranges = any(s.text == RANGE_DASH for s in S)
+    A = _asr_units(words, language, pairs, ranges)
     ops = align(A, S, language)
     rate = _match_rate(ops, S, opts.adopt_similarity)
     ref_rate = None
     ref_ops = ref_A = None
     if reference is not None and reference.words:
-        ref_A = _asr_units(reference.words, language, pairs)
+        ref_A = _asr_units(reference.words, language, pairs, ranges)
         ref_ops = align(ref_A, S, language)
         ref_rate = _match_rate(ref_ops, S, opts.adopt_similarity)
     spoken_span = (A[0].start, A[-1].end) if A else (0.0, transcript.duration)

@@ -959,3 +959,14 @@ def test_what_is_not_a_range_stays_one_word(token):
     from captioner.hint import _raw_tokens
 
     assert _raw_tokens(f"Call {token} now.", "en") == ["Call", token, "now."]
+
+
+def test_a_range_the_prompted_pass_echoes_as_a_minus():
+    """Whisper with the script as its prompt wrote "30", "%", "-40", "%" for the said "thirty to forty percent" (a real
+    espeak clip through the CLI): the "-40" is the range's second end, not minus forty, and the dash is not skipped."""
+    ws = [Word(text=t, start=i * 0.4, end=i * 0.4 + 0.35, confidence=0.9)
+          for i, t in enumerate(["Save", "30", "%", "-40", "%", "on", "every", "bottle", "today."])]
+    words, findings = correct(Transcript(text="", words=ws, language="en", backend="test", duration=4.0),
+                              "Save 30%-40% on every bottle today.", "en")
+    assert [w.text for w in words][:4] == ["Save", "30%", "–", "40%"]
+    assert not {f.kind for f in findings} & _NOISE, [(f.kind, f.message) for f in findings]
