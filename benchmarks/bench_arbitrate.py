@@ -112,13 +112,14 @@ def main() -> None:
                 _al, new, nfs = arbitrate_by_phones(audio, words, fs, L)
                 after = errors(new)
                 adlibs = [(x["start_s"], x["end_s"]) for x in meta.get("deviations", []) if x["type"] == "ad_lib"]
-                replaced = {(g.start, g.end) for g in nfs if g.kind in ("word_dropped", "script_restored")}
+                # a run may answer several findings (adjacent runs are one): its finding spans theirs
+                replaced = [(g.start, g.end) for g in nfs if g.kind in ("word_dropped", "script_restored")]
                 for f in cands:
                     real = any(s < (f.end or f.start) + 0.2 and e > f.start - 0.2 for s, e in adlibs)
                     named = any(g.kind in ("ad_lib", "word_dropped") and g.severity == "warning" and g.start is not None
                                 and g.start < (f.end or f.start) + 0.2 and (g.end or g.start) > f.start - 0.2 for g in nfs + _al.findings)
                     r = dict(named=named, set=name, ad=audio_path.parent.name, music=sub == "ads-music", lang=L, kind=f.kind.value,
-                             words=f.spoken_text, script=f.script_text, real_adlib=real, kept=(f.start, f.end) not in replaced)
+                             words=f.spoken_text, script=f.script_text, real_adlib=real, kept=not any(s0 - 1e-6 <= f.start and (f.end or f.start) <= s1 + 1e-6 for s0, s1 in replaced))
                     rows.append(r)
                     if a.show:
                         print(f"{r['ad']:16} {r['kind']:15} real={int(real)} kept={int(r['kept'])} "

@@ -281,13 +281,33 @@ def restore_heard_by_phones(audio: np.ndarray, words: list[Word], findings: list
     return aligned, words, findings
 
 
-def _arbitration_candidates(words: list[Word], findings: list[Finding], language: str) -> list[tuple]:
-    """(finding, first word, end word, the script's words for them) for each run of recogniser words the correction
-    stage kept against the script: an insertion (`ad_lib`, `word_unscripted`: the script has nothing there) or a
-    poor match kept as recognised (`word_mismatch`). Numbers are the price judge's and are left out."""
-    from .hint import is_value_text, script_run_words
+@dataclass
+class _Run:
+    """A run of caption words [k0, k1) a recogniser pass wrote against the script, the script's words for it ("" for
+    an insertion) and the correction stage's findings it answers."""
 
-    out = []
+    findings: list[Finding]
+    k0: int
+    k1: int
+    script: str = ""
+    bare: str = ""  # the script's words without a skipped phrase joined to the run
+
+    def without_skips(self) -> "_Run":
+        return _Run([f for f in self.findings if f.kind != "script_skipped"], self.k0, self.k1, self.bare, self.bare)
+
+
+def _join(a: str, b: str) -> str:
+    return f"{a} {b}".strip()
+
+
+def _arbitration_runs(words: list[Word], findings: list[Finding], language: str) -> list[_Run]:
+    """The runs of recogniser words the correction stage kept against the script: an insertion (`ad_lib`,
+    `word_unscripted`: the script has nothing there) or a poor match kept as recognised (`word_mismatch`), with a
+    script phrase it reported skipped right before or after them (`script_skipped`: "-15 %" before a garbled "sur
+    tout"); adjacent runs are one. Numbers are the price judge's; a word of the prompted pass's own at p ≥ 0.5 stays."""
+    from .hint import UNPROMPTED_AD_LIB, is_value_text
+
+    base: list[_Run] = []
     for f in findings:
         idx = sorted(f.word_indices or [])
         if not idx or idx != list(range(idx[0], idx[-1] + 1)) or idx[-1] >= len(words):
@@ -295,33 +315,87 @@ def _arbitration_candidates(words: list[Word], findings: list[Finding], language
         if any(words[i].source != "asr" or is_value_text(words[i].text, language) for i in idx):
             continue
         if f.kind in ("ad_lib", "word_unscripted") and f.spoken_text and not f.spoken_text.startswith("/"):
-            alt: list[Word] = []
-        elif f.kind == "word_mismatch" and f.script_text:
-            alt, claims = script_run_words(f.script_text, language, words[idx[0]].start, words[idx[-1]].end)
-            if claims or not alt or any(w.spoken for w in alt):
+            # the prompted pass leans towards the script: a word of its own that it is more sure of than not stays
+            # (under a music bed the phone model hears too little to find the speech: "En serio" said, p = 0.80)
+            if UNPROMPTED_AD_LIB not in f.message and min(words[i].confidence for i in idx) >= 0.5:
                 continue
+            base.append(_Run([f], idx[0], idx[-1] + 1))
+        elif f.kind == "word_mismatch" and f.script_text:
+            base.append(_Run([f], idx[0], idx[-1] + 1, f.script_text, f.script_text))
+    base.sort(key=lambda r: r.k0)
+    skips = [f for f in findings if f.kind == "script_skipped" and not f.word_indices and f.script_text and f.start is not None]
+    used: set[int] = set()
+    for r in base:
+        for sk in skips:
+            if id(sk) in used:
+                continue
+            if r.k0 > 0 and abs(words[r.k0 - 1].end - sk.start) < 1e-6:
+                r.script, r.findings = _join(sk.script_text, r.script), r.findings + [sk]
+                used.add(id(sk))
+            elif abs(words[r.k1 - 1].end - sk.start) < 1e-6:
+                r.script, r.findings = _join(r.script, sk.script_text), r.findings + [sk]
+                used.add(id(sk))
+    runs: list[_Run] = []
+    for r in base:
+        if runs and r.k0 < runs[-1].k1:
+            continue  # two findings on one word: the first stands
+        if runs and r.k0 == runs[-1].k1:
+            last = runs[-1]
+            last.findings, last.k1 = last.findings + r.findings, r.k1
+            last.script, last.bare = _join(last.script, r.script), _join(last.bare, r.bare)
         else:
-            continue
-        out.append((f, idx[0], idx[-1] + 1, alt))
-    return out
+            runs.append(r)
+    return runs
 
 
-def _with_script_words(words: list[Word], findings: list[Finding], chosen: list[tuple]) -> tuple[list[Word], list[Finding], list[range]]:
-    """`words` with each chosen run replaced by the script's words (or dropped), the findings re-indexed (the chosen
-    runs' own findings replaced by `script_restored` / `word_dropped`), and where each chosen run's words now sit."""
-    chosen = sorted(chosen, key=lambda c: c[1])
-    gone = {id(c[0]) for c in chosen}
+def _with_script_words(words: list[Word], findings: list[Finding], runs: list[_Run],
+                       language: str) -> tuple[list[Word], list[Finding], list[range]]:
+    """`words` with each run replaced by the script's words (or dropped), the findings re-indexed (the runs' own
+    findings replaced by `script_restored` / `word_dropped`, a claim among the script's words marked unverified), and
+    where each run's words now sit."""
+    from .hint import _split_zh, script_run_words
+
+    runs = sorted(runs, key=lambda r: r.k0)
+    gone = {id(f) for r in runs for f in r.findings}
     moves = []  # (k0, k1, new length)
     new_words: list[Word] = []
     ranges: list[range] = []
+    added: list[Finding] = []
     k = 0
-    for f, k0, k1, alt in chosen:
-        new_words += words[k:k0]
-        t0, t1 = words[k0].start, words[k1 - 1].end
-        ranges.append(range(len(new_words), len(new_words) + len(alt)))
-        new_words += [w.model_copy(update={"start": min(max(w.start, t0), t1), "end": min(max(w.end, t0), t1)}) for w in alt]
-        moves.append((k0, k1, len(alt)))
-        k = k1
+    for r in runs:
+        new_words += words[k:r.k0]
+        t0, t1 = words[r.k0].start, words[r.k1 - 1].end
+        text = " ".join(_split_zh(r.script)) if language == "zh" else r.script
+        alt, claims = script_run_words(text, language, t0, t1) if text else ([], [])
+        rng = range(len(new_words), len(new_words) + len(alt))
+        ranges.append(rng)
+        new_words += alt
+        moves.append((r.k0, r.k1, len(alt)))
+        k = r.k1
+        heard = " ".join(w.text for w in words[r.k0:r.k1])
+        p = min(w.confidence for w in words[r.k0:r.k1])
+        starts = [f.start for f in r.findings if f.start is not None] or [t0]
+        ends = [f.end for f in r.findings if f.end is not None] or [t1]
+        if alt:
+            added.append(Finding(kind="script_restored", severity=Severity.info,
+                                 message=f"the recogniser wrote “{heard}” (p = {p:.2f}) where the script has “{r.script}”; "
+                                         "the phone model hears the script's words there: captions keep them",
+                                 start=min(starts), end=max(ends), script_text=r.script, spoken_text=heard, word_indices=list(rng)))
+            for c in claims:
+                w = alt[c]
+                added.append(Finding(kind="unverified_claim", severity=Severity.warning,
+                                     message=f"“{w.text}”: the recogniser wrote “{heard}” here; the phone model hears the "
+                                             "script's words: listen to it before publishing",
+                                     start=w.start, end=w.end, script_text=w.text, word_indices=[rng[c]]))
+        else:
+            # an ad-lib finding stays a warning: a short word said in connected speech ("echt", 0.27 s) is below what
+            # the phone model can tell from its neighbours, so the reviewer still hears it named
+            warn = any(f.severity != Severity.info for f in r.findings)
+            added.append(Finding(kind="word_dropped", severity=Severity.warning if warn else Severity.info,
+                                 message=f"dropped “{heard}”: one recogniser pass wrote it (p = {p:.2f}), but the phone model "
+                                         "hears no speech there that the script's words do not explain"
+                                         + (" — listen: if the voice says a word here, add it" if warn else ""),
+                                 start=min(starts), end=max(ends), spoken_text=heard))
     new_words += words[k:]
 
     def where(i: int) -> Optional[int]:
@@ -340,30 +414,28 @@ def _with_script_words(words: list[Word], findings: list[Finding], chosen: list[
         if g.word_indices:
             g = g.model_copy(update={"word_indices": [j for j in (where(i) for i in g.word_indices) if j is not None]})
         out.append(g)
-    for (f, k0, k1, alt), r in zip(chosen, ranges):
-        heard = " ".join(w.text for w in words[k0:k1])
-        p = min(w.confidence for w in words[k0:k1])
-        if alt:
-            out.append(Finding(kind="script_restored", severity=Severity.info,
-                               message=f"the recogniser wrote “{heard}” (p = {p:.2f}) where the script has “{f.script_text}”; "
-                                       "the phone model hears the script's words there: captions keep them",
-                               start=f.start, end=f.end, script_text=f.script_text, spoken_text=heard, word_indices=list(r)))
-        else:
-            # an ad-lib finding stays a warning: a short word said in connected speech ("echt", 0.27 s) is below what
-            # the phone model can tell from its neighbours, so the reviewer still hears it named
-            out.append(Finding(kind="word_dropped", severity=f.severity,
-                               message=f"dropped “{heard}”: one recogniser pass wrote it (p = {p:.2f}), but the phone model "
-                                       "hears no speech there that the script's words do not explain"
-                                       + (" — listen: if the voice says a word here, add it" if f.severity != Severity.info else ""),
-                               start=f.start, end=f.end, spoken_text=heard))
-    return new_words, out, ranges
+    return new_words, out + added, ranges
+
+
+def _runs_heard(aligned, words: list[Word], runs: list[_Run], ranges: list[range]) -> tuple[list[_Run], list[_Run]]:
+    """(runs whose script words the phone model hears, with no unexplained speech between the words around them; the
+    others)."""
+    keep, fail = [], []
+    for r, rng in zip(runs, ranges):
+        # between the words around the run: a skipped phrase's speech may lie outside the run's own words
+        a = (words[r.k0 - 1].end if r.k0 > 0 else words[r.k0].start) - 0.1
+        b = (words[r.k1].start if r.k1 < len(words) else words[r.k1 - 1].end) + 0.1
+        speech = any(u0 < b and u1 > a for u0, u1, _ in aligned.unexplained)
+        heard = all(aligned.words[i].aligner == "phones" and i not in aligned.unheard for i in rng)
+        (keep if not speech and heard else fail).append(r)
+    return keep, fail
 
 
 def arbitrate_by_phones(audio: np.ndarray, words: list[Word], findings: list[Finding], language: str):
     """Align the caption words, first putting to the phone model the recogniser words the correction stage kept
-    against the script (`_arbitration_candidates`). All of them are replaced by the script's words (an insertion
-    dropped) and the text is aligned; a run goes back to the recogniser's words where the phone model then hears
-    speech no caption word explains over its time (the aligner's own `ad_lib` detection, chosen on seed 101), or
+    against the script (`_arbitration_runs`). All of them are replaced by the script's words (an insertion dropped)
+    and the text is aligned; a run goes back to the recogniser's words where the phone model then hears speech no
+    caption word explains between the words around it (the aligner's own `ad_lib` detection, chosen on seed 101), or
     where the script's words it got instead are not heard or not timed by their phones. Returns (alignment, words,
     findings), word indices following the words kept.
 
@@ -373,32 +445,32 @@ def arbitrate_by_phones(audio: np.ndarray, words: list[Word], findings: list[Fin
     spends most frames on blanks, so leaving a word out costs only its few spikes, and the shorter text wins even
     where the voice says the longer one (measured: "Glaub mir", said, lost 13 nats to nothing; docs/BENCHMARKS.md)."""
     from .align import align_words
-    from .hint import UNPROMPTED_AD_LIB
 
-    # the prompted pass leans towards the script: a word of its own that it is more sure of than not stays (under a
-    # music bed the phone model hears too little to find the speech: "En serio" said, written at p = 0.80)
-    cands = [c for c in _arbitration_candidates(words, findings, language)
-             if not (c[0].kind in ("ad_lib", "word_unscripted") and UNPROMPTED_AD_LIB not in c[0].message
-                     and min(w.confidence for w in words[c[1]:c[2]]) >= 0.5)]
-    if not cands:
+    runs = _arbitration_runs(words, findings, language)
+    if not runs:
         return align_words(audio, words, language), words, findings
-    cand_words, cand_findings, ranges = _with_script_words(words, findings, cands)
+    cand_words, cand_findings, ranges = _with_script_words(words, findings, runs, language)
     aligned = align_words(audio, cand_words, language)
     if not aligned.by_phones:  # no phone model (or it heard nothing): the recogniser's words stay
         return align_words(audio, words, language), words, findings
-    keep = []
-    for c, r in zip(sorted(cands, key=lambda c: c[1]), ranges):
-        f, k0, k1, alt = c
-        a, b = words[k0].start - 0.1, words[k1 - 1].end + 0.1
-        speech = any(u0 < b and u1 > a for u0, u1, _ in aligned.unexplained)
-        heard = all(aligned.words[i].aligner == "phones" and i not in aligned.unheard for i in r)
-        if not speech and heard:
-            keep.append(c)
-    if len(keep) == len(cands):
+    keep, retry = _runs_heard(aligned, words, runs, ranges)
+    # a run that failed with a skipped phrase joined to it is tried once more without it: the voice may say the run's
+    # own script words and skip the phrase after all (g1414-de-08: "akkund" for "Stunden.", then a skipped sentence)
+    retry = [r.without_skips() for r in retry if r.bare != r.script]
+    if retry:
+        both = sorted(keep + retry, key=lambda r: r.k0)
+        w2, f2, rng2 = _with_script_words(words, findings, both, language)
+        al2 = align_words(audio, w2, language)
+        if al2.by_phones:
+            keep2, _ = _runs_heard(al2, words, both, rng2)
+            if len(keep2) == len(both):
+                return al2, w2, f2
+            keep = keep2
+    if len(keep) == len(runs):
         return aligned, cand_words, cand_findings
     if not keep:
         return align_words(audio, words, language), words, findings
-    words, findings, _ = _with_script_words(words, findings, keep)
+    words, findings, _ = _with_script_words(words, findings, keep, language)
     return align_words(audio, words, language), words, findings
 
 

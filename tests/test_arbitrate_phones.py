@@ -106,6 +106,42 @@ def test_a_garbled_word_gives_way_to_the_script_word_the_voice_says(en):
     assert "word_mismatch" not in [f.kind for f in fs2]
 
 
+def _skipped(text: str, at: float) -> Finding:
+    return Finding(kind="script_skipped", severity=Severity.warning, message=f"script words not heard in the audio: “{text}”",
+                   start=at, end=at, script_text=text)
+
+
+def test_a_skipped_phrase_beside_a_garbled_word_goes_back_with_it(en):
+    """The recogniser wrote one garbled word for "Glow Serum"; the correction stage matched it to "Glow" and reported
+    "Serum" skipped. The voice says both: both come back."""
+    audio, words = en
+    k = [w.text for w in words].index("Glow")
+    garbled = words[k].model_copy(update={"text": "Wakazbouds", "end": words[k + 1].end, "confidence": 0.3})
+    cap = words[:k] + [garbled] + words[k + 2:]
+    fs = [Finding(kind="word_mismatch", severity=Severity.info, message="heard “Wakazbouds” where the script has “Glow”",
+                  start=garbled.start, end=garbled.end, script_text="Glow", spoken_text="Wakazbouds", word_indices=[k]),
+          _skipped("Serum", garbled.end)]
+    out, fs2 = align_stage(audio, cap, fs, "en")
+    assert [w.text for w in out] == [w.text for w in words]
+    assert {"script_skipped", "word_mismatch"}.isdisjoint(f.kind for f in fs2)
+    assert next(f for f in fs2 if f.kind == "script_restored").word_indices == [k, k + 1]
+
+
+def test_a_skipped_phrase_the_voice_does_not_say_stays_skipped(en):
+    """The script's phrase after the garbled word is truly skipped by the voice: put back together with the word it
+    fails, so the word is tried again alone, and comes back; the phrase stays reported skipped."""
+    audio, words = en
+    k = [w.text for w in words].index("Serum")
+    cap = words[:k] + [words[k].model_copy(update={"text": "Wakazbouds", "confidence": 0.34})] + words[k + 1:]
+    fs = [Finding(kind="word_mismatch", severity=Severity.info, message="heard “Wakazbouds” where the script has “Serum”",
+                  start=words[k].start, end=words[k].end, script_text="Serum", spoken_text="Wakazbouds", word_indices=[k]),
+          _skipped("Developed with real dermatologists.", words[k].end)]
+    out, fs2 = align_stage(audio, cap, fs, "en")
+    assert [w.text for w in out] == [w.text for w in words]
+    assert next(f for f in fs2 if f.kind == "script_restored").script_text == "Serum"
+    assert next(f for f in fs2 if f.kind == "script_skipped").script_text == "Developed with real dermatologists."
+
+
 def test_words_the_voice_says_instead_of_the_script_stay(es):
     """The voice says "literalmente" where a (hypothetical) script has "siempre": the recogniser's word stays."""
     audio, words = es
