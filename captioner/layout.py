@@ -78,6 +78,40 @@ def joiner(language: str) -> str:
     return "" if language in ("zh", "ja") else " "
 
 
+class Spacing:
+    """What is drawn between caption words: the language's joiner (a space; nothing in Chinese), except where the
+    script wrote two caption words as one token ("$9.99/month", "30–40 %": `linebreak.attached`), drawn with nothing
+    between them. One per track, shared by the layout, the QA and every writer (ASS, SRT, VTT), so the widths and
+    character counts the layout chooses by are those of the text drawn. `ids` are consecutive word indices (a line,
+    a page)."""
+
+    def __init__(self, texts, language: str):
+        from . import linebreak
+
+        sep = joiner(language)
+        texts = list(texts)
+        glued = linebreak.attached(texts) if sep else [False] * max(0, len(texts) - 1)
+        self.before = [""] + ["" if g else sep for g in glued]  # before[j]: drawn between word j-1 and word j
+
+    @classmethod
+    def of(cls, track: CaptionTrack) -> "Spacing":
+        return cls([w.text for w in track.words], track.language)
+
+    def join(self, parts, ids) -> str:
+        """`parts` (one per index of `ids`) as drawn on one line."""
+        return "".join((self.before[i] if k else "") + t for k, (i, t) in enumerate(zip(ids, parts)))
+
+    def spaces(self, ids) -> int:
+        """How many of the joints between `ids` are drawn with a space."""
+        ids = list(ids)
+        return sum(1 for i in ids[1:] if self.before[i])
+
+    def chars(self, texts, ids) -> int:
+        """Characters a viewer reads in words `ids` of `texts`: joined as drawn (spaces count, line breaks do not)."""
+        ids = list(ids)
+        return len(self.join([texts[i].strip() for i in ids], ids))
+
+
 def display_text(word: str, preset: Preset) -> str:
     """The word as drawn: upper-cased if the preset says so; a backslash becomes the fullwidth reverse solidus
     (U+FF3C) so no `\\N`/`\\h` escape can form in ASS and the glyph is measured exactly as drawn."""
@@ -357,17 +391,17 @@ class _Pager:
                  preset: Preset, language: str, analysis, costs: PageCosts = PAGE_COSTS, fps: float | None = None):
         self.words, self.texts, self.widths, self.space = words, texts, widths, space
         self.max_width, self.preset, self.an, self.c = max_width, preset, analysis, costs
-        self.sep = joiner(language)
+        self.spacing = Spacing([w.text for w in words], language)
         self.target_cps, self.max_cps, self.max_chars, self.pref_chars = reading_limits(preset, language)
         self.gap = preset.reading.min_gap_frames / (fps or 30.0)
         self.lead = LEAD_IN_FRAMES / (fps or 30.0)
         self._lines: dict[tuple[int, int], tuple[float, list[list[int]]]] = {}
 
     def width(self, a: int, b: int) -> float:
-        return sum(self.widths[a:b]) + self.space * max(0, b - a - 1)
+        return sum(self.widths[a:b]) + self.space * self.spacing.spaces(range(a, b))
 
     def chars(self, a: int, b: int) -> int:
-        return page_chars(self.texts[a:b], self.sep)
+        return self.spacing.chars(self.texts, range(a, b))
 
     def line_cost(self, a: int, b: int) -> float:
         w, n = self.width(a, b), self.chars(a, b)
@@ -550,7 +584,7 @@ def paginate(words: list[Word], preset: Preset, width: int, height: int, *, lang
     HOLD_AFTER after its last, stretched towards the minimum duration and the target reading speed where the
     next page leaves room, and always `preset.reading.min_gap_frames` frames before the next page."""
     pager, units = _pager(words, preset, width, height, language, safe_zone, terms, costs, fps)
-    an, texts, sep = pager.an, pager.texts, pager.sep
+    an, texts, spacing = pager.an, pager.texts, pager.spacing
 
     spans = [p for r in hard_runs(words, an) if r[1] > r[0] for p in pager.run(r[0], r[1], preset.max_words)]
 
@@ -560,12 +594,12 @@ def paginate(words: list[Word], preset: Preset, width: int, height: int, *, lang
         lines = [CaptionLine(words=part, width=round(pager.width(part[0], part[-1] + 1), 1)) for part in split]
         start = words[a].start
         pages.append(CaptionPage(start=round(start, 3), end=round(max(words[b - 1].end, start + 0.05), 3), lines=lines))
-    _time_pages(pages, words, texts, sep, preset, language, duration, fps)
+    _time_pages(pages, words, texts, spacing, preset, language, duration, fps)
     return CaptionTrack(words=words, pages=[p for p in pages if p.end > p.start], width=width, height=height,
                         safe_zone=safe_zone, language=language, units=units, terms=list(terms))
 
 
-def _time_pages(pages: list[CaptionPage], words: list[Word], texts: list[str], sep: str, preset: Preset, language: str,
+def _time_pages(pages: list[CaptionPage], words: list[Word], texts: list[str], spacing: Spacing, preset: Preset, language: str,
                 duration: float | None, fps: float | None) -> None:
     """End times: HOLD_AFTER after the last word, stretched (up to EXTEND_AFTER) for the minimum duration and the
     target reading speed, never closer than the minimum gap to the next page, never past the video."""
@@ -579,7 +613,7 @@ def _time_pages(pages: list[CaptionPage], words: list[Word], texts: list[str], s
         ids = page.word_indices
         last_end = page.end
         want = max(last_end + HOLD_AFTER, page.start + preset.reading.min_duration,
-                   page.start + page_chars([texts[i] for i in ids], sep) / target)
+                   page.start + spacing.chars(texts, ids) / target)
         want = min(want, last_end + EXTEND_AFTER)
         limit = pages[k + 1].start - gap if k + 1 < len(pages) else (duration if duration else want)
         if duration is not None:

@@ -304,22 +304,29 @@ def _arbitration_runs(words: list[Word], findings: list[Finding], language: str)
     """The runs of recogniser words the correction stage kept against the script: an insertion (`ad_lib`,
     `word_unscripted`: the script has nothing there) or a poor match kept as recognised (`word_mismatch`), with a
     script phrase it reported skipped right before or after them (`script_skipped`: "-15 %" before a garbled "sur
-    tout"); adjacent runs are one. Numbers are the price judge's; a word of the prompted pass's own at p ≥ 0.5 stays."""
+    tout"); adjacent runs are one. Numbers are the price judge's, unless inserted next to inserted words; a word of the
+    prompted pass's own at p ≥ 0.5 stays."""
     from .hint import UNPROMPTED_AD_LIB, is_value_text
 
     base: list[_Run] = []
+    values: list[_Run] = []  # inserted numbers: the price judge's, unless part of an inserted phrase (below)
     for f in findings:
         idx = sorted(f.word_indices or [])
         if not idx or idx != list(range(idx[0], idx[-1] + 1)) or idx[-1] >= len(words):
             continue
-        if any(words[i].source != "asr" or is_value_text(words[i].text, language) for i in idx):
+        if any(words[i].source != "asr" for i in idx):
             continue
+        value = any(is_value_text(words[i].text, language) for i in idx)
+        if value and f.kind == "word_mismatch":
+            continue  # a number against the script's: the price judge's
         if f.kind in ("ad_lib", "word_unscripted") and f.spoken_text and not f.spoken_text.startswith("/"):
             # the prompted pass leans towards the script: a word of its own that it is more sure of than not stays
             # (under a music bed the phone model hears too little to find the speech: "En serio" said, p = 0.80)
-            if UNPROMPTED_AD_LIB not in f.message and min(words[i].confidence for i in idx) >= 0.5:
+            # (a bare sign is no word of its own: "%" left over from "4%" heard for the script's "28天")
+            if UNPROMPTED_AD_LIB not in f.message and min(words[i].confidence for i in idx) >= 0.5 and \
+                    any(c.isalnum() for i in idx for c in words[i].text):
                 continue
-            base.append(_Run([f], idx[0], idx[-1] + 1))
+            (values if value else base).append(_Run([f], idx[0], idx[-1] + 1))
         elif f.kind == "word_mismatch" and f.script_text:
             base.append(_Run([f], idx[0], idx[-1] + 1, f.script_text, f.script_text))
     base.sort(key=lambda r: r.k0)
@@ -345,6 +352,13 @@ def _arbitration_runs(words: list[Word], findings: list[Finding], language: str)
             last.script, last.bare = _join(last.script, r.script), _join(last.bare, r.bare)
         else:
             runs.append(r)
+    # an inserted number next to inserted words is judged with them, as one phrase (the prompted pass echoing the
+    # script's closing "再享8折优惠" at the voice's start: "8" "折" "优" "惠", p ≤ 0.04); alone it stays the judge's
+    for v in sorted(values, key=lambda r: r.k0):
+        for r in runs:
+            if r.k0 == v.k1 or r.k1 == v.k0:
+                r.findings, r.k0, r.k1 = v.findings + r.findings, min(r.k0, v.k0), max(r.k1, v.k1)
+                break
     return runs
 
 

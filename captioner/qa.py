@@ -84,17 +84,18 @@ class _Widths:
     """Line widths as the layout measures them (display text, the preset's font, emphasis scale)."""
 
     def __init__(self, track: CaptionTrack, preset: Preset):
-        from .layout import display_text, emphasised, joiner, line_width_limit, metrics
+        from .layout import Spacing, display_text, emphasised, line_width_limit, metrics
 
         fm = metrics(preset, track.width, track.height)
         big = emphasised(track.units, preset)
         scale = preset.emphasis.scale if preset.emphasis is not None else 1.0
         self.w = [fm.width(display_text(w.text, preset)) * (scale if j in big else 1.0) for j, w in enumerate(track.words)]
-        self.space = fm.width(" ") if joiner(track.language) else 0.0
+        self.space = fm.width(" ")
+        self.spacing = Spacing.of(track)
         self.limit = line_width_limit(preset, track.width, track.height, track.safe_zone)
 
     def fits(self, ids: Sequence[int]) -> bool:
-        return sum(self.w[i] for i in ids) + self.space * max(0, len(ids) - 1) <= self.limit + 0.5
+        return sum(self.w[i] for i in ids) + self.space * self.spacing.spaces(ids) <= self.limit + 0.5
 
 
 def better_break(track: CaptionTrack, preset: Preset, page: int, line: int, an=None, widths: Optional[_Widths] = None,
@@ -170,19 +171,19 @@ def _pager_of(track: CaptionTrack, preset: Preset, fps: float = 30.0):
     return _pager(track.words, preset, track.width, track.height, track.language, track.safe_zone, track.terms, fps=fps)[0]
 
 
-def _forced_over(track: CaptionTrack, preset: Preset, max_cps: float, sep: str, texts: list[str], pager) -> dict[int, int]:
+def _forced_over(track: CaptionTrack, preset: Preset, max_cps: float, spacing, texts: list[str], pager) -> dict[int, int]:
     """Pages over the reading-speed limit that no layout could avoid: page -> the fewest pages over the limit any
     layout of its sentence (run of words between hard breaks) must have, for the pages of runs where this
     layout has no more than that (`layout._Pager.fewest_over`, an exact dynamic programme over every page
     split within the preset's word limit that splits no protected unit or phrase)."""
-    from .layout import hard_runs, page_chars
+    from .layout import hard_runs
 
     if pager is None:
         return {}
     out: dict[int, int] = {}
     for a, b in hard_runs(track.words, pager.an):
         pages = [p for p, pg in enumerate(track.pages) if pg.word_indices and a <= pg.word_indices[0] < b]
-        over = [p for p in pages if page_chars([texts[i] for i in track.pages[p].word_indices], sep)
+        over = [p for p in pages if spacing.chars(texts, track.pages[p].word_indices)
                 / max(1e-3, track.pages[p].end - track.pages[p].start) > max_cps + 1e-6]
         if not over:
             continue
@@ -195,9 +196,9 @@ def _forced_over(track: CaptionTrack, preset: Preset, max_cps: float, sep: str, 
 def check_track(track: CaptionTrack, preset: Preset, *, fps: float = 30.0) -> list[PageCheck]:
     """Measure every page and list its findings (word_indices of a finding: the words concerned)."""
     from . import linebreak
-    from .layout import joiner, page_chars, reading_limits
+    from .layout import Spacing, reading_limits
 
-    sep = joiner(track.language)
+    spacing = Spacing.of(track)
     _, max_cps, max_chars, _ = reading_limits(preset, track.language)
     r = preset.reading
     texts = _texts(track)
@@ -208,11 +209,11 @@ def check_track(track: CaptionTrack, preset: Preset, *, fps: float = 30.0) -> li
     checks: list[PageCheck] = []
     frame = 1.0 / (fps or 30.0)
     pager = _pager_of(track, preset, fps)
-    forced = _forced_over(track, preset, max_cps, sep, texts, pager)
+    forced = _forced_over(track, preset, max_cps, spacing, texts, pager)
     for p, page in enumerate(track.pages):
         ids = page.word_indices
-        lines = [sep.join(texts[i] for i in ln.words) for ln in page.lines]
-        chars = page_chars([texts[i] for i in ids], sep)
+        lines = [spacing.join([texts[i] for i in ln.words], ln.words) for ln in page.lines]
+        chars = spacing.chars(texts, ids)
         dur = max(1e-3, page.end - page.start)
         spoken = max(frame, track.words[ids[-1]].end - track.words[ids[0]].start) if ids else dur
         gap = track.pages[p + 1].start - page.end if p + 1 < len(track.pages) else None
@@ -226,7 +227,7 @@ def check_track(track: CaptionTrack, preset: Preset, *, fps: float = 30.0) -> li
         for kind, a, b in split:
             if a in ids:
                 add(FindingKind.qa_split_unit, Severity.error,
-                    f"the {kind.replace('_', ' ')} {sep.join(texts[a:b])!r} is split across lines or pages: edit the "
+                    f"the {kind.replace('_', ' ')} {spacing.join(texts[a:b], range(a, b))!r} is split across lines or pages: edit the "
                     "page breaks (captioner render --from OUT.json) or shorten the line", word_indices=list(range(a, b)))
         if c.cps > max_cps + 1e-6:
             if p in forced:

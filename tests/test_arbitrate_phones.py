@@ -170,3 +170,22 @@ def test_correct_names_an_unsure_insertion():
                         "Le sérum Lumewell est enfin là aujourd hui pour vous.", "fr")
     f = next(f for f in fs if f.kind == "word_unscripted")
     assert words[f.word_indices[0]].text == "doigt" and f.severity == Severity.info
+
+
+def test_a_number_inside_an_inserted_phrase_goes_with_the_phrase(en):
+    """The prompted pass echoing the script's closing words where the voice says nothing ("8折优惠" written over the
+    first syllable of a zh ad on an AVX-512 machine): the number is judged with the words around it and dropped with
+    them, named; alone it stays the price judge's (above)."""
+    audio, words = en
+    k = [w.text for w in words].index("Glow")
+    t = words[k - 1].end
+    ins = [Word(text="$12", start=max(0.0, t - 0.12), end=t, confidence=0.02),
+           Word(text="off", start=t, end=t + 0.12, confidence=0.03)]
+    cap = words[:k] + ins + words[k:]
+    msg = f"the voice says “{{}}”, which is not in the script ({UNPROMPTED_AD_LIB})"
+    fs = [Finding(kind="ad_lib", severity=Severity.warning, message=msg.format(w.text), start=w.start, end=w.end,
+                  spoken_text=w.text, word_indices=[k + j]) for j, w in enumerate(ins)]
+    out, fs2 = align_stage(audio, cap, fs, "en")
+    assert [w.text for w in out] == [w.text for w in words]
+    dropped = [f for f in fs2 if f.kind == "word_dropped"]
+    assert dropped and all(s in " ".join(f.message for f in dropped) for s in ("$12", "off"))

@@ -219,8 +219,8 @@ def hears(tmp_path_factory):
     ex = [Example(clip(i), ROWS[i]["text"], "en") for i in picks]
     build_tiny_backbone(root / "model", [r["text"] for r in ROWS] + ["forty"], seed=0)
     asr = new_adapter(root / "model", None, encoder_type="whisper-ct2", subsample=16, projector_hidden=256, device="cpu")
-    res = train(asr, ex, root / "adapter", TrainConfig(steps=1000, eval_every=50, log_every=0, stop_when_exact=True,
-                                                       w_ar=0.0, w_ctc=0.0, seeded_p=0.5), log=lambda s: None)
+    res = train(asr, ex, root / "adapter", TrainConfig(steps=1500, eval_every=50, log_every=0, stop_when_exact=True,
+                                                       w_ar=0.0, w_ctc=0.0, seeded_p=0.5, exact_streak=3), log=lambda s: None)
     assert res.exact == 2, res.history
     return root, ex
 

@@ -65,6 +65,9 @@ class TrainConfig:
     log_every: int = 50
     eval_every: int = 100  # decode the training clips (8 steps) every N steps; 0: never
     stop_when_exact: bool = False  # stop once every training clip decodes to its exact transcript
+    # ... at this many evaluations in a row: a toy stopped at its first exact decode has no margin, and torch's CPU
+    # kernels differ by ISA (an AVX-512 machine decoded "zentrik zentrik" from a seeded canvas where AVX2 did not)
+    exact_streak: int = 1
     checkpoint_every: int = 0
     grad_clip: float = 1.0
     decode_steps: int = 8
@@ -299,6 +302,7 @@ def train(asr: DiffusionASR, examples: Sequence[Example], out_dir, cfg: TrainCon
     log(f"training {n_proj:,} projector + {n_lora:,} LoRA parameters on {len(examples)} clips, {cfg.steps} steps")
     t0 = time.perf_counter()
     order: list[int] = []
+    streak = 0
     for step in range(1, cfg.steps + 1):
         if len(order) < min(cfg.batch_size, len(examples)):
             order += torch.randperm(len(examples), generator=gen).tolist()
@@ -317,14 +321,15 @@ def train(asr: DiffusionASR, examples: Sequence[Example], out_dir, cfg: TrainCon
         if cfg.eval_every and step % cfg.eval_every == 0:
             decoded = evaluate(asr, data, cfg.decode_steps, cfg.seed)
             res.exact = sum(d == t for d, t in zip(decoded, data.targets))
+            streak = streak + 1 if res.exact == len(examples) else 0
             entry = (entry or {"step": step, "s": round(time.perf_counter() - t0, 1)}) | {"exact": res.exact}
         if entry:
             res.history.append(entry)
             log(json.dumps(entry))
         if cfg.checkpoint_every and step % cfg.checkpoint_every == 0:
             save_adapter(asr, Path(out_dir) / f"checkpoint-{step}")
-        if cfg.stop_when_exact and res.exact == len(examples) and cfg.eval_every and step % cfg.eval_every == 0:
-            log(f"all {len(examples)} clips decode exactly at step {step}")
+        if cfg.stop_when_exact and streak >= max(1, cfg.exact_streak) and cfg.eval_every and step % cfg.eval_every == 0:
+            log(f"all {len(examples)} clips decode exactly at step {step} ({streak} evaluations in a row)")
             break
     res.seconds = time.perf_counter() - t0
     decoded = evaluate(asr, data, cfg.decode_steps, cfg.seed)

@@ -14,7 +14,7 @@ from importlib import import_module
 from typing import Sequence
 
 from .base import (AFTER_BINDING, BEFORE_CONJ, BEFORE_PREP, CLAUSE, CONTENT, HARD_KINDS, PHRASE, SENTENCE, TYPO, UNIT,
-                   Analysis, Joint, Rules, Unit, UnitKind, bare, is_code, script_terms)
+                   Analysis, Joint, Rules, Unit, UnitKind, attached, bare, is_code, script_terms)
 
 MODULES = {"en": "en", "de": "de", "fr": "fr", "es": "es", "hi": "hi", "zh": "zh"}
 
@@ -31,6 +31,6 @@ def analyse(texts: Sequence[str], language: str, terms: Sequence[str] = ()) -> A
     return rules_for(language).analyse(list(texts), terms)
 
 
-__all__ = ["analyse", "rules_for", "script_terms", "Analysis", "Joint", "Unit", "UnitKind", "Rules", "bare", "is_code",
+__all__ = ["analyse", "rules_for", "script_terms", "Analysis", "Joint", "Unit", "UnitKind", "Rules", "attached", "bare", "is_code",
            "HARD_KINDS", "SENTENCE", "CLAUSE", "BEFORE_CONJ", "BEFORE_PREP", "CONTENT", "AFTER_BINDING", "PHRASE", "UNIT",
            "TYPO"]

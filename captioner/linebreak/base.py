@@ -150,6 +150,30 @@ def bare(text: str) -> str:
     return strip_edges(unicodedata.normalize("NFC", text)).casefold()
 
 
+# a caption word the script wrote onto the one before it: a price's per-unit tail ("$9.99" "/month", split so the
+# voice's "a month" has a word to match) and the dash of a range with the amount after it ("30" "–" "40 %",
+# `hint._split_range`). Drawn with no space between them and never broken apart.
+_AMOUNT_END = re.compile(r"[\d%％$€£¥￥₹]$")
+_AMOUNT_START = re.compile(r"^[$€£¥￥₹]?\d")
+_PER_UNIT_TAIL = re.compile(r"^/[^\W\d_]")
+RANGE_DASHES = frozenset("–")
+
+
+def attached(texts: Sequence[str]) -> list[bool]:
+    """For each joint k (between caption word k and k+1): did the script write the two words as one token?"""
+    n = len(texts)
+    out = [False] * max(0, n - 1)
+    for k in range(n - 1):
+        left, right = texts[k], texts[k + 1]
+        if not left or left[-1:].isspace() or not right or right[:1].isspace():
+            continue
+        if _PER_UNIT_TAIL.match(right) and _AMOUNT_END.search(left):
+            out[k] = True
+        elif right in RANGE_DASHES and k + 2 < n and _AMOUNT_END.search(left) and _AMOUNT_START.match(texts[k + 2]):
+            out[k] = out[k + 1] = True
+    return out
+
+
 def only_punct(text: str) -> bool:
     return bool(text.strip()) and all(unicodedata.category(c)[0] in "PSZ" and c not in CURRENCY_SYMBOLS for c in text.strip())
 
@@ -224,6 +248,9 @@ class Rules:
                 j.cost, j.binding = max(j.cost, AFTER_BINDING), True
             if (right[:1] in CLOSING and only_punct(right)) or (left[-1:] in OPENING):
                 j.cost = TYPO
+        for k, glued in enumerate(attached(texts)):
+            if glued:
+                joints[k].cost = TYPO  # "$9.99/month", "30–40 %": one token as the script wrote it
         units = self.find_units(texts, low, terms)
         for u in units:
             level = UNIT if u.kind in HARD_KINDS else PHRASE

@@ -5,7 +5,7 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..layout import (FontMetrics, clusters, display_text, emphasised, ink_margin, joiner, line_width_limit, metrics,
+from ..layout import (FontMetrics, Spacing, clusters, display_text, emphasised, ink_margin, line_width_limit, metrics,
                       needs_shaping, outline_px, peak_scale, safe_box, split_runs, uncovered)
 from ..presets import Preset
 from ..text import clean_text
@@ -82,14 +82,15 @@ def page_geometry(page: CaptionPage, track: CaptionTrack, preset: Preset, fm: Fo
     margin = ink_margin(preset, track.width, track.height)
     peak = peak_scale(preset)
     limit = line_width_limit(preset, track.width, track.height, track.safe_zone)
-    space = fm.width(" ") if joiner(track.language) else 0.0
+    space = fm.width(" ")
+    spacing = Spacing.of(track)
     raw = []
     big = emphasised(track.units, preset)
     esc = preset.emphasis.scale if preset.emphasis is not None else 1.0
     for line in page.lines:
         ws = [fm.width(display_text(track.words[j].text, preset)) * (esc if j in big else 1.0) for j in line.words]
         raw.append(ws)
-    widest = max((sum(ws) + space * max(0, len(ws) - 1) for ws in raw), default=0.0)
+    widest = max((sum(ws) + space * spacing.spaces(line.words) for ws, line in zip(raw, page.lines)), default=0.0)
     # a line wider than the box (one very long word) is shrunk; 3 % slack for libass's rounding at small \fscx
     scale = min(1.0, 0.97 * limit / widest) if widest > limit else 1.0
     lh = fm.ass_size * preset.line_spacing * scale
@@ -109,14 +110,16 @@ def page_geometry(page: CaptionPage, track: CaptionTrack, preset: Preset, fm: Fo
     anchor += preset.y_offset * track.height
     anchor = max(min(anchor, hi), lo) if lo <= hi else hi
     out = []
-    for i, ws in enumerate(raw):
+    for i, (ws, line) in enumerate(zip(raw, page.lines)):
         widths = [w * scale for w in ws]
-        total = sum(widths) + space * scale * max(0, len(widths) - 1)
+        total = sum(widths) + space * scale * spacing.spaces(line.words)
         x = box.center_x - total / 2
         xs = []
-        for w in widths:
+        for k, w in enumerate(widths):
+            if k and spacing.before[line.words[k]]:
+                x += space * scale
             xs.append(x)
-            x += w + space * scale
+            x += w
         out.append(LineGeometry(bottom=anchor - (n - 1 - i) * lh, center_x=box.center_x, width=total, word_x=xs, word_w=widths))
     return out, scale
 
@@ -179,6 +182,7 @@ class ASSWriter:
     def __init__(self, track: CaptionTrack, preset: Preset):
         self.track = track
         self.preset = preset
+        self.spacing = Spacing.of(track)
         self.fm = metrics(preset, track.width, track.height)
         self.short = min(track.width, track.height)
         self.families = [font_family(str(p)) for p in self.fm.chain]
@@ -272,7 +276,6 @@ class ASSWriter:
 
     def _line_text(self, line_words: list[int], active: int | None, scale: float, hide: set[int]) -> str:
         p = self.preset
-        sep = joiner(self.track.language)
         parts = []
         for j in line_words:
             state = "active" if j == active else ("past" if active is not None and j < active else "future")
@@ -287,7 +290,7 @@ class ASSWriter:
                              + back)
                 continue
             parts.append("{" + tag + "}" + self._word_text(display_text(self.track.words[j].text, p), scale))
-        return sep.join(parts)
+        return self.spacing.join(parts, line_words)
 
     def _word_slot(self, j: int, page: CaptionPage, geo: list[LineGeometry]) -> tuple[float, float, float] | None:
         for li, line in enumerate(page.lines):
@@ -362,7 +365,7 @@ class ASSWriter:
                 tag = f"\\1c{col}\\1a{alpha}"
             parts.append("{" + tag + "}" + self._word_text(display_text(self.track.words[j].text, p), scale))
         clip = "\\clip(0,0,%d,%.0f)" % (self.track.width, mid)
-        return self._event(3, t0, t1, "{\\an2%s%s\\bord0\\shad0%s}" % (place, sc, clip) + joiner(self.track.language).join(parts))
+        return self._event(3, t0, t1, "{\\an2%s%s\\bord0\\shad0%s}" % (place, sc, clip) + self.spacing.join(parts, line_words))
 
     def _active_word(self, t0, t1, j, page, geo, scale, blur) -> str:
         """The active word drawn alone, centred on its slot in the line, with the preset's word animation."""

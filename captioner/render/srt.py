@@ -1,7 +1,7 @@
 """SRT writer: one cue per caption page (SRT has no word timing)."""
 from __future__ import annotations
 
-from ..layout import joiner
+from ..layout import Spacing
 from ..text import clean_text
 from ..types import CaptionTrack
 
@@ -20,9 +20,10 @@ def srt_time(t: float) -> str:
 
 
 def to_srt(track: CaptionTrack) -> str:
-    sep = joiner(track.language)
+    spacing = Spacing.of(track)
     cues = []
     for n, page in enumerate(track.pages, 1):
-        lines = [sep.join(clean_text(track.words[j].text).replace("\n", " ") for j in ln.words) for ln in page.lines]
+        lines = [spacing.join([clean_text(track.words[j].text).replace("\n", " ") for j in ln.words], ln.words)
+                 for ln in page.lines]
         cues.append(f"{n}\n{srt_time(page.start)} --> {srt_time(page.end)}\n" + "\n".join(lines) + "\n")
     return "\n".join(cues)
