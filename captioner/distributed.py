@@ -21,13 +21,17 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _worker_init(driver_pid: int) -> None:
+def _worker_init(driver_pid: int, workers: int = 1) -> None:
     """In each pool worker: its own process group (with the ffmpeg it starts), and a watchdog that kills that
-    group as soon as the driver is gone — after `kill -9` of `captioner batch` no worker renders on, unpaid.
+    group as soon as the driver is gone — after `kill -9` of `captioner batch` no worker renders on, unpaid. Its
+    models size their threads to its share of the cores (`cpu.set_share`), not to the whole machine.
 
     A terminal's Ctrl-C no longer reaches the workers directly: the driver stops them (`close(kill=True)`)."""
+    from .cpu import set_share, share_of
+
     os.setpgrp()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    set_share(share_of(workers))
 
     def watch() -> None:
         while True:
@@ -73,7 +77,7 @@ class LocalExecutor:
 
         self.workers = workers or default_workers()
         self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("spawn"),
-                                         initializer=_worker_init, initargs=(os.getpid(),))
+                                         initializer=_worker_init, initargs=(os.getpid(), self.workers))
 
     def run(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[Outcome]:
         from concurrent.futures import as_completed

@@ -235,6 +235,26 @@ def _trail(text: str) -> str:
 # witness: the Whisper decoder
 
 
+def _score_pair(wa, wb, start, seqs) -> tuple[list[float], list[float]]:
+    """The texts scored against the audio's window and against silence's (the PMI's two terms): side by side on two
+    threads of one BLAS thread each where this process has two cores or more, one after the other on one BLAS thread
+    where it has one. The decoder's matrices are small: one BLAS thread each uses a core better than two threads on
+    one scoring, and OpenBLAS threads that spin on cores other processes need waste them (measured on 2 cores, the
+    judge of g1717-hi-04: 15.8 s with two BLAS threads, 12.8 s side by side; two such processes at once 65 s each,
+    28.6 s side by side; docs/BENCHMARKS.md "The price judge on shared cores")."""
+    from .cpu import blas, share
+
+    with blas(1):
+        if share() < 2 or len(seqs) < 2:
+            return wa.score(start, seqs), wb.score(start, seqs)
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(1, thread_name_prefix="judge-null") as ex:
+            fb = ex.submit(wb.score, start, seqs)
+            a = wa.score(start, seqs)
+            return a, fb.result()
+
+
 class WhisperWitness:
     """Teacher-forced PMI of texts against short windows of audio (the shipped Whisper base decoder).
 
@@ -257,12 +277,14 @@ class WhisperWitness:
         from faster_whisper.transcribe import pad_or_trim
 
         from .align import encode_window
+        from .cpu import blas, share
 
-        enc, n_frames = encode_window(self.model, clip)
-        width = int(enc.shape[1]) * 2
-        if width not in self._null:
-            zf = self.model.feature_extractor(np.zeros(max(len(clip), SAMPLE_RATE), np.float32))
-            self._null[width] = self.model.encode(np.ascontiguousarray(pad_or_trim(zf, width), dtype=np.float32))
+        with blas(share()):  # the judge's numpy encoder: this process's cores, never the whole machine's
+            enc, n_frames = encode_window(self.model, clip)
+            width = int(enc.shape[1]) * 2
+            if width not in self._null:
+                zf = self.model.feature_extractor(np.zeros(max(len(clip), SAMPLE_RATE), np.float32))
+                self._null[width] = self.model.encode(np.ascontiguousarray(pad_or_trim(zf, width), dtype=np.float32))
         return enc, self._null[width], n_frames
 
     def tokens(self, text: str) -> list[int]:
@@ -297,9 +319,7 @@ class WhisperWitness:
                 start = list(self.tokenizer.sot_sequence) + [self.tokenizer.no_timestamps]
                 seqs = [toks[t] for t in todo]
                 wa, wb = self._window(("clip", clip_key), enc), self._window(("null", int(null.shape[1])), null)
-                # (the audio's and silence's scorings one after the other: side by side on two threads, each running
-                # two BLAS threads, was no faster on 2 cores — 9.7-11.9 s vs 9.9-10.2 s on g1212-de-01)
-                a, b = wa.score(start, seqs), wb.score(start, seqs)
+                a, b = _score_pair(wa, wb, start, seqs)
                 for t, x, y in zip(todo, a, b):
                     self._memo[(clip_key, t)] = (x - y, len(toks[t]), float(x))
             else:

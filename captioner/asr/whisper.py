@@ -104,7 +104,10 @@ def ensure_whisper_base(target: Optional[Path] = None) -> Path:
 
 
 def default_threads() -> int:
-    return max(1, os.cpu_count() or 1)
+    """This process's cores (`cpu.share`: all of them, or a batch / service worker's share)."""
+    from ..cpu import share
+
+    return share()
 
 
 def default_layout() -> tuple[int, int]:

@@ -59,6 +59,9 @@ def worker_main(conn, cfg_json: str, parent_pid: int) -> None:
     from .jobs import run_in_worker
 
     cfg = ServiceConfig.model_validate_json(cfg_json)
+    from ..cpu import set_share, share_of
+
+    set_share(share_of(cfg.workers))  # before the models load: their threads are sized to this worker's cores
     store = Store(cfg.store_path)
     ledger = Ledger(cfg.ledger_path)
     try:  # load the Whisper models (the recogniser's int8, the price judge's float32) before the first job
