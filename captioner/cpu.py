@@ -6,7 +6,8 @@ CTranslate2 threads and the price judge's numpy (OpenBLAS) threads. OpenBLAS thr
 oversubscribed cores are not shared but wasted: two judges of one Hindi ad side by side on 2 cores took 65 s each,
 against 15.8 s for one alone (measured 2026-12-02, docs/BENCHMARKS.md "The price judge on shared cores").
 So a worker process is given its share of the cores (`set_share`), the recogniser sizes its threads by `share()`,
-and the judge runs its BLAS work inside `blas(n)`.
+and the judge runs its BLAS work inside `blas(n)`. A process a scheduler started with `OMP_NUM_THREADS` set (Ray
+sets it to a task's CPUs) takes that as its share too.
 
 threadpoolctl (BSD-3) does the BLAS part: it finds the OpenBLAS that numpy loaded and sets its thread count at run
 time, which environment variables cannot do once numpy is imported.
@@ -33,9 +34,10 @@ def share() -> int:
     """Cores this process should use: its share when it is one of several workers, else all it may run on."""
     if _share is not None:
         return _share
-    raw = os.environ.get(SHARE_ENV, "")
-    if raw.isdigit() and int(raw) > 0:
-        return min(int(raw), available())
+    for name in (SHARE_ENV, "OMP_NUM_THREADS"):  # OMP_NUM_THREADS: what a scheduler gave (Ray: a task's CPUs)
+        raw = os.environ.get(name, "").strip()
+        if raw.isdigit() and int(raw) > 0:
+            return min(int(raw), available())
     return available()
 
 

@@ -26,11 +26,15 @@ def test_blas_limit_holds_inside_and_is_restored_after():
 def test_share_is_all_cores_unless_set(monkeypatch):
     monkeypatch.setattr(cpu, "_share", None)
     monkeypatch.delenv(cpu.SHARE_ENV, raising=False)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     assert cpu.share() == cpu.available() >= 1
     monkeypatch.setenv(cpu.SHARE_ENV, "1")
     assert cpu.share() == 1
     monkeypatch.setenv(cpu.SHARE_ENV, "nonsense")
     assert cpu.share() == cpu.available()
+    monkeypatch.delenv(cpu.SHARE_ENV)
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # a scheduler's word (Ray sets it to a task's CPUs)
+    assert cpu.share() == 1
     assert cpu.share_of(10_000) == 1 and cpu.share_of(1) == cpu.available()
 
 
@@ -80,3 +84,18 @@ def test_judge_scores_the_same_side_by_side_and_one_after_the_other(monkeypatch)
     a1, b1 = verify._score_pair(wa, wb, start, seqs)
     assert np.allclose(a1, a2, atol=1e-3) and np.allclose(b1, b2, atol=1e-3)
     assert not np.allclose(a1, b1, atol=1e-1)  # the audio's and silence's scores are different things
+
+
+def test_ray_tasks_take_their_cpus_as_their_share():
+    """`captioner batch --executor ray`: each task reserves one CPU; its process sizes its threads to that."""
+    pytest.importorskip("ray")
+    from captioner.distributed import RayExecutor
+
+    if cpu.available() < 2:
+        pytest.skip("one core: every share is 1")
+    ex = RayExecutor(workers=2)
+    try:
+        out = [r for _, r, e in ex.run(_worker_view, [0, 1]) if e is None]
+    finally:
+        ex.close()
+    assert len(out) == 2 and all(share == threads == 1 for share, threads, _ in out), out
