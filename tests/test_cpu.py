@@ -45,6 +45,14 @@ def _worker_view(_):
     return c.share(), default_threads(), default_layout()
 
 
+def _views(ex) -> list:
+    """`_worker_view` in two tasks of executor `ex` (closed after)."""
+    try:
+        return [r for _, r, e in ex.run(_worker_view, [0, 1]) if e is None]
+    finally:
+        ex.close()
+
+
 def test_batch_pool_workers_get_their_share_of_the_cores():
     """A `captioner batch` pool of N workers: each sizes the recogniser's threads to cores // N, not to all cores."""
     from captioner.distributed import LocalExecutor
@@ -52,11 +60,7 @@ def test_batch_pool_workers_get_their_share_of_the_cores():
     n = cpu.available()
     if n < 2:
         pytest.skip("one core: every share is 1")
-    ex = LocalExecutor(workers=2)
-    try:
-        out = [r for _, r, e in ex.run(_worker_view, [0, 1]) if e is None]
-    finally:
-        ex.close()
+    out = _views(LocalExecutor(workers=2))
     assert len(out) == 2
     for share, threads, layout in out:
         assert share == threads == n // 2
@@ -93,9 +97,5 @@ def test_ray_tasks_take_their_cpus_as_their_share():
 
     if cpu.available() < 2:
         pytest.skip("one core: every share is 1")
-    ex = RayExecutor(workers=2)
-    try:
-        out = [r for _, r, e in ex.run(_worker_view, [0, 1]) if e is None]
-    finally:
-        ex.close()
+    out = _views(RayExecutor(workers=2))
     assert len(out) == 2 and all(share == threads == 1 for share, threads, _ in out), out

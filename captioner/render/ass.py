@@ -73,7 +73,8 @@ def _reserves(preset: Preset, height: int) -> tuple[float, float]:
     return (dist if a.type == "bounce" else 0.0), (dist if a.type == "slide_up" else 0.0)
 
 
-def page_geometry(page: CaptionPage, track: CaptionTrack, preset: Preset, fm: FontMetrics) -> tuple[list[LineGeometry], float]:
+def page_geometry(page: CaptionPage, track: CaptionTrack, preset: Preset, fm: FontMetrics,
+                  spacing: Spacing | None = None) -> tuple[list[LineGeometry], float]:
     """Lines of a page positioned inside the safe box; returns them and the page's shrink factor (≤ 1).
 
     The block is placed so that every pixel of ink (outline, shadow, blur, box, the active word at its
@@ -83,7 +84,7 @@ def page_geometry(page: CaptionPage, track: CaptionTrack, preset: Preset, fm: Fo
     peak = peak_scale(preset)
     limit = line_width_limit(preset, track.width, track.height, track.safe_zone)
     space = fm.width(" ")
-    spacing = Spacing.of(track)
+    spacing = spacing or Spacing.of(track)  # the writer passes its own: one per track, not one per page
     raw = []
     big = emphasised(track.units, preset)
     esc = preset.emphasis.scale if preset.emphasis is not None else 1.0
@@ -304,7 +305,7 @@ class ASSWriter:
         p = self.preset
         a = p.animation
         d = a.duration_ms
-        geo, scale = page_geometry(page, self.track, p, self.fm)
+        geo, scale = page_geometry(page, self.track, p, self.fm, self.spacing)
         events = []
         ids = page.word_indices
         words = self.track.words
