@@ -892,6 +892,11 @@ def _words_text(units: list[Unit]) -> str:
     return " ".join(u.text for u in units)
 
 
+def _digits_of(units: list[Unit]) -> str:
+    """The decimal digits written in some units, as ASCII ("11:59 PM" -> "1159", "１２" -> "12", "४९" -> "49")."""
+    return "".join(str(unicodedata.decimal(c)) for u in units for c in u.text if c.isdecimal())
+
+
 def _spread(start: float, end: float, texts: list[str]) -> list[tuple[float, float]]:
     """Split a time span over texts in proportion to their length."""
     lens = [max(1, len(_key(t))) for t in texts]
@@ -1277,6 +1282,18 @@ def correct(
             continue
         sandwiched = _neighbours_good(ops, k)
         adopt = op.sim >= opts.adopt_similarity or (sandwiched and op.sim >= opts.sandwich_similarity)
+        digits_a, digits_s = _digits_of(au), _digits_of(su)
+        if adopt and digits_a and digits_s and digits_a != digits_s:
+            # digits the number reader has no form for ("11:59", "24/7", "3x4") heard with other digits: never
+            # replaced by the script's in silence — the captions keep what was heard and a warning names both
+            for u in au:
+                out.append(Word(text=u.text, start=u.start, end=u.end, confidence=u.conf, source="asr", evidence=round(op.sim, 3)))
+            findings.append(Finding(kind="number_mismatch", severity=Severity.warning,
+                                    message=f"the voice says “{_words_text(au)}” where the script says “{_words_text(su)}”: "
+                                            f"captions show what was heard — listen to it before publishing",
+                                    start=start, end=end, script_text=_words_text(su), spoken_text=_words_text(au),
+                                    word_indices=list(range(idx, len(out)))))
+            continue
         if not adopt:
             for u in au:
                 out.append(Word(text=u.text, start=u.start, end=u.end, confidence=u.conf, source="asr", evidence=round(op.sim, 3)))

@@ -661,6 +661,12 @@ def spoken_variants(a: Amount, language: str) -> list[str]:
             out += [f"{A} {name} {B}", f"{A} {B}", f"{A} {name} {and_} {B} {minor_name}".replace("  ", " ")]
             if L == "es":
                 out.append(f"{number_to_words(major, L)} con {B}")
+        if L == "en" and 1100 <= major <= 9999 and (major // 100) % 10:
+            # hundreds said in pairs, as prices of four digits often are: "twelve ninety nine (dollars) (ninety nine)"
+            h, r = divmod(major, 100)
+            pairs = _en(h) + " " + ("oh " + _en(r) if 0 < r < 10 else _en(r) if r else "hundred")
+            out.append(f"{pairs} {_en(minor)}" if nd else f"{pairs} {name}")
+            out.append(f"{_en(h)} hundred" + (f" {_en(r)}" if r else "") + f" {name}" + (f" {_en(minor)}" if nd else ""))
     seen, res = set(), []
     for x in out:
         if x not in seen:
@@ -810,7 +816,9 @@ def to_written(a: Amount, language: str, like: Optional[str] = None) -> str:
             ip = f"{major:,}".replace(",", g.group(1) if g else "." if language != "fr" else "\u202f") \
                 if major >= group_from else str(major)
             return ip + ("," + frac if frac else "")
-        ip = f"{major:,}" if major >= 1000 and language in ("en", "hi") else str(major)
+        # four digits the script wrote ungrouped ("since 1998") stay ungrouped ("1988", not "1,988")
+        ungrouped = bool(like) and re.search(r"(?<![\d,.])\d{4}(?![\d,])", like or "") is not None
+        ip = f"{major:,}" if (major >= 10000 or (major >= 1000 and not ungrouped)) and language in ("en", "hi") else str(major)
         return ip + ("." + frac if frac else "")
 
     if a.kind == "price":
@@ -1402,6 +1410,8 @@ def parse_spoken(text: str | list[str], language: str) -> list[Amount]:
             cands.append(Amount("price", v, currency))
         cands.append(Amount("number", v))
         return _dedupe(cands)
+    if len(vals) == 3 and language == "en" and not pct:
+        return _en_paired_cents(items, vals, currency)
     a, b = vals[0], vals[1]
     if len(vals) > 2 or a != int(a) or b != int(b) or not 0 <= b < 100:
         return []
@@ -1417,6 +1427,20 @@ def parse_spoken(text: str | list[str], language: str) -> list[Amount]:
     if not cur_between and 1 <= a <= 99 and b >= 10 and not pct:
         cands.append(Amount("price", a * 100 + b, currency) if currency else Amount("number", a * 100 + b))
     return _dedupe(cands)
+
+
+def _en_paired_cents(items: list[_Item], vals: list[Decimal], currency: Optional[str]) -> list[Amount]:
+    """Three English numbers read as hundreds in pairs and then the cents ("twelve ninety nine ninety nine",
+    "twelve ninety nine dollars ninety nine"): $1,299.99. Anything else of three numbers has no reading."""
+    a, b, c = vals
+    if any(v != int(v) for v in vals) or not (11 <= a <= 99 and 10 <= b <= 99 and 10 <= c <= 99):
+        return []
+    pos = [k for k, it in enumerate(items) if it.kind == "num"]
+    between = items[pos[0]:pos[2]]
+    if any(it.kind == "word" for it in between) or any(it.kind == "cur" for it in items[pos[0]:pos[1]]) \
+            or any(it.kind == "minor" for it in items[:pos[2]]):
+        return []
+    return [Amount("price", a * 100 + b + c / 100, currency)]
 
 
 DATE_FILLERS = {"de", "of", "the", "le", "del", "der", "den", "am", "el", "on", "zum", "bis", "au"}

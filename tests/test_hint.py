@@ -970,3 +970,32 @@ def test_a_range_the_prompted_pass_echoes_as_a_minus():
                               "Save 30%-40% on every bottle today.", "en")
     assert [w.text for w in words][:4] == ["Save", "30%", "–", "40%"]
     assert not {f.kind for f in findings} & _NOISE, [(f.kind, f.message) for f in findings]
+
+
+@pytest.mark.parametrize("script, heard, lang, shown", [
+    ("Sale ends at 11:59 PM tonight.", "Sale ends at 10:59 PM tonight.", "en", "10:59"),  # a time of day
+    ("Jusqu'à 23h59 ce soir.", "Jusqu'à 22h59 ce soir.", "fr", "22h59"),
+    ("Hasta las 23:59 de hoy.", "Hasta las 22:59 de hoy.", "es", "22:59"),
+])
+def test_digits_the_number_reader_cannot_read_are_never_replaced_in_silence(script, heard, lang, shown):
+    """A token with digits that is no price, number or date the reader knows ("11:59") used to be a spelling to fix:
+    the recogniser's "10:59" became the script's "11:59" with an info note — a wrong deadline shown in silence."""
+    words, findings = correct(T(seq(heard), language=lang), script, lang)
+    assert shown in [w.text for w in words]
+    f = [x for x in findings if x.kind == "number_mismatch"]
+    assert f and f[0].severity == Severity.warning and shown in f[0].spoken_text
+    assert not any(x.kind == "spelling_fixed" for x in findings)
+    # the same digits in another spelling are still the script's ("11.59" for "11:59")
+    words, findings = correct(T(seq(script.replace(":", ".")), language=lang), script, lang)
+    assert not any(x.kind == "number_mismatch" for x in findings)
+
+
+def test_four_digit_prices_said_in_pairs_are_honest():
+    words, findings = correct(T(seq("Get it now for twelve ninety-nine ninety-nine today.")), "Get it now for $1,299.99 today.", "en")
+    assert "$1,299.99" in [w.text for w in words]
+    assert not any(f.severity == Severity.error for f in findings)
+
+
+def test_a_changed_year_is_shown_as_the_script_writes_years():
+    words, findings = correct(T(seq("Since 1988 we make shoes.")), "Since 1998 we make shoes.", "en")
+    assert "1988" in [w.text for w in words] and any(f.kind == "number_mismatch" for f in findings)

@@ -147,6 +147,10 @@ def test_all_dev_pairs_in_fixtures():
     ("¥59.99", "zh", "五十九块九毛九"),
     ("¥200", "zh", "两百元"),
     ("¥200", "zh", "两百块"),
+    ("$1,299.99", "en", "twelve ninety nine ninety nine"),  # hundreds in pairs, then the cents
+    ("$1,299.99", "en", "twelve ninety-nine dollars ninety-nine"),
+    ("$1,299", "en", "twelve ninety nine"),
+    ("$1,299", "en", "twelve hundred ninety nine dollars"),
 ])
 def test_spoken_variants_have_the_written_value(written, lang, spoken):
     assert same_value(parse_written(written, lang), parse_spoken(spoken, lang)), parse_spoken(spoken, lang)
@@ -164,6 +168,8 @@ def test_spoken_variants_have_the_written_value(written, lang, spoken):
     ("₹2,999", "hi", "चार हज़ार नौ सौ निन्यानबे रुपये"),
     ("¥59.9", "zh", "四十九块九"),
     ("¥199", "zh", "两百九十九元"),
+    ("$1,299.99", "en", "twelve ninety nine eighty nine"),
+    ("$1,299.99", "en", "eleven ninety nine ninety nine"),
 ])
 def test_changed_values_never_compare_equal(written, lang, spoken):
     assert not same_value(parse_written(written, lang), parse_spoken(spoken, lang)), parse_spoken(spoken, lang)
@@ -172,6 +178,19 @@ def test_changed_values_never_compare_equal(written, lang, spoken):
 def test_a_phrase_with_more_numbers_than_one_amount_has_no_reading():
     assert parse_spoken("99 50 Euro 99", "de") == []
     assert parse_spoken("twenty four seven", "en") == []
+    assert parse_spoken("forty nine ninety nine nine", "en") == []  # three numbers, not pairs and cents
+    assert parse_spoken("twelve ninety nine cents ninety nine", "en") == []
+
+
+def test_four_digit_prices_are_scored_in_pairs_too():
+    """The judge scores the script's reading in every common wording: "$1,299.99" is also "twelve ninety nine
+    ninety nine", "$1,205" also "twelve oh five dollars"."""
+    from captioner.numbers import spoken_variants
+
+    assert "twelve ninety nine ninety nine" in spoken_variants(parse_written("$1,299.99", "en"), "en")
+    assert "twelve oh five dollars" in spoken_variants(parse_written("$1,205", "en"), "en")
+    assert "twelve hundred ninety nine dollars" in spoken_variants(parse_written("$1,299", "en"), "en")
+    assert not any("twenty" in v for v in spoken_variants(parse_written("$2,000", "en"), "en"))
 
 
 @pytest.mark.parametrize("token,lang,role", [
@@ -217,6 +236,11 @@ def test_a_spoken_value_is_written_in_the_script_style_of_grouping():
     assert to_written(a, "de", like="1499 €") == "1245 €"
     assert to_written(a, "de") == "1245 €"
     assert to_written(Amount("price", Decimal("12345.5"), "EUR"), "de") == "12.345,50 €"
+    # English the same way: a year-like "1998" replaced by "1988", never "1,988"
+    assert to_written(Amount("number", Decimal("1988")), "en", like="1998") == "1988"
+    assert to_written(Amount("number", Decimal("1988")), "en", like="999") == "1,988"
+    assert to_written(Amount("price", Decimal("1245"), "USD"), "en", like="$1,499") == "$1,245"
+    assert to_written(Amount("price", Decimal("12450"), "USD"), "en", like="$1499") == "$12,450"
 
 
 @pytest.mark.parametrize("text, value", [
