@@ -355,7 +355,10 @@ def _add_token(out: list[str], t: str, language: str) -> None:
         if a is not None and a.kind == "price":
             out[-1] = out[-1] + " " + t  # "USD 19.99", "Rs. 499"
             return
-    if out and bare in _SYMBOL_UNITS and num.parse_written(out[-1].strip(_PUNCT), language) is not None:
+    if out and bare and t[:1].isalpha() and not out[-1].endswith(tuple(_PUNCT)) and \
+            (num.parse_written(out[-1] + " " + t, language) or num.Amount("word")).kind == "time":
+        out[-1] = out[-1] + "\u00a0" + t  # "23:59 Uhr", "11:59 PM", "9 a.m.": one time of day, never broken
+    elif out and bare in _SYMBOL_UNITS and num.parse_written(out[-1].strip(_PUNCT), language) is not None:
         out[-1] = out[-1] + " " + t  # "39,99 €", "20 %"
     elif out and not bare:
         out[-1] += "\u00a0" + t  # French spacing "maintenant !" stays one caption word

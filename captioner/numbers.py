@@ -32,7 +32,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Amount:
-    """What a number token means. kind: number | price | percent | code | discount | date."""
+    """What a number token means. kind: number | price | percent | code | discount | date | ordinal | time (of day)."""
 
     kind: str
     value: Optional[Decimal] = None
@@ -337,6 +337,15 @@ _ORD_EN = re.compile(r"^(?P<num>\d+)(?:st|nd|rd|th)$")
 _DAY_MONTH = re.compile(r"^(?P<a>\d{1,2})(?P<sep>[./])(?P<b>\d{1,2})$")
 
 _DECIMAL_COMMA = {"de", "fr", "es"}
+# a time of day: "11:59", "23:59", "9:05pm" (any language), "23h59" / "23h" (fr), "9am", "11pm" (en)
+_TIME_COLON = re.compile(r"^(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)(?P<ap>\s?[AaPp]\.?[Mm]\.?)?$")
+_TIME_H = re.compile(r"^(?P<h>[01]?\d|2[0-3])\s?[hH](?P<m>[0-5]\d)?$")
+_TIME_AP = re.compile(r"^(?P<h>1[0-2]|0?[1-9])\s?(?P<ap>[AaPp]\.?[Mm]\.?)$")
+# words a voice says with a time of day; "h" is how a recogniser writes the French "heures"
+_TIME_WORD = re.compile(r"^(?P<core>\d{1,2}(?::\d{2})?)\s(?P<word>\S+)$")
+_AM_PM = {"am", "pm", "a.m", "p.m", "a.m.", "p.m."}
+_CLOCK_WORDS = {"en": {"o'clock", "oclock", "o’clock"} | _AM_PM, "de": {"uhr"}, "fr": {"heure", "heures", "h"},
+                "es": set(), "hi": {"बजे", "बजकर", "मिनट"}, "zh": set()}
 
 
 def _to_decimal(s: str, language: str) -> Optional[Decimal]:
@@ -416,6 +425,16 @@ def parse_written(token: str, language: str) -> Optional[Amount]:
             return Amount("price", Decimal(m.group("jiao2")) / 10, "CNY")
         v = Decimal(m.group("major")) + Decimal(m.group("jiao") or 0) / 10 + Decimal(m.group("fen") or 0) / 100
         return Amount("price", v, "CNY")
+    m = _TIME_WORD.match(t)
+    if m and m.group("word").lower() in _CLOCK_WORDS.get(language, ()):
+        a = parse_written(m.group("core"), language)  # "23:59 Uhr", "9 heures"
+        if a is not None and a.kind in ("time", "number") and a.value == int(a.value) and 0 <= a.value <= 24 or \
+                (a is not None and a.kind == "time"):
+            return a if a.kind == "time" else _time(int(a.value), 0)
+    m = _TIME_COLON.match(t) or (_TIME_H.match(t) if language == "fr" else None) or \
+        (_TIME_AP.match(t) if language == "en" else None)
+    if m:
+        return _time(int(m.group("h")), int(m.group("m") or 0) if "m" in m.groupdict() else 0)
     m = _PCT_RE.match(t)
     if m:
         v = _to_decimal(m.group("num") or m.group("num2"), language)
@@ -475,6 +494,16 @@ def _zhe(v: Decimal, written: str) -> Decimal:
     if v >= 10 and "十" not in written and v == int(v) and v < 100:
         return v / 10
     return v
+
+
+def _time(h: int, m: int) -> Amount:
+    """A time of day as the clock reads it: value hours + minutes / 100 (11:59 -> 11.59; "PM" is a word beside it)."""
+    return Amount("time", Decimal(h) + Decimal(m) / 100)
+
+
+def _hm(a: Amount) -> tuple[int, int]:
+    h = int(a.value)
+    return h, int(((a.value - h) * 100).to_integral_value())
 
 
 def _date(y: int, m: int, d: int) -> Optional[Amount]:
@@ -550,9 +579,29 @@ def _split_money(v: Decimal) -> tuple[int, int, int]:
     return major, int((frac * 100).to_integral_value()), 2
 
 
+def _time_spoken(a: Amount, language: str) -> str:
+    """A time of day as a voice reads it: "eleven fifty nine", "dreiundzwanzig Uhr neunundfünfzig", "vingt trois heures
+    cinquante neuf", "veintitrés cincuenta y nueve", "ग्यारह बजकर उनसठ मिनट", "二十三点五十九分"."""
+    h, m = _hm(a)
+    L = language
+    if L == "en":
+        return _en(h) + ("" if m == 0 else " oh " + _en(m) if m < 10 else " " + _en(m))
+    if L == "de":
+        return ("ein" if h == 1 else _de(h)) + " Uhr" + (" " + _de(m) if m else "")
+    if L == "fr":
+        return ("une heure" if h == 1 else _fr(h) + " heures") + (" " + _fr(m) if m else "")
+    if L == "es":
+        return _es(h, True) + (" " + _es(m) if m else "")
+    if L == "hi":
+        return _hi(h) + (" बजकर " + _hi(m) + " मिनट" if m else " बजे")
+    return _zh(h) + "点" + (_zh(m) + "分" if m else "")
+
+
 def spoken_form(a: Amount, language: str) -> str:
     """Spoken form of an Amount in `language` (as the ads data voices it)."""
     L = language
+    if a.kind == "time":
+        return _time_spoken(a, L)
     if a.kind == "price":
         major, minor, nd = _split_money(a.value)
         cur = a.currency or "USD"
@@ -707,7 +756,11 @@ def verbalize(token: str, language: str) -> Optional[str]:
     a = parse_written(token, language)
     if a is None:
         return None
-    return with_affix_words(spoken_form(a, language), token, language)
+    said = spoken_form(a, language)
+    ap = re.search(r"([AaPp])\.?[Mm]\.?$", token.strip().rstrip(",!?;:)\"'»")) if a.kind == "time" else None
+    if ap:
+        said += f" {ap.group(1).lower()} m"  # "9am" -> "nine a m"
+    return with_affix_words(said, token, language)
 
 
 def bare(text: str, punct: str) -> str:
@@ -869,6 +922,21 @@ def to_written(a: Amount, language: str, like: Optional[str] = None) -> str:
         if language == "en":
             return f"{m}/{d}/{y}" if y else f"{m}/{d}"
         return f"{d}.{m}.{y}" if y else f"{d}.{m}."
+    if a.kind == "time":
+        h, m = _hm(a)
+        lk = (like or "").strip().rstrip(",!?;:")
+        tw = _TIME_WORD.match(lk.replace("\u00a0", " "))
+        if tw and not _AM_PM & {tw.group("word").lower().rstrip(".")}:  # "23:59 Uhr" -> "22:59 Uhr"
+            sep = lk[len(tw.group("core"))]
+            return to_written(a, language, tw.group("core")) + sep + tw.group("word")
+        lk = lk.rstrip(".") if not re.search(r"[AaPp]\.[Mm]\.$", lk) else lk
+        ap = re.search(r"\s?[AaPp]\.?[Mm]\.?$", lk)
+        if re.fullmatch(r"\d{1,2}\s?[hH]\d{0,2}", lk):  # "23h59", "23h"
+            hh = lk[lk.index(re.search(r"[hH]", lk).group()) - (1 if " " in lk else 0):][: (3 if " " in lk else 1)]
+            return f"{h}{hh}{m:02d}" if m or re.search(r"[hH]\d", lk) else f"{h}{hh.rstrip()}"
+        if ap and ":" not in lk and m == 0:
+            return f"{h}{ap.group()}"
+        return f"{h:02d}:{m:02d}" if re.match(r"0\d:", lk) else f"{h}:{m:02d}" + (ap.group() if ap else "")
     if a.kind == "ordinal":
         n = int(a.value)
         suf = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
@@ -1117,6 +1185,9 @@ def _lex_items(tokens: list[str], language: str) -> list[_Item]:
         if w in _PERCENT_WORDS:
             out.append(_Item("pct", text=raw))
             continue
+        if w in _CLOCK_WORDS.get(language, ()) or raw in _CLOCK_WORDS.get(language, ()):
+            out.append(_Item("clock", text=raw))
+            continue
         cur = _currency_word(w)
         if cur:
             out.append(_Item("cur", text=raw, amount=Amount("price", None, cur)))
@@ -1363,6 +1434,8 @@ def parse_spoken(text: str | list[str], language: str) -> list[Amount]:
         return _spoken_date(lexed, language)
     items = _group_numbers(lexed, language)
     items = [it for it in items if it.kind != "conj"]
+    if any(it.kind == "clock" for it in items):
+        return _spoken_time(items)
     nums = [it for it in items if it.kind == "num"]
     amounts = [it.amount for it in items if it.kind == "amount"]
     curs = [it for it in items if it.kind == "cur"]
@@ -1429,6 +1502,32 @@ def parse_spoken(text: str | list[str], language: str) -> list[Amount]:
     return _dedupe(cands)
 
 
+def _spoken_time(items: list[_Item]) -> list[Amount]:
+    """Hours, the clock word, maybe minutes ("dreiundzwanzig Uhr neunundfünfzig", "23 h 59", "nine o'clock"): a time."""
+    items = [_Item("num", it.amount.value, it.text) if it.kind == "amount" and it.amount is not None and it.amount.kind == "time"
+             else it for it in items]  # "11:59 PM" in two words
+    if any(it.kind not in ("num", "clock") for it in items):
+        return []
+    k = next(i for i, it in enumerate(items) if it.kind == "clock")
+    if k == 1 and len(items) == 2 and items[0].value != int(items[0].value):
+        hm = items[0].value  # "11.59 PM", "23.59 Uhr": the recogniser's digits, minutes after the point
+        if hm == hm.quantize(Decimal("0.01")) and int(hm) <= 24 and (hm - int(hm)) * 100 < 60:
+            return [Amount("time", hm)]
+        return []
+    before = [it.value for it in items[:k] if it.kind == "num"]
+    after = [it.value for it in items[k + 1:] if it.kind == "num"]
+    if _fold(items[k].text) in _AM_PM or items[k].text.lower() in _AM_PM:  # "eleven fifty nine PM", "nine a.m."
+        if after or len(before) not in (1, 2) or k != len(items) - 1:
+            return []
+        before, after = before[:1], before[1:]
+    if len(before) != 1 or len(after) > 1 or any(it.kind == "clock" for it in items[k + 1:]):
+        return []
+    h, m = before[0], (after[0] if after else Decimal(0))
+    if h != int(h) or m != int(m) or not (0 <= h <= 24 and 0 <= m <= 59):
+        return []
+    return [_time(int(h), int(m))]
+
+
 def _en_paired_cents(items: list[_Item], vals: list[Decimal], currency: Optional[str]) -> list[Amount]:
     """Three English numbers read as hundreds in pairs and then the cents ("twelve ninety nine ninety nine",
     "twelve ninety nine dollars ninety nine"): $1,299.99. Anything else of three numbers has no reading."""
@@ -1489,6 +1588,11 @@ def same_value(written: Amount, candidates: list[Amount]) -> bool:
     said_currencies = {c.currency for c in candidates if c.kind == "price" and c.currency}
     if written.kind == "price" and written.currency and said_currencies and written.currency not in said_currencies:
         return False  # "49 euros" is not "$49"
+    if written.kind == "time":
+        h, m = _hm(written)
+        said = {written.value, Decimal(h * 100 + m)} | ({Decimal(h)} if m == 0 else set())
+        return any(c.value in said and c.kind in ("time", "number") or
+                   (c.kind == "price" and c.currency is None and c.value == written.value) for c in candidates)
     for c in candidates:
         if written.kind == "date" or c.kind == "date":
             if written.kind == c.kind == "date" and written.date[1:] == c.date[1:] and (not written.date[0] or not c.date[0] or written.date[0] == c.date[0]):

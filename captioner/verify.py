@@ -638,7 +638,7 @@ def _cases(words: list[Word], findings: list[Finding], language: str, reference:
         a = _amount(w.text, language)
         if f is not None and f.kind in MISMATCH and f.script_text:
             s = _amount(f.script_text, language)
-            if s is None:
+            if s is None or s.kind == "time":  # a time of day is no claim: its warning stands, the captions show what was heard
                 continue
             heard = a if a is not None and a.kind == s.kind else None
             c = Case(i, s, _bare(f.script_text), f, prompted=heard.value if heard else None,
