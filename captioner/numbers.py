@@ -342,6 +342,7 @@ _TIME_COLON = re.compile(r"^(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)(?P<ap>\s?[AaPp]
 _TIME_H = re.compile(r"^(?P<h>[01]?\d|2[0-3])\s?[hH](?P<m>[0-5]\d)?$")
 _TIME_AP = re.compile(r"^(?P<h>1[0-2]|0?[1-9])\s?(?P<ap>[AaPp]\.?[Mm]\.?)$")
 # words a voice says with a time of day; "h" is how a recogniser writes the French "heures"
+_ZH_TIME = re.compile(r"(?P<h>[零〇一二两三四五六七八九十\d]+)点(?:(?P<m>[零〇一二三四五六七八九十\d]+)分|整)")
 _TIME_WORD = re.compile(r"^(?P<core>\d{1,2}(?::\d{2})?)\s(?P<word>\S+)$")
 _AM_PM = {"am", "pm", "a.m", "p.m", "a.m.", "p.m."}
 _CLOCK_WORDS = {"en": {"o'clock", "oclock", "o’clock"} | _AM_PM, "de": {"uhr"}, "fr": {"heure", "heures", "h"},
@@ -1429,6 +1430,14 @@ def parse_spoken(text: str | list[str], language: str) -> list[Amount]:
     """
     tokens = text.split() if isinstance(text, str) else list(text)
     tokens = _join_digit_groups(tokens)
+    if language == "zh":
+        zt = _ZH_TIME.fullmatch("".join(tokens).strip("，。！？；：、 "))
+        if zt:  # "二十三点五十九分", "十一点整", "23点59分": a time of day ("点" alone stays the decimal point)
+            def val(x: str) -> Optional[int]:
+                return int(x) if x.isdigit() else _zh_parse(x)
+            h, m = val(zt.group("h")), val(zt.group("m")) if zt.group("m") else 0
+            if h is not None and m is not None and h <= 24 and m < 60:
+                return [_time(h, m)]
     lexed = _lex_items(tokens, language)
     if any(it.kind == "month" for it in lexed):
         return _spoken_date(lexed, language)
@@ -1491,7 +1500,11 @@ def parse_spoken(text: str | list[str], language: str) -> list[Amount]:
     # two numbers: a major and a minor part ("nineteen ninety nine", "39 Euro 99", "veintinueve con noventa y
     # nueve"), or, with no currency between them, the hundreds read in pairs ("nineteen ninety nine" = 1999)
     pos = [k for k, it in enumerate(items) if it.kind == "num"]
-    if any(it.kind == "word" for it in items[pos[0]:pos[1]]):
+    between = items[pos[0] + 1:pos[1]]
+    if language == "en" and [_fold(it.text) for it in between] == ["oh"] and 1 <= b <= 9 and 1 <= a <= 99 and not curs:
+        # "nine oh five" (9:05), "nineteen oh five" (1905): the hundreds in pairs with a zero said "oh"
+        return [Amount("number", a * 100 + b)] + ([Amount("time", a + b / 100)] if a <= 24 else [])
+    if any(it.kind == "word" for it in between):
         return []  # "twenty five or ninety": another word parts the two numbers
     cur_between = any(it.kind == "cur" for it in items[pos[0]:pos[1]])
     if b < 10 and not cur_between and not any(it.kind == "minor" for it in items):

@@ -166,6 +166,9 @@ class VerifyOptions:
     # where the script's value is ruled out (the "rejected" case), a value both recogniser passes wrote in full — the
     # prompted one against its own prompt — is shown when it leads the posterior (see `_heard_by_both`)
     both_heard_shows: bool = True
+    # how the second witness for a value about to be shown counts: "margin" (past its margin, like the first) or
+    # "direction" (an acoustic witness that prefers it to the script's reading at all, the first one past its margin)
+    second_witness: str = "margin"
 
 
 def regroupings(heard: Optional[Decimal], script: Decimal) -> list[Decimal]:
@@ -1150,6 +1153,8 @@ def decide(c: Case, opts: Optional[VerifyOptions] = None) -> Verdict:
         best, p_best = next(((r, p) for r, p in post if r is not s), (None, 0.0))
         if top is not s and p_top >= opts.post_flag:
             pro, con = _witnesses(c, top, opts)
+            if opts.second_witness == "direction" and {"whisper", "phones"} & set(pro):
+                pro = pro + [w for w in _against_script(c, top)[0] if w not in pro]
             heard = not opts.need_heard or bool({"prompted", "unprompted"} & top.heard)
             # a value about to be shown must also hold its posterior with the script value's one-digit neighbours
             # among the readings (seed 606: 13,90 € at 0.97 for "31,90 €" said 30,90 €, which was not a reading;

@@ -322,3 +322,35 @@ def test_chinese_discounts_are_tenths_of_the_price():
 def test_hindi_halves(text, value):
     """"₹1.5 लाख" said "डेढ़ लाख" was a false price_mismatch: the halves were no number words."""
     assert num.parse_spoken(text, "hi")[0].value == value
+
+
+@pytest.mark.parametrize("token, lang, value, said", [
+    ("11:59", "en", "11.59", "eleven fifty nine"),
+    ("11:59 PM", "en", "11.59", "eleven fifty nine p m"),
+    ("9am", "en", "9", "nine a m"),
+    ("9:05", "en", "9.05", "nine oh five"),
+    ("23:59 Uhr", "de", "23.59", "dreiundzwanzig Uhr neunundfünfzig"),
+    ("20 Uhr", "de", "20", "zwanzig Uhr"),
+    ("23h59", "fr", "23.59", "vingt trois heures cinquante neuf"),
+    ("23:59", "es", "23.59", "veintitrés cincuenta y nueve"),
+    ("23:59", "zh", "23.59", "二十三点五十九分"),
+])
+def test_a_time_of_day_is_read_and_said(token, lang, value, said):
+    a = parse_written(token, lang)
+    assert a is not None and a.kind == "time" and a.value == Decimal(value)
+    assert num.verbalize(token, lang) == said
+    assert same_value(a, parse_spoken(said, lang)), parse_spoken(said, lang)
+
+
+def test_a_changed_time_keeps_the_scripts_way_of_writing_it():
+    t = Amount("time", Decimal("22.05"))
+    assert to_written(t, "de", like="23:59\u00a0Uhr") == "22:05\u00a0Uhr"
+    assert to_written(t, "fr", like="23h59") == "22h05"
+    assert to_written(Amount("time", Decimal("8")), "en", like="9am") == "8am"
+    assert to_written(t, "en", like="11:59 PM") == "22:05 PM"
+    assert not same_value(parse_written("11:59 PM", "en"), parse_spoken("eleven forty nine PM", "en"))
+    assert not same_value(parse_written("23:59 Uhr", "de"), parse_spoken("zweiundzwanzig Uhr neunundfünfzig", "de"))
+    assert parse_written("25:61", "en") is None and parse_written("10 am", "de") is None
+    assert parse_spoken("23点59分", "zh") == [Amount("time", Decimal("23.59"))]
+    assert parse_spoken("八十一点九", "zh")[0].kind == "number"  # "点" alone is still the decimal point
+    assert parse_spoken("nineteen oh five", "en")[0] == Amount("number", Decimal("1905"))
