@@ -1448,7 +1448,9 @@ def _number_word(au, s: Unit, op: Op, language, start, end, conf, findings, mism
     asr_is_words = not any(u.amount is not None and u.amount.kind != "number" for u in au) and not any(ch.isdigit() for ch in heard)
     if op.same_value:
         words_say_it = asr_is_words and bool(num.parse_spoken([u.text for u in au], language))
-        spoken = heard.strip(_PUNCT) if words_say_it else _with_signs_heard(num.spoken_form(s.amount, language), au, s, language)
+        spoken = heard.strip(_PUNCT) if words_say_it else _with_signs_heard(
+            num.with_affix_words(num.spoken_form(s.amount, language), s.text, language) if s.amount.kind == "time"
+            else num.spoken_form(s.amount, language), au, s, language)
         return Word(text=s.text, start=start, end=max(start, end), confidence=conf,
                     source="asr" if s.text == heard else "script", spoken=spoken, evidence=1.0)
     cands = num.parse_spoken([u.text for u in au], language)
@@ -1472,8 +1474,9 @@ def _number_word(au, s: Unit, op: Op, language, start, end, conf, findings, mism
         text += trail if not text.endswith(trail) else ""  # "31.12." -> "30.12.", not "30.12.."
     else:
         text, src = heard, "asr"
-    spoken = heard.strip(_PUNCT) if asr_is_words else (_with_signs_heard(num.spoken_form(said, language), au, s, language)
-                                                        if said else None)
+    said_form = (num.with_affix_words(num.spoken_form(said, language), text, language) if said is not None and said.kind == "time"
+                 else num.spoken_form(said, language) if said is not None else None)
+    spoken = heard.strip(_PUNCT) if asr_is_words else (_with_signs_heard(said_form, au, s, language) if said else None)
     kind = "price_mismatch" if s.amount.kind == "price" else "number_mismatch"
     severity = Severity.error if s.amount.kind in _CLAIM_KINDS else Severity.warning
     f = Finding(kind=kind, severity=severity,

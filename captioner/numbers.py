@@ -344,6 +344,7 @@ _TIME_AP = re.compile(r"^(?P<h>1[0-2]|0?[1-9])\s?(?P<ap>[AaPp]\.?[Mm]\.?)$")
 # words a voice says with a time of day; "h" is how a recogniser writes the French "heures"
 _ZH_TIME = re.compile(r"(?P<h>[零〇一二两三四五六七八九十\d]+)点(?:(?P<m>[零〇一二三四五六七八九十\d]+)分|整)")
 _TIME_WORD = re.compile(r"^(?P<core>\d{1,2}(?::\d{2})?)\s(?P<word>\S+)$")
+_AP_TAIL = re.compile(r"(?<![^\d\s\u00a0])\s?([AaPp])\.?[Mm]\.?$")
 _AM_PM = {"am", "pm", "a.m", "p.m", "a.m.", "p.m."}
 _CLOCK_WORDS = {"en": {"o'clock", "oclock", "o’clock"} | _AM_PM, "de": {"uhr"}, "fr": {"heure", "heures", "h"},
                 "es": set(), "hi": {"बजे", "बजकर", "मिनट"}, "zh": set()}
@@ -757,11 +758,7 @@ def verbalize(token: str, language: str) -> Optional[str]:
     a = parse_written(token, language)
     if a is None:
         return None
-    said = spoken_form(a, language)
-    ap = re.search(r"([AaPp])\.?[Mm]\.?$", token.strip().rstrip(",!?;:)\"'»")) if a.kind == "time" else None
-    if ap:
-        said += f" {ap.group(1).lower()} m"  # "9am" -> "nine a m"
-    return with_affix_words(said, token, language)
+    return with_affix_words(spoken_form(a, language), token, language)
 
 
 def bare(text: str, punct: str) -> str:
@@ -777,6 +774,9 @@ def with_affix_words(said: str, token: str, language: str) -> str:
     sep = "" if language == "zh" else " "
     for u in usual.split():
         said = sep.join((u[1:], said) if u[0] == "<" else (said, u[1:]))
+    ap = _AP_TAIL.search(token.strip().rstrip(",!?;:)\"'»")) if language == "en" else None
+    if ap and not said.endswith(" m"):
+        said += f" {ap.group(1).lower()} m"  # a time's "PM": "11:59 PM" -> "eleven fifty nine p m"
     return said
 
 

@@ -641,7 +641,7 @@ def _cases(words: list[Word], findings: list[Finding], language: str, reference:
         a = _amount(w.text, language)
         if f is not None and f.kind in MISMATCH and f.script_text:
             s = _amount(f.script_text, language)
-            if s is None or s.kind == "time":  # a time of day is no claim: its warning stands, the captions show what was heard
+            if s is None:
                 continue
             heard = a if a is not None and a.kind == s.kind else None
             c = Case(i, s, _bare(f.script_text), f, prompted=heard.value if heard else None,
@@ -682,6 +682,8 @@ def in_shape(value: Optional[Decimal], script: num.Amount) -> bool:
     the posterior for "$47.90" (p = 0.72, named first in the error) and turned the honest "$75.90" into a dispute."""
     if value is None:
         return False
+    if script.kind == "time":
+        return value <= 24 and (value - int(value)) * 100 < 60
     if script.kind in ("percent", "discount"):
         return value <= 1000
     return value < (100000 if script.value >= 1000 else 10000)
@@ -690,6 +692,8 @@ def in_shape(value: Optional[Decimal], script: num.Amount) -> bool:
 def _grammar(a: num.Amount) -> list[Decimal]:
     """Every value of the script value's shape (the phone model's search space)."""
     v = a.value
+    if a.kind == "time":  # every time of day on the clock the script writes (00:00-23:59)
+        return [Decimal(h) + Decimal(m) / 100 for h in range(0, 24) for m in range(0, 60)]
     if a.kind == "price" and v != int(v):
         cents = v - int(v)
         return [Decimal(m) + cents for m in range(0, 1000)]
@@ -922,7 +926,7 @@ def gather(audio: np.ndarray, words: list[Word], findings: list[Finding], langua
             # heard 9499, the phone model's search did not propose it); seed 606 showed 13,90 € for "31,90 €"
             # said "dreißig Euro neunzig" (30.90, one digit from the script's value, was never a reading).
             near = [Reading(v, _say(c, v, language), neighbour=True)
-                    for v in one_digit_changes(c.script.value) if v > 0 and c.reading(v) is None]
+                    for v in one_digit_changes(c.script.value) if v > 0 and c.reading(v) is None and in_shape(v, c.script)]
             c.readings += near
             _phone_scores(ctx, c, replace(opts, proposals=0))
             if first == "verified" and opts.veto_chunk > 0:
@@ -944,7 +948,7 @@ def gather(audio: np.ndarray, words: list[Word], findings: list[Finding], langua
                 # 0.99 for "30,95 €" said "zweiunddreißig Euro neunundvierzig"; 32,49 €, one digit from the shown
                 # value and two from the script's, was never a reading)
                 for x in one_digit_changes(v.value):
-                    if x > 0 and c.reading(x) is None:
+                    if x > 0 and c.reading(x) is None and in_shape(x, c.script):
                         c.readings.append(Reading(x, _say(c, x, language), neighbour=True, of_shown=True))
                 _phone_scores(ctx, c, replace(opts, proposals=0))
                 _whisper_scores(ctx, c, opts)

@@ -557,3 +557,28 @@ def test_the_judge_keeps_a_numbers_sign_whatever_it_decides():
         c.readings = [Reading(Decimal("20"), spoken_form(c.script, "de"))]  # as `gather` adds it
         _apply(c, Verdict(kind, Decimal(value), probability=0.9, witnesses=["whisper", "phones"]), w2, f2, "de")
         assert (w2[c.index].text, w2[c.index].spoken) == (text, spoken)
+
+
+@pytest.mark.parametrize("folder, shown, changed", [
+    ("time-en-01", "11:49\u00a0PM", True),  # the voice says "eleven forty-nine PM" for the script's "11:59 PM"
+    ("time-de-01", "23:59\u00a0Uhr.", False),  # "dreiundzwanzig Uhr neunundfünfzig", as written
+])
+def test_a_time_of_day_through_the_cli(tmp_path, folder, shown, changed):
+    """Times of day are read and judged like numbers: a changed deadline is shown as said with a warning (the
+    recogniser heard "11.45 PM"; the judge's witnesses put 11:49 first), an honest one keeps the script's writing."""
+    from .conftest import make_video, run_cli
+
+    d = FIX / "numbers" / folder
+    meta = json.loads((d / "meta.json").read_text(encoding="utf-8"))
+    video = make_video(tmp_path / "ad.mp4", d / "audio.flac")
+    proc = run_cli("caption", str(video), "--script", str(d / "script.txt"), "--language", meta["language"],
+                   "--out", str(tmp_path / "out.mp4"))
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
+    assert shown in [w["text"] for w in out["words"]]
+    mism = [f for f in out["findings"] if f["kind"] in ("number_mismatch", "number_disputed", "price_mismatch")]
+    if changed:
+        assert mism and all(f["severity"] == "warning" for f in mism)
+    else:
+        assert not mism and not any(f["severity"] == "error" for f in out["findings"])
+    assert shown.replace("\u00a0", " ").rstrip(".") in (tmp_path / "out.srt").read_text(encoding="utf-8").replace("\u00a0", " ")
