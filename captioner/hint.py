@@ -218,6 +218,8 @@ _GROUP_PLAIN = re.compile(r"(?<![\d.,])(\d{1,3}(?:[\ue000\ue001]\d{3})*) (?=\d{3
 _GROUPS_PLAIN = ("de", "fr", "es")
 # a price's per-unit tail ("$9.99/month", "5 €/Monat") is its own word: the voice says "a month", "im Monat"
 _PER_UNIT = re.compile(r"(?<=[\d€$₹¥£%])/(?=[^\W\d_]{2,})")
+# the scale of a rating with decimals ("4.9/5", "4,8/5", "9.2/10") is its own word: the voice says "out of five"
+_RATING = re.compile(r"(?<=\d[.,]\d)/(?=(?:5|10)(?![\d/.,]\d))")
 # an em dash between two words is a break between them ("$19.99—today")
 _GLUED_DASH = re.compile(r"(?<=[^\s—])—(?=[^\s—])")
 _GLUED_STOP = re.compile(r"(?<=[^\W\d_]{2})([.!?])(?=[^\W\d_a-z])(?=\w{2})")
@@ -233,7 +235,7 @@ def _raw_tokens(text: str, language: str) -> list[str]:
     text = re.sub(_GROUP_SPACE, "\ue000", text)
     if language in _GROUPS_PLAIN:
         text = _GROUP_PLAIN.sub("\\1\ue001", text)  # kept a no-break space of the same width
-    text = _GLUED_DASH.sub("— ", _PER_UNIT.sub(" /", text))
+    text = _GLUED_DASH.sub("— ", _PER_UNIT.sub(" /", _RATING.sub(" /", text) if language != "zh" else text))
     # a space forgotten after punctuation ("Glowra.Only", "Glowra,only", "में।ऑफ़र"); not in "glowra.com" or "1,299"
     text = _GLUED_COMMA.sub(r"\1 ", _GLUED_STOP.sub(r"\1 ", re.sub(r"([।॥])(?=[^\s।॥])", r"\1 ", text)))
     out: list[str] = []
@@ -599,6 +601,9 @@ def _numberish_at(A: list[Unit], k: int, language: str) -> bool:
         return k + 1 < len(A) and A[k + 1].key in (lead, "cents", "percent")
     if _numberish(A[k], language):
         return True
+    if 0 < k < len(A) - 1 and A[k].key in num.POINT_KEYS.get(language, ()) and _is_value(A[k - 1], language) \
+            and _is_value(A[k + 1], language):
+        return True  # "four point nine", "vier Komma neun": the decimal point said as a word
     if language == "zh" and k > 0 and A[k].key == "钱" and num._currency_word(A[k - 1].key) == "CNY":
         return True  # "块钱": the colloquial currency word goes with its price
     if language == "zh" or k == 0 or k + 1 >= len(A) or not _is_value(A[k - 1], language):

@@ -251,6 +251,9 @@ SAID_SYMBOLS = {"&": {"en": "and", "de": "und", "fr": "et", "es": "y", "hi": "�
                 "/": {"zh": "每"},  # "99元/月" is said "99元每月"
                 # the dash of a range ("30–40 %", "$20–$30"), a caption word of its own (`hint._split_range`)
                 "–": {"en": "to", "de": "bis", "fr": "à", "es": "a", "hi": "से", "zh": "到"},
+                # the scale of a rating ("4.9/5", a caption word of its own after the score: `hint._RATING`)
+                "/5": {"en": "out of five", "de": "von fünf", "fr": "sur cinq", "es": "de cinco", "hi": "में से पाँच"},
+                "/10": {"en": "out of ten", "de": "von zehn", "fr": "sur dix", "es": "de diez", "hi": "में से दस"},
                 "24/7": {"en": "twenty four seven", "de": "vierundzwanzig sieben", "fr": "vingt-quatre sept",
                          "es": "veinticuatro siete", "hi": "चौबीस सात", "zh": "全天候"}}
 # how the slash of a price's per-unit tail is said ("$9.99/month": "a month"), the usual word first
@@ -343,6 +346,9 @@ _TIME_H = re.compile(r"^(?P<h>[01]?\d|2[0-3])\s?[hH](?P<m>[0-5]\d)?$")
 _TIME_AP = re.compile(r"^(?P<h>1[0-2]|0?[1-9])\s?(?P<ap>[AaPp]\.?[Mm]\.?)$")
 # words a voice says with a time of day; "h" is how a recogniser writes the French "heures"
 _ZH_TIME = re.compile(r"(?P<h>[零〇一二两三四五六七八九十\d]+)点(?:(?P<m>[零〇一二三四五六七八九十\d]+)分|整)")
+# the word a voice says for a decimal point ("four point nine stars", "vier Komma neun", "quatre virgule neuf")
+_POINT_WORDS = {"en": {"point"}, "de": {"komma"}, "fr": {"virgule"}, "es": {"coma", "punto"}, "hi": {"दशमलव"}}
+POINT_KEYS = _POINT_WORDS
 _TIME_WORD = re.compile(r"^(?P<core>\d{1,2}(?::\d{2})?)\s(?P<word>\S+)$")
 _AP_TAIL = re.compile(r"(?<![^\d\s\u00a0])\s?([AaPp])\.?[Mm]\.?$")
 _AM_PM = {"am", "pm", "a.m", "p.m", "a.m.", "p.m."}
@@ -365,6 +371,10 @@ def _to_decimal(s: str, language: str) -> Optional[Decimal]:
         return Decimal("".join(nums))
     if len(set(seps)) == 1 and len(seps) > 1:  # 1,299,000 -> thousands only
         return Decimal("".join(nums))
+    if set(seps) == {",", "."} and seps.count(last_sep) == 1 and len(last) in (1, 2) and all(len(g) == 3 for g in nums[1:-1]):
+        # both marks: the last one, once, before one or two digits, is the decimal point, whatever the script's language
+        # usually writes ("1,299.00 €" in a German script, "$1.299,00" in an English one)
+        return Decimal("".join(nums[:-1]) + "." + last)
     if last_sep == dec_sep or (len(last) != 3 and len(set(seps)) == 1):
         try:
             return Decimal("".join(int_part) + "." + frac)
@@ -1086,7 +1096,7 @@ def _zh_decimal(s: str) -> Optional[Decimal]:
 
 @dataclass
 class _Item:
-    kind: str  # num | cur | minor | pct | conj | word | amount
+    kind: str  # num | cur | minor | pct | conj | word | amount | clock | point
     value: Optional[Decimal] = None
     text: str = ""
     amount: Optional[Amount] = None
@@ -1185,6 +1195,10 @@ def _lex_items(tokens: list[str], language: str) -> list[_Item]:
             continue
         if w in _PERCENT_WORDS:
             out.append(_Item("pct", text=raw))
+            continue
+        if (w in _POINT_WORDS.get(language, ()) or raw in _POINT_WORDS.get(language, ())) and out and out[-1].kind == "num" \
+                and i < len(expanded) and _is_value_word(expanded[i], language):
+            out.append(_Item("point", text=raw))
             continue
         if w in _CLOCK_WORDS.get(language, ()) or raw in _CLOCK_WORDS.get(language, ()):
             out.append(_Item("clock", text=raw))
@@ -1443,6 +1457,10 @@ def parse_spoken(text: str | list[str], language: str) -> list[Amount]:
         return _spoken_date(lexed, language)
     items = _group_numbers(lexed, language)
     items = [it for it in items if it.kind != "conj"]
+    if any(it.kind == "point" for it in items):
+        items = _decimal_points(items)
+        if items is None:
+            return []
     if any(it.kind == "clock" for it in items):
         return _spoken_time(items)
     nums = [it for it in items if it.kind == "num"]
@@ -1513,6 +1531,32 @@ def parse_spoken(text: str | list[str], language: str) -> list[Amount]:
     if not cur_between and 1 <= a <= 99 and b >= 10 and not pct:
         cands.append(Amount("price", a * 100 + b, currency) if currency else Amount("number", a * 100 + b))
     return _dedupe(cands)
+
+
+def _decimal_points(items: list[_Item]) -> Optional[list[_Item]]:
+    """A whole number, the point word and its decimals said digit by digit ("four point nine", "zwei Komma fünf",
+    "one point two five") as one number item; None when the phrase does not read so."""
+    out: list[_Item] = []
+    k = 0
+    while k < len(items):
+        it = items[k]
+        if it.kind != "point":
+            out.append(it)
+            k += 1
+            continue
+        if not out or out[-1].kind != "num" or out[-1].value != int(out[-1].value):
+            return None
+        digits = ""
+        k += 1
+        while k < len(items) and items[k].kind == "num" and items[k].value == int(items[k].value) and items[k].value < 100 \
+                and not items[k].whole:
+            digits += str(int(items[k].value))
+            k += 1
+        if not digits:
+            return None
+        head = out.pop()
+        out.append(_Item("num", Decimal(f"{int(head.value)}.{digits}"), f"{head.text} … {digits}", place=1, whole=True))
+    return out
 
 
 def _spoken_time(items: list[_Item]) -> list[Amount]:

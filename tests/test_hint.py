@@ -1028,3 +1028,31 @@ def test_a_changed_time_of_day_is_shown_as_said_with_a_warning(script, heard, la
     assert shown in [w.text for w in words], [w.text for w in words]
     f = [x for x in findings if x.kind == "number_mismatch"]
     assert f and f[0].severity == Severity.warning
+
+
+@pytest.mark.parametrize("script, heard, lang, shown, changed", [
+    ("Rated 4.9/5 by our customers.", "Rated four point nine out of five by our customers.", "en", "4.9", False),
+    ("Rated 4.9 stars by our customers.", "Rated four point nine stars by our customers.", "en", "4.9", False),
+    ("Bewertet mit 4,8/5 Sternen.", "Bewertet mit vier Komma acht von fünf Sternen.", "de", "4,8", False),
+    ("Rated 4.9/5 by our customers.", "Rated four point seven out of five by our customers.", "en", "4.7", True),
+])
+def test_ratings_and_decimals_said_with_a_point_word(script, heard, lang, shown, changed):
+    """A rating ("4.9/5") is its score and its scale ("/5", said "out of five"), drawn as one token; the score said
+    "four point nine" is the script's. Before, "point" read as a garbled "pound" and the words came out as ad-libs."""
+    from captioner.linebreak import attached
+
+    words, findings = correct(T(seq(heard), language=lang), script, lang)
+    texts = [w.text for w in words]
+    assert shown in texts
+    assert not any(f.kind in ("ad_lib", "script_skipped") for f in findings), findings
+    if "/5" in script:
+        k = texts.index("/5")
+        assert texts[k - 1] == shown and attached(texts)[k - 1]  # drawn "4.9/5"
+    mism = [f for f in findings if f.kind == "number_mismatch"]
+    assert bool(mism) == changed
+
+
+def test_a_price_with_both_separators_is_its_value():
+    words, findings = correct(T(seq("Jetzt nur tausendzweihundertneunundneunzig Euro sichern."), language="de"),
+                              "Jetzt nur 1,299.00 € sichern.", "de")
+    assert "1,299.00 €" in [w.text for w in words] and not any(f.severity == Severity.error for f in findings)

@@ -354,3 +354,22 @@ def test_a_changed_time_keeps_the_scripts_way_of_writing_it():
     assert parse_spoken("23点59分", "zh") == [Amount("time", Decimal("23.59"))]
     assert parse_spoken("八十一点九", "zh")[0].kind == "number"  # "点" alone is still the decimal point
     assert parse_spoken("nineteen oh five", "en")[0] == Amount("number", Decimal("1905"))
+
+
+@pytest.mark.parametrize("text, lang, value", [
+    ("four point nine", "en", "4.9"), ("one point two five", "en", "1.25"), ("vier Komma neun", "de", "4.9"),
+    ("quatre virgule neuf", "fr", "4.9"), ("cuatro coma nueve", "es", "4.9"), ("cuatro punto nueve", "es", "4.9"),
+])
+def test_a_decimal_point_said_as_a_word(text, lang, value):
+    """"four point nine" once read as a price in pounds (4.09 GBP: "point" looked like a garbled "pound")."""
+    assert parse_spoken(text, lang)[0] == Amount("number", Decimal(value))
+    assert parse_spoken(text.replace("nine", "nine percent").replace("neun", "neun Prozent"), lang)[0].kind in ("percent", "number")
+
+
+@pytest.mark.parametrize("token, lang, value", [
+    ("1,299.00 €", "de", "1299.00"), ("1.299,00 €", "de", "1299.00"), ("$1.299,00", "en", "1299.00"),
+    ("$1,299.00", "en", "1299.00"), ("1.299.000", "de", "1299000"), ("1,299,000.5", "en", "1299000.5"),
+])
+def test_both_separators_the_last_is_the_decimal_point(token, lang, value):
+    """"1,299.00 €" in a German script once read as 129,900 € (a careless copy from an English price list)."""
+    assert parse_written(token, lang).value == Decimal(value)

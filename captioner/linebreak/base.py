@@ -155,7 +155,7 @@ def bare(text: str) -> str:
 # `hint._split_range`). Drawn with no space between them and never broken apart.
 _AMOUNT_END = re.compile(r"[\d%％$€£¥￥₹]$")
 _AMOUNT_START = re.compile(r"^[$€£¥￥₹]?\d")
-_PER_UNIT_TAIL = re.compile(r"^/[^\W\d_]")
+_PER_UNIT_TAIL = re.compile(r"^/(?:[^\W\d_]|(?:5|10)\W*$)")  # "/month"; a rating's scale "/5", "/10"
 RANGE_DASHES = frozenset("–")
 
 
