@@ -358,7 +358,9 @@ def _add_token(out: list[str], t: str, language: str) -> None:
             out[-1] = out[-1] + " " + t  # "USD 19.99", "Rs. 499"
             return
     if out and bare and t[:1].isalpha() and not out[-1].endswith(tuple(_PUNCT)) and \
-            (num.parse_written(out[-1] + " " + t, language) or num.Amount("word")).kind == "time":
+            (num.parse_written(out[-1] + " " + t, language) or num.Amount("word")).kind == "time" or \
+            out and t[:1].isalpha() and out[-1][-1:].isdigit() and num.SCALED_WORD.match(out[-1] + " " + t.rstrip(",;:!?")):
+        # "23:59 Uhr", "11:59 PM", "9 a.m.", "2,5 Mio.": one amount, never broken
         out[-1] = out[-1] + "\u00a0" + t  # "23:59 Uhr", "11:59 PM", "9 a.m.": one time of day, never broken
     elif out and bare in _SYMBOL_UNITS and num.parse_written(out[-1].strip(_PUNCT), language) is not None:
         out[-1] = out[-1] + " " + t  # "39,99 €", "20 %"
@@ -604,6 +606,8 @@ def _numberish_at(A: list[Unit], k: int, language: str) -> bool:
     if 0 < k < len(A) - 1 and A[k].key in num.POINT_KEYS.get(language, ()) and _is_value(A[k - 1], language) \
             and _is_value(A[k + 1], language):
         return True  # "four point nine", "vier Komma neun": the decimal point said as a word
+    if language == "en" and A[k].key == "a" and k + 1 < len(A) and A[k + 1].key in num.EN_SCALE_KEYS:
+        return True  # "a hundred", "a million"
     if language == "zh" and k > 0 and A[k].key == "钱" and num._currency_word(A[k - 1].key) == "CNY":
         return True  # "块钱": the colloquial currency word goes with its price
     if language == "zh" or k == 0 or k + 1 >= len(A) or not _is_value(A[k - 1], language):

@@ -269,6 +269,9 @@ _FOOTNOTE = "*†‡¹²³"
 _AFFIX_LEAD = re.compile(r"^(?P<lead>[-−–](?=\d)|#\s?(?=\d)|(?:[nN][°º]|No\.|Nr\.|Nº)\s?(?=\d))")
 _AFFIX_TAIL = re.compile(r"(?<=[\d%€$₹¥£元kKM])\s?(?P<tail>\+|[x×]|★|⭐)$")
 _SCALED_PLUS = re.compile(r"^(?P<num>\d+(?:[.,]\d+)?)(?P<scale>[kKM])$")  # "10k", "2M" before a "+"
+# a count with its scale written short: "1M", "1.5M", "2,5 Mio.", "3 Mrd." (not "5K": a distance as often as a count)
+_SCALED = re.compile(r"^(?P<num>\d+(?:[.,]\d+)?)\s?(?P<scale>M|Mio\.?|Mrd\.?|Md)$")
+SCALED_WORD = re.compile(r"^\d+(?:[.,]\d+)?\s(?:Mio\.?|Mrd\.?|Md)$")
 # sign -> (words said before the amount, words said after it); a lead sign's usual word is its first lead word, a
 # tail sign's its first tail word
 AFFIX_WORDS: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
@@ -347,8 +350,10 @@ _TIME_AP = re.compile(r"^(?P<h>1[0-2]|0?[1-9])\s?(?P<ap>[AaPp]\.?[Mm]\.?)$")
 # words a voice says with a time of day; "h" is how a recogniser writes the French "heures"
 _ZH_TIME = re.compile(r"(?P<h>[零〇一二两三四五六七八九十\d]+)点(?:(?P<m>[零〇一二三四五六七八九十\d]+)分|整)")
 # the word a voice says for a decimal point ("four point nine stars", "vier Komma neun", "quatre virgule neuf")
+_EN_SCALE_WORDS = {"hundred", "thousand", "million", "billion"}
 _POINT_WORDS = {"en": {"point"}, "de": {"komma"}, "fr": {"virgule"}, "es": {"coma", "punto"}, "hi": {"दशमलव"}}
 POINT_KEYS = _POINT_WORDS
+EN_SCALE_KEYS = _EN_SCALE_WORDS
 _TIME_WORD = re.compile(r"^(?P<core>\d{1,2}(?::\d{2})?)\s(?P<word>\S+)$")
 _AP_TAIL = re.compile(r"(?<![^\d\s\u00a0])\s?([AaPp])\.?[Mm]\.?$")
 _AM_PM = {"am", "pm", "a.m", "p.m", "a.m.", "p.m."}
@@ -413,6 +418,10 @@ def parse_written(token: str, language: str) -> Optional[Amount]:
             return Amount("number", v * (1000 if sc.group("scale") in "kK" else 10**6)) if v is not None else None
         a = parse_written(core, language)
         return a if a is not None and a.kind in ("number", "price", "percent") else None
+    m = _SCALED.match(t)
+    if m:
+        v = _to_decimal(m.group("num"), language)
+        return Amount("number", v * (10**9 if m.group("scale").startswith(("Mrd", "Md")) else 10**6)) if v is not None else None
     m = _CODE_PRICE_RE.match(t)
     if m:
         v = _to_decimal(m.group("num"), language)
@@ -768,7 +777,32 @@ def verbalize(token: str, language: str) -> Optional[str]:
     a = parse_written(token, language)
     if a is None:
         return None
+    sc = _SCALED.match(_strip_drawn(token.strip()).rstrip(",!?;:)\"'»").replace("\u00a0", " "))
+    if sc and language in _SCALE_NAMES:
+        return _scaled_spoken(sc.group("num"), sc.group("scale"), language)
     return with_affix_words(spoken_form(a, language), token, language)
+
+
+_SCALE_NAMES = {"en": ("million", "millions", "billion", "billions"), "de": ("Million", "Millionen", "Milliarde", "Milliarden"),
+                "fr": ("million", "millions", "milliard", "milliards"), "es": ("millón", "millones", "mil millones", "mil millones")}
+_POINT_SAID = {"en": "point", "de": "Komma", "fr": "virgule", "es": "coma"}
+
+
+def _scaled_spoken(number: str, scale: str, language: str) -> str:
+    """How a count written with a short scale is said: "1.5M" -> "one point five million", "2,5 Mio." -> "zwei Komma fünf
+    Millionen", "1M" -> "one million", "3 Mrd." -> "drei Milliarden"."""
+    whole, _, frac = number.replace(",", ".").partition(".")
+    one = int(whole) == 1 and not frac
+    big = scale.startswith(("Mrd", "Md"))
+    names = _SCALE_NAMES[language]
+    name = names[(2 if big else 0) + (0 if one else 1)]
+    head = ("eine" if language == "de" else "un" if language in ("fr", "es") else "one") if one else \
+        number_to_words(int(whole), language)
+    if language == "en":
+        name = name.rstrip("s")  # "two million"
+    if frac:
+        head += f" {_POINT_SAID[language]} " + " ".join(number_to_words(int(d), language) for d in frac)
+    return f"{head} {name}"
 
 
 def bare(text: str, punct: str) -> str:
@@ -972,12 +1006,12 @@ def _build_lexicon() -> dict[str, dict[str, int]]:
     de = {_fold(w): i for i, w in enumerate(_DE_SMALL)}
     de.update({_fold(w): 10 * i for i, w in enumerate(_DE_TENS) if w != "_"})
     de.update({"ein": 1, "eine": 1, "einen": 1, "hundert": 100, "einhundert": 100, "tausend": 1000, "eintausend": 1000,
-               "million": 10**6, "millionen": 10**6})
+               "million": 10**6, "millionen": 10**6, "milliarde": 10**9, "milliarden": 10**9})
     lex["de"] = de
     fr = {w: i for i, w in enumerate(_FR_SMALL) if " " not in w}
     fr.update({w: 10 * i for i, w in enumerate(_FR_TENS) if w != "_"})
     fr.update({"zero": 0, "une": 1, "vingts": 20, "cent": 100, "cents": 100, "mille": 1000, "mil": 1000,
-               "million": 10**6, "millions": 10**6, "septante": 70, "huitante": 80, "octante": 80, "nonante": 90})
+               "million": 10**6, "millions": 10**6, "milliard": 10**9, "milliards": 10**9, "septante": 70, "huitante": 80, "octante": 80, "nonante": 90})
     lex["fr"] = fr
     es = {_fold(w): i for i, w in enumerate(_ES_SMALL)}
     es.update({_fold(w): i for i, w in enumerate(["cero", "uno", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve", "diez", "once", "doce", "trece", "catorce", "quince", "dieciseis", "diecisiete", "dieciocho", "diecinueve", "veinte", "veintiuno", "veintidos", "veintitres", "veinticuatro", "veinticinco", "veintiseis", "veintisiete", "veintiocho", "veintinueve"])})
@@ -1167,6 +1201,10 @@ def _lex_items(tokens: list[str], language: str) -> list[_Item]:
                 out.append(_Item("num", value, " ".join(expanded[i:i + used]), place=1, whole=True))
                 i += used
                 continue
+        if language == "de" and w in ("eineinhalb", "anderthalb"):
+            out.append(_Item("num", Decimal("1.5"), raw, place=1, whole=True))  # "eineinhalb Millionen"
+            i += 1
+            continue
         if language == "fr" and w == "quatre" and nxt in ("vingt", "vingts"):
             out.append(_Item("num", Decimal(80), raw + " " + expanded[i + 1], place=10))
             i += 2
@@ -1181,6 +1219,8 @@ def _lex_items(tokens: list[str], language: str) -> list[_Item]:
             v = _de_compound(w)
         elif w in lex and not (language == "en" and w in ("a", "oh")):
             v = lex[w]
+        elif language == "en" and w == "a" and nxt in _EN_SCALE_WORDS:
+            v = 1  # "a hundred", "a thousand", "a million"
         if v is not None:
             place = 1
             if v in _MULTIPLIERS:
@@ -1316,10 +1356,31 @@ def _group_numbers(items: list[_Item], language: str) -> list[_Item]:
         total, cur, active, last_small = 0, 0, False, None
 
     skip = -1
+    decimals_to = -1  # items up to here are the decimals said after a point word
     for k, it in enumerate(items):
-        if k == skip:
+        if k == skip or k <= decimals_to:
             continue
         nxt = items[k + 1] if k + 1 < len(items) else None
+        if it.kind == "point":
+            # "four point nine", "one point two five (million)": the whole part so far, then each decimal digit said
+            flush()
+            head = out[-1] if out and out[-1].kind == "num" and out[-1].value == int(out[-1].value) else None
+            digits, j = "", k + 1
+            while j < len(items) and items[j].kind == "num" and not items[j].whole and items[j].value < 10 \
+                    and items[j].value == int(items[j].value):
+                digits += str(int(items[j].value))
+                j += 1
+            if head is None or not digits:
+                out.append(it)  # no reading: parse_spoken gives none
+                continue
+            value = Decimal(f"{int(head.value)}.{digits}")
+            if j < len(items) and items[j].kind == "num" and not items[j].whole and int(items[j].value) in (1000, 10**6, 10**9) \
+                    and items[j].value == int(items[j].value):
+                value *= items[j].value  # "one point five million"
+                j += 1
+            out[-1] = _Item("num", value, f"{head.text} {it.text} {digits}", place=1, whole=True)
+            decimals_to = j - 1
+            continue
         if it.kind == "num" and it.whole and nxt is not None and nxt.kind == "num" and not nxt.whole \
                 and int(nxt.value) in (1000, 10**5, 10**6, 10**7, 10**9) and language != "zh":
             # digits before a scale word ("2 million", "1,5 Millionen", "3 लाख"): one number
@@ -1458,9 +1519,7 @@ def parse_spoken(text: str | list[str], language: str) -> list[Amount]:
     items = _group_numbers(lexed, language)
     items = [it for it in items if it.kind != "conj"]
     if any(it.kind == "point" for it in items):
-        items = _decimal_points(items)
-        if items is None:
-            return []
+        return []  # a point word with no number before or no digit after it
     if any(it.kind == "clock" for it in items):
         return _spoken_time(items)
     nums = [it for it in items if it.kind == "num"]
@@ -1531,32 +1590,6 @@ def parse_spoken(text: str | list[str], language: str) -> list[Amount]:
     if not cur_between and 1 <= a <= 99 and b >= 10 and not pct:
         cands.append(Amount("price", a * 100 + b, currency) if currency else Amount("number", a * 100 + b))
     return _dedupe(cands)
-
-
-def _decimal_points(items: list[_Item]) -> Optional[list[_Item]]:
-    """A whole number, the point word and its decimals said digit by digit ("four point nine", "zwei Komma fünf",
-    "one point two five") as one number item; None when the phrase does not read so."""
-    out: list[_Item] = []
-    k = 0
-    while k < len(items):
-        it = items[k]
-        if it.kind != "point":
-            out.append(it)
-            k += 1
-            continue
-        if not out or out[-1].kind != "num" or out[-1].value != int(out[-1].value):
-            return None
-        digits = ""
-        k += 1
-        while k < len(items) and items[k].kind == "num" and items[k].value == int(items[k].value) and items[k].value < 100 \
-                and not items[k].whole:
-            digits += str(int(items[k].value))
-            k += 1
-        if not digits:
-            return None
-        head = out.pop()
-        out.append(_Item("num", Decimal(f"{int(head.value)}.{digits}"), f"{head.text} … {digits}", place=1, whole=True))
-    return out
 
 
 def _spoken_time(items: list[_Item]) -> list[Amount]:

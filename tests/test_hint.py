@@ -1056,3 +1056,14 @@ def test_a_price_with_both_separators_is_its_value():
     words, findings = correct(T(seq("Jetzt nur tausendzweihundertneunundneunzig Euro sichern."), language="de"),
                               "Jetzt nur 1,299.00 € sichern.", "de")
     assert "1,299.00 €" in [w.text for w in words] and not any(f.severity == Severity.error for f in findings)
+
+
+@pytest.mark.parametrize("script, heard, lang", [
+    ("Over 1.5M happy customers.", "Over one point five million happy customers.", "en"),
+    ("Über 1,5 Mio. Kunden.", "Über eineinhalb Millionen Kunden.", "de"),
+    ("Available in 100+ countries.", "Available in over a hundred countries.", "en"),
+])
+def test_counts_said_with_their_scale_keep_the_scripts_writing(script, heard, lang):
+    words, findings = correct(T(seq(heard), language=lang), script, lang)
+    assert " ".join(w.text for w in words).replace("\u00a0", " ") == script
+    assert not any(f.severity in (Severity.warning, Severity.error) for f in findings), findings

@@ -373,3 +373,23 @@ def test_a_decimal_point_said_as_a_word(text, lang, value):
 def test_both_separators_the_last_is_the_decimal_point(token, lang, value):
     """"1,299.00 €" in a German script once read as 129,900 € (a careless copy from an English price list)."""
     assert parse_written(token, lang).value == Decimal(value)
+
+
+@pytest.mark.parametrize("token, lang, value, said", [
+    ("1M", "en", "1000000", "one million"), ("1.5M", "en", "1500000", "one point five million"),
+    ("2,5 Mio.", "de", "2500000", "zwei Komma fünf Millionen"), ("3 Mrd.", "de", "3000000000", "drei Milliarden"),
+    ("2M", "fr", "2000000", "deux millions"), ("2,5M", "es", "2500000", "dos coma cinco millones"),
+])
+def test_counts_with_a_short_scale(token, lang, value, said):
+    a = parse_written(token, lang)
+    assert a.kind == "number" and a.value == Decimal(value)
+    assert num.verbalize(token, lang) == said
+    assert same_value(a, parse_spoken(said, lang))
+
+
+@pytest.mark.parametrize("text, lang, value", [
+    ("a hundred", "en", 100), ("a million", "en", 10**6), ("eineinhalb Millionen", "de", 1500000),
+    ("anderthalb", "de", Decimal("1.5")), ("deux milliards", "fr", 2 * 10**9), ("tres mil millones", "es", 3 * 10**9),
+])
+def test_scale_words_and_halves(text, lang, value):
+    assert parse_spoken(text, lang)[-1].value == Decimal(value)
