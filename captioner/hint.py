@@ -177,6 +177,24 @@ def _ratio(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
 
 
+_WEB = re.compile(r"^(?:@[\w.]{2,}|(?:https?://)?(?:www\.)?[\w-]{2,}(?:\.[a-z]{2,}){1,2}(?:/[\w\-/]*)?)$", re.IGNORECASE)
+_WEB_WORDS = {"en": ("dot", "slash", "at", "dash"), "de": ("punkt", "slash", "at", "strich"), "fr": ("point", "slash", "arobase", "tiret"),
+              "es": ("punto", "barra", "arroba", "guion"), "hi": ("डॉट", "स्लैश", "एट", "डैश"), "zh": ("点", "斜杠", "艾特", "杠")}
+
+
+def web_spoken(text: str, language: str) -> Optional[str]:
+    """How a voice says a web address or handle written in the script ("www.glowra.com/sale" -> "w w w dot glowra dot
+    com slash sale", "@glowra" -> "at glowra"), or None when `text` is not one."""
+    t = text.strip(_PUNCT.replace("@", "").replace("/", "").replace("-", "")) if text else ""
+    if not t or not _WEB.match(t) or not re.search(r"[^\W\d_]", t):
+        return None
+    dot, slash, at, dash = _WEB_WORDS.get(language, _WEB_WORDS["en"])
+    t = re.sub(r"^https?://", "", t.lower())
+    t = re.sub(r"^www\.", "w w w.", t)
+    t = t.replace(".", f" {dot} ").replace("/", f" {slash} ").replace("@", f"{at} ").replace("-", f" {dash} ")
+    return " ".join(t.split())
+
+
 def _similarity(asr: str, script: str, language: str) -> float:
     """Spelling and sound similarity 0..1 of two (possibly merged) word strings."""
     ka, ks = _key(asr), _key(script)
@@ -768,6 +786,11 @@ def _match_score(A: list[Unit], S: list[Unit], i0: int, i1: int, j0: int, j1: in
     if i1 - i0 != j1 - j0:  # merged/split words must also have compatible lengths
         la, ls = len(asr_text), len(scr_text)
         sim *= (min(la, ls) / max(la, ls, 1)) ** 0.5
+    web = web_spoken(S[j0].text, language) if j1 - j0 == 1 and i1 - i0 > 1 else None
+    if web is not None:  # a web address said as words ("w w w dot glowra dot com"): also compared as it is said
+        said = _key(web)
+        alt = _similarity(asr_text, said, language) * (min(len(asr_text), len(said)) / max(len(asr_text), len(said), 1)) ** 0.5
+        sim = max(sim, alt)
     return sim, False, False
 
 
@@ -780,6 +803,7 @@ def _dp(A: list[Unit], S: list[Unit], ia: int, ib: int, ja: int, jb: int, langua
     cost[0][0] = 0.0
     num_a = [_numberish_at(A, ia + x, language) for x in range(n)]
     around = {y: _around_keys(S[ja + y], language) for y in range(m) if S[ja + y].amount is not None}
+    webs = [S[ja + y].amount is None and web_spoken(S[ja + y].text, language) is not None for y in range(m)]
     for x in range(n + 1):
         for y in range(m + 1):
             c = cost[x][y]
@@ -800,6 +824,8 @@ def _dp(A: list[Unit], S: list[Unit], ia: int, ib: int, ja: int, jb: int, langua
                 is_date = S[ja + y].amount.kind == "date"  # "31 de diciembre": the filler inside is part of it
             else:
                 shapes = [(1, 1), (2, 1), (3, 1), (1, 2), (1, 3), (2, 2)]
+                if webs[y]:  # a web address is said in up to ~12 words ("w w w dot glowra dot com slash sale")
+                    shapes += [(da, 1) for da in range(4, 13)]
                 is_date = False
             for da, db in shapes:
                 if x + da > n or y + db > m:
@@ -1319,8 +1345,8 @@ def correct(
             same = s.text == _words_text(au) if len(su) == 1 else False
             src = "asr" if (len(au) == len(su) and s.text == au[su.index(s)].text) or same else "script"
             # a per-unit tail matched with its spoken slash ("/month" said "a month"): the aligner times both words
-            said = " ".join(u.text.strip(_PUNCT) for u in au) if _word_lead_keys(s, language) and len(au) > len(su) == 1 \
-                else None
+            said = " ".join(u.text.strip(_PUNCT) for u in au) if (_word_lead_keys(s, language) or web_spoken(s.text, language))\
+                and len(au) > len(su) == 1 else None
             out.append(Word(text=s.text, start=t0, end=max(t0, t1), confidence=conf, source=src, spoken=said,
                             evidence=round(op.sim, 3)))
         if [u.text.strip(_PUNCT) for u in au] != [x.text.strip(_PUNCT) for x in su]:

@@ -1067,3 +1067,18 @@ def test_counts_said_with_their_scale_keep_the_scripts_writing(script, heard, la
     words, findings = correct(T(seq(heard), language=lang), script, lang)
     assert " ".join(w.text for w in words).replace("\u00a0", " ") == script
     assert not any(f.severity in (Severity.warning, Severity.error) for f in findings), findings
+
+
+@pytest.mark.parametrize("script, heard, lang, spoken", [
+    ("Visit www.glowra.com today.", "Visit w w w dot glowra dot com today.", "en", "w w w dot glowra dot com"),
+    ("Visit glowra.com/sale today.", "Visit glowra dot com slash sale today.", "en", "glowra dot com slash sale"),
+    ("Besuche www.glowra.de heute.", "Besuche w w w punkt glowra punkt de heute.", "de", "w w w punkt glowra punkt de"),
+])
+def test_a_web_address_said_as_words_is_the_scripts(script, heard, lang, spoken):
+    """"www.glowra.com" said "w w w dot glowra dot com" was four ad-libs and the address; "glowra.com/sale" said with
+    "slash" came out "glowra.com/sale slash sale"."""
+    words, findings = correct(T(seq(heard), language=lang), script, lang)
+    assert " ".join(w.text for w in words) == script
+    assert not any(f.kind in ("ad_lib", "script_skipped", "word_unscripted") for f in findings), findings
+    web = next(w for w in words if "." in w.text and w.text != words[-1].text)
+    assert web.spoken == spoken  # the aligner times the words said
