@@ -288,7 +288,13 @@ def _split_ranges(tokens: list[str], language: str) -> list[str]:
                 out += parts
                 i += 2
                 continue
-        out += _split_range(t, language) or [t]
+        if nxt is not None and re.match(r"^(?:Uhr|[AaPp]\.?[Mm]\.?)[.,!?;:]*$", nxt):
+            parts = _split_time_range(t + " " + nxt, language)  # "9-18 Uhr", "9-5 PM"
+            if parts:
+                out += parts
+                i += 2
+                continue
+        out += _split_range(t, language) or _split_time_range(t, language) or [t]
         i += 1
     return out
 
@@ -296,6 +302,25 @@ def _split_ranges(tokens: list[str], language: str) -> list[str]:
 RANGE_DASH = "–"
 _RANGE = re.compile(r"^(?P<a>(?:[$€£₹¥]\s?)?\d[\d., ]*(?:\s?[%€$£₹¥])?)\s?[-–—]\s?"
                     r"(?P<b>(?:[$€£₹¥]\s?)?\d[\d., ]*(?:[\s\u00a0\u202f]?(?:[%€$£₹¥]|EUR|USD))?)(?P<p>[.,!?;:]*)$")
+
+
+_TIME_RANGE = re.compile(r"^(?P<a>\d{1,2}(?:[:h]\d{2})?(?:\s?[AaPp]\.?[Mm]\.?|h)?)\s?[-–—]\s?"
+                         r"(?P<b>\d{1,2}(?:[:h]\d{2})?(?:\s?(?:[AaPp]\.?[Mm]\.?|Uhr|h))?)(?P<p>[.,!?;:]*)$")
+
+
+def _split_time_range(token: str, language: str) -> Optional[list[str]]:
+    """Opening hours written as one token ("9am-5pm", "9:00–17:00", "9-18 Uhr"): two times of day and the dash, said
+    "to" / "bis" (a range of times may go past midnight: "10pm-2am"). The first end may be a bare hour when the
+    second is a time ("9-5pm", "9-18 Uhr")."""
+    m = _TIME_RANGE.match(token.replace("\u00a0", " "))
+    if m is None or language == "zh":
+        return None
+    a, b = num.parse_written(m["a"].strip(), language), num.parse_written(m["b"].strip(), language)
+    hours = m["a"].strip().endswith("h") and m["b"].strip().endswith("h")  # "9h-18h"
+    if a is None or b is None or not (b.kind == "time" or hours) \
+            or not all(x.kind == "time" or (x.kind == "number" and x.value <= 24) for x in (a, b)):
+        return None
+    return [token[m.start("a"):m.end("a")].strip(), RANGE_DASH, token[m.start("b"):m.end("b")].strip() + m["p"]]
 
 
 def _split_range(token: str, language: str) -> Optional[list[str]]:

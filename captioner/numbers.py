@@ -267,7 +267,7 @@ _FOOTNOTE = "*†‡¹²³"
 # "10,000+" ("ten thousand plus", "over ten thousand"), "3x" ("three times"), "#1" ("number one"), "4.8★" ("4.8
 # stars"). The amount is the value; these words belong to it in the captions (first word: how it is usually said).
 _AFFIX_LEAD = re.compile(r"^(?P<lead>[-−–](?=\d)|#\s?(?=\d)|(?:[nN][°º]|No\.|Nr\.|Nº)\s?(?=\d))")
-_AFFIX_TAIL = re.compile(r"(?<=[\d%€$₹¥£元kKM])\s?(?P<tail>\+|[x×]|★|⭐)$")
+_AFFIX_TAIL = re.compile(r"(?<=[\d%€$₹¥£元kKM])\s?(?P<tail>\+|[x×]|★|⭐)$|(?<=\d)(?P<hours>h)$")
 _SCALED_PLUS = re.compile(r"^(?P<num>\d+(?:[.,]\d+)?)(?P<scale>[kKM])$")  # "10k", "2M" before a "+"
 # a count with its scale written short: "1M", "1.5M", "2,5 Mio.", "3 Mrd." (not "5K": a distance as often as a count)
 _SCALED = re.compile(r"^(?P<num>\d+(?:[.,]\d+)?)\s?(?P<scale>M|Mio\.?|Mrd\.?|Md)$")
@@ -276,16 +276,16 @@ SCALED_WORD = re.compile(r"^\d+(?:[.,]\d+)?\s(?:Mio\.?|Mrd\.?|Md)$")
 # tail sign's its first tail word
 AFFIX_WORDS: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
     "en": {"-": (("minus", "less"), ("off",)), "+": (("over", "more", "than"), ("plus",)), "x": ((), ("times", "x")),
-           "#": (("number", "no"), ()), "★": ((), ("stars", "star"))},
+           "#": (("number", "no"), ()), "h": ((), ("hours", "hour")), "★": ((), ("stars", "star"))},
     "de": {"-": (("minus", "weniger"), ()), "+": (("über", "mehr", "als"), ("plus",)), "x": ((), ("mal", "fach")),
-           "#": (("nummer", "nr"), ()), "★": ((), ("sterne", "stern"))},
+           "#": (("nummer", "nr"), ()), "h": ((), ("stunden", "stunde")), "★": ((), ("sterne", "stern"))},
     "fr": {"-": (("moins",), ()), "+": (("plus", "de"), ("plus",)), "x": ((), ("fois",)),
-           "#": (("numéro", "numero", "no"), ()), "★": ((), ("étoiles", "etoiles", "étoile"))},
+           "#": (("numéro", "numero", "no"), ()), "h": ((), ("heures", "heure")), "★": ((), ("étoiles", "etoiles", "étoile"))},
     "es": {"-": (("menos",), ()), "+": (("más", "mas", "de"), ("plus",)), "x": ((), ("veces",)),
-           "#": (("número", "numero"), ()), "★": ((), ("estrellas", "estrella"))},
+           "#": (("número", "numero"), ()), "h": ((), ("horas", "hora")), "★": ((), ("estrellas", "estrella"))},
     "hi": {"-": (("माइनस",), ()), "+": ((), ("से", "ज़्यादा", "ज्यादा", "अधिक", "प्लस")), "x": ((), ("गुना",)),
-           "#": (("नंबर",), ()), "★": ((), ("स्टार",))},
-    "zh": {"-": (("减", "立减"), ()), "+": ((), ("多", "以上")), "x": ((), ("倍",)), "#": (("第",), ()), "★": ((), ("星",))},
+           "#": (("नंबर",), ()), "h": ((), ("घंटे", "घंटा")), "★": ((), ("स्टार",))},
+    "zh": {"-": (("减", "立减"), ()), "+": ((), ("多", "以上")), "x": ((), ("倍",)), "#": (("第",), ()), "h": ((), ("小时", "个小时")), "★": ((), ("星",))},
 }
 _LEAD_SIGNS = {"-", "#"}
 
@@ -303,7 +303,7 @@ def split_affixes(token: str) -> tuple[str, str, str]:
     lead = m.group("lead") if m else ""
     t = t[len(lead):]
     m = _AFFIX_TAIL.search(t)
-    tail = m.group("tail") if m and m.start() > 0 else ""
+    tail = (m.group("tail") or m.group("hours") or "") if m and m.start() > 0 else ""
     if tail in ("★", "⭐") and (m.group(0) != tail or not re.fullmatch(r"\d+(?:[.,]\d+)?", t[:m.start()])):
         m, tail = None, ""  # "4.8★" is a rating; "$29 ⭐" a price with a star drawn after it
     if tail:
@@ -1613,9 +1613,10 @@ def _spoken_time(items: list[_Item]) -> list[Amount]:
     if len(before) != 1 or len(after) > 1 or any(it.kind == "clock" for it in items[k + 1:]):
         return []
     h, m = before[0], (after[0] if after else Decimal(0))
+    hours = [Amount("number", h)] if not after and _fold(items[k].text) not in _AM_PM else []  # "48 heures": a duration
     if h != int(h) or m != int(m) or not (0 <= h <= 24 and 0 <= m <= 59):
-        return []
-    return [_time(int(h), int(m))]
+        return hours
+    return [_time(int(h), int(m))] + hours
 
 
 def _en_paired_cents(items: list[_Item], vals: list[Decimal], currency: Optional[str]) -> list[Amount]:

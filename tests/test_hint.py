@@ -1082,3 +1082,21 @@ def test_a_web_address_said_as_words_is_the_scripts(script, heard, lang, spoken)
     assert not any(f.kind in ("ad_lib", "script_skipped", "word_unscripted") for f in findings), findings
     web = next(w for w in words if "." in w.text and w.text != words[-1].text)
     assert web.spoken == spoken  # the aligner times the words said
+
+
+@pytest.mark.parametrize("script, heard, lang", [
+    ("Open 9am-5pm daily.", "Open nine a.m. to five p.m. daily.", "en"),
+    ("Geöffnet 9-18 Uhr täglich.", "Geöffnet neun bis achtzehn Uhr täglich.", "de"),
+    ("Ouvert 9h-18h tous les jours.", "Ouvert neuf heures à dix-huit heures tous les jours.", "fr"),
+    ("Livraison en 48h chrono.", "Livraison en quarante-huit heures chrono.", "fr"),
+    ("Delivered in 24h.", "Delivered in twenty-four hours.", "en"),
+])
+def test_opening_hours_and_durations(script, heard, lang):
+    """Opening hours written as one token are two times and a dash said "to"; "48h" is forty-eight hours (it came out
+    "48h heures" with an ad-lib). Drawn as the script wrote them."""
+    from captioner.layout import Spacing
+
+    words, findings = correct(T(seq(heard), language=lang), script, lang)
+    assert not any(f.severity in (Severity.warning, Severity.error) for f in findings), findings
+    texts = [w.text for w in words]
+    assert Spacing(texts, lang).join(texts, range(len(texts))).replace("\u00a0", " ") == script.replace("-", "–")

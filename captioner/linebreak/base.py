@@ -153,7 +153,7 @@ def bare(text: str) -> str:
 # a caption word the script wrote onto the one before it: a price's per-unit tail ("$9.99" "/month", split so the
 # voice's "a month" has a word to match) and the dash of a range with the amount after it ("30" "–" "40 %",
 # `hint._split_range`). Drawn with no space between them and never broken apart.
-_AMOUNT_END = re.compile(r"[\d%％$€£¥￥₹]$")
+_AMOUNT_END = re.compile(r"(?:[\d%％$€£¥￥₹]|\d\s?[AaPp]\.?[Mm]\.?|\dh)$")  # "9am", "9h" end a time of day
 _AMOUNT_START = re.compile(r"^[$€£¥￥₹]?\d")
 _PER_UNIT_TAIL = re.compile(r"^/(?:[^\W\d_]|(?:5|10)\W*$)")  # "/month"; a rating's scale "/5", "/10"
 RANGE_DASHES = frozenset("–")
