@@ -410,6 +410,9 @@ def parse_written(token: str, language: str) -> Optional[Amount]:
     if not t:
         return None
     t = _WHOLE_DASH_RE.sub("", t)
+    dash = re.search(r"(?<=\d)\s?/[-=]?$", t)
+    if dash:
+        t = t[:dash.start()]  # "₹499/-", "Rs. 499/=": the Indian way of closing an amount, drawn, never said
     lead, core, tail = split_affixes(t)
     if lead or tail:
         sc = _SCALED_PLUS.match(core) if tail == "+" else None
@@ -877,6 +880,9 @@ def to_written(a: Amount, language: str, like: Optional[str] = None) -> str:
         c = _zh_colloquial(a, like)
         if c is not None:
             return c
+    close = re.search(r"(?<=\d)\s?/[-=]?$", (like or "").strip())
+    if close and a.kind in ("price", "number"):  # "₹499/-" -> "₹599/-": the script's closing mark stays
+        return to_written(a, language, like.strip()[:close.start()]) + close.group()
     group_from = 1000 if like and re.search(r"\d[.\u202f\u00a0 ]\d{3}(?!\d)", like) else 10000
     # the script's own grouping space ("1 299 €"), currency code ("USD 19.99", "Rs. 499") and footnote mark ("$19.99*")
     # carry over to the value that replaces it

@@ -1100,3 +1100,16 @@ def test_opening_hours_and_durations(script, heard, lang):
     assert not any(f.severity in (Severity.warning, Severity.error) for f in findings), findings
     texts = [w.text for w in words]
     assert Spacing(texts, lang).join(texts, range(len(texts))).replace("\u00a0", " ") == script.replace("-", "–")
+
+
+@pytest.mark.parametrize("script, heard, shown, changed", [
+    ("सिर्फ़ ₹499/- में।", "सिर्फ़ चार सौ निन्यानबे रुपये में।", "₹499/-", False),
+    ("सिर्फ़ Rs. 499/- में।", "सिर्फ़ चार सौ निन्यानबे रुपये में।", "Rs. 499/-", False),
+    ("सिर्फ़ ₹499/- में।", "सिर्फ़ पाँच सौ निन्यानबे रुपये में।", "₹599/-", True),
+])
+def test_an_indian_price_closed_with_a_slash_dash(script, heard, shown, changed):
+    """"₹499/-" (the Indian way of closing an amount) was no price: its words came out as ad-libs."""
+    words, findings = correct(T(seq(heard), language="hi"), script, "hi")
+    assert shown in [w.text for w in words]
+    assert any(f.kind == "price_mismatch" for f in findings) == changed
+    assert not any(f.kind in ("ad_lib", "script_skipped") for f in findings)
