@@ -219,7 +219,8 @@ def replay(out_path: str, correct, Transcript) -> None:
 
     cache = Path(os.environ.get("CAPTIONER_BENCH_CACHE", "~/.cache/captioner/bench-asr")).expanduser()
     here = Path(__file__).resolve().parents[1]
-    roots = [here.parent / "shared" / "data"] + [Path(f"~/.cache/captioner/genads/seed{s}").expanduser() for s in (101, 1212)]
+    roots = [here.parent / "shared" / "data"] + [Path(f"~/.cache/captioner/genads/seed{s}").expanduser()
+                                                 for s in (101, 1212, 2323, 2424)]
     out = {}
     for root in roots:
         for _sub, folder, m in ads_of(root, {"en", "de", "fr", "es", "hi", "zh"}, 999, "both"):

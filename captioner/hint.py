@@ -353,6 +353,8 @@ def _spoken_number_runs(tokens: list[str], language: str) -> list[str]:
         lead = _PERCENT_LEAD.get(bare.lower())
         if lead is not None:
             return "joiner" if k + 1 < len(tokens) and tokens[k + 1].strip(_PUNCT).lower() in (lead, "cents") else None
+        if bare and num.is_clock_word(bare, language):
+            return None  # "dure 40 heures": a count and its unit, two script words (a time of day is joined by _add_token)
         return num.number_role(bare, language) if bare else None
 
     out: list[str] = []

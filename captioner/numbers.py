@@ -1598,6 +1598,12 @@ def parse_spoken(text: str | list[str], language: str) -> list[Amount]:
     return _dedupe(cands)
 
 
+def is_clock_word(token: str, language: str) -> bool:
+    """A word said with a time of day or a count of hours ("Uhr", "heures", "PM", "o'clock")."""
+    w = _fold(token)
+    return w in _CLOCK_WORDS.get(language, ()) or token.lower() in _CLOCK_WORDS.get(language, ())
+
+
 def _spoken_time(items: list[_Item]) -> list[Amount]:
     """Hours, the clock word, maybe minutes ("dreiundzwanzig Uhr neunundfünfzig", "23 h 59", "nine o'clock"): a time."""
     items = [_Item("num", it.amount.value, it.text) if it.kind == "amount" and it.amount is not None and it.amount.kind == "time"

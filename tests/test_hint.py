@@ -1113,3 +1113,12 @@ def test_an_indian_price_closed_with_a_slash_dash(script, heard, shown, changed)
     assert shown in [w.text for w in words]
     assert any(f.kind == "price_mismatch" for f in findings) == changed
     assert not any(f.kind in ("ad_lib", "script_skipped") for f in findings)
+
+
+def test_a_count_of_hours_written_out_stays_two_script_words():
+    """"La batterie dure 40 heures." once became one number token "40 heures.", which moved the unprompted pass's
+    alignment on a generated French ad under music (g101-fr-07-m) and put three words nobody said into the captions."""
+    from captioner.hint import script_tokens
+
+    assert script_tokens("La batterie dure 40 heures.", "fr")[0][-2:] == ["40", "heures."]
+    assert script_tokens("Nur bis 23 Uhr heute.", "de")[0][2] == "23\u00a0Uhr"  # a time of day is one
