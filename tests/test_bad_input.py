@@ -265,8 +265,13 @@ def test_a_chinese_voice_cut_short_is_captioned(tmp_path):
     script = (FIXTURES / "render" / "ad-zh-01.script.txt").read_text(encoding="utf-8").strip()
     _, words, findings = transcribe_and_correct(load_audio(cut), script, "zh")
     text = "".join(w.text for w in words)
-    assert text[:5] == "悦澜精华液", (text, [(f.kind, f.message) for f in findings])
-    assert any(f.kind == "script_unspoken" for f in findings), [(f.kind, f.message) for f in findings]
+    why = (text, [(f.kind, f.message) for f in findings])
+    assert "精华液，28天肌肤焕亮" in text, why
+    # the recogniser's int8 output differs by CPU: on an AMD EPYC the prompted pass opened with the script's closing
+    # "8折优惠！" (an echo of its prompt, "confirmed" by the witness's garble) and the captions began with it
+    assert not text.startswith("8"), why
+    assert text[:5] == "悦澜精华液" or any(f.kind == "script_unspoken" and "before" in f.message for f in findings), why
+    assert any(f.kind == "script_unspoken" for f in findings), why
 
 
 def test_a_script_in_another_language_captions_what_was_said(tmp_path):
