@@ -177,6 +177,49 @@ FRESH = [
     ("en", "Save 15%–25% now.", "Save fifteen to twenty five percent now.", "25%", "honest"),
 ]
 
+# 2026-12-02: times of day, digits the reader had no form for, decimals said with a point word, ratings, short scales,
+# web addresses, opening hours, durations, Indian "/-" prices. A changed time or plain count is a warning ("changed-w").
+DEVELOPED_1202 = [
+    ("en", "Sale ends at 11:59 PM tonight.", "Sale ends at eleven fifty-nine PM tonight.", "11:59 PM", "honest"),
+    ("en", "Sale ends at 11:59 PM tonight.", "Sale ends at eleven forty-nine PM tonight.", "11:49 PM", "changed-w"),
+    ("de", "Nur bis 23:59 Uhr heute.", "Nur bis dreiundzwanzig Uhr neunundfünfzig heute.", "23:59 Uhr", "honest"),
+    ("fr", "Jusqu'à 23h59 ce soir.", "Jusqu'à vingt-trois heures cinquante-neuf ce soir.", "23h59", "honest"),
+    ("en", "Doors open at 9 AM sharp.", "Doors open at nine a.m. sharp.", "9 AM", "honest"),
+    ("en", "Now the 3-in-1 cleaner is here.", "Now the 2-in-1 cleaner is here.", "2-in-1", "changed-w"),
+    ("en", "Get it now for $1,299.99 today.", "Get it now for twelve ninety-nine ninety-nine today.", "$1,299.99", "honest"),
+    ("en", "Since 1998 we make shoes.", "Since 1988 we make shoes.", "1988", "changed-w"),
+    ("en", "Rated 4.9/5 by our customers.", "Rated four point nine out of five by our customers.", "4.9", "honest"),
+    ("en", "Rated 4.9 stars by our customers.", "Rated four point nine stars by our customers.", "4.9", "honest"),
+    ("de", "Jetzt nur 1,299.00 € sichern.", "Jetzt nur tausendzweihundertneunundneunzig Euro sichern.", "1,299.00 €", "honest"),
+    ("en", "Over 1.5M happy customers.", "Over one point five million happy customers.", "1.5M", "honest"),
+    ("de", "Über 1,5 Mio. Kunden.", "Über eineinhalb Millionen Kunden.", "1,5 Mio.", "honest"),
+    ("en", "Available in 100+ countries.", "Available in over a hundred countries.", "100+", "honest"),
+    ("en", "Visit www.glowra.com today.", "Visit w w w dot glowra dot com today.", "www.glowra.com", "honest"),
+    ("en", "Open 9am-5pm daily.", "Open nine a.m. to five p.m. daily.", "9am", "honest"),
+    ("fr", "Livraison en 48h chrono.", "Livraison en quarante-huit heures chrono.", "48h", "honest"),
+    ("hi", "सिर्फ़ ₹499/- में।", "सिर्फ़ चार सौ निन्यानबे रुपये में।", "₹499/-", "honest"),
+]
+
+# Written after those fixes, run once on the code before them (8524ad5) and after: other values and languages.
+FRESH_1202 = [
+    ("es", "Termina a las 21:30 h.", "Termina a las 21.30 h.", "21:30", "honest"),
+    ("de", "Nur heute bis 20 Uhr.", "Nur heute bis zwanzig Uhr.", "20 Uhr", "honest"),
+    ("de", "Nur heute bis 20 Uhr.", "Nur heute bis achtzehn Uhr.", "18 Uhr", "changed-w"),
+    ("en", "Doors open at 10:30 AM.", "Doors open at ten thirty a.m.", "10:30 AM", "honest"),
+    ("en", "Rated 4.7/5 on the app store.", "Rated four point seven out of five on the app store.", "4.7", "honest"),
+    ("fr", "Noté 4,8/5 par nos clients.", "Noté quatre virgule huit sur cinq par nos clients.", "4,8", "honest"),
+    ("es", "Valorado con 4,6 estrellas.", "Valorado con cuatro coma seis estrellas.", "4,6", "honest"),
+    ("en", "Over 2M downloads.", "Over two million downloads.", "2M", "honest"),
+    ("fr", "Plus de 3M de clients.", "Plus de trois millions de clients.", "3M", "honest"),
+    ("en", "Check out shop.glowra.com now.", "Check out shop dot glowra dot com now.", "shop.glowra.com", "honest"),
+    ("hi", "सिर्फ़ ₹1,299/- में।", "सिर्फ़ बारह सौ निन्यानबे रुपये में।", "₹1,299/-", "honest"),
+    ("hi", "सिर्फ़ ₹1,299/- में।", "सिर्फ़ तेरह सौ निन्यानबे रुपये में।", "₹1,399/-", "changed"),
+    ("en", "Only $2,499.99 today.", "Only twenty four ninety nine ninety nine today.", "$2,499.99", "honest"),
+    ("en", "Open 10am-6pm.", "Open ten a.m. to six p.m.", "10am", "honest"),
+    ("es", "Envío en 24h.", "Envío en veinticuatro horas.", "24h", "honest"),
+    ("de", "Lieferung in 48h.", "Lieferung in achtundvierzig Stunden.", "48h", "honest"),
+]
+
 _NOISE = {"ad_lib", "script_unspoken", "script_skipped", "word_mismatch", "price_mismatch", "number_mismatch"}
 
 
@@ -200,7 +243,7 @@ def run(cases, correct, Transcript, Word, show: bool) -> tuple[int, int, int, in
         else:
             n_changed += 1
             # an error for prices and claims; a changed date is a warning (dates are no claims: README, price judge)
-            is_date = any(ch in script for ch in "/") or re.search(r"\d\.\d{2}\.", script)
+            is_date = any(ch in script for ch in "/") or re.search(r"\d\.\d{2}\.", script) or kind == "changed-w"
             ok = on_screen and any((f.kind.value if hasattr(f.kind, "value") else f.kind) in ("price_mismatch", "number_mismatch")
                                    and (f.severity.value == "error" or is_date) for f in fs)
             caught += ok
@@ -257,7 +300,8 @@ def main() -> None:
     if a.replay:
         replay(a.replay, correct, Transcript)
         return
-    for name, cases in (("DEVELOPED", DEVELOPED), ("FRESH", FRESH)):
+    for name, cases in (("DEVELOPED", DEVELOPED), ("FRESH", FRESH), ("DEVELOPED 2026-12-02", DEVELOPED_1202),
+                        ("FRESH 2026-12-02", FRESH_1202)):
         k, nh, c, nc = run(cases, correct, Transcript, Word, a.show)
         print(f"{name}: honest kept {k}/{nh}, changed caught {c}/{nc}")
 

@@ -987,6 +987,8 @@ def to_written(a: Amount, language: str, like: Optional[str] = None) -> str:
             return f"{h}{hh}{m:02d}" if m or re.search(r"[hH]\d", lk) else f"{h}{hh.rstrip()}"
         if ap and ":" not in lk and m == 0:
             return f"{h}{ap.group()}"
+        if re.fullmatch(r"\d{1,2}", lk) and m == 0:  # "20 Uhr" -> "18 Uhr", not "18:00 Uhr"
+            return str(h)
         return f"{h:02d}:{m:02d}" if re.match(r"0\d:", lk) else f"{h}:{m:02d}" + (ap.group() if ap else "")
     if a.kind == "ordinal":
         n = int(a.value)

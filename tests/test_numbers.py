@@ -347,6 +347,7 @@ def test_a_changed_time_keeps_the_scripts_way_of_writing_it():
     assert to_written(t, "de", like="23:59\u00a0Uhr") == "22:05\u00a0Uhr"
     assert to_written(t, "fr", like="23h59") == "22h05"
     assert to_written(Amount("time", Decimal("8")), "en", like="9am") == "8am"
+    assert to_written(Amount("time", Decimal("18")), "de", like="20\u00a0Uhr") == "18\u00a0Uhr"  # not "18:00 Uhr"
     assert to_written(t, "en", like="11:59 PM") == "22:05 PM"
     assert not same_value(parse_written("11:59 PM", "en"), parse_spoken("eleven forty nine PM", "en"))
     assert not same_value(parse_written("23:59 Uhr", "de"), parse_spoken("zweiundzwanzig Uhr neunundfünfzig", "de"))
