@@ -339,6 +339,8 @@ _PLAIN_RE = re.compile(rf"^{_NUM}$")
 # colloquial Chinese prices as written: "81块8" (81.8), "81元8角", "59块9毛9", "99块", "5毛" (0.5)
 _ZH_PRICE_RE = re.compile(r"^(?P<major>\d+)[块元](?:(?P<jiao>\d)[角毛]?(?:(?P<fen>\d)分?)?)?$|^(?P<jiao2>\d)[角毛]$")
 _ORD_EN = re.compile(r"^(?P<num>\d+)(?:st|nd|rd|th)$")
+_ORD_FR = re.compile(r"^(?P<num>\d{1,3})(?:er|re|ère|e|ème|eme|è)$")
+_ORD_ES = re.compile(r"^(?P<num>\d{1,3})\.?[ºª°oa]$")  # NFKC reads "º" as "o", "ª" as "a"
 # a day and a month without the year: "12/31" (en), "31.12." (de), "31/12" (fr, es)
 _DAY_MONTH = re.compile(r"^(?P<a>\d{1,2})(?P<sep>[./])(?P<b>\d{1,2})$")
 
@@ -351,6 +353,25 @@ _TIME_AP = re.compile(r"^(?P<h>1[0-2]|0?[1-9])\s?(?P<ap>[AaPp]\.?[Mm]\.?)$")
 _ZH_TIME = re.compile(r"(?P<h>[零〇一二两三四五六七八九十\d]+)点(?:(?P<m>[零〇一二三四五六七八九十\d]+)分|整)")
 # the word a voice says for a decimal point ("four point nine stars", "vier Komma neun", "quatre virgule neuf")
 _EN_SCALE_WORDS = {"hundred", "thousand", "million", "billion"}
+# ordinal words (the usual form first): "1st" / "1er" / "1º" / "1." said "first" / "premier" / "primer" / "erste"
+_ORD_FORMS = {
+    "fr": ["premier première premiere 1er 1re", "deuxième deuxieme second seconde", "troisième troisieme",
+           "quatrième quatrieme", "cinquième cinquieme", "sixième sixieme", "septième septieme", "huitième huitieme",
+           "neuvième neuvieme", "dixième dixieme"],
+    "es": ["primer primero primera", "segundo segunda", "tercer tercero tercera", "cuarto cuarta", "quinto quinta",
+           "sexto sexta", "séptimo séptima septimo septima", "octavo octava", "noveno novena", "décimo décima decimo decima"],
+    "de": ["erste ersten erster erstes erstem", "zweite zweiten zweiter zweites", "dritte dritten dritter drittes",
+           "vierte vierten vierter", "fünfte fünften fünfter", "sechste sechsten sechster", "siebte siebten siebter",
+           "achte achten achter", "neunte neunten neunter", "zehnte zehnten zehnter"],
+    "hi": ["पहला पहली पहले", "दूसरा दूसरी दूसरे", "तीसरा तीसरी तीसरे", "चौथा चौथी चौथे"],
+}
+
+
+def _ord_words(language: str) -> dict[str, int]:
+    if language == "en":
+        return {_en_ordinal(n): n for n in range(1, 32) if " " not in _en_ordinal(n)}
+    return {(_hi_fold(_fold(w)) if language == "hi" else _fold(w)): k + 1
+            for k, forms in enumerate(_ORD_FORMS.get(language, [])) for w in forms.split()}
 _POINT_WORDS = {"en": {"point"}, "de": {"komma"}, "fr": {"virgule"}, "es": {"coma", "punto"}, "hi": {"दशमलव"}}
 POINT_KEYS = _POINT_WORDS
 EN_SCALE_KEYS = _EN_SCALE_WORDS
@@ -421,6 +442,9 @@ def parse_written(token: str, language: str) -> Optional[Amount]:
             return Amount("number", v * (1000 if sc.group("scale") in "kK" else 10**6)) if v is not None else None
         a = parse_written(core, language)
         return a if a is not None and a.kind in ("number", "price", "percent") else None
+    m = re.fullmatch(r"(\d{1,2})\s?¢", t)
+    if m:  # "99¢": ninety-nine cents
+        return Amount("price", Decimal(m.group(1)) / 100, "USD")
     m = _SCALED.match(t)
     if m:
         v = _to_decimal(m.group("num"), language)
@@ -502,6 +526,9 @@ def parse_written(token: str, language: str) -> Optional[Amount]:
         return _date(y, month, day)
     m = _ORD_EN.match(t)
     if m and language == "en":
+        return Amount("ordinal", Decimal(int(m.group("num"))))
+    m = _ORD_FR.match(t) if language == "fr" else _ORD_ES.match(t) if language == "es" else None
+    if m:  # "1er", "1re", "2e", "3ème" / "1º", "1.ª"
         return Amount("ordinal", Decimal(int(m.group("num"))))
     if _PLAIN_RE.match(t):
         v = _to_decimal(t, language)
@@ -677,7 +704,12 @@ def spoken_form(a: Amount, language: str) -> str:
         num = number_to_words(int(a.value), L)
         return head + ("" if L == "zh" else " ") + num
     if a.kind == "ordinal":
-        return _en_ordinal(int(a.value)) if L == "en" else number_to_words(int(a.value), L)
+        n = int(a.value)
+        if L == "en":
+            return _en_ordinal(n)
+        if L in _ORD_FORMS and n <= len(_ORD_FORMS[L]):
+            return _ORD_FORMS[L][n - 1].split()[0]
+        return number_to_words(n, L)
     if a.kind == "date":
         y, m, d = a.date
         if L == "zh":
@@ -880,6 +912,8 @@ def to_written(a: Amount, language: str, like: Optional[str] = None) -> str:
         c = _zh_colloquial(a, like)
         if c is not None:
             return c
+    if like and re.fullmatch(r"\d{1,2}\s?¢", like.strip().rstrip(".,!?;:")) and a.kind == "price" and a.value < 1:
+        return f"{int(a.value * 100)}¢"  # "99¢" -> "89¢"
     close = re.search(r"(?<=\d)\s?/[-=]?$", (like or "").strip())
     if close and a.kind in ("price", "number"):  # "₹499/-" -> "₹599/-": the script's closing mark stays
         return to_written(a, language, like.strip()[:close.start()]) + close.group()
@@ -1237,6 +1271,13 @@ def _lex_items(tokens: list[str], language: str) -> list[_Item]:
                 place = 10
             out.append(_Item("num", Decimal(v), raw, place=place, after_conj=bool(out) and out[-1].kind == "conj"))
             continue
+        ordn = _ORD_LOOKUP.setdefault(language, _ord_words(language)).get(w)
+        if ordn is not None:
+            if language == "en" and ordn < 10 and out and out[-1].kind == "num" and 20 <= out[-1].value <= 90 \
+                    and out[-1].value % 10 == 0:  # "twenty first"
+                ordn += int(out.pop().value)
+            out.append(_Item("amount", amount=Amount("ordinal", Decimal(ordn)), text=raw))
+            continue
         mo = _month_of(w, language)
         if mo:
             out.append(_Item("month", Decimal(mo), raw))
@@ -1274,6 +1315,7 @@ def _lex_items(tokens: list[str], language: str) -> list[_Item]:
 
 
 _MONTH_LOOKUP: dict[str, dict[str, int]] = {}
+_ORD_LOOKUP: dict[str, dict[str, int]] = {}
 
 
 def _month_of(w: str, language: str) -> Optional[int]:

@@ -1122,3 +1122,23 @@ def test_a_count_of_hours_written_out_stays_two_script_words():
 
     assert script_tokens("La batterie dure 40 heures.", "fr")[0][-2:] == ["40", "heures."]
     assert script_tokens("Nur bis 23 Uhr heute.", "de")[0][2] == "23\u00a0Uhr"  # a time of day is one
+
+
+@pytest.mark.parametrize("script, heard, lang", [
+    ("Your 1st month is free.", "Your first month is free.", "en"),
+    ("El 1º mes gratis.", "El primer mes gratis.", "es"),
+    ("Le 1er mois offert.", "Le premier mois offert.", "fr"),
+    ("Den 1. Monat gratis.", "Den ersten Monat gratis.", "de"),
+    ("Only 99¢ today.", "Only ninety-nine cents today.", "en"),
+])
+def test_ordinals_and_cents_said_as_words(script, heard, lang):
+    words, findings = correct(T(seq(heard), language=lang), script, lang)
+    assert " ".join(w.text for w in words) == script
+    assert not any(f.severity in (Severity.warning, Severity.error) for f in findings), findings
+
+
+def test_a_changed_ordinal_or_cents_price_is_caught():
+    words, findings = correct(T(seq("Your second month is free.")), "Your 1st month is free.", "en")
+    assert "2nd" in [w.text for w in words] and any(f.kind == "number_mismatch" for f in findings)
+    words, findings = correct(T(seq("Only eighty-nine cents today.")), "Only 99¢ today.", "en")
+    assert "89¢" in [w.text for w in words] and any(f.kind == "price_mismatch" for f in findings)
