@@ -582,3 +582,18 @@ def test_a_time_of_day_through_the_cli(tmp_path, folder, shown, changed):
     else:
         assert not mism and not any(f["severity"] == "error" for f in out["findings"])
     assert shown.replace("\u00a0", " ").rstrip(".") in (tmp_path / "out.srt").read_text(encoding="utf-8").replace("\u00a0", " ")
+
+
+def test_a_shown_value_told_apart_from_its_neighbours_when_asked():
+    """`separate_shown` (off as shipped; tried 2026-12-02): a value about to be shown must be preferred to each of its
+    own scored one-digit neighbours by some acoustic witness past that fraction of its margin."""
+    o = verify.VerifyOptions(rule="posterior", post_weights=(0.45, -0.2, 0.25, 0.3, 1.6, 0.4, 4.2, -0.6, 0.0, 0.0), post_clip=20.0,
+                             post_flag=0.8, post_verify=0.9, margin_whisper=3.0, margin_phones=8.0)
+    c = _case("30.95", [("30.95", -30.0, -60.0, {"script"}), ("32.99", -10.0, -40.0, {"unprompted"})])
+    r = verify.Reading(Decimal("32.49"), "", neighbour=True, of_shown=True)
+    r.phones, r.tokens, r.pmi, r.ctc = 6, 4, -11.0, -41.0  # 1 nat behind for both witnesses: it still leads
+    c.readings.append(r)
+    assert verify.decide(c, o).kind == "mismatch"
+    assert verify.decide(c, replace(o, separate_shown=0.5)).kind != "mismatch"  # 1 nat < 0.5 × 3.0: not told apart
+    r.pmi = -13.0  # Whisper now 3 nats behind: past half its margin
+    assert verify.decide(c, replace(o, separate_shown=0.5)).kind == "mismatch"
