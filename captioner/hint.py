@@ -182,6 +182,11 @@ _WEB_WORDS = {"en": ("dot", "slash", "at", "dash"), "de": ("punkt", "slash", "at
               "es": ("punto", "barra", "arroba", "guion"), "hi": ("डॉट", "स्लैश", "एट", "डैश"), "zh": ("点", "斜杠", "艾特", "杠")}
 
 
+def _said_symbol(text: str, language: str) -> str:
+    """How a voice says a script word written as a symbol (`numbers.SAID_SYMBOLS`: "&", "24/7", "24h/24"), or ""."""
+    return num.SAID_SYMBOLS.get(text.strip(_PUNCT + " ") or text.strip(), {}).get(language, "")
+
+
 def web_spoken(text: str, language: str) -> Optional[str]:
     """How a voice says a web address or handle written in the script ("www.glowra.com/sale" -> "w w w dot glowra dot
     com slash sale", "@glowra" -> "at glowra"), or None when `text` is not one."""
@@ -830,7 +835,10 @@ def _dp(A: list[Unit], S: list[Unit], ia: int, ib: int, ja: int, jb: int, langua
     cost[0][0] = 0.0
     num_a = [_numberish_at(A, ia + x, language) for x in range(n)]
     around = {y: _around_keys(S[ja + y], language) for y in range(m) if S[ja + y].amount is not None}
-    webs = [S[ja + y].amount is None and web_spoken(S[ja + y].text, language) is not None for y in range(m)]
+    # script words said in many words: a web address ("w w w dot glowra dot com"), "24h/24" ("vingt-quatre heures sur
+    # vingt-quatre")
+    webs = [S[ja + y].amount is None and (web_spoken(S[ja + y].text, language) is not None or len(_said_symbol(S[ja + y].text, language).split()) > 3)
+            for y in range(m)]
     for x in range(n + 1):
         for y in range(m + 1):
             c = cost[x][y]
@@ -857,7 +865,7 @@ def _dp(A: list[Unit], S: list[Unit], ia: int, ib: int, ja: int, jb: int, langua
             for da, db in shapes:
                 if x + da > n or y + db > m:
                     continue
-                if da > 1 and (script_num or num_a[x]):
+                if da > 1 and (script_num or num_a[x]) and not webs[y]:
                     is_code = script_num and S[ja + y].amount.kind == "code"
                     lo, hi = x + (1 if is_code else 0), x + da
                     if script_num:  # the words said for the signs around the script's number ("minus", "plus")

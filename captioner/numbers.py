@@ -254,6 +254,8 @@ SAID_SYMBOLS = {"&": {"en": "and", "de": "und", "fr": "et", "es": "y", "hi": "�
                 # the scale of a rating ("4.9/5", a caption word of its own after the score: `hint._RATING`)
                 "/5": {"en": "out of five", "de": "von fünf", "fr": "sur cinq", "es": "de cinco", "hi": "में से पाँच"},
                 "/10": {"en": "out of ten", "de": "von zehn", "fr": "sur dix", "es": "de diez", "hi": "में से दस"},
+                # the French "round the clock" ("24h/24, 7j/7"), said in full
+                "24h/24": {"fr": "vingt-quatre heures sur vingt-quatre"}, "7j/7": {"fr": "sept jours sur sept"},
                 "24/7": {"en": "twenty four seven", "de": "vierundzwanzig sieben", "fr": "vingt-quatre sept",
                          "es": "veinticuatro siete", "hi": "चौबीस सात", "zh": "全天候"}}
 # how the slash of a price's per-unit tail is said ("$9.99/month": "a month"), the usual word first

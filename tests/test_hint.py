@@ -1142,3 +1142,14 @@ def test_a_changed_ordinal_or_cents_price_is_caught():
     assert "2nd" in [w.text for w in words] and any(f.kind == "number_mismatch" for f in findings)
     words, findings = correct(T(seq("Only eighty-nine cents today.")), "Only 99¢ today.", "en")
     assert "89¢" in [w.text for w in words] and any(f.kind == "price_mismatch" for f in findings)
+
+
+def test_round_the_clock_said_in_full():
+    """"24h/24, 7j/7" (French ads' round-the-clock) said "vingt-quatre heures sur vingt-quatre et sept jours sur sept"
+    came out as the recognised words with four ad-lib warnings."""
+    script = "Service client 24h/24 et 7j/7."
+    words, findings = correct(T(seq("Service client vingt-quatre heures sur vingt-quatre et sept jours sur sept."),
+                                language="fr"), script, "fr")
+    assert " ".join(w.text for w in words) == script
+    assert not any(f.severity in (Severity.warning, Severity.error) for f in findings), findings
+    assert [w.spoken for w in words if w.text == "24h/24"] in ([None], ["vingt-quatre heures sur vingt-quatre"])
