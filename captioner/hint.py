@@ -399,6 +399,15 @@ def _unsaid(token: str) -> bool:
         and not any(unicodedata.category(c)[0] in "LN" or c in "°℃℉" for c in bare) and bare not in _CURRENCY_LEAD
 
 
+def _unit_word_of(prev: str, t: str, language: str) -> bool:
+    """Word `t` completes the amount before it: a time of day's clock word ("23:59" "Uhr", "11:59" "PM") or a short
+    scale ("2,5" "Mio.")."""
+    if not t[:1].isalpha() or prev.endswith(tuple(_PUNCT)) and not prev[-1:].isdigit():
+        return False
+    a = num.parse_written(prev + " " + t, language)
+    return (a is not None and a.kind == "time") or bool(prev[-1:].isdigit() and num.SCALED_WORD.match(prev + " " + t.rstrip(",;:!?")))
+
+
 def _add_token(out: list[str], t: str, language: str) -> None:
     """Append script token `t` to `out`, or join it to the token before ("39,99 €", "USD 19.99", "maintenant !")."""
     bare = t.strip(_PUNCT)
@@ -407,11 +416,8 @@ def _add_token(out: list[str], t: str, language: str) -> None:
         if a is not None and a.kind == "price":
             out[-1] = out[-1] + " " + t  # "USD 19.99", "Rs. 499"
             return
-    if out and bare and t[:1].isalpha() and not out[-1].endswith(tuple(_PUNCT)) and \
-            (num.parse_written(out[-1] + " " + t, language) or num.Amount("word")).kind == "time" or \
-            out and t[:1].isalpha() and out[-1][-1:].isdigit() and num.SCALED_WORD.match(out[-1] + " " + t.rstrip(",;:!?")):
-        # "23:59 Uhr", "11:59 PM", "9 a.m.", "2,5 Mio.": one amount, never broken
-        out[-1] = out[-1] + "\u00a0" + t  # "23:59 Uhr", "11:59 PM", "9 a.m.": one time of day, never broken
+    if out and _unit_word_of(out[-1], t, language):
+        out[-1] = out[-1] + "\u00a0" + t  # "23:59 Uhr", "11:59 PM", "9 a.m.", "2,5 Mio.": one amount, never broken
     elif out and bare in _SYMBOL_UNITS and num.parse_written(out[-1].strip(_PUNCT), language) is not None:
         out[-1] = out[-1] + " " + t  # "39,99 €", "20 %"
     elif out and not bare:
@@ -653,10 +659,10 @@ def _numberish_at(A: list[Unit], k: int, language: str) -> bool:
         return k + 1 < len(A) and A[k + 1].key in (lead, "cents", "percent")
     if _numberish(A[k], language):
         return True
-    if 0 < k < len(A) - 1 and A[k].key in num.POINT_KEYS.get(language, ()) and _is_value(A[k - 1], language) \
+    if 0 < k < len(A) - 1 and A[k].key in num.POINT_WORDS.get(language, ()) and _is_value(A[k - 1], language) \
             and _is_value(A[k + 1], language):
         return True  # "four point nine", "vier Komma neun": the decimal point said as a word
-    if language == "en" and A[k].key == "a" and k + 1 < len(A) and A[k + 1].key in num.EN_SCALE_KEYS:
+    if language == "en" and A[k].key == "a" and k + 1 < len(A) and A[k + 1].key in num.EN_SCALE_WORDS:
         return True  # "a hundred", "a million"
     if language == "zh" and k > 0 and A[k].key == "钱" and num._currency_word(A[k - 1].key) == "CNY":
         return True  # "块钱": the colloquial currency word goes with its price
@@ -816,14 +822,17 @@ def _match_score(A: list[Unit], S: list[Unit], i0: int, i1: int, j0: int, j1: in
     scr_text = "".join(u.key for u in S[j0:j1])
     sim = _similarity(asr_text, scr_text, language)
     if i1 - i0 != j1 - j0:  # merged/split words must also have compatible lengths
-        la, ls = len(asr_text), len(scr_text)
-        sim *= (min(la, ls) / max(la, ls, 1)) ** 0.5
+        sim *= _length_fit(asr_text, scr_text)
     web = web_spoken(S[j0].text, language) if j1 - j0 == 1 and i1 - i0 > 1 else None
     if web is not None:  # a web address said as words ("w w w dot glowra dot com"): also compared as it is said
         said = _key(web)
-        alt = _similarity(asr_text, said, language) * (min(len(asr_text), len(said)) / max(len(asr_text), len(said), 1)) ** 0.5
-        sim = max(sim, alt)
+        sim = max(sim, _similarity(asr_text, said, language) * _length_fit(asr_text, said))
     return sim, False, False
+
+
+def _length_fit(a: str, b: str) -> float:
+    """How compatible two merged texts' lengths are (1 for equal lengths), the square root of their ratio."""
+    return (min(len(a), len(b)) / max(len(a), len(b), 1)) ** 0.5
 
 
 def _dp(A: list[Unit], S: list[Unit], ia: int, ib: int, ja: int, jb: int, language: str) -> list[Op]:
@@ -837,8 +846,8 @@ def _dp(A: list[Unit], S: list[Unit], ia: int, ib: int, ja: int, jb: int, langua
     around = {y: _around_keys(S[ja + y], language) for y in range(m) if S[ja + y].amount is not None}
     # script words said in many words: a web address ("w w w dot glowra dot com"), "24h/24" ("vingt-quatre heures sur
     # vingt-quatre")
-    webs = [S[ja + y].amount is None and (web_spoken(S[ja + y].text, language) is not None or len(_said_symbol(S[ja + y].text, language).split()) > 3)
-            for y in range(m)]
+    said_long = [S[ja + y].amount is None and (web_spoken(S[ja + y].text, language) is not None
+                                               or len(_said_symbol(S[ja + y].text, language).split()) > 3) for y in range(m)]
     for x in range(n + 1):
         for y in range(m + 1):
             c = cost[x][y]
@@ -859,13 +868,13 @@ def _dp(A: list[Unit], S: list[Unit], ia: int, ib: int, ja: int, jb: int, langua
                 is_date = S[ja + y].amount.kind == "date"  # "31 de diciembre": the filler inside is part of it
             else:
                 shapes = [(1, 1), (2, 1), (3, 1), (1, 2), (1, 3), (2, 2)]
-                if webs[y]:  # a web address is said in up to ~12 words ("w w w dot glowra dot com slash sale")
+                if said_long[y]:  # said in up to ~12 words ("w w w dot glowra dot com slash sale")
                     shapes += [(da, 1) for da in range(4, 13)]
                 is_date = False
             for da, db in shapes:
                 if x + da > n or y + db > m:
                     continue
-                if da > 1 and (script_num or num_a[x]) and not webs[y]:
+                if da > 1 and (script_num or num_a[x]) and not said_long[y]:
                     is_code = script_num and S[ja + y].amount.kind == "code"
                     lo, hi = x + (1 if is_code else 0), x + da
                     if script_num:  # the words said for the signs around the script's number ("minus", "plus")
@@ -1518,14 +1527,18 @@ def _with_signs_heard(said: str, au: list[Unit], s: Unit, language: str) -> str:
     return sep.join(lead + [said] + tail)
 
 
+def _said_as(a: num.Amount, written: str, language: str) -> str:
+    """The spoken form of an amount shown as `written`; a time of day with its "PM" ("eleven forty nine p m")."""
+    said = num.spoken_form(a, language)
+    return num.with_affix_words(said, written, language) if a.kind == "time" else said
+
+
 def _number_word(au, s: Unit, op: Op, language, start, end, conf, findings, mism_errors, idx) -> Word:
     heard = _spoken_words(au, language)
     asr_is_words = not any(u.amount is not None and u.amount.kind != "number" for u in au) and not any(ch.isdigit() for ch in heard)
     if op.same_value:
         words_say_it = asr_is_words and bool(num.parse_spoken([u.text for u in au], language))
-        spoken = heard.strip(_PUNCT) if words_say_it else _with_signs_heard(
-            num.with_affix_words(num.spoken_form(s.amount, language), s.text, language) if s.amount.kind == "time"
-            else num.spoken_form(s.amount, language), au, s, language)
+        spoken = heard.strip(_PUNCT) if words_say_it else _with_signs_heard(_said_as(s.amount, s.text, language), au, s, language)
         return Word(text=s.text, start=start, end=max(start, end), confidence=conf,
                     source="asr" if s.text == heard else "script", spoken=spoken, evidence=1.0)
     cands = num.parse_spoken([u.text for u in au], language)
@@ -1549,9 +1562,8 @@ def _number_word(au, s: Unit, op: Op, language, start, end, conf, findings, mism
         text += trail if not text.endswith(trail) else ""  # "31.12." -> "30.12.", not "30.12.."
     else:
         text, src = heard, "asr"
-    said_form = (num.with_affix_words(num.spoken_form(said, language), text, language) if said is not None and said.kind == "time"
-                 else num.spoken_form(said, language) if said is not None else None)
-    spoken = heard.strip(_PUNCT) if asr_is_words else (_with_signs_heard(said_form, au, s, language) if said else None)
+    spoken = heard.strip(_PUNCT) if asr_is_words else (_with_signs_heard(_said_as(said, text, language), au, s, language)
+                                                        if said else None)
     kind = "price_mismatch" if s.amount.kind == "price" else "number_mismatch"
     severity = Severity.error if s.amount.kind in _CLAIM_KINDS else Severity.warning
     f = Finding(kind=kind, severity=severity,

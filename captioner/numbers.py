@@ -351,11 +351,13 @@ _DECIMAL_COMMA = {"de", "fr", "es"}
 _TIME_COLON = re.compile(r"^(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)(?P<ap>\s?[AaPp]\.?[Mm]\.?)?$")
 _TIME_H = re.compile(r"^(?P<h>[01]?\d|2[0-3])\s?[hH](?P<m>[0-5]\d)?$")
 _TIME_AP = re.compile(r"^(?P<h>1[0-2]|0?[1-9])\s?(?P<ap>[AaPp]\.?[Mm]\.?)$")
-# words a voice says with a time of day; "h" is how a recogniser writes the French "heures"
+# a time of day said in Chinese: "二十三点五十九分", "十一点整" ("点" alone is the decimal point)
 _ZH_TIME = re.compile(r"(?P<h>[零〇一二两三四五六七八九十\d]+)点(?:(?P<m>[零〇一二三四五六七八九十\d]+)分|整)")
 # the word a voice says for a decimal point ("four point nine stars", "vier Komma neun", "quatre virgule neuf")
-_EN_SCALE_WORDS = {"hundred", "thousand", "million", "billion"}
-# ordinal words (the usual form first): "1st" / "1er" / "1º" / "1." said "first" / "premier" / "primer" / "erste"
+POINT_WORDS = {"en": {"point"}, "de": {"komma"}, "fr": {"virgule"}, "es": {"coma", "punto"}, "hi": {"दशमलव"}}
+# English scale words that "a" counts as one before ("a hundred", "a million")
+EN_SCALE_WORDS = {"hundred", "thousand", "million", "billion"}
+# ordinal words (the usual form first): "1er" / "1º" / "1." said "premier" / "primer" / "erste" (English: `_en_ordinal`)
 _ORD_FORMS = {
     "fr": ["premier première premiere 1er 1re", "deuxième deuxieme second seconde", "troisième troisieme",
            "quatrième quatrieme", "cinquième cinquieme", "sixième sixieme", "septième septieme", "huitième huitieme",
@@ -367,21 +369,21 @@ _ORD_FORMS = {
            "achte achten achter", "neunte neunten neunter", "zehnte zehnten zehnter"],
     "hi": ["पहला पहली पहले", "दूसरा दूसरी दूसरे", "तीसरा तीसरी तीसरे", "चौथा चौथी चौथे"],
 }
+# a time of day with its clock word after it ("23:59 Uhr", "9 heures", "11:59 PM")
+_TIME_WORD = re.compile(r"^(?P<core>\d{1,2}(?::\d{2})?)\s(?P<word>\S+)$")
+_AP_TAIL = re.compile(r"(?<![^\d\s\u00a0])\s?([AaPp])\.?[Mm]\.?$")
+_AM_PM = {"am", "pm", "a.m", "p.m", "a.m.", "p.m."}
+# words a voice says with a time of day or a count of hours; "h" is how a recogniser writes the French "heures"
+_CLOCK_WORDS = {"en": {"o'clock", "oclock", "o’clock"} | _AM_PM, "de": {"uhr"}, "fr": {"heure", "heures", "h"},
+                "es": set(), "hi": {"बजे", "बजकर", "मिनट"}, "zh": set()}
 
 
 def _ord_words(language: str) -> dict[str, int]:
+    """Folded ordinal word -> its number (English: first … thirty-first, one word each)."""
     if language == "en":
         return {_en_ordinal(n): n for n in range(1, 32) if " " not in _en_ordinal(n)}
     return {(_hi_fold(_fold(w)) if language == "hi" else _fold(w)): k + 1
             for k, forms in enumerate(_ORD_FORMS.get(language, [])) for w in forms.split()}
-_POINT_WORDS = {"en": {"point"}, "de": {"komma"}, "fr": {"virgule"}, "es": {"coma", "punto"}, "hi": {"दशमलव"}}
-POINT_KEYS = _POINT_WORDS
-EN_SCALE_KEYS = _EN_SCALE_WORDS
-_TIME_WORD = re.compile(r"^(?P<core>\d{1,2}(?::\d{2})?)\s(?P<word>\S+)$")
-_AP_TAIL = re.compile(r"(?<![^\d\s\u00a0])\s?([AaPp])\.?[Mm]\.?$")
-_AM_PM = {"am", "pm", "a.m", "p.m", "a.m.", "p.m."}
-_CLOCK_WORDS = {"en": {"o'clock", "oclock", "o’clock"} | _AM_PM, "de": {"uhr"}, "fr": {"heure", "heures", "h"},
-                "es": set(), "hi": {"बजे", "बजकर", "मिनट"}, "zh": set()}
 
 
 def _to_decimal(s: str, language: str) -> Optional[Decimal]:
@@ -478,9 +480,10 @@ def parse_written(token: str, language: str) -> Optional[Amount]:
     m = _TIME_WORD.match(t)
     if m and m.group("word").lower() in _CLOCK_WORDS.get(language, ()):
         a = parse_written(m.group("core"), language)  # "23:59 Uhr", "9 heures"
-        if a is not None and a.kind in ("time", "number") and a.value == int(a.value) and 0 <= a.value <= 24 or \
-                (a is not None and a.kind == "time"):
-            return a if a.kind == "time" else _time(int(a.value), 0)
+        if a is not None and a.kind == "time":
+            return a
+        if a is not None and a.kind == "number" and a.value == int(a.value) and 0 <= a.value <= 24:
+            return _time(int(a.value), 0)
     m = _TIME_COLON.match(t) or (_TIME_H.match(t) if language == "fr" else None) or \
         (_TIME_AP.match(t) if language == "en" else None)
     if m:
@@ -1263,7 +1266,7 @@ def _lex_items(tokens: list[str], language: str) -> list[_Item]:
             v = _de_compound(w)
         elif w in lex and not (language == "en" and w in ("a", "oh")):
             v = lex[w]
-        elif language == "en" and w == "a" and nxt in _EN_SCALE_WORDS:
+        elif language == "en" and w == "a" and nxt in EN_SCALE_WORDS:
             v = 1  # "a hundred", "a thousand", "a million"
         if v is not None:
             place = 1
@@ -1287,7 +1290,7 @@ def _lex_items(tokens: list[str], language: str) -> list[_Item]:
         if w in _PERCENT_WORDS:
             out.append(_Item("pct", text=raw))
             continue
-        if (w in _POINT_WORDS.get(language, ()) or raw in _POINT_WORDS.get(language, ())) and out and out[-1].kind == "num" \
+        if (w in POINT_WORDS.get(language, ()) or raw in POINT_WORDS.get(language, ())) and out and out[-1].kind == "num" \
                 and i < len(expanded) and _is_value_word(expanded[i], language):
             out.append(_Item("point", text=raw))
             continue
