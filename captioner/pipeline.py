@@ -5,7 +5,7 @@ import concurrent.futures
 import os
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Optional
 
@@ -513,16 +513,88 @@ def script_mismatch(words: list[Word], findings: list[Finding], speech_s: float)
                            "cut)? The captions (and their prices) follow that text: check it before publishing")
 
 
+# findings about one caption word's spelling or match: they go with the word when it is dropped (the script words
+# they name are reported skipped instead)
+_WORD_FINDINGS = ("spelling_fixed", "brand_fixed", "word_mismatch", "word_unscripted", "ad_lib")
+
+
+def drop_unheard_tail(aligned, words: list[Word], findings: list[Finding], language: str):
+    """Recogniser words after the last word the aligner times, which the phone model finds no audio for, are dropped.
+
+    A voice-over cut short of its script ends mid-word; the prompted pass writes that remnant as words of its own
+    ("$79. I'm not." for a cut-off "seventy nine dollars" whose audio "$79" already explains), and the correction stage
+    may even re-spell one as a script word ("I'm" → "from"). Kept, they were drawn in the last frames of the video
+    (15.00–15.00 s) and listed in the sidecars — words nobody says. Dropped only when every word of the tail is
+    unheard by the phone alignment (`align_words`: not one of their phones finds a frame, which needs no threshold),
+    each carries the recogniser's own timestamps (a script word the recogniser never wrote is the user's own text:
+    kept and reported as before), none is a number (prices are the judge's; never dropped) and the phone model hears
+    no speech after the last timed word that the captions leave out (the tail could be an ad-lib it cannot place).
+    Reported: `word_dropped` (the words), `script_skipped` (the script words they were matched to). Returns
+    (alignment, words, findings)."""
+    from .hint import is_value_text
+
+    timed = [i for i, w in enumerate(aligned.words) if w.timing == "aligned"]
+    if not timed or not aligned.unheard or len(aligned.words) != len(words):
+        return aligned, words, findings
+    h = timed[-1]
+    tail = list(range(h + 1, len(words)))
+    if not tail or not set(tail) <= set(aligned.unheard):
+        return aligned, words, findings
+    if any(words[i].timing != "asr" or is_value_text(words[i].text, language) for i in tail):
+        return aligned, words, findings
+    if any(b > aligned.words[h].start for _, b, _ in aligned.unexplained):
+        return aligned, words, findings
+    gone = set(tail)
+    t0, t1 = words[tail[0]].start, words[tail[-1]].end
+    # the script words the dropped ones were matched to, and the script phrases reported skipped among them, in
+    # script order (a skip sits right after the word whose end it starts at), become one finding
+    skipped: list[tuple[float, int, str]] = []
+    kept: list[Finding] = []
+    for f in findings:
+        idx = f.word_indices or []
+        if f.kind == "script_skipped" and not idx and f.script_text and f.start is not None and f.start >= t0 - 1e-6:
+            skipped.append((f.start, 0, f.script_text))
+            continue
+        if idx and set(idx) <= gone:
+            if f.kind in _WORD_FINDINGS:
+                if f.kind in ("spelling_fixed", "brand_fixed", "word_mismatch") and f.script_text:
+                    skipped.append((min(words[i].start for i in idx), 1, f.script_text))
+                continue
+            f = f.model_copy(update={"word_indices": []})
+        elif idx and set(idx) & gone:
+            f = f.model_copy(update={"word_indices": [i for i in idx if i not in gone]})
+        kept.append(f)
+    own = [f for f in aligned.findings if not (f.kind == "script_unspoken" and set(f.word_indices or []) <= gone)]
+    text = " ".join(words[i].text for i in tail)
+    end = aligned.words[h].end
+    kept.append(Finding(kind="word_dropped", severity=Severity.warning,
+                        message=f"dropped “{text}”: the recogniser wrote it at {t0:.2f}–{t1:.2f} s, after the voice's last "
+                                f"caption word, but the phone model hears no speech for it (a voice-over cut short ends "
+                                "mid-word) — listen to the end of the ad",
+                        start=round(t0, 3), end=round(t1, 3), spoken_text=text))
+    if skipped:
+        said = " ".join(t for _, _, t in sorted(skipped, key=lambda x: (x[0], x[1])))
+        kept.append(Finding(kind="script_skipped", severity=Severity.warning,
+                            message=f"script words not heard in the audio: “{said}” (the voice-over ends before them, or the "
+                                    "recogniser missed them)", start=round(end, 3), end=round(end, 3), script_text=said))
+    aligned = replace(aligned, words=aligned.words[:h + 1], findings=own,
+                       unheard=[i for i in aligned.unheard if i not in gone],
+                       interpolated=sum(w.timing == "interpolated" for w in aligned.words[:h + 1]))
+    return aligned, words[:h + 1], kept
+
+
 def align_stage(audio: np.ndarray, words: list[Word], findings: list[Finding], language: str,
                 speech_s: Optional[float] = None) -> tuple[list[Word], list[Finding]]:
     """Time every caption word (`align.align_words`: + unheard script words, speech no caption word explains) after
     the phone model's arbitration of recogniser words kept against the script (`arbitrate_by_phones`), put back
-    script words the phone model hears (`restore_heard_by_phones`), merge the findings, and say when the text does
+    script words the phone model hears (`restore_heard_by_phones`), drop recogniser words after the voice's end that
+    it hears nothing of (`drop_unheard_tail`), merge the findings, and say when the text does
     not fit the voice at all (`script_mismatch`)."""
     from .media import speech_duration
 
     aligned, words, findings = arbitrate_by_phones(audio, words, findings, language)
     aligned, words, findings = restore_heard_by_phones(audio, words, findings, aligned, language)
+    aligned, words, findings = drop_unheard_tail(aligned, words, findings, language)
     bad = script_mismatch(aligned.words, aligned.findings, speech_s if speech_s is not None else speech_duration(audio))
     return aligned.words, aligned.merge_into(findings) + ([bad] if bad is not None else [])
 
