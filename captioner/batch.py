@@ -34,6 +34,10 @@ THUMBS = "thumbs"
 RESERVED_NAMES = {Path(REPORT_JSON).stem, Path(REPORT_HTML).stem, THUMBS}
 
 
+class VariantError(Exception):
+    """A variant's render failed in a worker process; the message is the worker's error, already named."""
+
+
 class ManifestError(InputError):
     """The manifest has problems; the message lists each of them. Nothing was rendered or charged."""
 
@@ -314,6 +318,28 @@ def assign_keys(manifest: Manifest, *, audio_hash: Optional[Callable[[Path], str
                            preset=preset_identity(v.preset), encode=encode, output=v.output)
 
 
+def media_problems(manifest: Manifest) -> list[str]:
+    """Each variant video that cannot be captioned, with the reason `caption` would give (not a media file, empty,
+    truncated, audio only, no audio stream …): found before any key is hashed, any audio decoded or anything charged,
+    every one of them at once."""
+    from .media import probe
+
+    users: dict[Path, list[str]] = {}
+    for v in manifest.variants:
+        users.setdefault(v.video, []).append(v.output)
+    problems = []
+    for video, outs in users.items():
+        who = f"variant{'s' if len(outs) > 1 else ''} {', '.join(outs)}"
+        try:
+            info = probe(video)
+        except InputError as e:
+            problems.append(f"{who}: {e}")
+            continue
+        if not info.has_audio:
+            problems.append(f"{who}: {video} has no audio stream: captions need the voice-over; add the audio track and retry")
+    return problems
+
+
 def preset_identity(preset: Preset) -> dict:
     from .billing import preset_identity as identity
 
@@ -578,6 +604,12 @@ def run_batch(manifest_path: str | os.PathLike, *, ledger: Optional[Ledger] = No
     clash = output_clashes(manifest.path, manifest.variants, {"ledger": ledger.path})
     if clash:
         raise ManifestError(manifest.path, clash)
+    bad_media = media_problems(manifest)
+    thumbs = manifest.output_dir / THUMBS
+    if thumbnails and thumbs.exists() and not thumbs.is_dir():
+        bad_media.append(f"{thumbs} is a file where the batch keeps its thumbnails: move it, or run with --no-thumbnails")
+    if bad_media:
+        raise ManifestError(manifest.path, bad_media)
     timings: dict[str, float] = {}
     t = time.perf_counter()
     assign_keys(manifest)
@@ -586,7 +618,7 @@ def run_batch(manifest_path: str | os.PathLike, *, ledger: Optional[Ledger] = No
     timings["plan"] = round(time.perf_counter() - t, 3)
     statuses = {v.output: VariantStatus(output=v.output, preset=v.preset.name, tier=v.tier, key=v.key)
                 for v in manifest.variants}
-    q = quote(manifest, ledger)
+    price = quote(manifest, ledger)
     owner = f"{os.getpid()}-{os.urandom(4).hex()}"
 
     with _FolderLock(out_dir), interruptible():
@@ -680,10 +712,11 @@ def run_batch(manifest_path: str | os.PathLike, *, ledger: Optional[Ledger] = No
                         result = plan.finish(CaptionResult.model_validate(res["result"]))
                     except Exception as e:  # a failed render, charge or commit: this variant fails, the others go on
                         plan.abort()
-                        st.status, st.error = "failed", f"{type(e).__name__}: {e}"
+                        # a worker's error arrives as its text, already named ("InputError: …")
+                        st.status, st.error = "failed", str(e) if isinstance(e, VariantError) else f"{type(e).__name__}: {e}"
                         prog.console.print(f"[red]✗[/red] {v.output} ({v.preset.name}): {st.error} — not charged")
                     else:
-                        st.status, st.charged = "done", True
+                        st.status, st.charged = "done", plan.entry is not None or plan.prior is not None
                         st.millicredits = -plan.entry.millicredits if plan.new_charge else 0
                         st.outputs = result.outputs
                         st.findings = [f.model_dump(mode="json") for f in result.findings]
@@ -708,7 +741,7 @@ def run_batch(manifest_path: str | os.PathLike, *, ledger: Optional[Ledger] = No
                                 settle(v, None, err)
                             else:
                                 one = res[k]
-                                settle(v, one, None if one.get("error") is None else RuntimeError(one["error"]))
+                                settle(v, one, None if one.get("error") is None else VariantError(one["error"]))
                 elif started:
                     for i, res, err in ex.run(render_task, tasks):
                         settle(started[i], res, err)
@@ -725,8 +758,11 @@ def run_batch(manifest_path: str | os.PathLike, *, ledger: Optional[Ledger] = No
                 if plan.entry is None:
                     plan.abort()  # staged files removed, hold released
             for p in thumbs_tmp.values():  # and a killed worker's own temp file of it (make_thumbnail's)
-                for q in [p, *p.parent.glob(f".{p.name}.*.part")]:
-                    q.unlink(missing_ok=True)
+                try:
+                    for part in [p, *p.parent.glob(f".{p.name}.*.part")]:
+                        part.unlink(missing_ok=True)
+                except OSError:  # nothing of it was written (its folder is gone or was never made)
+                    pass
             ledger.release([v.key for v in manifest.variants if v.key not in skipped_keys
                             and (plans.get(v.output) is None or plans[v.output].entry is None)])
 
@@ -749,7 +785,7 @@ def run_batch(manifest_path: str | os.PathLike, *, ledger: Optional[Ledger] = No
         timings["total"] = round(time.perf_counter() - t0, 3)
         result = BatchResult(
             manifest=str(manifest.path), output_dir=str(out_dir), account=account, executor=executor,
-            variants=[statuses[v.output] for v in manifest.variants], quote_millicredits=q["millicredits"],
+            variants=[statuses[v.output] for v in manifest.variants], quote_millicredits=price["millicredits"],
             charged_millicredits=sum(s.millicredits for s in statuses.values()), asr_groups=len({v.group for v in manifest.variants}),
             asr_computed=asr_computed, timings=timings)
         write_report(result, out_dir)

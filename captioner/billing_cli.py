@@ -109,7 +109,7 @@ def quote(
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Price of a render (--preset) or of a whole batch (MANIFEST) before running it: flat per render, any length."""
-    from .batch import assign_keys, load_manifest, quote as batch_quote
+    from .batch import ManifestError, assign_keys, load_manifest, media_problems, quote as batch_quote
     from .billing import format_credits
     from .presets import load_preset
 
@@ -121,6 +121,9 @@ def quote(
             m = load_manifest(target)
             led = _ledger(ledger) if (account or ledger) else None
             if led is not None:
+                bad_media = media_problems(m)  # the keys hash each video's audio: say what cannot be read first
+                if bad_media:
+                    raise ManifestError(m.path, bad_media)
                 assign_keys(m)
             q = batch_quote(m, led)
             acct = account or m.account

@@ -64,11 +64,16 @@ def caption(
                           account=account, ledger=str(ledger) if ledger else None, idempotency_key=key,
                           emphasis=not no_emphasis, strict=strict, captions=str(captions) if captions else None)
     try:
+        inputs = [p for p in (video, script, captions) if p is not None and Path(p).is_file()]
+        if qa_report:  # refused before the render (and its charge), not after
+            from .qa import check_report_paths
+
+            check_report_paths(Path(out).with_suffix(".qa.html"), inputs)
         result = run(video, script, out=out, options=opts)
         if qa_report:
             from .qa import write_report
 
-            result.outputs["qa"] = str(write_report(result.outputs["json"]))
+            result.outputs["qa"] = str(write_report(result.outputs["json"], protect=inputs))
     except CaptionerError as e:
         _fail(e)
     _print_result(result, str(video), quiet)
@@ -86,7 +91,12 @@ def _print_result(result, what: str, quiet: bool) -> None:
     for f in result.findings:
         typer.echo(f"  [{f.severity.value}] {f.kind}: {f.message}")
     r = result.receipt
-    charged = f", charged to {r.account}" if r.charged else " (not billed: no --account)"
+    if r.charged:
+        charged = f", charged to {r.account}"
+    elif r.account:
+        charged = f" (not charged to {r.account}: no captions were burned)"
+    else:
+        charged = " (not billed: no --account)"
     typer.echo(f"  receipt: preset {r.preset} ({r.tier}) {r.credits:g} credits{charged}")
 
 
@@ -109,12 +119,17 @@ def render_command(
     from .edit import render_from
 
     try:
+        inputs = [p for p in (source, video) if p is not None and Path(p).is_file()]
+        if qa_report:  # refused before the render (and its charge), not after
+            from .qa import check_report_paths
+
+            check_report_paths(Path(out).with_suffix(".qa.html"), inputs)
         result = render_from(source, out=out, video=video, preset=preset, safe_zone=safe_zone, emphasis=not no_emphasis,
                              strict=strict, account=account, ledger=str(ledger) if ledger else None, key=key)
         if qa_report:
             from .qa import write_report
 
-            result.outputs["qa"] = str(write_report(result.outputs["json"]))
+            result.outputs["qa"] = str(write_report(result.outputs["json"], protect=inputs))
     except CaptionerError as e:
         _fail(e)
     _print_result(result, str(source), quiet)

@@ -1062,6 +1062,13 @@ def _script_word(s: Unit, start: float, end: float, language: str) -> Word:
                 timing="interpolated", evidence=0.0)
 
 
+def _clip_text(text: str, limit: int = 80) -> str:
+    """`text` for a message: cut at a word boundary with an ellipsis past `limit` characters."""
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + " …"
+
+
 def script_run_words(text: str, language: str, start: float, end: float) -> tuple[list[Word], list[int]]:
     """Caption words for a run of script words as `correct()` reports it in a finding's `script_text` (its units
     joined by spaces), spread over [start, end] for the aligners; and the positions among them of claims (price,
@@ -1413,9 +1420,16 @@ def correct(
     tail = [op for op in ops[last_match + 1:] if op.kind == "del"]
     if opts.restore_witnessed and ref_ops is not None and out and (lead or tail):
         out, lead, tail = _restore_edges(out, findings, lead, tail, S, ref_ops, ref_A, language)
-    if lead or tail:
+    # one finding per edge, with its script words and where they belong (the first caption word's start, the last one's
+    # end): the aligner puts them back where the phone model hears them (`pipeline.restore_heard_by_phones`)
+    for side, run in (("before", lead), ("after", tail)):
+        if not run or not out:
+            continue
+        at = out[0].start if side == "before" else max(w.end for w in out)
+        txt = " ".join(S[op.s[0]].text for op in run)
         findings.append(Finding(kind="script_unspoken", severity=Severity.info if len(lead) + len(tail) > 20 else Severity.warning,
-                                message=f"{len(lead)} script word(s) before and {len(tail)} after the voice-over were not heard"))
+                                message=f"{len(run)} script word(s) {side} the voice-over were not heard: “{_clip_text(txt)}”",
+                                start=at, end=at, script_text=txt))
     findings.append(Finding(kind="correction_summary", severity=Severity.info,
                             message=f"{sum(1 for w in out if w.source != 'asr')} of {len(out)} caption words take the script's "
                                     f"spelling; {rate:.0%} of the script was found in the transcript"

@@ -727,7 +727,18 @@ class Plan:
         if not outputs.complete():
             raise OutputError(f"the render of {job.out} finished but some outputs are missing or empty; nothing was charged")
         with signals_deferred():
-            if job.billed:
+            if job.billed and self.prior is None and not result.words:
+                # no captions were burned (no speech was found): the video is delivered, the price is not charged
+                self.ledger.release([self.key])
+                self.reserved = False
+                note = Finding(kind="not_charged", severity=Severity.info,
+                               message=f"no captions were burned into this video (no speech was found): not charged — "
+                                       f"the {job.preset.name} price applies to a render with captions")
+                result = result.model_copy(update={"receipt": result.receipt.model_copy(update={"charged": False}),
+                                                   "findings": result.findings + [note]})
+                if "json" in outputs.tmp:
+                    outputs.write_text("json", result.model_dump_json(indent=1))
+            elif job.billed:
                 report_stage("charge")
                 hashes = outputs.hashes()
                 self.entry, self.new_charge = self.ledger.charge(

@@ -187,7 +187,9 @@ def probe(path: str | os.PathLike) -> MediaInfo:
                          "can be read — re-export or copy the complete file and retry")
     v_end, a_end = ends.get("video"), ends.get("audio")
     if v_end is not None and a_end is not None and a_end - v_end > PICTURE_SHORTFALL_S:
-        raise InputError(f"the picture of {p} ends at {v_end:.2f} s but its audio runs to {a_end:.1f} s: captions after "
+        lead = audio_lead(p)
+        late = f" (its audio track starts {lead:.2f} s after the picture)" if lead >= 0.05 else ""
+        raise InputError(f"the picture of {p} ends at {v_end:.2f} s but its audio runs to {a_end:.1f} s{late}: captions after "
                          f"{v_end:.2f} s would never be seen — re-export it so the picture lasts as long as the voice-over")
     return info
 
@@ -217,8 +219,28 @@ def _audio_streams(p: Path) -> tuple[int, int]:
         return 1, 1
 
 
+def audio_lead(p: Path) -> float:
+    """Seconds from the file's start to its first audio sample, in the time line ffmpeg gives the picture (each stream's
+    start time minus the earliest one's): a voice-over whose track starts 0.9 s into the video is heard 0.9 s in, but
+    decoded on its own its first sample is at 0 — every caption would come 0.9 s early. 0 when it cannot be read."""
+    import av
+
+    try:
+        with av.open(str(p)) as c:
+            starts = {}
+            for s in c.streams:
+                if s.type in ("video", "audio") and not _is_cover(s) and s.start_time is not None and s.time_base:
+                    starts.setdefault(s.type, float(s.start_time * s.time_base))
+    except (av.error.FFmpegError, OSError, ValueError):
+        return 0.0
+    if "audio" not in starts:
+        return 0.0
+    return max(0.0, starts["audio"] - min(starts.values()))
+
+
 def load_audio(path: str | os.PathLike, sr: int = SAMPLE_RATE, notes: Optional[list[str]] = None) -> np.ndarray:
-    """Decode the first audio stream to mono float32 at `sr` Hz with ffmpeg.
+    """Decode the first audio stream to mono float32 at `sr` Hz with ffmpeg, in the picture's time line: a track that
+    starts later than the file (`audio_lead`) gets that much silence in front.
 
     A file with two channels or more is also decoded as stereo to check the mix: when one channel is phase-inverted
     against the other (a miswired microphone or a bad export) the mono mix cancels the voice — the recogniser would
@@ -251,6 +273,9 @@ def load_audio(path: str | os.PathLike, sr: int = SAMPLE_RATE, notes: Optional[l
                 raise InputError(f"the first audio track of {p} is silent but audio track {k + 1} has sound: the captions and "
                                  f"the output would follow the silent track — re-export with the voice-over first, e.g. "
                                  f"ffmpeg -i {p.name} -map 0:v -map 0:a:{k} -c copy voice-first{p.suffix}")
+    lead = audio_lead(p)
+    if lead >= 0.5 / sr:  # silence where the track has not started: sample 0 is the picture's time 0
+        mono = np.concatenate([np.zeros(int(round(lead * sr)), np.float32), mono])
     return np.ascontiguousarray(mono, dtype=np.float32)
 
 

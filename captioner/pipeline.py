@@ -215,23 +215,31 @@ def _prefetch_phones(audio: np.ndarray) -> None:
 # put in their place): 0 nats 12 back / 0 decoys, 4 nats 28 / 1, 6 nats 33 / 1, 8 nats 41 / 4. Reported on seed 404:
 # 45 of 216 back, 0 of 214 decoys (docs/BENCHMARKS.md, "Hostile audio and script words both recognisers missed").
 RESTORE_MARGIN_NATS = 6.0
+# The same for script words before the first / after the last caption word, per word of the phrase put back (a phrase of
+# several words loses more to the filler than one word: the filler is a flat price per frame, the words' phones pay for
+# every frame they fit less than well). Chosen on the TUNING seed 101 with `benchmarks/bench_restore_edges.py` (370
+# edge phrases of 1–3 words or a whole first / last sentence taken out of ground-truth captions, clean + music; a decoy
+# = as many words from the same edge of another ad of the language): 6 nats for the whole phrase 52 back / 2 of 260
+# decoys, 2 nats per word 57 / 1, 4 per word 116 / 3, 6 per word 166 / 10 (docs/BENCHMARKS.md, "Opening words").
+RESTORE_EDGE_NATS_PER_WORD = 4.0
 
 
 def restore_heard_by_phones(audio: np.ndarray, words: list[Word], findings: list[Finding], aligned, language: str):
-    """Script words that neither recogniser pass wrote (`script_skipped`) go back into the captions when the phone
-    model hears speech no caption word explains exactly where they belong (an `ad_lib` filler between the words
-    around them) and, aligned again with them, it times them by their phones, that speech is explained and the
-    alignment's path score is at most `RESTORE_MARGIN_NATS` below the one that left the speech to the filler.
+    """Script words that neither recogniser pass wrote go back into the captions when the phone model hears speech no
+    caption word explains exactly where they belong (an `ad_lib` filler) and, aligned again with them, it times them by
+    their phones, that speech is explained and the alignment's path score is at most `RESTORE_MARGIN_NATS` below the one
+    that left the speech to the filler. Two places: a run reported skipped between caption words (`script_skipped`),
+    and a run before the first / after the last caption word (`script_unspoken`, "N script word(s) before the
+    voice-over…") — there the whole run is tried, then each run of whole sentences in it (the longest first, then the
+    one nearest the voice; four tries at most), each word at `RESTORE_EDGE_NATS_PER_WORD`.
 
-    Both recogniser passes can miss a word the voice says (telephone-band audio: "Serum" in "Lumewell Glow Serum"
-    on an 8 kHz track, with the speech there reported as an ad-lib). A phrase the voice really skipped leaves no
-    speech between its neighbours, so it stays reported; speech the script cannot explain leaves the words
-    unheard or the filler in place, and nothing changes. Returns (alignment, words, findings) — the ones given
-    when nothing was restored; findings' word indices follow the inserted words.
+    Both recogniser passes can miss words the voice says: "Serum" in "Lumewell Glow Serum" on an 8 kHz track, or the
+    opening sentence under a music bed that starts with the voice ("Endlich gibt es Kaveel Kopfhörer auch bei uns."
+    on a generated German ad, the brand with it, reported as three ad-libs). A phrase the voice really skipped leaves
+    no speech there, so it stays reported; speech the script cannot explain leaves the words unheard or the filler in
+    place, and nothing changes. Returns (alignment, words, findings) — the ones given when nothing was restored;
+    findings' word indices follow the inserted words.
     """
-    from .align import align_words
-    from .hint import script_run_words
-
     # a `script_skipped` finding with word indices reports words the captions kept (`hint._prompted_skips`): not missing
     for f in [f for f in findings if f.kind == "script_skipped" and f.script_text and f.start is not None and not f.word_indices]:
         before = [i for i, w in enumerate(words) if abs(w.end - f.start) < 1e-9]
@@ -243,42 +251,105 @@ def restore_heard_by_phones(audio: np.ndarray, words: list[Word], findings: list
         spans = [(a, b) for a, b, _ in aligned.unexplained if a >= lo and b <= hi]
         if not spans:
             continue
-        new, claims = script_run_words(f.script_text, language, words[k - 1].end, words[k].start if k < len(words) else words[k - 1].end)
-        if not new:
+        got = _insert_heard(audio, words, findings, aligned, language, f, k, f.script_text, spans,
+                            words[k - 1].end, words[k].start if k < len(words) else words[k - 1].end, "")
+        if got is not None:
+            aligned, words, findings = got
+    # the edges: script words before the first caption word / after the last one
+    for f in [f for f in findings if f.kind == "script_unspoken" and f.script_text and f.start is not None and not f.word_indices]:
+        if not words or not aligned.unexplained:
+            break
+        units = f.script_text.split()
+        if abs(f.start - words[0].start) < 1e-9:  # before the voice-over's first caption word
+            spans = [(a, b) for a, b, _ in aligned.unexplained if b <= aligned.words[0].start + 0.05]
+            k, where = 0, " before the first caption word"
+        elif abs(f.start - max(w.end for w in words)) < 1e-9:  # after the last one
+            spans = [(a, b) for a, b, _ in aligned.unexplained if a >= aligned.words[-1].start]
+            k, where = len(words), " after the last caption word"
+        else:
             continue
-        cand = words[:k] + new + words[k:]
-        again = align_words(audio, cand, language)
-        mine = range(k, k + len(new))
-        timed = all(again.words[i].aligner == "phones" for i in mine) and not set(mine) & set(again.unheard)
-        still = any(min(b, d) - max(a, c) > 0.5 * (b - a) for a, b in spans for c, d, _ in again.unexplained)
-        # the words must explain the audio nearly as well as leaving that speech to the filler at the aligner's own
-        # price for speech the text does not explain (`PhoneOptions.filler_penalty`): a word that merely fits
-        # somewhere ("Cream" forced onto "Serum") loses far more (see RESTORE_MARGIN_NATS)
-        better = again.log_likelihood > aligned.log_likelihood - RESTORE_MARGIN_NATS
-        if not timed or still or not better:
+        tries = _sentence_runs(units, nearest_last=k == 0)
+        if not spans:
             continue
-        n = len(new)
-        shifted = []
-        for g in findings:
-            if g is f:
-                continue
-            if g.word_indices:
-                g = g.model_copy(update={"word_indices": [i + n if i >= k else i for i in g.word_indices]})
-            shifted.append(g)
-        t0, t1 = again.words[k].start, again.words[k + n - 1].end
-        heard = " ".join(sp for a, b, sp in aligned.unexplained if (a, b) in spans)
-        shifted.append(Finding(kind="script_restored", severity=Severity.info,
-                               message=f"neither recogniser pass wrote “{f.script_text}”, but the phone model hears speech "
-                                       f"there (/{heard}/) that these script words explain: captions keep them",
-                               start=round(t0, 3), end=round(t1, 3), script_text=f.script_text, word_indices=list(mine)))
-        for c in claims:
-            w = again.words[k + c]
-            shifted.append(Finding(kind="unverified_claim", severity=Severity.warning,
-                                   message=f"“{w.text}”: neither recogniser pass wrote it; the phone model hears speech where "
-                                           f"the script has it: listen to it before publishing",
-                                   start=round(w.start, 3), end=round(w.end, 3), script_text=w.text, word_indices=[k + c]))
-        aligned, words, findings = again, cand, shifted
+        a = max(0.0, min(x for x, _ in spans))
+        b = max(y for _, y in spans)
+        for said, rest in tries[:4]:
+            t0, t1 = (a, words[0].start) if k == 0 else (words[-1].end, max(b, words[-1].end))
+            rest_f = None
+            if rest:
+                side = "before" if k == 0 else "after"
+                txt = " ".join(rest)
+                rest_f = f.model_copy(update={"script_text": txt, "message":
+                                              f"{len(rest)} script word(s) {side} the voice-over were not heard: “{txt}”"})
+            got = _insert_heard(audio, words, findings, aligned, language, f, k, " ".join(said), spans, t0, t1, where, rest_f,
+                                margin=RESTORE_EDGE_NATS_PER_WORD * len(said))
+            if got is not None:
+                aligned, words, findings = got
+                break
     return aligned, words, findings
+
+
+def _sentence_runs(units: list[str], nearest_last: bool) -> list[tuple[list[str], list[str]]]:
+    """(words, the rest) for every run of whole sentences of `units`, the longest first, then the one nearest the voice
+    (the end of a lead, the start of a tail): the voice may say the run, a part of it, or skip a sentence inside it."""
+    cuts = [0] + [c for c in range(1, len(units)) if _ends_sentence(units[c - 1])] + [len(units)]
+    runs = [(cuts[i], cuts[j]) for i in range(len(cuts) - 1) for j in range(i + 1, len(cuts))]
+    runs.sort(key=lambda r: (-(r[1] - r[0]), -r[1] if nearest_last else r[0]))
+    return [(units[a:b], units[:a] + units[b:]) for a, b in runs]
+
+
+def _ends_sentence(unit: str) -> bool:
+    t = unit.rstrip("\"'”’»)")
+    return bool(t) and t[-1] in ".!?;。！？；।"
+
+
+def _insert_heard(audio, words: list[Word], findings: list[Finding], aligned, language: str, f: Finding, k: int, text: str,
+                  spans: list[tuple[float, float]], t0: float, t1: float, where: str, rest: Optional[Finding] = None,
+                  margin: float = RESTORE_MARGIN_NATS):
+    """`words` with the script words of `text` inserted at k, when the phone model times them by their phones, they
+    explain the unexplained speech of `spans` and the path score stays within `margin` nats; finding `f`
+    replaced by `script_restored` (and `rest`, what of it is still unheard), claims among the words unverified.
+    None when they do not."""
+    from .align import align_words
+    from .hint import script_run_words
+
+    new, claims = script_run_words(text, language, t0, t1)
+    if not new:
+        return None
+    cand = words[:k] + new + words[k:]
+    again = align_words(audio, cand, language)
+    mine = range(k, k + len(new))
+    timed = all(again.words[i].aligner == "phones" for i in mine) and not set(mine) & set(again.unheard)
+    still = any(min(b, d) - max(a, c) > 0.5 * (b - a) for a, b in spans for c, d, _ in again.unexplained)
+    # the words must explain the audio nearly as well as leaving that speech to the filler at the aligner's own
+    # price for speech the text does not explain (`PhoneOptions.filler_penalty`): a word that merely fits
+    # somewhere ("Cream" forced onto "Serum") loses far more (see RESTORE_MARGIN_NATS)
+    better = again.log_likelihood > aligned.log_likelihood - margin
+    if not timed or still or not better:
+        return None
+    n = len(new)
+    shifted = []
+    for g in findings:
+        if g is f:
+            if rest is not None:
+                shifted.append(rest)
+            continue
+        if g.word_indices:
+            g = g.model_copy(update={"word_indices": [i + n if i >= k else i for i in g.word_indices]})
+        shifted.append(g)
+    s0, s1 = again.words[k].start, again.words[k + n - 1].end
+    heard = " ".join(sp for a, b, sp in aligned.unexplained if (a, b) in spans)
+    shifted.append(Finding(kind="script_restored", severity=Severity.info,
+                           message=f"neither recogniser pass wrote “{text}”{where}, but the phone model hears speech "
+                                   f"there (/{heard}/) that these script words explain: captions keep them",
+                           start=round(s0, 3), end=round(s1, 3), script_text=text, word_indices=list(mine)))
+    for c in claims:
+        w = again.words[k + c]
+        shifted.append(Finding(kind="unverified_claim", severity=Severity.warning,
+                               message=f"“{w.text}”: neither recogniser pass wrote it; the phone model hears speech where "
+                                       f"the script has it: listen to it before publishing",
+                               start=round(w.start, 3), end=round(w.end, 3), script_text=w.text, word_indices=[k + c]))
+    return again, cand, shifted
 
 
 @dataclass

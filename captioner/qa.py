@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Sequence
 
-from .errors import MediaError, OutputError
+from .errors import InputError, MediaError, OutputError
 from .presets import Preset
 from .types import CaptionResult, CaptionTrack, Finding, FindingKind, Severity
 
@@ -377,9 +377,49 @@ def track_of(result: CaptionResult) -> CaptionTrack:
                         safe_zone="tiktok", language=result.language, units=units, terms=result.terms)
 
 
+REPORT_TITLE = "<title>Caption QA"  # how a report of ours begins (templates/qa_report.html): only such a file is replaced
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def check_report_paths(out_html: str | os.PathLike, protect: Sequence[str | os.PathLike] = ()) -> tuple[Path, Path]:
+    """(report, contact sheet) paths for `out_html`, refused with one InputError line when writing them would replace a
+    file that is not an earlier report of ours: one of `protect` (the result, its video and sidecars, the inputs), or any
+    other file already there (a user's page or picture of the same name)."""
+    out = Path(out_html)
+    if out.suffix.lower() != ".html":
+        raise InputError(f"the QA report path must end in .html: {out}")
+    png = out.with_suffix(".png")
+    for path in (out, png):
+        for q in protect:
+            if Path(q) and (Path(os.path.abspath(path)) == Path(os.path.abspath(q)) or _same(path, Path(q))):
+                raise InputError(f"the QA report would overwrite {q}: choose another --out")
+        if path.is_dir():
+            raise InputError(f"{path} is a folder: choose another --out for the QA report")
+    ours = False
+    if out.is_file():
+        try:
+            with open(out, "rb") as f:
+                ours = REPORT_TITLE.encode() in f.read(512)
+        except OSError:
+            ours = False
+        if not ours:
+            raise InputError(f"{out} exists and is not a captioner QA report: choose another --out (it is left as it is)")
+    if png.is_file() and not ours:
+        raise InputError(f"{png} exists (the report's contact sheet would replace it): choose another --out")
+    return out, png
+
+
 def write_report(result_json: str | os.PathLike, out_html: Optional[str | os.PathLike] = None, *,
-                 preset: Optional[Preset] = None, video: Optional[str | os.PathLike] = None) -> Path:
-    """Write OUT.qa.html (and OUT.qa.png, the contact sheet) for a rendered OUT.mp4 and its OUT.json."""
+                 preset: Optional[Preset] = None, video: Optional[str | os.PathLike] = None,
+                 protect: Sequence[str | os.PathLike] = ()) -> Path:
+    """Write OUT.qa.html (and OUT.qa.png, the contact sheet) for a rendered OUT.mp4 and its OUT.json. Never over the
+    result, its video and sidecars, `protect` (the render's inputs) or a file that is not an earlier report of ours."""
     from .presets import load_preset
 
     src = Path(result_json)
@@ -390,13 +430,13 @@ def write_report(result_json: str | os.PathLike, out_html: Optional[str | os.Pat
     video = Path(video or result.outputs.get("video", ""))
     if not video.is_file():
         raise OutputError(f"the rendered video {video} is missing: render it again, or pass --video")
+    out, png = check_report_paths(out_html if out_html else src.with_suffix(".qa.html"),
+                                  [src, video, *result.outputs.values(), *protect])
     preset = preset or load_preset(result.preset)
     track = track_of(result)
     checks = check_track(track, preset, fps=result.media.fps)
     stills = page_stills(video, [still_time(track, k) for k in range(len(track.pages))])
     sheet = contact_sheet_png(stills, checks, title=f"{video.name} — {result.preset}, {result.language}")
-    out = Path(out_html) if out_html else src.with_suffix(".qa.html")
-    png = out.with_suffix(".png")
     for path, data in ((png, sheet), (out, report_html(result, checks, stills, sheet).encode("utf-8"))):
         tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
         try:

@@ -65,6 +65,7 @@ class FindingKind(StrEnum):
     asr_hallucination = "asr_hallucination"
     asr_unreliable = "asr_unreliable"
     no_speech = "no_speech"
+    not_charged = "not_charged"
     audio_channels_cancel = "audio_channels_cancel"
     # script-hint correction (hint.py)
     empty_script = "empty_script"

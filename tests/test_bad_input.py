@@ -327,3 +327,25 @@ def test_script_mismatch_rule():
     asr = [w.model_copy(update={"source": "asr"}) for w in words]
     assert script_mismatch(asr, [adlib(0, 8.0)], speech_s=8.0) is None  # the recogniser's own words
     assert 0.28 < SCRIPT_MISMATCH_FRACTION <= 0.6
+
+
+def test_a_render_without_captions_is_not_charged(tmp_path):
+    """A silent voice-over with a paid preset: the video is delivered without captions (as above), and the price of a
+    captioned render is not charged (it was: 0.4 credits for a video with no caption on it)."""
+    wav = tmp_path / "silence.wav"
+    ffmpeg("-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo", "-t", "3", str(wav))
+    v = make_video(tmp_path / "quiet.mp4", wav, seconds=3)
+    ledger = tmp_path / "l.sqlite3"
+    assert run_cli("credits", "add", "1", "--account", "acme", "--ledger", str(ledger)).returncode == 0
+    out = tmp_path / "out" / "a.mp4"
+    proc = run_cli("caption", str(v), "--script", SCRIPT, "--out", str(out), "--preset", "classic", "--account", "acme",
+                   "--ledger", str(ledger))
+    assert proc.returncode == 0, proc.stderr
+    assert "not charged" in proc.stdout
+    data = json.loads(out.with_suffix(".json").read_text())
+    assert data["words"] == [] and data["receipt"]["charged"] is False
+    assert any(f["kind"] == "not_charged" for f in data["findings"])
+    from captioner.billing import Ledger
+
+    led = Ledger(ledger)
+    assert led.balance("acme") == 1000 and led.available("acme") == 1000  # nothing charged, no hold left

@@ -665,7 +665,8 @@ def test_a_voice_over_cut_short_is_corrected_and_its_rest_reported_unspoken():
     f = next(f for f in findings if f.kind == "price_mismatch")  # the price judge takes it from here
     assert f.script_text == "$49" and f.spoken_text == "$40"
     un = next(f for f in findings if f.kind == "script_unspoken")
-    assert "11 after" in un.message
+    assert "11 script word(s) after" in un.message  # with the words and where they belong, for the aligner
+    assert un.script_text == " ".join(CUT_SCRIPT.split()[-11:]) and un.start == un.end == 3.64
     # a script that is not this voice's stays uncorrected, as before
     other = "Brewvana cold brew keeps you going all morning long. Order a case today for $29 and save 15% with BREW15 at checkout."
     words, findings = correct(T(heard, speech_duration=3.35), other, "en", reference=T(witness, speech_duration=3.35))

@@ -163,3 +163,39 @@ def test_kill_9_of_the_driver_kills_its_workers_and_nothing_renders_unpaid(tmp_p
     assert len(cs) == N and len({c.idempotency_key for c in cs}) == N
     assert audit(manifest, ledger) == (N, 0)
     assert ledger.available("default") == ledger.balance("default")
+
+
+def test_a_file_named_thumbs_in_the_output_folder_is_named_before_any_work(tmp_path, media):
+    manifest = project(tmp_path, media, n=1)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "thumbs").write_text("mine")
+    r = cli("batch", str(manifest), "--no-progress", env={"CAPTIONER_LEDGER": str(tmp_path / "l.sqlite3")})
+    assert r.returncode == 2 and "thumbs is a file" in r.stderr and "--no-thumbnails" in r.stderr
+    assert (tmp_path / "out" / "thumbs").read_text() == "mine"
+
+
+def test_every_unusable_video_is_named_before_any_work(tmp_path, media):
+    """A truncated file, a text file named .mp4, an empty file and a video without audio among the variants: one
+    manifest error naming each (as `caption` would), before any audio is decoded, hashed or charged — it was a raw
+    ffmpeg error about the first one (exit 3), or a transcription wasted before the render failed."""
+    manifest = project(tmp_path, media, n=1)
+    ad = (tmp_path / "ad.mp4").read_bytes()
+    (tmp_path / "half.mp4").write_bytes(ad[: len(ad) // 2])
+    (tmp_path / "text.mp4").write_text("not a video\n")
+    (tmp_path / "zero.mp4").write_bytes(b"")
+    from .conftest import ffmpeg
+
+    ffmpeg("-i", str(tmp_path / "ad.mp4"), "-an", "-c:v", "copy", str(tmp_path / "mute.mp4"))
+    doc = yaml.safe_load(manifest.read_text())
+    doc["variants"] += [{"output": n, "video": f"{n}.mp4", "preset": "classic"} for n in ("half", "text", "zero", "mute")]
+    manifest.write_text(yaml.safe_dump(doc))
+    t = time.monotonic()
+    r = cli("batch", str(manifest), "--no-progress", env={"CAPTIONER_LEDGER": str(tmp_path / "l.sqlite3")})
+    assert r.returncode == 2, r.stderr
+    assert "4 problems" in r.stderr and "nothing was rendered or charged" in r.stderr
+    for n, why in (("half", ("truncated", "corrupt")), ("text", ("not a media file",)), ("zero", ("empty",)),
+                   ("mute", ("no audio stream",))):
+        assert any(f"variant {n}:" in line and any(w in line for w in why) for line in r.stderr.splitlines()), (n, r.stderr)
+    assert time.monotonic() - t < 30 and not (tmp_path / "out").exists()
+    q = cli("quote", str(manifest), "--account", "default", env={"CAPTIONER_LEDGER": str(tmp_path / "l.sqlite3")})
+    assert q.returncode == 2 and "variant mute:" in q.stderr

@@ -90,3 +90,15 @@ def test_file_size_limit_during_the_encode_is_an_output_error(tmp_path):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, preexec_fn=limit, timeout=300)
     assert proc.returncode == 5, proc.stderr[-2000:]
     assert "File too large" in proc.stdout and str(tmp_path) in proc.stdout and "libx264" not in proc.stdout
+
+
+def test_a_voice_over_track_that_starts_late_is_heard_late(tmp_path):
+    """The audio track of the example ad moved 0.9 s into the file (`-itsoffset`): decoded on its own its first sample
+    was at 0, and every caption came 0.9 s before the voice. Now the samples are in the picture's time line."""
+    late = tmp_path / "late.mp4"
+    ffmpeg("-i", str(EXAMPLE / "video.mp4"), "-itsoffset", "0.9", "-i", str(EXAMPLE / "video.mp4"), "-map", "0:v",
+           "-map", "1:a", "-c", "copy", str(late))
+    a, b = load_audio(EXAMPLE / "video.mp4"), load_audio(late)
+    assert float(np.max(np.abs(b[: int(0.85 * 16000)]))) == 0.0
+    onset = lambda x: int(np.argmax(np.abs(x) > 0.05)) / 16000  # noqa: E731
+    assert onset(b) - onset(a) == pytest.approx(0.9, abs=0.005)

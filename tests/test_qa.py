@@ -119,6 +119,35 @@ def test_report_has_a_still_per_page_and_frames_problems(video):
     assert white > 50
 
 
+def test_the_report_never_replaces_a_users_file(video, tmp_path):
+    """`qa --out` over the result's own JSON or video, over a page or picture of the user's, or a path that is not
+    .html: refused, the files left as they were (it replaced the JSON with HTML, exit 0); the report's own earlier
+    output is replaced (re-running qa); `caption --qa-report` is refused before the render when the report would land
+    on the script."""
+    d, v, out = video
+    js, mp4 = out.with_suffix(".json"), out
+    before = {p: p.read_bytes() for p in (js, mp4)}
+    mine_html, mine_png = tmp_path / "notes.html", tmp_path / "pic.png"
+    mine_html.write_text("<html>my notes</html>")
+    mine_png.write_bytes(b"my picture")
+    for target, why in ((js, "must end in .html"), (mp4, "must end in .html"), (mine_html, "not a captioner QA report"),
+                        (tmp_path / "pic.html", "pic.png exists")):
+        r = run_cli("qa", str(js), "--out", str(target))
+        assert r.returncode != 0 and why in r.stderr, (target, r.stderr)
+    assert {p: p.read_bytes() for p in (js, mp4)} == before
+    assert mine_html.read_text() == "<html>my notes</html>" and mine_png.read_bytes() == b"my picture"
+    again = tmp_path / "r.html"
+    assert run_cli("qa", str(js), "--out", str(again)).returncode == 0
+    assert run_cli("qa", str(js), "--out", str(again)).returncode == 0  # its own earlier report: replaced
+    script = tmp_path / "o.qa.html"
+    script.write_text("Glow serum, just $49 today.")
+    src = d / "words.json"
+    r = run_cli("caption", str(v), "--captions", str(src), "--script", str(script), "--language", "en",
+                "--out", str(tmp_path / "o.mp4"), "--qa-report")
+    assert r.returncode != 0 and "would overwrite" in r.stderr, r.stderr
+    assert script.read_text() == "Glow serum, just $49 today." and not (tmp_path / "o.mp4").exists()
+
+
 def test_strict_refuses_an_error_finding_and_charges_nothing(video, tmp_path):
     d, v, out = video
     data = json.loads(out.with_suffix(".json").read_text())
