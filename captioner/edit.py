@@ -127,7 +127,7 @@ def render_job(source: str | os.PathLike, *, out: str | os.PathLike, video: Opti
     where = src.name
     words = clean_words(list(result.words), info.duration, where)
     pages = kept_pages(list(result.pages), len(words), info.duration, where)
-    findings: list[Finding] = []
+    findings: list[Finding] = carried_findings(result.findings, with_ids(words))
     if pages is None and words:
         findings.append(Finding(kind=FindingKind.edit_repaginated, severity=Severity.info,
                                 message="the edited words no longer match the pages (words added or removed): the "
@@ -145,6 +145,31 @@ def render_job(source: str | os.PathLike, *, out: str | os.PathLike, video: Opti
     transcript = Transcript(text=" ".join(w.text for w in words), words=words, language=result.language, backend="edit",
                             duration=info.duration)
     return job, AsrOutcome(transcript=transcript, words=words, findings=findings)
+
+
+# findings of one render only: the new render makes its own
+_RENDER_ONLY = {FindingKind.not_charged, FindingKind.edit_repaginated, FindingKind.missing_glyphs}
+
+
+def carried_findings(findings: list[Finding], words: list[Word]) -> list[Finding]:
+    """The source JSON's findings for the re-render (its price errors, disputes, unheard script words …), their words
+    found again by id after an edit (a JSON without `word_ids`: the first render's ids, "w1" for word 0 …). A finding
+    whose words were all deleted goes with them; a reviewer who has settled one deletes it from the JSON's list. The
+    per-page QA and the render's own notes are made again. Without this a price error vanished on the round trip, and
+    `--strict` let it through."""
+    where = {w.id: k for k, w in enumerate(words) if w.id}
+    out = []
+    for f in findings:
+        if f.kind in _RENDER_ONLY or str(f.kind).startswith("qa_"):
+            continue
+        if f.word_indices or f.word_ids:
+            ids = f.word_ids or [f"w{i + 1}" for i in f.word_indices]
+            idx = [where[i] for i in ids if i in where]
+            if not idx:
+                continue
+            f = f.model_copy(update={"word_indices": idx, "word_ids": [words[k].id for k in idx]})
+        out.append(f)
+    return out
 
 
 def render_from(source: str | os.PathLike, *, out: str | os.PathLike, **kw) -> CaptionResult:

@@ -591,6 +591,8 @@ def compose_job(job: RenderJob, outputs: OutputSet, receipt: Receipt, *, asr: Op
     t = time.perf_counter()
     words = snap_to_frames(words, info.fps) if words else words
     words = with_ids(words)
+    findings = [f.model_copy(update={"word_ids": [words[i].id for i in f.word_indices if 0 <= i < len(words)]})
+                if f.word_indices else f for f in findings]
     terms = job.terms if job.terms is not None else (script_terms(job.script, transcript.language) if job.script else [])
     if job.pages is not None and job.preview is None:
         track = relayout(words, job.pages, job.preset, frame_info.width, frame_info.height, language=transcript.language,

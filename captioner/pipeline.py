@@ -93,11 +93,14 @@ def recognise(audio: np.ndarray, script: Optional[str], language: str, asr: str 
     """
     findings: list[Finding] = []
     backend = get_backend(asr, **(backend_options or {}))
-    if language == "auto" and backend.name != "whisper":
-        # only Whisper detects; detect once with it, record, then pin for the chosen backend
-        language, prob = get_backend("whisper").detect_language(audio)
+    detected = None
+    if language == "auto":
+        # detected once with Whisper among the six languages, the script's writing as a second opinion, then pinned
+        language, prob, why = choose_language(audio, script)
+        detected = prob
         findings.append(Finding(kind="language_detected", severity=Severity.info,
-                                message=f"language detected as {language!r} (p={prob:.2f}) and pinned for the {asr} backend"))
+                                message=f"language detected as {language!r} ({why}) and pinned"
+                                        + (f" for the {asr} backend" if backend.name != "whisper" else "")))
     hot = hotwords(script) if script else []
     opts = ASROptions(language=language, script=script, hotwords=hot, use_prompt=use_prompt)
     bare = ASROptions(language=language, script=None, hotwords=[], use_prompt=False)
@@ -113,6 +116,8 @@ def recognise(audio: np.ndarray, script: Optional[str], language: str, asr: str 
         return backend.transcribe(audio, ASROptions(language=lang, script=None, hotwords=[], use_prompt=False))
 
     transcript = backend.transcribe(audio, opts)
+    if detected is not None:
+        transcript = transcript.model_copy(update={"language_detected": True, "language_probability": detected})
     lang = transcript.language
     if lang not in LANGUAGES:
         raise LanguageError(f"detected language {lang!r} is not supported: pin one of {', '.join(LANGUAGES)} with --language")
@@ -164,6 +169,23 @@ def recognise(audio: np.ndarray, script: Optional[str], language: str, asr: str 
             reference = ref.model_copy(update={"words": [], "text": "", "notes": ref.notes + [
                 f"the unprompted pass came out in {found!r}, not {lang!r}: the recogniser cannot follow this voice without the script"]})
     return transcript, reference, findings
+
+
+def choose_language(audio: np.ndarray, script: Optional[str]) -> tuple[str, float, str]:
+    """(language, Whisper's probability of it, why) for `--language auto`: Whisper's likeliest of the six, unless it is
+    unsure (p < 0.5) and the script is clearly in another of them (`language.detect_language`, confidence ≥ 0.5): a voice
+    Whisper cannot follow (espeak Hindi: "la" first, "en" 0.08 before "hi" 0.008) is still captioned in the script's
+    language. A sure voice keeps its language against the script's (a careless user's wrong script is reported by the
+    correction stage, never captioned onto the audio)."""
+    from .language import detect_language as script_language
+
+    lang, prob = get_backend("whisper").detect_language(audio)
+    why = f"p={prob:.2f}"
+    if script and prob < 0.5:
+        s_lang, s_conf = script_language(script)
+        if s_lang in LANGUAGES and s_lang != lang and s_conf >= 0.5:
+            return s_lang, prob, f"the voice was unclear ({lang!r} at p={prob:.2f}); the script is {s_lang!r}"
+    return lang, prob, why
 
 
 def _in_background(fn) -> concurrent.futures.Future:

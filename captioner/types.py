@@ -172,6 +172,8 @@ class Finding(_Model):
     script_text: Optional[str] = None
     spoken_text: Optional[str] = None
     word_indices: list[int] = Field(default_factory=list)
+    # the same words by their stable ids (written by the render): `captioner render --from` finds them after an edit
+    word_ids: list[str] = Field(default_factory=list)
 
 
 class CaptionLine(_Model):

@@ -106,3 +106,23 @@ def test_a_rerun_after_the_wrong_language_is_checked_like_any_transcript(monkeyp
     else:
         assert tr.text == rerun.text and ref is tr and "asr_hallucination" not in kinds
         assert any("re-ran pinned without the prompt" in n for n in tr.notes)
+
+
+ALIGN = Path(__file__).parent / "fixtures" / "align"
+
+
+def test_auto_picks_among_the_six_and_asks_the_script_when_the_voice_is_unclear():
+    """`--language auto` failed on DEV ads the product supports: espeak Hindi came out "la" (not supported), espeak
+    Mandarin "th". Whisper's likeliest of the six is taken; where it is unsure, a script clearly in another of them
+    decides; a sure voice keeps its language against a script in another one."""
+    from captioner.media import load_audio
+    from captioner.pipeline import choose_language
+
+    zh = load_audio(ALIGN / "ad-zh-01" / "audio.flac")
+    assert choose_language(zh, None)[0] == "zh"
+    hi = load_audio(ALIGN / "ad-hi-01" / "audio.flac")
+    hindi_script = (ALIGN / "ad-hi-01" / "spoken.txt").read_text(encoding="utf-8")
+    lang, p, why = choose_language(hi, hindi_script)
+    assert lang == "hi" and p < 0.5 and "the script is 'hi'" in why
+    en = load_audio(ALIGN / "ad-en-01" / "audio.flac")
+    assert choose_language(en, SAMPLES["de"])[0] == "en"

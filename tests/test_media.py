@@ -102,3 +102,19 @@ def test_a_voice_over_track_that_starts_late_is_heard_late(tmp_path):
     assert float(np.max(np.abs(b[: int(0.85 * 16000)]))) == 0.0
     onset = lambda x: int(np.argmax(np.abs(x) > 0.05)) / 16000  # noqa: E731
     assert onset(b) - onset(a) == pytest.approx(0.9, abs=0.005)
+
+
+def test_every_audio_track_goes_through_the_burn(tmp_path):
+    """A second audio track (another language, a commentary) was dropped silently: only the first one was mapped."""
+    import av
+
+    two = tmp_path / "two.mp4"
+    ffmpeg("-i", str(EXAMPLE / "video.mp4"), "-f", "lavfi", "-i", "sine=frequency=440:duration=9", "-map", "0:v", "-map",
+           "0:a", "-map", "1:a", "-c:v", "copy", "-c:a", "aac", "-shortest", str(two))
+    info = probe(two)
+    out = tmp_path / "out.mp4"
+    words = [Word(text="Hello", start=0.5, end=1.0)]
+    track = paginate(words, load_preset("karaoke"), info.width, info.height, language="en", duration=info.duration)
+    burn(two, to_ass(track, load_preset("karaoke")), out, info)
+    with av.open(str(out)) as c:
+        assert len([s for s in c.streams if s.type == "audio"]) == 2

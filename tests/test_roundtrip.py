@@ -180,3 +180,37 @@ def test_bad_edits_are_refused_with_one_line_and_nothing_written(ad, tmp_path):
     res = json.loads(out.with_suffix(".json").read_text())
     assert any(f["kind"] == "edit_repaginated" for f in res["findings"])
     assert len({w["id"] for w in res["words"]}) == len(res["words"])
+
+
+def test_findings_survive_an_edit_and_strict_still_refuses(ad, tmp_path):
+    """`render --from` dropped every finding: a price error in the JSON vanished on the round trip and `--strict` let
+    it through. Now the JSON's findings are carried to the words they name (found by id after an edit), a finding
+    whose words were deleted goes with them, and the page QA is made again."""
+    d, video, truth = ad
+    src = d / "imp-json-src2.json"
+    src.write_text(json.dumps({"words": [{"text": w["text"], "start": w["start"], "end": w["end"]} for w in truth]}))
+    first = tmp_path / "a.mp4"
+    r = run_cli("caption", str(video), "--captions", str(src), "--language", "en", "--out", str(first))
+    assert r.returncode == 0, r.stderr
+    data = json.loads(first.with_suffix(".json").read_text())
+    k = next(i for i, w in enumerate(data["words"]) if w["text"] == "Brewvana")
+    # as the price judge writes it on a caption render (an older JSON: indices only, no ids)
+    data["findings"].append({"kind": "price_mismatch", "severity": "error", "message": "“$19.99”: the voice says 19.29",
+                             "script_text": "$19.99", "spoken_text": "$19.29", "word_indices": [k + 3]})
+    data["findings"].append({"kind": "ad_lib", "severity": "warning", "message": "the voice says “so”",
+                             "word_indices": [1]})
+    target = data["words"][k + 3]["id"]
+    del data["words"][1]  # the reviewer deletes the ad-lib's word: its finding goes with it
+    data["pages"] = []
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps(data))
+    out = tmp_path / "b.mp4"
+    r = run_cli("render", "--from", str(edited), "--out", str(out), "--strict")
+    assert r.returncode == 7 and "price_mismatch" in r.stderr, r.stderr
+    assert not out.exists()
+    r = run_cli("render", "--from", str(edited), "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    res = json.loads(out.with_suffix(".json").read_text())
+    pm = next(f for f in res["findings"] if f["kind"] == "price_mismatch")
+    assert pm["word_ids"] == [target] and res["words"][pm["word_indices"][0]]["id"] == target
+    assert not any(f["kind"] == "ad_lib" for f in res["findings"])

@@ -447,8 +447,13 @@ class WhisperBackend:
         return workers_of(self.model) >= 2
 
     def detect_language(self, audio: np.ndarray) -> tuple[str, float]:
-        lang, prob, _ = self.model.detect_language(audio)
-        return lang, float(prob)
+        """The likeliest of the languages captioner supports (`types.LANGUAGES`) and Whisper's probability of it: its
+        overall favourite may be one it cannot caption (DEV's espeak Mandarin is "th" at p = 0.86, "zh" 0.03 next)."""
+        from ..types import LANGUAGES
+
+        lang, prob, ranked = self.model.detect_language(audio)
+        ours = [(code, float(p)) for code, p in ranked if code in LANGUAGES]
+        return max(ours, key=lambda x: x[1]) if ours else (lang, float(prob))
 
     def _tokenizer(self, language: str):
         from faster_whisper.tokenizer import Tokenizer

@@ -88,6 +88,13 @@ def prepare_graph(ass_text: str, tmp: Path, frame: tuple[int, int], *, scale_to:
     return args[2:k], args[k:-1]
 
 
+def audio_tracks(video: str | os.PathLike) -> int:
+    """How many audio tracks the file has (1 when it cannot be read here: the first one is mapped as before)."""
+    from ..media import _audio_streams
+
+    return max(1, _audio_streams(Path(video))[0])
+
+
 def burn(video: str | os.PathLike, ass_text: str, out_path: str | os.PathLike, info: MediaInfo,
          options: EncodeOptions | None = None, *, max_seconds: float | None = None, scale_to: tuple[int, int] | None = None,
          extra_fonts_dir: str | None = None) -> None:
@@ -106,8 +113,10 @@ def burn(video: str | os.PathLike, ass_text: str, out_path: str | os.PathLike, i
             opts["threads"] = o.threads
         streams = [v]
         if info.has_audio:
-            streams.append(main["a:0?"])
-            if info.audio_codec in _MP4_AUDIO and not max_seconds:
+            # every audio track goes through (a second language, a commentary track), copied where MP4 carries it as is
+            tracks = audio_tracks(video)
+            streams.append(main["a?"] if tracks > 1 else main["a:0?"])
+            if info.audio_codec in _MP4_AUDIO and not max_seconds and tracks == 1:
                 opts["c:a"] = "copy"
             else:
                 opts.update({"c:a": "aac", "b:a": o.audio_bitrate})

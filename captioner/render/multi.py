@@ -15,7 +15,7 @@ from typing import Sequence
 
 from ..media import run_ffmpeg
 from ..types import MediaInfo
-from .burn import _MP4_AUDIO, EncodeOptions, link_fonts
+from .burn import _MP4_AUDIO, EncodeOptions, audio_tracks, link_fonts
 
 MAX_OUTPUTS = 8  # encoders per process: each x264 instance holds its own lookahead (~40–80 MB at 720×1280)
 
@@ -43,12 +43,14 @@ def burn_many(video: str | os.PathLike, renders: Sequence[tuple[str, str | os.Pa
             branches.append(f"[s{k}]{chain}[o{k}]")
         split = f"[0:v]split={len(renders)}" + "".join(f"[s{k}]" for k in range(len(renders)))
         args = ["-i", str(Path(video).resolve()), "-filter_complex", ";".join([split, *branches])]
+        tracks = audio_tracks(video)  # every audio track goes through, as in `burn`
         for k, (_, out_path, o) in enumerate(renders):
-            args += ["-map", f"[o{k}]", "-map", "0:a:0?", "-c:v", "libx264", "-preset", o.preset, "-crf", str(o.crf),
-                     "-pix_fmt", "yuv420p", "-fps_mode", "passthrough"]
+            args += ["-map", f"[o{k}]", "-map", "0:a?" if tracks > 1 else "0:a:0?", "-c:v", "libx264", "-preset", o.preset,
+                     "-crf", str(o.crf), "-pix_fmt", "yuv420p", "-fps_mode", "passthrough"]
             if o.threads:
                 args += ["-threads", str(o.threads)]
             if info.has_audio:
-                args += ["-c:a", "copy"] if info.audio_codec in _MP4_AUDIO else ["-c:a", "aac", "-b:a", o.audio_bitrate]
+                args += (["-c:a", "copy"] if info.audio_codec in _MP4_AUDIO and tracks == 1
+                         else ["-c:a", "aac", "-b:a", o.audio_bitrate])
             args += ["-map_metadata", "0", "-movflags", "+faststart", "-f", "mp4", str(Path(out_path).resolve())]
         run_ffmpeg(args, f"burning {len(renders)} caption variants into {video}", cwd=tmp)
