@@ -148,7 +148,8 @@ def render_job(source: str | os.PathLike, *, out: str | os.PathLike, video: Opti
 
 
 # findings of one render only: the new render makes its own
-_RENDER_ONLY = {FindingKind.not_charged, FindingKind.edit_repaginated, FindingKind.missing_glyphs}
+_RENDER_ONLY = {FindingKind.not_charged, FindingKind.edit_repaginated, FindingKind.missing_glyphs,
+                FindingKind.frame_rate_raised}
 
 
 def carried_findings(findings: list[Finding], words: list[Word]) -> list[Finding]:

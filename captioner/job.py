@@ -496,6 +496,12 @@ def recognise_job(job: RenderJob, timings: Optional[dict] = None) -> AsrOutcome:
                       timings={k: round(v, 3) for k, v in timings.items()})
 
 
+# Below this frame rate a caption page cannot follow speech (a word lasts ~0.3 s): such a video (a slideshow, a still
+# image with a voice-over) is rendered at LOW_FPS_RENDER, each picture held, instead of words snapped to 1 s frames.
+MIN_CAPTION_FPS = 10.0
+LOW_FPS_RENDER = 25.0
+
+
 def with_ids(words: list[Word]) -> list[Word]:
     """Every word with a stable id ("w1", "w2", …): kept where it has one (an edited JSON), new ones numbered on."""
     seen = {w.id for w in words if w.id}
@@ -540,7 +546,7 @@ class Composed:
         self.__dict__.update(kw)
 
     def burn_args(self) -> dict:
-        return {"max_seconds": self.max_seconds, "scale_to": self.scale_to}
+        return {"max_seconds": self.max_seconds, "scale_to": self.scale_to, "fps_to": self.fps_to}
 
     def finish(self, burn_seconds: float) -> CaptionResult:
         """After the burn: the result (and the JSON sidecar, staged)."""
@@ -589,7 +595,14 @@ def compose_job(job: RenderJob, outputs: OutputSet, receipt: Receipt, *, asr: Op
         words = [wd for wd in words if wd.start < length]
         words = [wd if wd.end <= length else wd.model_copy(update={"end": length}) for wd in words]
     t = time.perf_counter()
-    words = snap_to_frames(words, info.fps) if words else words
+    fps = info.fps
+    if fps < MIN_CAPTION_FPS:  # a slideshow / still-image ad: captions could not follow the voice at this frame rate
+        fps = LOW_FPS_RENDER
+        frame_info = frame_info.model_copy(update={"fps": fps})
+        findings.append(Finding(kind="frame_rate_raised", severity=Severity.info,
+                                message=f"the video has {info.fps:g} frames per second: rendered at {fps:g} (each picture "
+                                        "held) so that the captions can follow the voice"))
+    words = snap_to_frames(words, fps) if words else words
     words = with_ids(words)
     findings = [f.model_copy(update={"word_ids": [words[i].id for i in f.word_indices if 0 <= i < len(words)]})
                 if f.word_indices else f for f in findings]
@@ -599,8 +612,8 @@ def compose_job(job: RenderJob, outputs: OutputSet, receipt: Receipt, *, asr: Op
                          safe_zone=str(job.safe_zone), duration=frame_info.duration, terms=terms)
     else:
         track = paginate(words, job.preset, frame_info.width, frame_info.height, language=transcript.language,
-                         safe_zone=str(job.safe_zone), duration=frame_info.duration, terms=terms, fps=info.fps)
-    findings += qa_findings(check_track(track, job.preset, fps=info.fps))
+                         safe_zone=str(job.safe_zone), duration=frame_info.duration, terms=terms, fps=fps)
+    findings += qa_findings(check_track(track, job.preset, fps=fps))
     if job.strict and strict_blockers(findings):
         first = strict_blockers(findings)[0]
         raise QualityError(f"--strict: {len(strict_blockers(findings))} error finding(s), first {first.kind}: {first.message} "
@@ -619,7 +632,8 @@ def compose_job(job: RenderJob, outputs: OutputSet, receipt: Receipt, *, asr: Op
         outputs.write_text("vtt", to_vtt(track))
     return Composed(job=job, outputs=outputs, receipt=receipt, info=info, frame_info=frame_info, track=track,
                     transcript=transcript, findings=findings, ass_text=ass_text, max_seconds=max_seconds,
-                    scale_to=scale_to, timings=timings, compose_seconds=time.perf_counter() - t)
+                    scale_to=scale_to, fps_to=fps if fps != info.fps else None, timings=timings,
+                    compose_seconds=time.perf_counter() - t)
 
 
 def stage_job(job: RenderJob, outputs: OutputSet, receipt: Receipt, *, asr: Optional[AsrOutcome] = None,
@@ -646,7 +660,8 @@ def stage_shared(items: list[tuple[RenderJob, OutputSet, Receipt, AsrOutcome]]) 
             composed[i] = compose_job(job, outputs, receipt, asr=asr, timings={})
         except Exception as e:  # noqa: BLE001 - reported per variant
             out[i] = (None, e)
-    share = [i for i, c in composed.items() if can_share(c.ass_text) and c.max_seconds is None and c.scale_to is None]
+    share = [i for i, c in composed.items()
+             if can_share(c.ass_text) and c.max_seconds is None and c.scale_to is None and c.fps_to is None]
     alone = [i for i in composed if i not in share]
     if len(share) >= 2:
         first = composed[share[0]]

@@ -96,6 +96,7 @@ class FindingKind(StrEnum):
     aligner_fallback = "aligner_fallback"
     # rendering
     missing_glyphs = "missing_glyphs"
+    frame_rate_raised = "frame_rate_raised"
     # caption QA per page (qa.py)
     qa_split_unit = "qa_split_unit"
     qa_reading_speed = "qa_reading_speed"

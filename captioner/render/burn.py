@@ -97,7 +97,7 @@ def audio_tracks(video: str | os.PathLike) -> int:
 
 def burn(video: str | os.PathLike, ass_text: str, out_path: str | os.PathLike, info: MediaInfo,
          options: EncodeOptions | None = None, *, max_seconds: float | None = None, scale_to: tuple[int, int] | None = None,
-         extra_fonts_dir: str | None = None) -> None:
+         extra_fonts_dir: str | None = None, fps_to: float | None = None) -> None:
     """Decode → libass burn (+ emoji overlays) → encode in one ffmpeg pass. `out_path` is written completely or not at all by the caller."""
     import ffmpeg
 
@@ -106,7 +106,8 @@ def burn(video: str | os.PathLike, ass_text: str, out_path: str | os.PathLike, i
         Path(tmp, "captions.ass").write_text(ass_text, encoding="utf-8")
         link_fonts(Path(tmp, "fonts"), Path(extra_fonts_dir) if extra_fonts_dir else None)
         main = ffmpeg.input(str(Path(video).resolve()), **({"t": f"{max_seconds:.3f}"} if max_seconds else {}))
-        v = _video_chain(main, ass_text, Path(tmp), (info.width, info.height), scale_to=scale_to, pre=None, post=None)
+        v = _video_chain(main, ass_text, Path(tmp), (info.width, info.height), scale_to=scale_to,
+                         pre=f"fps={fps_to:g}" if fps_to else None, post=None)
         opts = {"c:v": "libx264", "preset": o.preset, "crf": o.crf, "pix_fmt": "yuv420p", "fps_mode": "passthrough",
                 "map_metadata": 0, "movflags": "+faststart", "f": "mp4"}
         if o.threads:
