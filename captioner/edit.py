@@ -384,8 +384,9 @@ def captions_job(video: str | os.PathLike, captions: str | os.PathLike, *, out: 
                  account: Optional[str] = None, ledger=None, key: Optional[str] = None, script: Optional[str] = None,
                  preset_overrides: Optional[dict] = None, align_words: bool = True):
     """The RenderJob and aligned words of `captioner caption VIDEO --captions FILE` (no ASR)."""
-    from .align import align
+    from .align import align_words as timed_words
     from .job import AsrOutcome
+    from .pipeline import script_mismatch
     from .linebreak import script_terms
     from .media import load_audio, probe
     from .presets import load_preset
@@ -403,8 +404,17 @@ def captions_job(video: str | os.PathLike, captions: str | os.PathLike, *, out: 
     info = probe(video)
     notes: list[str] = []
     audio = load_audio(video, notes=notes)  # a phase-inverted channel: the words are aligned to the louder one, and it says so
+    heard: list[Finding] = []
     if align_words:
-        words = align(audio, words, lang)
+        # the file's words are the user's text, like a script: words the voice does not say, speech they leave out,
+        # and a file that belongs to another video are reported as for a script (it used to render them silently)
+        res = timed_words(audio, words, lang)
+        words, heard = res.words, list(res.findings)
+        from .media import speech_duration
+
+        bad = script_mismatch(words, heard, speech_duration(audio), own_text=True)
+        if bad is not None:
+            heard.append(bad)
     words = clean_words(_monotonic(words, info.duration), info.duration, cap.name)
     pages = None if all(c.free for c in cues) else _cue_pages(words, structure, info.duration, info.fps)
     p = preset if preset is not None and not isinstance(preset, str) else load_preset(preset or "karaoke", **(preset_overrides or {}))
@@ -421,7 +431,7 @@ def captions_job(video: str | os.PathLike, captions: str | os.PathLike, *, out: 
     transcript = Transcript(text=" ".join(w.text for w in words), words=words, language=lang, backend="captions",
                             duration=info.duration)
     channels = [Finding(kind=FindingKind.audio_channels_cancel, severity=Severity.warning, message=n) for n in notes]
-    return job, AsrOutcome(transcript=transcript, words=words, findings=channels + [finding])
+    return job, AsrOutcome(transcript=transcript, words=words, findings=channels + [finding] + heard)
 
 
 def _monotonic(words: list[Word], duration: float) -> list[Word]:

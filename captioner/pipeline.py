@@ -589,11 +589,11 @@ def arbitrate_by_phones(audio: np.ndarray, words: list[Word], findings: list[Fin
 SCRIPT_MISMATCH_FRACTION = 0.5
 
 
-def script_mismatch(words: list[Word], findings: list[Finding], speech_s: float) -> Optional[Finding]:
+def script_mismatch(words: list[Word], findings: list[Finding], speech_s: float, *, own_text: bool = False) -> Optional[Finding]:
     """An error when the aligner could not explain much of the speech with the caption text, or heard little of the
     text: the script (or caption file) probably belongs to another video. None for captions made from the recogniser
-    alone (their words are what it heard)."""
-    if not words or all(w.source == "asr" for w in words) or speech_s <= 0:
+    alone (their words are what it heard); `own_text`: the words are the user's own (an imported caption file)."""
+    if not words or (not own_text and all(w.source == "asr" for w in words)) or speech_s <= 0:
         return None
     unexplained = sum(f.end - f.start for f in findings if f.kind == "ad_lib" and f.end is not None and f.start is not None)
     unsaid = sum(len(f.word_indices or []) for f in findings if f.kind == "script_unspoken")

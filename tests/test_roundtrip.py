@@ -214,3 +214,35 @@ def test_findings_survive_an_edit_and_strict_still_refuses(ad, tmp_path):
     pm = next(f for f in res["findings"] if f["kind"] == "price_mismatch")
     assert pm["word_ids"] == [target] and res["words"][pm["word_indices"][0]]["id"] == target
     assert not any(f["kind"] == "ad_lib" for f in res["findings"])
+
+
+def _srt(cues_: list[tuple[float, float, str]]) -> str:
+    return "\n".join(f"{k + 1}\n{srt_time(a)} --> {srt_time(b)}\n{t}\n" for k, (a, b, t) in enumerate(cues_))
+
+
+def test_imported_captions_are_checked_against_the_voice(ad, tmp_path):
+    """A caption file's words are the user's text, like a script: a cue the voice never says was squeezed into the
+    audio with only page-timing warnings, and another ad's captions rendered with none. Now: the unsaid cue is named
+    (`script_unspoken`), and a file that does not fit the voice is an error (`script_mismatch`)."""
+    d, video, truth = ad
+    c = cues(truth)
+    extra = tmp_path / "extra.srt"
+    extra.write_text(_srt(c[:2] + [(c[1][1], c[1][1] + 0.3, "Buy two get one free!")] + c[2:]))
+    out = tmp_path / "x.mp4"
+    r = run_cli("caption", str(video), "--captions", str(extra), "--language", "en", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    fs = json.loads(out.with_suffix(".json").read_text())["findings"]
+    assert any(f["kind"] == "script_unspoken" and "Buy two get one free!" in f["message"] for f in fs), fs
+    assert not any(f["kind"] == "script_mismatch" for f in fs)
+    other = tmp_path / "other.srt"
+    words = "Tired of dull skin? Lumewell Glow Serum is just $49 today. Use code GLOW20 for 20% off. Tap the link below!".split()
+    t0, t1 = truth[0]["start"], truth[-1]["end"]
+    step = (t1 - t0) / 3
+    other.write_text(_srt([(t0 + k * step, t0 + (k + 1) * step, " ".join(words[k * 7:(k + 1) * 7])) for k in range(3)]))
+    out2 = tmp_path / "y.mp4"
+    r = run_cli("caption", str(video), "--captions", str(other), "--language", "en", "--out", str(out2))
+    assert r.returncode == 0, r.stderr
+    fs = json.loads(out2.with_suffix(".json").read_text())["findings"]
+    assert any(f["kind"] == "script_mismatch" and f["severity"] == "error" for f in fs), [f["kind"] for f in fs]
+    r = run_cli("caption", str(video), "--captions", str(other), "--language", "en", "--out", str(tmp_path / "z.mp4"), "--strict")
+    assert r.returncode == 7 and not (tmp_path / "z.mp4").exists()
