@@ -201,10 +201,13 @@ def load_manifest(path: str | os.PathLike, *, output_dir: Optional[str | os.Path
         where = f"variants[{i}]" + (f" ({name})" if isinstance(name, str) and name else "")
         for k in sorted(set(item) - VARIANT_KEYS):
             problems.append(f"{where}: unknown field {k!r} (allowed: {', '.join(sorted(VARIANT_KEYS))})")
+        if isinstance(name, str) and name.lower().endswith(".mp4") and len(name) > 4:
+            name = name[:-4]  # "hook-a.mp4" names the output hook-a.mp4 (it wrote hook-a.mp4.mp4)
         if not name:
             problems.append(f"{where}: missing 'output' (the output name, e.g. hook-a)")
         elif not isinstance(name, str) or not _NAME.match(name) or name in (".", ".."):
-            problems.append(f"{where}: output name {name!r} must be a plain file name (letters, digits, . _ -), no folders")
+            problems.append(f"{where}: output name {str(name)[:60]!r} must be a plain file name: ASCII letters, digits, "
+                            "'.', '_' and '-', starting with a letter or digit, at most 100 characters, no folders")
             name = None
         video = file_field(where, "video", v.get("video"), True)
         script = file_field(where, "script", v.get("script"), False)
@@ -229,10 +232,12 @@ def load_manifest(path: str | os.PathLike, *, output_dir: Optional[str | os.Path
         if refs is None:
             problems.append(f"{where}: missing 'preset' (or 'presets': a list)")
             refs = []
-        multi = isinstance(refs, list)
-        refs = refs if multi else [refs]
-        if multi and not refs:
-            problems.append(f"{where}: 'presets' is empty")
+            multi = False
+        else:
+            multi = isinstance(refs, list)
+            refs = refs if multi else [refs]
+            if multi and not refs:
+                problems.append(f"{where}: 'presets' is empty")
         for ref in refs:
             preset = get_preset(where, ref)
             if preset is None or not name:

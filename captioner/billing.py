@@ -399,7 +399,9 @@ class Ledger:
     def _ensure_account(conn, account: str) -> None:
         if (not isinstance(account, str) or not account or len(account) > 200 or account.strip() != account
                 or not account.isprintable()):
-            raise InputError(f"invalid account name {str(account)[:40]!r}: use a non-empty name without surrounding spaces")
+            raise InputError(f"invalid account name {str(account)[:40]!r}"
+                             f"{f' ({len(account)} characters)' if isinstance(account, str) and len(account) > 200 else ''}: "
+                             "use a non-empty printable name of at most 200 characters, without surrounding spaces")
         conn.execute("INSERT OR IGNORE INTO accounts(name, created_at) VALUES (?, ?)", (account, time.time()))
 
     def top_up(self, account: str, millicredits: int, *, note: Optional[str] = None, key: Optional[str] = None) -> Entry:

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from .errors import CaptionerError
+from .errors import CaptionerError, InputError
 
 credits_app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                           help="Credit ledger: top up, show the balance and the history of an account.")
@@ -21,9 +21,13 @@ def _fail(e: CaptionerError) -> None:
     raise typer.Exit(e.exit_code)
 
 
-def _ledger(path: Optional[Path]):
+def _ledger(path: Optional[Path], *, read_only: bool = False):
+    """The ledger at `path` (default: `billing.default_ledger_path`). `read_only` (balance, history): an explicit path
+    that does not exist is a typo to report, not a new empty ledger to create (it printed "0 credits")."""
     from .billing import Ledger
 
+    if read_only and path is not None and not Path(path).expanduser().exists():
+        raise InputError(f"no ledger at {path}: check the path (a ledger is created by `captioner credits add`)")
     return Ledger(path)
 
 
@@ -61,7 +65,7 @@ def credits_balance(
     from .billing import format_credits
 
     try:
-        led = _ledger(ledger)
+        led = _ledger(ledger, read_only=True)
         bal, avail = led.balance(account), led.available(account)
     except CaptionerError as e:
         _fail(e)
@@ -86,7 +90,9 @@ def credits_history(
     from .billing import format_credits
 
     try:
-        entries = _ledger(ledger).history(account, limit)
+        if limit is not None and limit < 1:
+            raise InputError(f"--limit must be 1 or more (the last N entries), not {limit}")
+        entries = _ledger(ledger, read_only=True).history(account, limit)
     except CaptionerError as e:
         _fail(e)
     if as_json:

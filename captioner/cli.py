@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from .errors import CaptionerError
+from .errors import CaptionerError, InputError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Caption short video ads: video + script in, captioned video + sidecars + receipt out.")
@@ -53,6 +53,12 @@ def caption(
     from .pipeline import CaptionOptions, caption as run
 
     backend_options = {}
+    diffusion_only = {"--diffusion-model": diffusion_model, "--adapter": adapter, "--whisper": whisper, "--steps": steps,
+                      "--diffusion-seed": diffusion_seed, "--diffusion-canvas": canvas, "--device": device}
+    given = [k for k, v in diffusion_only.items() if v is not None]
+    if asr != "diffusion" and given:  # silently ignored before (--steps -3 with the Whisper backend)
+        _fail(InputError(f"{', '.join(given)} {'is an option' if len(given) == 1 else 'are options'} of the diffusion "
+                         f"backend: add --asr diffusion, or leave {'it' if len(given) == 1 else 'them'} out"))
     if asr == "diffusion":
         backend_options = {k: v for k, v in {"model_dir": diffusion_model, "adapter_dir": adapter, "whisper_dir": whisper,
                                              "steps": steps, "canvas": canvas, "device": device,

@@ -149,7 +149,7 @@ def render_job(source: str | os.PathLike, *, out: str | os.PathLike, video: Opti
 
 # findings of one render only: the new render makes its own
 _RENDER_ONLY = {FindingKind.not_charged, FindingKind.edit_repaginated, FindingKind.missing_glyphs,
-                FindingKind.frame_rate_raised}
+                FindingKind.frame_rate_raised, FindingKind.frame_too_small}
 
 
 def carried_findings(findings: list[Finding], words: list[Word]) -> list[Finding]:

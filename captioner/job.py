@@ -459,6 +459,8 @@ def _explain(e: ValidationError) -> str:
     if top in allowed:
         return f"unknown {top.replace('_', '-')} {err.get('input')!r}: use one of {', '.join(m.value for m in allowed[top])}"
     if top == "preview":
+        if err.get("type") in ("greater_than_equal", "greater_than"):  # too short: the limit above is not the problem
+            return f"invalid {field}: {err['msg']} (a preview lasts 0.5–{PREVIEW_MAX_SECONDS:g} s)"
         return (f"a free preview is at most {PREVIEW_MAX_SECONDS:g} s and {PREVIEW_MAX_SHORT_SIDE} px on its shorter side "
                 f"({field}: {err['msg']}); render the full ad with `captioner caption`")
     msg = err["msg"].removeprefix("Value error, ")
@@ -499,6 +501,8 @@ def recognise_job(job: RenderJob, timings: Optional[dict] = None) -> AsrOutcome:
 # Below this frame rate a caption page cannot follow speech (a word lasts ~0.3 s): such a video (a slideshow, a still
 # image with a voice-over) is rendered at LOW_FPS_RENDER, each picture held, instead of words snapped to 1 s frames.
 MIN_CAPTION_FPS = 10.0
+# Letters shorter than this (the preset's font size × the frame's shorter side) cannot be read: a warning, not a refusal
+MIN_GLYPH_PX = 12
 LOW_FPS_RENDER = 25.0
 
 
@@ -595,6 +599,13 @@ def compose_job(job: RenderJob, outputs: OutputSet, receipt: Receipt, *, asr: Op
         words = [wd for wd in words if wd.start < length]
         words = [wd if wd.end <= length else wd.model_copy(update={"end": length}) for wd in words]
     t = time.perf_counter()
+    side = min(frame_info.width, frame_info.height)
+    glyph = job.preset.font_size * side
+    if glyph < MIN_GLYPH_PX:
+        findings.append(Finding(kind="frame_too_small", severity=Severity.warning,
+                                message=f"the video is {frame_info.width}×{frame_info.height}: this preset's letters are "
+                                        f"{glyph:.0f} px tall here, too small to read (≥ {MIN_GLYPH_PX} px needs a frame "
+                                        f"of {MIN_GLYPH_PX / job.preset.font_size:.0f} px on its shorter side)"))
     fps = info.fps
     if fps < MIN_CAPTION_FPS:  # a slideshow / still-image ad: captions could not follow the voice at this frame rate
         fps = LOW_FPS_RENDER

@@ -34,6 +34,9 @@ def read_script(script: Optional[str | os.PathLike], *, is_path: Optional[bool] 
         from .hint import load_script
 
         return load_script(script)
+    from .hint import check_script_size
+
+    check_script_size(len(str(script).encode("utf-8")), "the script")
     return str(script)
 
 
@@ -131,9 +134,14 @@ def recognise(audio: np.ndarray, script: Optional[str], language: str, asr: str 
             again.notes.append(f"first pass came out in {found!r}, not {lang!r}: re-ran pinned without the prompt")
             transcript = again
         elif not script or not _in_language(script, lang)[0]:
+            if script:
+                s_found = _in_language(script, lang)[1]
+                hint = f"; the script is not in {lang!r} either (it reads as {_language_name(s_found)})"
+            else:
+                hint = ", or pass the script (in the voice's language) to caption from it"
             raise LanguageError(
-                f"the transcript came out in {found2!r} although {lang!r} was pinned: check that --language matches the "
-                "voice-over (captions are never rendered in another language), or pass the script to caption from it")
+                f"the transcript came out in {_language_name(found2)} although {lang!r} was pinned: check that --language "
+                f"matches the voice-over (captions are never rendered in another language){hint}")
         else:
             findings.append(Finding(kind="asr_wrong_language", severity=Severity.warning,
                                     message=f"the recogniser's output was in {found2!r}, not {lang!r}, and was discarded: the "
@@ -169,6 +177,13 @@ def recognise(audio: np.ndarray, script: Optional[str], language: str, asr: str 
             reference = ref.model_copy(update={"words": [], "text": "", "notes": ref.notes + [
                 f"the unprompted pass came out in {found!r}, not {lang!r}: the recogniser cannot follow this voice without the script"]})
     return transcript, reference, findings
+
+
+def _language_name(found: str) -> str:
+    """A detected language or writing system for a message: "'en'", or "Latin-script text" for a bare script name."""
+    if found == "unknown":
+        return "text of no language it could tell"
+    return f"{found!r}" if found in LANGUAGES or len(found) <= 3 else f"{found.capitalize()}-script text"
 
 
 def choose_language(audio: np.ndarray, script: Optional[str]) -> tuple[str, float, str]:

@@ -80,18 +80,18 @@ class Preset(BaseModel):
     tier: Tier
     description: str = ""
     font: str = "Montserrat-ExtraBold.ttf"  # a file in fonts/ (no paths)
-    font_size: float = Field(default=0.075, gt=0.01, le=0.25)
+    font_size: float = Field(default=0.075, gt=0.01, le=0.25, description="a fraction of the frame's shorter side: 0.075 = 81 px on 1080×1920")
     uppercase: bool = False
-    letter_spacing: float = Field(default=0.0, ge=-0.2, le=1.0)  # fraction of font size
-    line_spacing: float = Field(default=1.0, ge=0.7, le=2.0)
+    letter_spacing: float = Field(default=0.0, ge=-0.2, le=1.0, description="a fraction of the font size")
+    line_spacing: float = Field(default=1.0, ge=0.7, le=2.0, description="a multiple of the font's line height")
     text_color: str = "#FFFFFF"
     highlight_color: Optional[str] = "#FFD400"  # active word colour (None: no colour change)
     gradient_color: Optional[str] = None  # upper half of the letters in this colour: a two-tone, gradient-like fill
     past_color: Optional[str] = None  # words already spoken (None: text_color)
     future_color: Optional[str] = None  # words not yet spoken (None: text_color)
     outline_color: str = "#000000"
-    outline: float = Field(default=0.006, ge=0, le=0.05)  # fraction of shorter side
-    shadow: float = Field(default=0.0, ge=0, le=0.05)
+    outline: float = Field(default=0.006, ge=0, le=0.05, description="a fraction of the frame's shorter side")
+    shadow: float = Field(default=0.0, ge=0, le=0.05, description="a fraction of the frame's shorter side")
     shadow_color: str = "#00000080"
     blur: float = Field(default=0.0, ge=0, le=20)
     box: Literal["none", "box", "pill"] = "none"  # background behind the whole page
@@ -101,7 +101,7 @@ class Preset(BaseModel):
     highlight_box_color: str = "#7C3AEDFF"
     active_scale: float = Field(default=1.0, ge=0.5, le=2.0)  # >1 only for dynamic presets (layout is reserved)
     position: Literal["bottom", "center", "top"] = "bottom"
-    y_offset: float = Field(default=0.0, ge=-0.5, le=0.5)  # fraction of frame height, + moves down
+    y_offset: float = Field(default=0.0, ge=-0.5, le=0.5, description="a fraction of the frame height, + moves down")
     max_words: int = Field(default=4, ge=1, le=6)
     max_lines: int = Field(default=2, ge=1, le=2)
     animation: Animation = Field(default_factory=Animation)
@@ -167,6 +167,17 @@ def presets_dir() -> Path:
     return Path(str(resources.files("captioner.presets_data")))
 
 
+def _problems(e: ValidationError) -> str:
+    """Each problem of a preset as "field: what is wrong (what the field measures)"."""
+    out = []
+    for err in e.errors():
+        loc = [str(x) for x in err["loc"]]
+        info = Preset.model_fields.get(loc[0]) if len(loc) == 1 else None
+        unit = f" ({info.description})" if info is not None and info.description else ""
+        out.append(f"{'.'.join(loc) or 'preset'}: {err['msg']}{unit}")
+    return "; ".join(out)
+
+
 def fonts_dir() -> Path:
     return Path(str(resources.files("captioner.fonts_data")))
 
@@ -195,8 +206,7 @@ def _parse(path: Path) -> Preset:
     try:
         preset = Preset.model_validate(data)
     except ValidationError as e:
-        problems = "; ".join(f"{'.'.join(str(x) for x in err['loc']) or 'preset'}: {err['msg']}" for err in e.errors())
-        raise PresetError(f"invalid preset file {path}: {problems}") from e
+        raise PresetError(f"invalid preset file {path}: {_problems(e)}") from e
     font_path(preset)
     return preset
 
@@ -237,7 +247,6 @@ def load_preset(name_or_path: str | Path, **overrides) -> Preset:
         try:
             preset = Preset.model_validate({**preset.model_dump(), **overrides})
         except ValidationError as e:
-            problems = "; ".join(f"{'.'.join(str(x) for x in err['loc'])}: {err['msg']}" for err in e.errors())
-            raise PresetError(f"invalid preset override: {problems}") from e
+            raise PresetError(f"invalid preset override: {_problems(e)}") from e
         font_path(preset)
     return preset

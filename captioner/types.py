@@ -97,6 +97,7 @@ class FindingKind(StrEnum):
     # rendering
     missing_glyphs = "missing_glyphs"
     frame_rate_raised = "frame_rate_raised"
+    frame_too_small = "frame_too_small"
     # caption QA per page (qa.py)
     qa_split_unit = "qa_split_unit"
     qa_reading_speed = "qa_reading_speed"

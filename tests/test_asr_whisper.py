@@ -288,3 +288,16 @@ def test_remnant_window_is_what_faster_whisper_would_decode(whisper_model, monke
     monkeypatch.setattr(W, "remnant_needless", lambda *a: False)
     tr = get_backend("whisper").transcribe(audio, ASROptions(language="en", script=script))
     assert len(calls) == 2 and tr.words[-1].text.lower().startswith("dollars"), tr.text
+
+
+def test_a_voice_in_another_language_than_pinned_says_what_to_check(whisper_model):
+    """English audio pinned to German with an English script: the message told the user to pass the script they had
+    passed; and a Chinese pin named the transcript's language "latin"."""
+    from captioner.pipeline import recognise
+
+    audio = load_audio(FIXTURES / "media" / "ad-en-02" / "audio.flac")
+    script = "I switched to Brewvana cold brew pods. Get 12 pods for $19.99 with free shipping. Order now!"
+    with pytest.raises(LanguageError) as e:
+        recognise(audio, script, "zh")
+    msg = str(e.value)
+    assert "pass the script" not in msg and "is not in 'zh' either" in msg and "'latin'" not in msg
