@@ -404,6 +404,9 @@ def captions_job(video: str | os.PathLike, captions: str | os.PathLike, *, out: 
     info = probe(video)
     notes: list[str] = []
     audio = load_audio(video, notes=notes)  # a phase-inverted channel: the words are aligned to the louder one, and it says so
+    from .media import raise_quiet
+
+    audio, gain = raise_quiet(audio)  # a very quiet voice-over is aligned at an ordinary level (see `recognise_job`)
     heard: list[Finding] = []
     if align_words:
         # the file's words are the user's text, like a script: words the voice does not say, speech they leave out,
@@ -431,6 +434,11 @@ def captions_job(video: str | os.PathLike, captions: str | os.PathLike, *, out: 
     transcript = Transcript(text=" ".join(w.text for w in words), words=words, language=lang, backend="captions",
                             duration=info.duration)
     channels = [Finding(kind=FindingKind.audio_channels_cancel, severity=Severity.warning, message=n) for n in notes]
+    if gain is not None:
+        channels.append(Finding(kind=FindingKind.audio_quiet, severity=Severity.warning,
+                                message=f"the voice-over is very quiet (its loudest sound is {-gain - 1:.0f} dBFS): it was "
+                                        f"aligned {gain:.0f} dB louder; the video keeps its own level — raise it before "
+                                        "publishing, phones play it nearly silent"))
     return job, AsrOutcome(transcript=transcript, words=words, findings=channels + [finding] + heard)
 
 

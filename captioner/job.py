@@ -479,7 +479,7 @@ class AsrOutcome(BaseModel):
 
 def recognise_job(job: RenderJob, timings: Optional[dict] = None) -> AsrOutcome:
     """Audio → ASR → correction → acoustic check → alignment, for a job (a preview only hears its excerpt)."""
-    from .media import SAMPLE_RATE, load_audio
+    from .media import SAMPLE_RATE, load_audio, raise_quiet
     from .pipeline import transcribe_and_correct
 
     timings = timings if timings is not None else {}
@@ -489,11 +489,16 @@ def recognise_job(job: RenderJob, timings: Optional[dict] = None) -> AsrOutcome:
     audio = load_audio(job.video, notes=notes)
     if job.preview is not None:
         audio = audio[: int(round(job.preview.seconds * SAMPLE_RATE))]
+    audio, gain = raise_quiet(audio)
     timings["audio"] = time.perf_counter() - t
+    quiet = [] if gain is None else [Finding(
+        kind="audio_quiet", severity=Severity.warning,
+        message=f"the voice-over is very quiet (its loudest sound is {-gain - 1:.0f} dBFS): it was analysed {gain:.0f} dB "
+                "louder; the video keeps its own level — raise it before publishing, phones play it nearly silent")]
     transcript, words, findings = transcribe_and_correct(
         audio, job.script, job.language, str(job.asr), on_mismatch=str(job.on_mismatch), use_prompt=job.use_prompt,
         backend_options=job.backend_options, timings=timings)
-    findings = [Finding(kind="audio_channels_cancel", severity=Severity.warning, message=n) for n in notes] + findings
+    findings = [Finding(kind="audio_channels_cancel", severity=Severity.warning, message=n) for n in notes] + quiet + findings
     return AsrOutcome(transcript=transcript, words=words, findings=findings,
                       timings={k: round(v, 3) for k, v in timings.items()})
 

@@ -279,6 +279,22 @@ def load_audio(path: str | os.PathLike, sr: int = SAMPLE_RATE, notes: Optional[l
     return np.ascontiguousarray(mono, dtype=np.float32)
 
 
+# A voice-over whose loudest sample is under this (-20 dBFS) is analysed raised to QUIET_TARGET_PEAK (-1 dBFS, where
+# the DEV and generated ads sit): the recogniser's log-mel features and the judge's scores are not level-invariant (the
+# example ad at -40 dB: its changed "$49" went from an error with the spoken $40 to a warning keeping $49).
+QUIET_PEAK = 0.1
+QUIET_TARGET_PEAK = 0.891
+
+
+def raise_quiet(audio: np.ndarray) -> tuple[np.ndarray, Optional[float]]:
+    """(audio to analyse, the gain in dB applied) — unchanged (None) unless it is quiet but not silent."""
+    peak = float(np.max(np.abs(audio))) if audio.size else 0.0
+    if peak >= QUIET_PEAK or peak < SILENT_PEAK:
+        return audio, None
+    gain = QUIET_TARGET_PEAK / peak
+    return (audio * np.float32(gain)).astype(np.float32), 20 * math.log10(gain)
+
+
 def speech_timestamps(audio: np.ndarray, sr: int = SAMPLE_RATE, min_silence_ms: int = 300) -> list[tuple[float, float]]:
     """Voice-activity spans in seconds (Silero VAD shipped with faster-whisper)."""
     from faster_whisper.vad import VadOptions, get_speech_timestamps

@@ -67,6 +67,7 @@ class FindingKind(StrEnum):
     no_speech = "no_speech"
     not_charged = "not_charged"
     audio_channels_cancel = "audio_channels_cancel"
+    audio_quiet = "audio_quiet"
     # script-hint correction (hint.py)
     empty_script = "empty_script"
     script_markup_stripped = "script_markup_stripped"

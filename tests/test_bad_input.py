@@ -349,3 +349,18 @@ def test_a_render_without_captions_is_not_charged(tmp_path):
 
     led = Ledger(ledger)
     assert led.balance("acme") == 1000 and led.available("acme") == 1000  # nothing charged, no hold left
+
+
+def test_a_very_quiet_voice_over_is_judged_like_an_ordinary_one(tmp_path):
+    """The example ad 40 dB down: its changed price went from an error showing the spoken $40 to a warning keeping the
+    script's $49 (the recogniser's and the judge's features are not level-invariant). Analysed raised, it is judged as
+    at its usual level, and the quiet mix is reported."""
+    quiet = tmp_path / "quiet.mp4"
+    ffmpeg("-i", str(EXAMPLE / "video.mp4"), "-af", "volume=-40dB", "-c:v", "copy", "-c:a", "aac", str(quiet))
+    out = tmp_path / "q.mp4"
+    proc = run_cli("caption", str(quiet), "--script", str(EXAMPLE / "script.txt"), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(out.with_suffix(".json").read_text())
+    kinds = {f["kind"]: f for f in data["findings"]}
+    assert "audio_quiet" in kinds and "dBFS" in kinds["audio_quiet"]["message"]
+    assert kinds["price_mismatch"]["severity"] == "error" and "$40" in [w["text"].strip(".,") for w in data["words"]]
