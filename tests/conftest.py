@@ -31,6 +31,17 @@ def make_video(out: Path, audio: Path | None = None, *, seconds: float | None = 
     return out
 
 
+def caption_from_truth(video: Path, truth: list[dict], tmp: Path, out: Path, *extra: str) -> dict:
+    """`caption VIDEO --captions` with ground-truth words (no ASR): the result JSON (the run must succeed)."""
+    import json
+
+    src = tmp / f"truth-{out.stem}.json"
+    src.write_text(json.dumps({"words": [{"text": w["text"], "start": w["start"], "end": w["end"]} for w in truth]}))
+    r = run_cli("caption", str(video), "--captions", str(src), "--language", "en", "--out", str(out), *extra)
+    assert r.returncode == 0, r.stderr
+    return json.loads(out.with_suffix(".json").read_text())
+
+
 def normalize_words(text: str, language: str) -> list[str]:
     """Lower-case, strip punctuation, spell digits out in `language` (Whisper writes $49, spoken.txt says forty nine)."""
     from captioner.numbers import verbalize

@@ -125,18 +125,14 @@ def test_a_one_frame_per_second_video_is_captioned_at_a_frame_rate_speech_needs(
     words, 10 ms pages on top of each other. Now it is rendered at 25 fps, each picture held, and said so."""
     import json
 
-    from .conftest import run_cli
+    from .conftest import caption_from_truth
 
     slow = tmp_path / "slow.mp4"
     ffmpeg("-i", str(EXAMPLE / "video.mp4"), "-vf", "fps=1", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "copy", str(slow))
     assert probe(slow).fps == pytest.approx(1.0)
     truth = json.loads((EXAMPLE / "words.json").read_text())["words"]
-    src = tmp_path / "words.json"
-    src.write_text(json.dumps({"words": [{"text": w["text"], "start": w["start"], "end": w["end"]} for w in truth]}))
     out = tmp_path / "o.mp4"
-    r = run_cli("caption", str(slow), "--captions", str(src), "--language", "en", "--out", str(out))
-    assert r.returncode == 0, r.stderr
-    res = json.loads(out.with_suffix(".json").read_text())
+    res = caption_from_truth(slow, truth, tmp_path, out)
     assert probe(out).fps == pytest.approx(25.0) and res["media"]["fps"] == pytest.approx(25.0)
     assert any(f["kind"] == "frame_rate_raised" for f in res["findings"])
     assert all(w["end"] - w["start"] >= 0.039 for w in res["words"])

@@ -8,7 +8,7 @@ import shutil
 import pytest
 import yaml
 
-from .conftest import EXAMPLE, ffmpeg, run_cli
+from .conftest import EXAMPLE, caption_from_truth, ffmpeg, run_cli
 
 
 def test_batch_output_names(tmp_path):
@@ -66,10 +66,5 @@ def test_a_tiny_video_is_captioned_with_a_warning(tmp_path):
     ffmpeg("-i", str(EXAMPLE / "video.mp4"), "-vf", "scale=16:16", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "copy",
            str(tiny))
     truth = json.loads((EXAMPLE / "words.json").read_text())["words"]
-    src = tmp_path / "words.json"
-    src.write_text(json.dumps({"words": [{"text": w["text"], "start": w["start"], "end": w["end"]} for w in truth]}))
-    out = tmp_path / "o.mp4"
-    r = run_cli("caption", str(tiny), "--captions", str(src), "--language", "en", "--out", str(out))
-    assert r.returncode == 0, r.stderr
-    fs = json.loads(out.with_suffix(".json").read_text())["findings"]
+    fs = caption_from_truth(tiny, truth, tmp_path, tmp_path / "o.mp4")["findings"]
     assert any(f["kind"] == "frame_too_small" and "16×16" in f["message"] for f in fs)

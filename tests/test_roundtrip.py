@@ -11,7 +11,7 @@ from captioner.billing import Ledger
 from captioner.media import ffmpeg_exe
 from captioner.render.contact import render_frames
 
-from .conftest import FIXTURES, ffmpeg, run_cli
+from .conftest import FIXTURES, caption_from_truth, ffmpeg, run_cli
 
 AD = FIXTURES / "align" / "ad-en-02"  # espeak ad, words.json = the synthesizer's word onsets (ground truth)
 BG = "0x3A4A5C"
@@ -187,12 +187,7 @@ def test_findings_survive_an_edit_and_strict_still_refuses(ad, tmp_path):
     it through. Now the JSON's findings are carried to the words they name (found by id after an edit), a finding
     whose words were deleted goes with them, and the page QA is made again."""
     d, video, truth = ad
-    src = d / "imp-json-src2.json"
-    src.write_text(json.dumps({"words": [{"text": w["text"], "start": w["start"], "end": w["end"]} for w in truth]}))
-    first = tmp_path / "a.mp4"
-    r = run_cli("caption", str(video), "--captions", str(src), "--language", "en", "--out", str(first))
-    assert r.returncode == 0, r.stderr
-    data = json.loads(first.with_suffix(".json").read_text())
+    data = caption_from_truth(video, truth, tmp_path, tmp_path / "a.mp4")
     k = next(i for i, w in enumerate(data["words"]) if w["text"] == "Brewvana")
     # as the price judge writes it on a caption render (an older JSON: indices only, no ids)
     data["findings"].append({"kind": "price_mismatch", "severity": "error", "message": "“$19.99”: the voice says 19.29",
