@@ -74,7 +74,14 @@ def load_script(path: str | Path) -> str:
         raise InputError(f"script path is a folder, not a file: {p} — pass the script's text file")
     if not p.is_file():
         raise InputError(f"script file not found: {p}")
-    check_script_size(p.stat().st_size, f"script {p}")
+    size = p.stat().st_size
+    if size > MAX_SCRIPT_BYTES:  # say what the file is (a video, a document) before how big it is
+        with open(p, "rb") as f:
+            head = f.read(65536)
+        kind = _binary_kind(head[: len(head) - 4] if len(head) > 4 else head)
+        if kind is not None:
+            raise InputError(f"script {p} is {kind}, not a text file: pass the ad's script as plain text (.txt, UTF-8)")
+        check_script_size(size, f"script {p}")
     data = p.read_bytes()
     kind = _binary_kind(data)
     if kind is not None:

@@ -340,8 +340,12 @@ class PhoneModel:
         skip_run_penalty: float = 0.0,
         t0: int = 0,
         t1: Optional[int] = None,
+        bands: Optional[Sequence[Optional[tuple[int, int]]]] = None,
     ) -> Alignment:
         """CTC Viterbi alignment of `words` (token id lists) to frames [t0, t1) of `logp`.
+
+        bands: per word, None or the (first, last) absolute frame its tokens may occupy (a recogniser heard it
+          there, give or take); a word outside its band can only be skipped.
 
         filler: allow filler states between words (speech the text cannot explain), each filler frame
           costing `filler_penalty` nats on top of the best non-blank token's log-probability.
@@ -369,7 +373,14 @@ class PhoneModel:
         best_nb_arg = self._speech[speech.argmax(axis=1)]
         gap_id = np.where(lp[:, self.word_boundary] > lp[:, self.blank], self.word_boundary, self.blank)
         gap_emit = lp[np.arange(T), gap_id]
-        path, total = G.viterbi(lp, best_nonblank - filler_penalty, gap_emit)
+        lo = hi = None
+        if bands is not None and any(b is not None for b in bands):
+            lo, hi = np.full(G.S, -1, dtype=np.int64), np.full(G.S, T + 1, dtype=np.int64)
+            for wi, b in enumerate(bands):
+                if b is not None:
+                    st = G.word_of == wi
+                    lo[st], hi[st] = b[0] - t0, b[1] - t0
+        path, total = G.viterbi(lp, best_nonblank - filler_penalty, gap_emit, lo, hi)
         if path is None:
             return Alignment(words=[WordSpan(None, None, 0.0, float("-inf"), len(w)) for w in words],
                              log_likelihood=float("-inf"), free_log_likelihood=float(lp.max(axis=1).sum()))
@@ -564,7 +575,9 @@ class _Graph:
         ids = self.ids[states]
         return np.where(ids == -2, best_nb, np.where(ids == -3, gap_id, ids))
 
-    def viterbi(self, lp: np.ndarray, filler_emit: np.ndarray, gap_emit: np.ndarray) -> tuple[np.ndarray, float]:
+    def viterbi(self, lp: np.ndarray, filler_emit: np.ndarray, gap_emit: np.ndarray, lo: Optional[np.ndarray] = None,
+                hi: Optional[np.ndarray] = None) -> tuple[np.ndarray, float]:
+        """Best state path; `lo` / `hi` (per state, frames): where a state may be occupied (None: anywhere)."""
         T = lp.shape[0]
         S = self.S
         tok = np.where(self.ids >= 0, self.ids, 0)
@@ -576,6 +589,8 @@ class _Graph:
         emit0[gap] = gap_emit[0]
         delta = np.full(S, NEG)
         delta[self.starts] = emit0[self.starts]
+        if lo is not None:
+            delta[(lo > 0) | (hi < 0)] = NEG
         back = np.zeros((T, S), dtype=np.int8)
         valid = self.pred >= 0
         predc = np.where(valid, self.pred, 0)
@@ -588,6 +603,8 @@ class _Graph:
             e[fil] = filler_emit[t]
             e[gap] = gap_emit[t]
             delta = best + e
+            if lo is not None:
+                delta[(lo > t) | (hi < t)] = NEG
             back[t] = k
         fin = np.array(self.finals)
         s = int(fin[np.argmax(delta[fin])])

@@ -457,3 +457,25 @@ def test_words_a_recogniser_writes_apart_or_runs_together_are_said():
     assert not [f for f in r.findings if f.kind == "ad_lib"], [f.message for f in r.findings]
     pct = next(w for w in r.words if w.text == "%")
     assert pct.end - pct.start > 0.25  # "percent" has its own time, not a sliver
+
+
+def test_a_voice_over_said_twice_keeps_each_word_where_the_recogniser_heard_it():
+    """A looped video says the ad twice; the script (and the prompted pass) once. The phone alignment put the script's
+    last words into the second loop, 9 s from where the recogniser heard them, leaving the first loop's end uncaptioned.
+    A word with the recogniser's own timestamps now stays within `PhoneOptions.asr_band_s` of them."""
+    from captioner.media import load_audio
+
+    ex = Path(__file__).resolve().parents[1] / "examples" / "ad-en-01"
+    one = load_audio(ex / "video.mp4")
+    audio = np.concatenate([one, one])
+    truth = json.loads((ex / "words.json").read_text())["words"]
+    heard = [Word(text=w["text"], start=w["start"], end=w["end"]) for w in truth]  # timing "asr": the recogniser's
+    res = align_words(audio, heard, "en")
+    err = [abs(r.start - w["start"]) for r, w in zip(res.words, truth)]
+    assert max(err) < 0.3, err
+    assert any(f.kind == "ad_lib" and f.start >= len(one) / 16000 - 0.5 for f in res.findings)  # the repeat is named
+    loose = align_words(audio, heard, "en", phone_options=PhoneOptions(asr_band_s=None))  # the same without the band
+    assert max(abs(r.start - w["start"]) for r, w in zip(loose.words, truth)) > 5
+    # words without times of their own (a script fallback, or times left at 0) may go anywhere, as before
+    free = align_words(one, [Word(text=w["text"], start=0, end=0) for w in truth], "en")
+    assert max(abs(r.start - w["start"]) for r, w in zip(free.words, truth)) < 0.3
