@@ -348,7 +348,7 @@ class PreviewLimits(BaseModel):
     """What makes a preview free: a short excerpt, small, watermarked, no sidecars."""
 
     model_config = ConfigDict(extra="forbid")
-    seconds: float = Field(default=5.0, ge=0.5, le=PREVIEW_MAX_SECONDS)
+    seconds: float = Field(default=5.0, ge=0.5, le=PREVIEW_MAX_SECONDS, allow_inf_nan=False)
     short_side: int = Field(default=PREVIEW_MAX_SHORT_SIDE, ge=90, le=PREVIEW_MAX_SHORT_SIDE)
     watermark: str = PREVIEW_WATERMARK
 
@@ -459,7 +459,7 @@ def _explain(e: ValidationError) -> str:
     if top in allowed:
         return f"unknown {top.replace('_', '-')} {err.get('input')!r}: use one of {', '.join(m.value for m in allowed[top])}"
     if top == "preview":
-        if err.get("type") in ("greater_than_equal", "greater_than"):  # too short: the limit above is not the problem
+        if err.get("type") in ("greater_than_equal", "greater_than", "finite_number"):  # the upper limit is not the problem
             return f"invalid {field}: {err['msg']} (a preview lasts 0.5–{PREVIEW_MAX_SECONDS:g} s)"
         return (f"a free preview is at most {PREVIEW_MAX_SECONDS:g} s and {PREVIEW_MAX_SHORT_SIDE} px on its shorter side "
                 f"({field}: {err['msg']}); render the full ad with `captioner caption`")
@@ -542,7 +542,10 @@ def watermark_events(width: int, height: int, text: str, duration: float) -> str
     short = min(width, height)
     big, small = max(10, round(short * 0.16)), max(8, round(short * 0.06))
     end = ass_time(max(duration, 0.1) + 1.0)
-    base = f"\\fn{family}\\bord{max(1, round(short * 0.006))}\\shad0\\1c&HFFFFFF&\\3c&H000000&"
+    # the Caption style is the preset's: every override it may carry is reset here (its letter spacing pushed the
+    # label off the frame: "E W · c a p t i" was all that showed with letter_spacing 1.0)
+    reset = "\\fsp0\\fscx100\\fscy100\\be0\\blur0\\i0\\u0\\s0\\frx0\\fry0\\fax0\\fay0\\4a&HFF&"
+    base = f"\\fn{family}{reset}\\bord{max(1, round(short * 0.006))}\\shad0\\1c&HFFFFFF&\\3c&H000000&"
     mid = f"{{\\an5\\pos({width / 2:.0f},{height * 0.45:.0f})\\frz30\\fs{big}{base}\\1a&H70&\\3a&H90&}}{text}"
     top = f"{{\\an8\\pos({width / 2:.0f},{height * 0.03:.0f})\\fs{small}{base}\\1a&H30&\\3a&H60&}}{text} · captioner"
     return "".join(f"Dialogue: 9,{ass_time(0)},{end},Caption,,0,0,0,,{t}\n" for t in (mid, top))

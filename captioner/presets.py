@@ -7,7 +7,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import PresetError
 from .types import Tier
@@ -53,6 +53,16 @@ class Reading(BaseModel):
     max_chars: int = Field(default=29, ge=8, le=80)
     preferred_chars: int = Field(default=25, ge=8, le=80)
     max_chars_cjk: int = Field(default=16, ge=4, le=40)
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        """A limit and its target the wrong way round made every page break one rule or the other (a preset with
+        min_duration 3 > max_duration 1 got both `qa_too_short` and `qa_too_long` on the same page)."""
+        for lo, hi in (("target_cps", "max_cps"), ("target_cps_cjk", "max_cps_cjk"), ("min_duration", "max_duration"),
+                       ("preferred_chars", "max_chars")):
+            if getattr(self, lo) > getattr(self, hi):
+                raise ValueError(f"{lo} ({getattr(self, lo):g}) is more than {hi} ({getattr(self, hi):g})")
+        return self
 
 
 class Emphasis(BaseModel):

@@ -112,3 +112,19 @@ def test_font_symlink_escaping_fonts_folder_is_refused(tmp_path):
             font_path(load_preset("karaoke").model_copy(update={"font": "zz-escape-test.ttf"}))
     finally:
         link.unlink()
+
+
+def test_a_preset_whose_reading_limits_contradict_each_other_is_refused(tmp_path):
+    """min_duration 3 s over max_duration 1 s rendered, and every page got both `qa_too_short` and `qa_too_long`."""
+    import json
+
+    from captioner.errors import PresetError
+    from captioner.presets import load_preset
+
+    for reading, word in (({"min_duration": 3.0, "max_duration": 1.0}, "min_duration"),
+                          ({"preferred_chars": 80, "max_chars": 8}, "preferred_chars"),
+                          ({"target_cps": 60, "max_cps": 1}, "target_cps")):
+        f = tmp_path / "incons.json"
+        f.write_text(json.dumps({"name": "incons", "tier": "basic", "reading": reading}))
+        with pytest.raises(PresetError, match=f"{word} .* is more than"):
+            load_preset(f)

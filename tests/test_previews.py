@@ -375,3 +375,27 @@ def test_gallery_into_a_relative_folder(tmp_path, monkeypatch):
     assert all((tmp_path / "gallery" / "media" / Path(p["animated"]).name).is_file() for p in summary["presets"])
     assert (tmp_path / "gallery" / "index.html").is_file()
     assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".part")]
+
+
+def test_the_watermark_does_not_take_the_presets_letter_spacing():
+    """The watermark is drawn in the preset's style: a preset with letter_spacing 1.0 spread the top label off the frame
+    ("E W · c a p t i" was all that showed). Its ink now sits inside the frame, as with the default look."""
+    import numpy as np
+
+    from captioner.job import watermark_events
+    from captioner.presets import load_preset
+    from captioner.render.ass import ASSWriter
+    from captioner.render.contact import render_frames
+    from captioner.types import CaptionTrack
+
+    W, H = 360, 640
+    widths = []
+    for spacing in (0.0, 1.0):
+        p = load_preset("classic", letter_spacing=spacing)
+        track = CaptionTrack(words=[], pages=[], language="en", width=W, height=H, safe_zone="tiktok")
+        ass = ASSWriter(track, p).render() + watermark_events(W, H, "PREVIEW", 2.0)
+        frame = render_frames(ass, W, H, [0.5], background="black")[0].astype(int)
+        ink = np.flatnonzero(frame[: int(H * 0.12)].max(axis=(0, 2)) > 100)  # the top label's columns
+        assert ink.size and ink[0] > 2 and ink[-1] < W - 3, (spacing, ink[:3], ink[-3:])
+        widths.append(ink[-1] - ink[0])
+    assert abs(widths[1] - widths[0]) <= 4, widths

@@ -302,6 +302,26 @@ def test_422_bad_fields(env):
     assert not [j for j in c.get("/v1/jobs", params={"limit": 200}).json()["data"] if j["state"] == "queued"]
 
 
+def test_hostile_bodies_and_unknown_routes_answer_in_the_error_shape(env):
+    """Deeply nested JSON (a RecursionError: a plain-text 500 that kept the upload), a JSON body over 1 MB (read whole
+    into memory first), unknown routes and methods ({"detail": …}): each one line in the API's error shape."""
+    c = client(env["server"], env["keys"]["acme"])
+    deep = b'{"media_id": ' + b"[" * 200_000 + b"]" * 200_000 + b"}"
+    r = c.post("/v1/jobs", content=deep, headers={"Content-Type": "application/json"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_json", r.text
+    folder = env["data"] / "media"
+    before = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+    r = submit(c, env["short"], options="[" * 50_000 + "]" * 50_000)
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_field"
+    assert (sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []) == before  # its upload removed
+    r = c.post("/v1/jobs", content=b" " * (2 * 1024 * 1024), headers={"Content-Type": "application/json"})
+    assert r.status_code == 413 and r.json()["error"]["code"] == "too_large"
+    r = c.get("/v1/no-such-thing")
+    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found" and "/v1/no-such-thing" in r.json()["error"]["message"]
+    r = c.put("/v1/jobs")
+    assert r.status_code == 405 and r.json()["error"]["code"] == "method_not_allowed"
+
+
 def test_402_when_the_account_cannot_pay(env):
     c = client(env["server"], env["keys"]["broke"])
     r = submit(c, env["short"], preset="bounce")
@@ -331,6 +351,27 @@ def test_concurrent_requests_share_the_ledger_safely(env):
         assert set(pool.map(account, range(24))) == {200}
         assert set(pool.map(quote, range(24))) == {True}
         assert set(pool.map(refused, range(12))) == {(402, "payment_required")}
+
+
+def test_simultaneous_submissions_never_queue_more_than_the_account_can_pay(env):
+    """An account with credit for one animated render, four submissions at once: 201, 201, 402, 402 before (the check
+    and the insert were two steps), and the second job failed at render. Now exactly one is queued."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    key = create_key(env["data"], "poor")
+    add_credits(env["data"], "poor", "0.8")
+    c = client(env["server"], key)
+    short = env["short"].read_bytes()
+
+    def go(_):
+        return c.post("/v1/jobs", files={"video": ("a.mp4", short, "video/mp4")},
+                      data={"preset": "bounce", "script": SCRIPT}).status_code
+
+    with ThreadPoolExecutor(4) as pool:
+        codes = sorted(pool.map(go, range(4)))
+    assert codes == [201, 402, 402, 402], codes
+    for j in c.get("/v1/jobs").json()["data"]:
+        c.delete(f"/v1/jobs/{j['id']}")  # cancel it: the module's other tests need the workers
 
 
 def test_rate_limit_per_key(env):
@@ -419,3 +460,18 @@ def test_signature_roundtrip_and_replay_window():
     assert not verify_signature(secret, body, str(ts - 3600), sign(secret, ts - 3600, body))  # stale
     assert not verify_signature(secret, body, str(ts + 1), sig)  # the timestamp is signed too
     assert not verify_signature(secret, body, "x", sig)
+
+
+def test_a_job_error_names_no_server_path_or_decoder_internals(tmp_path):
+    """A corrupt upload that passes the probe fails in the worker; its message quoted the server's media path and
+    ffmpeg's log lines ("[aist#0:1/aac @ 0x55a8d409be80]")."""
+    from captioner.service.config import ServiceConfig
+    from captioner.service.jobs import public_message
+
+    cfg = ServiceConfig(data=tmp_path / "svc")
+    raw = (f"ffmpeg failed while extracting audio from {tmp_path / 'svc'}/media/med_n9Q494GL83BpXghH3zr8LA/source: "
+           "[aist#0:1/aac @ 0x55a8d409be80] [dec:aac @ 0x55a8d409c000] Decode error rate 0.989 exceeds maximum 0.667 "
+           f"(see {tmp_path / 'svc'}/jobs/x.log)")
+    msg = public_message(raw, cfg)
+    assert "the uploaded video" in msg and "Decode error rate" in msg
+    assert str(tmp_path) not in msg and "0x55a8" not in msg and "med_" not in msg and "DATA/jobs/x.log" in msg

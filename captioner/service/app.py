@@ -143,6 +143,17 @@ def create_app(cfg: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
         return _error(500, type(e).__name__, str(e))
 
     from fastapi.exceptions import RequestValidationError
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, e: StarletteHTTPException):
+        """Unknown routes and methods answer in the API's own error shape ({"detail": …} before)."""
+        code = {404: "not_found", 405: "method_not_allowed"}.get(e.status_code, "http_error")
+        msg = str(e.detail)
+        if msg in ("Not Found", "Method Not Allowed"):  # Starlette's own words: say which route
+            msg = {404: f"no such route: {request.method} {request.url.path}",
+                   405: f"{request.method} is not allowed on {request.url.path}"}.get(e.status_code, msg)
+        return _error(e.status_code, code, msg, dict(e.headers or {}))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, e: RequestValidationError):
@@ -348,6 +359,10 @@ def create_app(cfg: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
         return {"id": jid, "script": script, "params": params, "client_reference": ref, "webhook_url": hook,
                 "price": rj.receipt.millicredits}
 
+    # one submission at a time checks the account's credit against the jobs already queued and queues its own (the API
+    # runs in one process; the render workers never queue jobs)
+    submit_lock = threading.RLock()
+
     def _check_credit_and_queue(p: Principal, price_total: int, n: int) -> None:
         from ..billing import format_credits
 
@@ -386,10 +401,11 @@ def create_app(cfg: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
             if prior is not None:
                 return job_view(prior), True
         prep = _prepare_job(p, media, body)
-        _check_credit_and_queue(p, prep["price"], 1)
         try:
-            with svc.store.tx() as c:
-                _insert_job(c, p, media, prep, idem=idem, request_hash=request_hash)
+            with submit_lock:  # the credit check and the insert as one step (two at once both passed it before)
+                _check_credit_and_queue(p, prep["price"], 1)
+                with svc.store.tx() as c:
+                    _insert_job(c, p, media, prep, idem=idem, request_hash=request_hash)
         except sqlite3.IntegrityError:  # the same Idempotency-Key raced in from another request
             prior = _replay(p, idem, request_hash) if idem else None
             if prior is None:
@@ -443,7 +459,7 @@ def create_app(cfg: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
             if "options" in body:
                 try:
                     body["options"] = json.loads(body["options"]) if body["options"].strip() else None
-                except ValueError:
+                except (ValueError, RecursionError):  # nested too deeply: invalid too, and the upload goes
                     _drop_media(media)
                     raise ApiError(422, "invalid_field", "options must be a JSON object") from None
         try:
@@ -628,16 +644,16 @@ def create_app(cfg: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
                 preps.append((media, _prepare_job(p, media, {**body, "webhook_url": hook})))
             except (ApiError, InputError) as e:
                 raise ApiError(422, "invalid_manifest", f"variant {body.get('client_reference') or body['preset']}: {e}") from None
-        _check_credit_and_queue(p, sum(pr["price"] for _, pr in preps), len(preps))
         bid = new_id("bat")
+        ref = _printable(manifest.get("client_reference"), "client_reference", MAX_REFERENCE)
         try:
-            with svc.store.tx() as c:
-                c.execute("INSERT INTO batches(id, account, client_reference, idempotency_key, request_hash, created_at) "
-                          "VALUES (?, ?, ?, ?, ?, ?)", (bid, p.account, _printable(manifest.get("client_reference"),
-                                                                                     "client_reference", MAX_REFERENCE),
-                                                        idem, request_hash, time.time()))
-                for media, prep in preps:
-                    _insert_job(c, p, media, prep, idem=None, request_hash=None, batch_id=bid)
+            with submit_lock:  # the credit check and the inserts as one step (see `submit_lock`)
+                _check_credit_and_queue(p, sum(pr["price"] for _, pr in preps), len(preps))
+                with svc.store.tx() as c:
+                    c.execute("INSERT INTO batches(id, account, client_reference, idempotency_key, request_hash, created_at) "
+                              "VALUES (?, ?, ?, ?, ?, ?)", (bid, p.account, ref, idem, request_hash, time.time()))
+                    for media, prep in preps:
+                        _insert_job(c, p, media, prep, idem=None, request_hash=None, batch_id=bid)
         except sqlite3.IntegrityError:
             prior = _replay(p, idem, request_hash, "batches") if idem else None
             if prior is None:
@@ -665,14 +681,26 @@ def create_app(cfg: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
     return app
 
 
+MAX_JSON_BYTES = 1024 * 1024
+
+
 async def _json_body(request: Request) -> dict:
-    raw = await request.body()
-    if len(raw) > 1024 * 1024:
+    """The request's JSON object, read while it streams and refused past MAX_JSON_BYTES (a 600 MB body was read into
+    memory before); deeply nested JSON is invalid JSON (it raised RecursionError: a plain-text 500)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_JSON_BYTES:
         raise ApiError(413, "too_large", "a JSON request is at most 1 MB")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_JSON_BYTES:
+            raise ApiError(413, "too_large", "a JSON request is at most 1 MB")
+        chunks.append(chunk)
+    raw = b"".join(chunks)
     try:
         body = json.loads(raw)
-    except ValueError:
-        raise ApiError(422, "invalid_json", "the body is not valid JSON") from None
+    except (ValueError, RecursionError):
+        raise ApiError(422, "invalid_json", "the body is not valid JSON (or nested too deeply)") from None
     if not isinstance(body, dict):
         raise ApiError(422, "invalid_json", "the body must be a JSON object")
     return body

@@ -80,6 +80,19 @@ def build_render_job(cfg: ServiceConfig, job_id: str, account: str, media_path: 
                        idempotency_key=billing_key, **kw)
 
 
+def public_message(message: str, cfg) -> str:
+    """A job's error as its client may read it: no path on this server (the upload is "the uploaded video", the data
+    folder "DATA") and no decoder internals ("[aac @ 0x55a8…]" from ffmpeg's log)."""
+    import re
+
+    data = str(Path(cfg.data).resolve()) if getattr(cfg, "data", None) else None
+    out = re.sub(r"(?:\S*/)?media/med_[A-Za-z0-9_-]+/source\b", "the uploaded video", message)
+    if data:
+        out = out.replace(data, "DATA")
+    out = re.sub(r"\[[^\]]*@ 0x[0-9a-f]+\]\s*", "", out)
+    return re.sub(r"\s*\[[a-z_]+:[^\]]*\]\s*", " ", out).strip()
+
+
 def job_from_row(cfg: ServiceConfig, store: Store, row) -> RenderJob:
     media = store.one("SELECT path FROM media WHERE id = ?", (row["media_id"],))
     if media is None:
@@ -148,7 +161,7 @@ def run_in_worker(cfg: ServiceConfig, store: Store, ledger, job_id: str) -> str:
         store.requeue(job_id)  # the server is stopping: the job runs again at the next start
         return JobState.queued
     except CaptionerError as e:
-        store.finish(job_id, JobState.failed, error=str(e), error_code=type(e).__name__, event_body=body)
+        store.finish(job_id, JobState.failed, error=public_message(str(e), cfg), error_code=type(e).__name__, event_body=body)
         return JobState.failed
     except Exception as e:  # noqa: BLE001 - a bug must fail the job, not the worker
         log.error("job %s failed with an internal error:\n%s", job_id, traceback.format_exc())

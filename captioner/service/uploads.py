@@ -64,7 +64,7 @@ async def read_multipart(request, make_dir, *, max_file_bytes: int, file_fields:
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > limit:
         raise UploadError(413, f"the upload is {int(length)} bytes; the limit is {max_file_bytes} bytes per video "
-                               "(ask the operator to raise --max-upload-bytes)", "too_large")
+                               "(ask the operator to raise --max-upload-mb)", "too_large")
     form = Form()
     state: dict = {"headers": {}, "hname": b"", "hval": b"", "name": None, "file": None, "buf": None, "hash": None,
                    "size": 0, "parts": 0, "error": None, "field_bytes": 0}
@@ -111,7 +111,7 @@ async def read_multipart(request, make_dir, *, max_file_bytes: int, file_fields:
             state["size"] += len(chunk)
             if state["size"] > max_file_bytes:
                 raise UploadError(413, f"the video is larger than the limit of {max_file_bytes} bytes "
-                                       "(ask the operator to raise --max-upload-bytes)", "too_large")
+                                       "(ask the operator to raise --max-upload-mb)", "too_large")
             state["file"].write(chunk)
             state["hash"].update(chunk)
         elif state["buf"] is not None:
