@@ -14,6 +14,7 @@ gaps, so a 5,000-word script costs milliseconds, not an O(n*m) table with large 
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import unicodedata
 from decimal import Decimal
@@ -400,7 +401,10 @@ def _spoken_number_runs(tokens: list[str], language: str) -> list[str]:
         # digits with number words only where the words scale them ("2 million"); "un 30 %" is an article and a value
         mixed = digits and any(not any(c.isdigit() for c in t) and not num.is_scale_word(t.strip(_PUNCT), language)
                                for t in vals)
-        if len(run) >= 2 and vals and not mixed and num.number_role(run[0].strip(_PUNCT), language) == "value" \
+        # two numbers written in digits are two values, not one said in words ("$49 (€45)": a price and its
+        # alternative, which were one token, "$49 (€45", and drawn "$40)"); nor does a run cross an opening bracket
+        apart = len(digits) >= 2 or any(t[:1] in "([{" for t in run[1:])
+        if len(run) >= 2 and vals and not mixed and not apart and num.number_role(run[0].strip(_PUNCT), language) == "value" \
                 and num.parse_spoken([t.strip(_PUNCT) for t in run], language):
             out.append(" ".join(run))
             k += len(run)
@@ -501,6 +505,18 @@ def script_tokens(script: str, language: str) -> tuple[list[str], list[Finding]]
     return _raw_tokens(cleaned.text, language), findings
 
 
+# a dash written alone (a voice cut off: "is -") is no word; other lone punctuation is kept (French "bio !" joins it)
+_LONE_DASHES = {"-", "–", "—", "--", "…", "..."}
+
+
+def _between_numbers(units: list, words: Sequence[Word], i: int, k: int, parts: list[str]) -> bool:
+    """A punctuation token right after a number and before a word that starts with a digit (a range's dash)."""
+    if not units or units[-1].amount is None:
+        return False
+    nxt = parts[k + 1] if k + 1 < len(parts) else (words[i + 1].text if i + 1 < len(words) else "")
+    return bool(re.match(r"^\W?\d", nxt.strip()))
+
+
 def _asr_units(words: Sequence[Word], language: str, script_pairs: frozenset = frozenset(),
                ranges: bool = False) -> list[Unit]:
     """ASR words -> units (zh words split into characters with shared time; number + symbol merged; the
@@ -519,6 +535,10 @@ def _asr_units(words: Sequence[Word], language: str, script_pairs: frozenset = f
         span = (w.end - w.start) / len(parts)
         for k, p in enumerate(parts):
             bare = p.strip(_PUNCT)
+            if p.strip() in _LONE_DASHES and not _between_numbers(units, words, i, k, parts):
+                # a lone "-" or "…" is no word: matched against the script it took the place of "20%" at the end of a
+                # voice cut short ("is -" heard, "is 20%-" drawn, a number_mismatch on nothing)
+                continue
             if (units and re.fullmatch(r"[.,]\d{1,3}[.,!?;:]*", p) and re.fullmatch(r"\D?\d+(?:[.,]\d{3})*", units[-1].text)
                     and w.start - units[-1].end < 0.5):
                 # Whisper splits "39,99" into "39" ",99", and a thousands group off its number: "$2" ",492", "1" ".245 €"
@@ -827,7 +847,12 @@ def _match_score(A: list[Unit], S: list[Unit], i0: int, i1: int, j0: int, j1: in
         # whole stretch looked unmatched)
         kinds = {c.kind for c in cands}
         if written.kind in kinds:
-            return 0.57, True, False
+            # ... and among several script prices, the one in the heard currency and nearest in value: "$40" heard
+            # where the script has "$49 (€45 / £39 / ₹3,999)" was paired with "₹3,999", the later of equal scores
+            same = [c for c in cands if c.kind == written.kind]
+            cur = any(c.currency == written.currency for c in same) if written.currency else False
+            near = max((_closeness(c.value, written.value) for c in same), default=0.0)
+            return 0.56 + 0.02 * cur + 0.01 * near, True, False
         if written.kind in ("price", "percent", "discount") and "number" in kinds:
             return 0.55, True, False
         return 0.0, True, False
@@ -847,6 +872,17 @@ def _match_score(A: list[Unit], S: list[Unit], i0: int, i1: int, j0: int, j1: in
         said = _key(web)
         sim = max(sim, _similarity(asr_text, said, language) * _length_fit(asr_text, said))
     return sim, False, False
+
+
+def _closeness(a, b) -> float:
+    """1 for equal values, towards 0 as they differ by orders of magnitude (0 where either is missing or not > 0)."""
+    try:
+        fa, fb = float(a), float(b)
+    except (TypeError, ValueError):
+        return 0.0
+    if fa <= 0 or fb <= 0:
+        return 0.0
+    return max(0.0, 1.0 - abs(math.log10(fa / fb)))
 
 
 def _length_fit(a: str, b: str) -> float:

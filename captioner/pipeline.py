@@ -632,13 +632,16 @@ def drop_unheard_tail(aligned, words: list[Word], findings: list[Finding], langu
     A voice-over cut short of its script ends mid-word; the prompted pass writes that remnant as words of its own
     ("$79. I'm not." for a cut-off "seventy nine dollars" whose audio "$79" already explains), and the correction stage
     may even re-spell one as a script word ("I'm" → "from"). Kept, they were drawn in the last frames of the video
-    (15.00–15.00 s) and listed in the sidecars — words nobody says. Dropped only when every word of the tail is
-    unheard by the phone alignment (`align_words`: not one of their phones finds a frame, which needs no threshold),
-    each carries the recogniser's own timestamps (a script word the recogniser never wrote is the user's own text:
-    kept and reported as before), none is a number (prices are the judge's; never dropped) and the phone model hears
-    no speech after the last timed word that the captions leave out (the tail could be an ad-lib it cannot place).
-    Reported: `word_dropped` (the words), `script_skipped` (the script words they were matched to). Returns
-    (alignment, words, findings)."""
+    (15.00–15.00 s) and listed in the sidecars — words nobody says. Every word of the tail must be unheard by the phone
+    alignment (`align_words`: not one of their phones finds a frame, which needs no threshold), and then either
+    - each carries the recogniser's own timestamps, none is a number, and the phone model hears no speech after the
+      last timed word that the captions leave out (the tail could be an ad-lib it cannot place) — dropped wherever
+      they would go; or
+    - there is no room for them: the voice-over ends before them (each would get less than one phone frame). Then
+      script words and prices go too (the words after a preview's cut, a cut-down's unsaid price) — drawn, they would
+      be squeezed into the last instant; where there is room, unheard script words stay in the captions, reported.
+    Reported: `word_dropped` (recogniser words), `script_unspoken` (script words left out), `script_skipped` (the script
+    words the recogniser's were matched to). Returns (alignment, words, findings)."""
     from .hint import is_value_text
 
     timed = [i for i, w in enumerate(aligned.words) if w.timing == "aligned"]
@@ -648,9 +651,15 @@ def drop_unheard_tail(aligned, words: list[Word], findings: list[Finding], langu
     tail = list(range(h + 1, len(words)))
     if not tail or not set(tail) <= set(aligned.unheard):
         return aligned, words, findings
-    if any(words[i].timing != "asr" or is_value_text(words[i].text, language) for i in tail):
-        return aligned, words, findings
-    if any(b > aligned.words[h].start for _, b, _ in aligned.unexplained):
+    # no room: the voice-over ends before these words — each got less than one phone frame (a CTC model needs a
+    # frame per phone), so drawn they would be squeezed into the last instant (a 3 s cut of the example ad ended
+    # "is just $49 today." with "just" and "$49" at 3.00–3.00 s, an unsaid price in the sidecars)
+    from .align import FRAME_S
+
+    no_room = all(aligned.words[i].end - aligned.words[i].start < 2 * FRAME_S for i in tail)
+    recognised = all(words[i].timing == "asr" and not is_value_text(words[i].text, language) for i in tail) and \
+        not any(b > aligned.words[h].start for _, b, _ in aligned.unexplained)
+    if not (recognised or no_room):
         return aligned, words, findings
     gone = set(tail)
     t0, t1 = words[tail[0]].start, words[tail[-1]].end
@@ -673,13 +682,23 @@ def drop_unheard_tail(aligned, words: list[Word], findings: list[Finding], langu
             f = f.model_copy(update={"word_indices": [i for i in idx if i not in gone]})
         kept.append(f)
     own = [f for f in aligned.findings if not (f.kind == "script_unspoken" and set(f.word_indices or []) <= gone)]
-    text = " ".join(words[i].text for i in tail)
     end = aligned.words[h].end
-    kept.append(Finding(kind="word_dropped", severity=Severity.warning,
-                        message=f"dropped “{text}”: the recogniser wrote it at {t0:.2f}–{t1:.2f} s, after the voice's last "
-                                f"caption word, but the phone model hears no speech for it (a voice-over cut short ends "
-                                "mid-word) — listen to the end of the ad",
-                        start=round(t0, 3), end=round(t1, 3), spoken_text=text))
+    heard_by_asr = [i for i in tail if words[i].timing == "asr"]
+    if heard_by_asr:
+        text = " ".join(words[i].text for i in heard_by_asr)
+        a, b = words[heard_by_asr[0]].start, words[heard_by_asr[-1]].end
+        kept.append(Finding(kind="word_dropped", severity=Severity.warning,
+                            message=f"dropped “{text}”: the recogniser wrote it at {a:.2f}–{b:.2f} s, after the voice's last "
+                                    f"caption word, but the phone model hears no speech for it (a voice-over cut short ends "
+                                    "mid-word) — listen to the end of the ad",
+                            start=round(a, 3), end=round(b, 3), spoken_text=text))
+    own_text = [i for i in tail if words[i].timing != "asr"]
+    if own_text:
+        text = " ".join(words[i].text for i in own_text)
+        kept.append(Finding(kind="script_unspoken", severity=Severity.warning,
+                            message=f"“{text}” is not heard in the audio: the voice-over ends at {end:.2f} s, before it — "
+                                    "left out of the captions (check the cut of the video or the script)",
+                            start=round(end, 3), end=round(end, 3), script_text=text))
     if skipped:
         said = " ".join(t for _, _, t in sorted(skipped, key=lambda x: (x[0], x[1])))
         kept.append(Finding(kind="script_skipped", severity=Severity.warning,

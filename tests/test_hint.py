@@ -1154,3 +1154,28 @@ def test_round_the_clock_said_in_full():
     assert " ".join(w.text for w in words) == script
     assert not any(f.severity in (Severity.warning, Severity.error) for f in findings), findings
     assert [w.spoken for w in words if w.text == "24h/24"] in ([None], ["vingt-quatre heures sur vingt-quatre"])
+
+
+def test_a_lone_dash_is_no_word_to_match_against_the_script():
+    """A 3 s cut of the example ad: the prompted pass ended with a lone "-" where the voice is cut off; matched
+    against the script it took the place of "20%": "is 20%-" was drawn and a number_mismatch raised on nothing."""
+    heard = [("Tired", 0.0, 0.6), ("of", 0.6, 0.74), ("dull", 0.74, 0.98), ("skin?", 0.98, 1.38), ("Lumewell", 1.8, 2.28),
+             ("Glow", 2.28, 2.5), ("Serum", 2.5, 2.82), ("is", 2.82, 2.92), ("-", 2.92, 2.98)]
+    words, findings = correct(T(heard), CUT_SCRIPT, "en")
+    assert [w.text for w in words] == ["Tired", "of", "dull", "skin?", "Lumewell", "Glow", "Serum", "is"]
+    assert not any(f.kind in ("number_mismatch", "price_mismatch") for f in findings)
+
+
+@pytest.mark.parametrize("script, alt", [("Lumewell Glow Serum is just $49 (€45) today.", "(€45)"),
+                                         ("Lumewell Glow Serum is just $49 (€45 / £39 / ₹3,999) today.", "(€45 £39 ₹3,999)")])
+def test_a_price_with_its_alternatives_in_brackets(script, alt):
+    """"$49 (€45)" was one script token, "$49 (€45": the changed price was drawn "$40)" and quoted "$49 (€45"; with
+    three alternatives the heard "$40" was paired with "₹3,999" (the later of equal scores). Now the heard price pairs
+    with the script's price in its currency, and the alternatives nobody said are reported skipped."""
+    heard = [("Lumewell", 0.0, 0.5), ("Glow", 0.5, 0.7), ("Serum", 0.7, 1.0), ("is", 1.0, 1.1), ("just", 1.1, 1.4),
+             ("$40", 1.4, 2.0), ("today.", 2.0, 2.5)]
+    words, findings = correct(T(heard), script, "en")
+    assert [w.text for w in words] == ["Lumewell", "Glow", "Serum", "is", "just", "$40", "today."]
+    pm = next(f for f in findings if f.kind == "price_mismatch")
+    assert pm.script_text == "$49" and pm.spoken_text == "$40"
+    assert any(f.kind == "script_skipped" and f.script_text == alt for f in findings)
