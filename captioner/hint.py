@@ -271,6 +271,11 @@ _GLUED_COMMA = re.compile(r"(?<=[^\W\d_]{2})([,;!?])(?=[^\W\d_]{2})")
 _CURRENCY_LEAD = {"$", "US$", "€", "₹", "Rs", "Rs.", "रु", "रु.", "¥", "￥", "£", "USD", "EUR", "INR", "GBP", "RMB"}
 
 
+_BROKEN_NUMBER = re.compile(r"(\d[.,])[ \t]*\r?\n[ \t]*(\d{2,3}(?!\d))")
+_BROKEN_CODE = re.compile(r"(?i)(\b(?:code|codes|coupon|promo|promocode|gutscheincode|rabattcode|código|codigo)\s+[A-Z]{2,})"
+                          r"[ \t]*\r?\n[ \t]*(\d{1,3}\b)")
+
+
 def _raw_tokens(text: str, language: str) -> list[str]:
     if language == "zh" or len(_HAN.findall(text)) > len(text) / 4:
         return _split_zh(text)
@@ -281,6 +286,10 @@ def _raw_tokens(text: str, language: str) -> list[str]:
     text = _GLUED_DASH.sub("— ", _PER_UNIT.sub(" /", _RATING.sub(" /", text) if language != "zh" else text))
     # a space forgotten after punctuation ("Glowra.Only", "Glowra,only", "में।ऑफ़र"); not in "glowra.com" or "1,299"
     text = _GLUED_COMMA.sub(r"\1 ", _GLUED_STOP.sub(r"\1 ", re.sub(r"([।॥])(?=[^\s।॥])", r"\1 ", text)))
+    # a line break inside a number or a promo code is the text box's wrap, not a word boundary: "$19.\n99", "₹1,\n299",
+    # "code GLOW\n20" (they were captioned "for 99", "₹1," and "299" on two pages, "Use code 20")
+    text = _BROKEN_NUMBER.sub(r"\1\2", text)
+    text = _BROKEN_CODE.sub(r"\1\2", text)
     out: list[str] = []
     lead = ""  # symbols opening a line ("• Vegan"): they go with the word after them
     for line in text.split("\n"):

@@ -1179,3 +1179,18 @@ def test_a_price_with_its_alternatives_in_brackets(script, alt):
     pm = next(f for f in findings if f.kind == "price_mismatch")
     assert pm.script_text == "$49" and pm.spoken_text == "$40"
     assert any(f.kind == "script_skipped" and f.script_text == alt for f in findings)
+
+
+def test_a_line_break_inside_a_price_or_a_code_is_the_text_boxs_wrap():
+    """"$19.\\n99" was captioned "for 99" (the "$19." reported skipped), "₹1,\\n299" became two numbers on two pages, and
+    "code GLOW\\n20" was captioned "Use code 20". A break between two sentences stays one."""
+    from captioner.hint import script_tokens
+
+    assert script_tokens("Get 12 pods for $19.\n99 with free shipping.", "en")[0][4] == "$19.99"
+    assert "₹1,299" in script_tokens("अब सिर्फ़ ₹1,\n299 में", "hi")[0]
+    assert "GLOW20" in script_tokens("Use code GLOW\n20 for 20% off.", "en")[0]
+    assert script_tokens("It was great.\n99 people agree.", "en")[0][2:4] == ["great.", "99"]
+    heard = [("Get", 0.0, 0.2), ("12", 0.2, 0.5), ("pods", 0.5, 0.8), ("for", 0.8, 1.0), ("$19.99", 1.0, 2.0),
+             ("with", 2.0, 2.2), ("free", 2.2, 2.4), ("shipping.", 2.4, 2.9)]
+    words, findings = correct(T(heard), "Get 12 pods for $19.\n99 with free shipping.", "en")
+    assert [w.text for w in words][4] == "$19.99" and not any(f.kind == "script_skipped" for f in findings)
