@@ -276,6 +276,17 @@ _BROKEN_CODE = re.compile(r"(?i)(\b(?:code|codes|coupon|promo|promocode|gutschei
                           r"[ \t]*\r?\n[ \t]*(\d{1,3}\b)")
 
 
+_URL = re.compile(r"^(?:https?://|www\.)|^[\w-]+(?:\.[\w-]+)+/", re.I)
+
+
+def _unglue(text: str) -> str:
+    """A space forgotten after punctuation put back — not inside a web address ("lumewell.com/glow?utm=tt" was split
+    at its "?")."""
+    if _URL.match(text):
+        return text
+    return _GLUED_COMMA.sub(r"\1 ", _GLUED_STOP.sub(r"\1 ", re.sub(r"([।॥])(?=[^\s।॥])", r"\1 ", text)))
+
+
 def _raw_tokens(text: str, language: str) -> list[str]:
     if language == "zh" or len(_HAN.findall(text)) > len(text) / 4:
         return _split_zh(text)
@@ -285,7 +296,7 @@ def _raw_tokens(text: str, language: str) -> list[str]:
         text = _GROUP_PLAIN.sub("\\1\ue001", text)  # kept a no-break space of the same width
     text = _GLUED_DASH.sub("— ", _PER_UNIT.sub(" /", _RATING.sub(" /", text) if language != "zh" else text))
     # a space forgotten after punctuation ("Glowra.Only", "Glowra,only", "में।ऑफ़र"); not in "glowra.com" or "1,299"
-    text = _GLUED_COMMA.sub(r"\1 ", _GLUED_STOP.sub(r"\1 ", re.sub(r"([।॥])(?=[^\s।॥])", r"\1 ", text)))
+    text = "".join(_unglue(t) for t in re.split(r"(\s+)", text)) if "/" in text else _unglue(text)
     # a line break inside a number or a promo code is the text box's wrap, not a word boundary: "$19.\n99", "₹1,\n299",
     # "code GLOW\n20" (they were captioned "for 99", "₹1," and "299" on two pages, "Use code 20")
     text = _BROKEN_NUMBER.sub(r"\1\2", text)

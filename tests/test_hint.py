@@ -1194,3 +1194,10 @@ def test_a_line_break_inside_a_price_or_a_code_is_the_text_boxs_wrap():
              ("with", 2.0, 2.2), ("free", 2.2, 2.4), ("shipping.", 2.4, 2.9)]
     words, findings = correct(T(heard), "Get 12 pods for $19.\n99 with free shipping.", "en")
     assert [w.text for w in words][4] == "$19.99" and not any(f.kind == "script_skipped" for f in findings)
+
+
+def test_a_web_address_with_a_query_stays_one_word():
+    from captioner.hint import script_tokens
+
+    assert script_tokens("Visit https://lumewell.com/glow?utm=tt now.", "en")[0] == ["Visit", "https://lumewell.com/glow?utm=tt", "now."]
+    assert script_tokens("Glowra.Only today, lumewell.com/a?b=c\nTap", "en")[0] == ["Glowra.", "Only", "today,", "lumewell.com/a?b=c", "Tap"]
