@@ -475,3 +475,5 @@ def test_a_job_error_names_no_server_path_or_decoder_internals(tmp_path):
     msg = public_message(raw, cfg)
     assert "the uploaded video" in msg and "Decode error rate" in msg
     assert str(tmp_path) not in msg and "0x55a8" not in msg and "med_" not in msg and "DATA/jobs/x.log" in msg
+    assert public_message("price mismatch: run with --on-mismatch flag to caption it", cfg) == \
+        'price mismatch: run with options {"on_mismatch": "flag"} to caption it'

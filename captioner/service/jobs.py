@@ -90,6 +90,8 @@ def public_message(message: str, cfg) -> str:
     if data:
         out = out.replace(data, "DATA")
     out = re.sub(r"\[[^\]]*@ 0x[0-9a-f]+\]\s*", "", out)
+    # the CLI's flags in the API's words
+    out = re.sub(r"--on-mismatch (flag|fail)", r'options {"on_mismatch": "\1"}', out)
     return re.sub(r"\s*\[[a-z_]+:[^\]]*\]\s*", " ", out).strip()
 
 
