@@ -254,6 +254,30 @@ def _split_zh(text: str) -> list[str]:
     return out
 
 
+_ZH_NUMERALS = set("零〇一二两三四五六七八九十百千万亿点")
+
+
+def _join_zh_prices(tokens: list[str]) -> list[str]:
+    """A price the script writes in Chinese numerals ("一百九十九元") is one token, as "199元" is: one value to compare,
+    judge and show (split into characters it was no number at all — a changed one went on screen with no finding)."""
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        j = i
+        while j < len(tokens) and tokens[j] in _ZH_NUMERALS:
+            j += 1
+        if j > i and j < len(tokens) and tokens[j][:1] in "元块":
+            joined = "".join(tokens[i:j]) + tokens[j]
+            c = num.parse_spoken([joined.strip(_PUNCT + " ")], "zh")
+            if len(c) == 1 and c[0].kind == "price":
+                out.append(joined)
+                i = j + 1
+                continue
+        out.append(tokens[i])
+        i += 1
+    return out
+
+
 _GROUP_SPACE = re.compile(r"(?<=\d)[\u00a0\u202f\u2009](?=\d{3}(?!\d))")
 # de/fr/es scripts also separate thousands with a plain space ("1 299 €", "3 500 clients"): a 1–3 digit group
 # followed by exact 3-digit groups is one number there, as the recogniser's "1299" is
@@ -475,6 +499,10 @@ def _amount_of(text: str, language: str) -> Optional[num.Amount]:
         return a
     if language != "zh" and " " in text:  # a number the script writes in words ("forty-nine dollars")
         return num.amount_in_words(text, language)
+    if language == "zh" and text[:1] in _ZH_NUMERALS and text[-1:] in "元块":  # "一百九十九元" (`_join_zh_prices`)
+        c = num.parse_spoken([text], language)
+        if len(c) == 1 and c[0].kind == "price":
+            return c[0]
     if language != "zh" and num.number_role(text, language) == "value":
         # one spoken number word ("neunundfünfzig", "forty-nine", "quatre-vingt-dix-neuf"); its own text, not
         # the matching key, which drops umlauts and hyphens
@@ -522,7 +550,8 @@ def script_tokens(script: str, language: str) -> tuple[list[str], list[Finding]]
         findings.append(Finding(kind="script_markup_stripped", severity=Severity.info,
                                 message=f"removed {cleaned.invisible} invisible control character(s) (bidi controls, "
                                         "zero-width spaces) from the script: they would reorder or hide caption text"))
-    return _raw_tokens(cleaned.text, language), findings
+    tokens = _raw_tokens(cleaned.text, language)
+    return (_join_zh_prices(tokens) if language == "zh" else tokens), findings
 
 
 # a dash written alone (a voice cut off: "is -") is no word; other lone punctuation is kept (French "bio !" joins it)

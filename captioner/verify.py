@@ -208,6 +208,10 @@ def _amount(text: str, language: str) -> Optional[num.Amount]:
     a = num.parse_written(text.strip(_PUNCT + " \u00a0"), language)
     if a is None and " " in text.strip():
         a = num.amount_in_words(text, language)  # "forty-nine dollars" as the script wrote it
+    if a is None and language == "zh":
+        from .hint import _amount_of
+
+        a = _amount_of(text.strip(_PUNCT + " \u00a0"), language)  # "一百九十九元": a price in Chinese numerals
     if a is None or a.value is None or a.kind == "date":
         return None
     return a
@@ -1290,10 +1294,14 @@ def _apply(c: Case, v: Verdict, words: list[Word], findings: list[Finding], lang
         post = posterior(c, neighbours=True) if c._opts.rule == "posterior" else []
         likely = [(r, p) for r, p in post if r.value != c.script.value][:3]
         said = " or ".join(f"{_describe(r, c, language)} (p = {p:.2f})" for r, p in likely) or "another value"
+        # a first reading past the showing level is held back for want of a second witness, not for doubt
+        lone = bool(likely) and likely[0][1] >= c._opts.post_flag
+        why = ("only one witness stands for it, and a value is shown only when two agree" if lone
+               else "which one is not certain")
         findings.append(Finding(kind="number_disputed", severity=Severity.error,
                                 message=f"“{c.script_text}”: the voice does not say it (p = {v.p_script:.3f} that it does); "
                                         + "".join(h + "; " for h in heard)
-                                        + f"it says {said} — which one is not certain: captions keep “{c.script_text}”; "
+                                        + f"it says {said} — {why}: captions keep “{c.script_text}”; "
                                         "listen and fix the script or the voice-over before publishing",
                                 start=start, end=end, script_text=c.script_text,
                                 spoken_text=(v.other.spoken if v.other is not None else None), word_indices=[c.index]))

@@ -1201,3 +1201,17 @@ def test_a_web_address_with_a_query_stays_one_word():
 
     assert script_tokens("Visit https://lumewell.com/glow?utm=tt now.", "en")[0] == ["Visit", "https://lumewell.com/glow?utm=tt", "now."]
     assert script_tokens("Glowra.Only today, lumewell.com/a?b=c\nTap", "en")[0] == ["Glowra.", "Only", "today,", "lumewell.com/a?b=c", "Tap"]
+
+
+def test_a_chinese_price_in_numerals_is_one_price():
+    """"只要一百九十九元" was nine characters and no number: a changed price went on screen with no finding at all (the
+    same script with "¥199" gave an error). It is one price token now, for the correction stage and the judge."""
+    from captioner.hint import script_tokens
+    from captioner.verify import _amount
+
+    toks = script_tokens("现在下单只要一百九十九元，再享八折优惠！三盒装", "zh")[0]
+    assert "一百九十九元，" in toks and toks[-3:] == ["三", "盒", "装"]  # a count without 元 stays characters
+    assert _amount("一百九十九元，", "zh").value == 199 and _amount("一百九十九元", "zh").kind == "price"
+    heard = [("现在下单只要一百六十九元", 3.0, 5.0)]
+    words, findings = correct(T(heard, language="zh"), "现在下单只要一百九十九元。", "zh")
+    assert any(f.kind == "price_mismatch" and f.script_text == "一百九十九元" for f in findings), [(f.kind, f.message) for f in findings]
