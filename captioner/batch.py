@@ -341,7 +341,9 @@ def media_problems(manifest: Manifest) -> list[str]:
             problems.append(f"{who}: {e}")
             continue
         if not info.has_audio:
-            problems.append(f"{who}: {video} has no audio stream: captions need the voice-over; add the audio track and retry")
+            from .job import no_audio_message
+
+            problems.append(f"{who}: {no_audio_message(video)}")
     return problems
 
 

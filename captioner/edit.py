@@ -435,10 +435,9 @@ def captions_job(video: str | os.PathLike, captions: str | os.PathLike, *, out: 
                             duration=info.duration)
     channels = [Finding(kind=FindingKind.audio_channels_cancel, severity=Severity.warning, message=n) for n in notes]
     if gain is not None:
-        channels.append(Finding(kind=FindingKind.audio_quiet, severity=Severity.warning,
-                                message=f"the voice-over is very quiet (its loudest sound is {-gain - 1:.0f} dBFS): it was "
-                                        f"aligned {gain:.0f} dB louder; the video keeps its own level — raise it before "
-                                        "publishing, phones play it nearly silent"))
+        from .job import quiet_finding
+
+        channels.append(quiet_finding(gain, "aligned"))
     return job, AsrOutcome(transcript=transcript, words=words, findings=channels + [finding] + heard)
 
 

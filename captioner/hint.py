@@ -296,8 +296,8 @@ _CURRENCY_LEAD = {"$", "US$", "€", "₹", "Rs", "Rs.", "रु", "रु.", "�
 
 
 _BROKEN_NUMBER = re.compile(r"(\d[.,])[ \t]*\r?\n[ \t]*(\d{2,3}(?!\d))")
-_BROKEN_CODE = re.compile(r"(?i)(\b(?:code|codes|coupon|promo|promocode|gutscheincode|rabattcode|código|codigo)\s+[A-Z]{2,})"
-                          r"[ \t]*\r?\n[ \t]*(\d{1,3}\b)")
+_CODE_WORDS = {"code", "codes", "coupon", "promo", "promocode", "gutscheincode", "rabattcode", "código", "codigo", "कोड"}
+_BROKEN_CODE = re.compile(r"(?i)(\b(?:" + "|".join(sorted(_CODE_WORDS)) + r")\s+[A-Z]{2,})[ \t]*\r?\n[ \t]*(\d{1,3}\b)")
 
 
 _URL = re.compile(r"^(?:https?://|www\.)|^[\w-]+(?:\.[\w-]+)+/", re.I)
@@ -512,7 +512,6 @@ def _amount_of(text: str, language: str) -> Optional[num.Amount]:
     return None
 
 
-_CODE_WORDS = {"code", "codes", "coupon", "promo", "promocode", "gutscheincode", "rabattcode", "código", "codigo", "कोड"}
 
 
 def _lower_case_codes(S: list[Unit], language: str) -> None:

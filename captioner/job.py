@@ -491,10 +491,7 @@ def recognise_job(job: RenderJob, timings: Optional[dict] = None) -> AsrOutcome:
         audio = audio[: int(round(job.preview.seconds * SAMPLE_RATE))]
     audio, gain = raise_quiet(audio)
     timings["audio"] = time.perf_counter() - t
-    quiet = [] if gain is None else [Finding(
-        kind="audio_quiet", severity=Severity.warning,
-        message=f"the voice-over is very quiet (its loudest sound is {-gain - 1:.0f} dBFS): it was analysed {gain:.0f} dB "
-                "louder; the video keeps its own level — raise it before publishing, phones play it nearly silent")]
+    quiet = [] if gain is None else [quiet_finding(gain, "analysed")]
     transcript, words, findings = transcribe_and_correct(
         audio, job.script, job.language, str(job.asr), on_mismatch=str(job.on_mismatch), use_prompt=job.use_prompt,
         backend_options=job.backend_options, timings=timings)
@@ -820,6 +817,18 @@ def open_ledger(job: RenderJob, ledger=None):
     return Ledger(job.ledger)
 
 
+def no_audio_message(video) -> str:
+    return f"{video} has no audio stream: captions need the voice-over; add the audio track and retry"
+
+
+def quiet_finding(gain: float, done: str) -> Finding:
+    """`audio_quiet`: the voice-over was `done` ("analysed", "aligned") `gain` dB louder (`media.raise_quiet`)."""
+    return Finding(kind="audio_quiet", severity=Severity.warning,
+                   message=f"the voice-over is very quiet (its loudest sound is {-gain - 1:.0f} dBFS): it was {done} "
+                           f"{gain:.0f} dB louder; the video keeps its own level — raise it before publishing, phones play "
+                           "it nearly silent")
+
+
 def plan_job(job: RenderJob, ledger=None, *, info=None) -> Plan:
     """Steps 1–2: refuse clashing outputs and unusable input, then (billed) check the key's binding and hold
     the price. Nothing is rendered or written yet."""
@@ -828,7 +837,7 @@ def plan_job(job: RenderJob, ledger=None, *, info=None) -> Plan:
     check_outputs({k: Path(os.path.abspath(p)) for k, p in job.outputs.items()}, job.inputs)
     info = info or probe(job.video)
     if not info.has_audio:
-        raise InputError(f"{job.video} has no audio stream: captions need the voice-over; add the audio track and retry")
+        raise InputError(no_audio_message(job.video))
     if not job.billed:
         return Plan(job, info=info)
     ledger = open_ledger(job, ledger)

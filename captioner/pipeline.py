@@ -305,9 +305,9 @@ def restore_heard_by_phones(audio: np.ndarray, words: list[Word], findings: list
             k, where = len(words), " after the last caption word"
         else:
             continue
-        tries = _sentence_runs(units, nearest_last=k == 0)
         if not spans:
             continue
+        tries = _sentence_runs(units, nearest_last=k == 0)
         a = max(0.0, min(x for x, _ in spans))
         b = max(y for _, y in spans)
         for said, rest in tries[:4]:
@@ -336,8 +336,10 @@ def _sentence_runs(units: list[str], nearest_last: bool) -> list[tuple[list[str]
 
 
 def _ends_sentence(unit: str) -> bool:
+    from .hint import _SENTENCE_END
+
     t = unit.rstrip("\"'”’»)")
-    return bool(t) and t[-1] in ".!?;。！？；।"
+    return bool(t) and t[-1] in _SENTENCE_END
 
 
 def _insert_heard(audio, words: list[Word], findings: list[Finding], aligned, language: str, f: Finding, k: int, text: str,

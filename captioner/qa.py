@@ -397,7 +397,7 @@ def check_report_paths(out_html: str | os.PathLike, protect: Sequence[str | os.P
     png = out.with_suffix(".png")
     for path in (out, png):
         for q in protect:
-            if Path(q) and (Path(os.path.abspath(path)) == Path(os.path.abspath(q)) or _same(path, Path(q))):
+            if Path(os.path.abspath(path)) == Path(os.path.abspath(q)) or _same(path, Path(q)):
                 raise InputError(f"the QA report would overwrite {q}: choose another --out")
         if path.is_dir():
             raise InputError(f"{path} is a folder: choose another --out for the QA report")
