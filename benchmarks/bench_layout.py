@@ -15,7 +15,7 @@ Rules counted per track, for old and new (shares of pages or lines):
   (qa.better_break);
 - cps > max: characters on screen per second over the limit (20; Chinese 11), and how many of those pages the
   voice itself is that fast (qa_voice_too_fast);
-- too short: on screen less than 5/6 s; gap: less than 2 frames (30 fps) before the next page;
+- too short: on screen less than 5/6 s; flash: less than FLASH_S (0.3 s: a page nobody can read); gap: less than 2 frames (30 fps) before the next page;
 - long line: more characters than the preset's line maximum (29; Chinese 16).
 
     .venv/bin/python benchmarks/bench_layout.py [--sets dev,seed202,gen] [--gen-seed 16] [--presets karaoke]
@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import layout_v1  # noqa: E402
 from captioner import linebreak, qa  # noqa: E402
 from captioner.hint import correct  # noqa: E402
-from captioner.layout import joiner, page_chars, paginate, reading_limits  # noqa: E402
+from captioner.layout import FLASH_S, joiner, page_chars, paginate, reading_limits  # noqa: E402
 from captioner.pipeline import hotwords  # noqa: E402
 from captioner.presets import load_preset  # noqa: E402
 from captioner.types import CaptionTrack, Transcript, Word  # noqa: E402
@@ -161,6 +161,8 @@ def measure(track: CaptionTrack, ad: Ad, preset) -> dict:
             m["cps_over_target"] += 1
         if c.duration < preset.reading.min_duration - 0.5 / FPS:
             m["too_short"] += 1
+        if c.duration < FLASH_S - 0.5 / FPS:
+            m["flash"] += 1
         if c.gap_after is not None and c.gap_after < 2 / FPS - 1e-3:
             m["gap"] += 1
     return dict(m)
@@ -177,7 +179,7 @@ def layouts(ad: Ad, preset):
 
 
 KEYS = ["unit_across_sentence", "split_unit", "line_end_fn", "line_end_fn_avoidable", "cps_over_max", "voice_too_fast", "cps_over_target",
-        "too_short", "gap", "long_line"]
+        "too_short", "flash", "gap", "long_line"]
 DENOM = {"unit_across_sentence": "units", "split_unit": "units", "line_end_fn": "lines", "line_end_fn_avoidable": "lines", "long_line": "lines"}
 
 

@@ -351,6 +351,7 @@ class PageCosts:
     chars_per_char: float = 2.0  # per character past the preferred line length
     balance: float = 3.0  # × |difference of the two lines' widths| / box width
     pause_bonus: float = 3.0  # a page break at a pause of >= PAUSE_BREAK/2 is this much cheaper
+    flash: float = 200.0  # a page on screen under FLASH_S: worse than a line ending on a function word (40) or a page over the maximum reading speed
 
 
 PAGE_COSTS = PageCosts()
@@ -360,6 +361,9 @@ LEAD_IN_FRAMES = 3  # a page may appear this many frames before its first word (
 EXTEND_AFTER = 0.8  # at most this long after its last word, to reach the minimum duration or the reading speed
 MAX_PAGE_SECONDS = 1.6  # kept for callers: the page length where PageCosts.long_s starts to cost
 MIN_PAGE = 5 / 6  # Netflix minimum event duration (5/6 s), used when there is room
+# A page on screen for less than this is a flash: one eye fixation (~0.2-0.25 s) plus the saccade to it, so no
+# viewer can read it whatever its length ("oil" alone for 0.16 s between "Meet Glimmora, the lip" and "that lasts").
+FLASH_S = 0.3
 MAX_RUN = 24  # caption words considered for one page (Chinese words are characters)
 
 
@@ -454,6 +458,8 @@ class _Pager:
         shown = self.shown(a, b)
         if shown < MIN_PAGE:
             cost += c.short_per_s * (MIN_PAGE - shown)
+        if shown < FLASH_S:
+            cost += c.flash
         if d > c.long_s:
             cost += c.long_per_s * (d - c.long_s)
         cps = self.chars(a, b) / shown

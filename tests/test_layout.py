@@ -112,3 +112,26 @@ def test_block_stays_anchored_while_the_highlight_moves():
     # one position per line, repeated in every time slice
     assert len(positions) == len(page.lines)
     assert all(n == len(page.word_indices) for n in positions.values())
+
+
+def _timed(pairs):
+    return [Word(text=t, start=s, end=e) for t, s, e in pairs]
+
+
+def test_no_page_flashes_where_the_sentence_allows_another_cut():
+    """The aligner's times of DEV ad-en-p01: "Meet Glimmora, the lip | oil | that lasts all day." put "oil" on
+    screen for 0.16 s (cheaper, by characters per second, than a 0.5 s "the lip oil"). A page nobody can read
+    is worse than a fast one."""
+    from captioner.layout import FLASH_S
+
+    words = _timed([("Meet", 0.32, 0.52), ("Glimmora,", 0.56, 1.04), ("the", 1.32, 1.44), ("lip", 1.44, 1.68),
+                    ("oil", 1.68, 1.92), ("that", 1.92, 2.08), ("lasts", 2.08, 2.4), ("all", 2.4, 2.6),
+                    ("day.", 2.6, 2.88)])
+    track = paginate(words, load_preset("karaoke"), 720, 1280, language="en", terms=["Glimmora"], fps=25)
+    texts = [" ".join(words[i].text for i in p.word_indices) for p in track.pages]
+    assert texts == ["Meet Glimmora,", "the lip oil", "that lasts all day."]
+    # a fast voice: "All | of this for $45.99." flashed "All" for 0.14 s (generated ad g2424-en-p04, true times)
+    words = _timed([("All", 7.08, 7.289), ("of", 7.289, 7.405), ("this", 7.405, 7.579), ("for", 7.579, 7.704),
+                    ("$45.99.", 7.754, 9.228)])
+    track = paginate(words, load_preset("karaoke"), 1080, 1920, language="en", fps=30)
+    assert all(p.end - p.start >= FLASH_S for p in track.pages), [(p.start, p.end) for p in track.pages]
