@@ -382,11 +382,9 @@ def import_words(cues: list[Cue], language: str) -> tuple[list[Word], list[list[
 def captions_job(video: str | os.PathLike, captions: str | os.PathLike, *, out: str | os.PathLike, language: str,
                  preset=None, safe_zone: str = "tiktok", emphasis: bool = True, strict: bool = False,
                  account: Optional[str] = None, ledger=None, key: Optional[str] = None, script: Optional[str] = None,
-                 preset_overrides: Optional[dict] = None, align_words: bool = True):
+                 preset_overrides: Optional[dict] = None, align_words: bool = True, on_mismatch: str = "flag"):
     """The RenderJob and aligned words of `captioner caption VIDEO --captions FILE` (no ASR)."""
-    from .align import align_words as timed_words
     from .job import AsrOutcome
-    from .pipeline import script_mismatch
     from .linebreak import script_terms
     from .media import load_audio, probe
     from .presets import load_preset
@@ -409,15 +407,10 @@ def captions_job(video: str | os.PathLike, captions: str | os.PathLike, *, out: 
     audio, gain = raise_quiet(audio)  # a very quiet voice-over is aligned at an ordinary level (see `recognise_job`)
     heard: list[Finding] = []
     if align_words:
-        # the file's words are the user's text, like a script: words the voice does not say, speech they leave out,
-        # and a file that belongs to another video are reported as for a script (it used to render them silently)
-        res = timed_words(audio, words, lang)
-        words, heard = res.words, list(res.findings)
-        from .media import speech_duration
+        words, heard = check_imported(audio, words, lang, cap.name)
+        from .hint import enforce
 
-        bad = script_mismatch(words, heard, speech_duration(audio), own_text=True)
-        if bad is not None:
-            heard.append(bad)
+        enforce(heard, on_mismatch)  # --on-mismatch fail: a price the voice does not say stops the render
     words = clean_words(_monotonic(words, info.duration), info.duration, cap.name)
     pages = None if all(c.free for c in cues) else _cue_pages(words, structure, info.duration, info.fps)
     p = preset if preset is not None and not isinstance(preset, str) else load_preset(preset or "karaoke", **(preset_overrides or {}))
@@ -439,6 +432,24 @@ def captions_job(video: str | os.PathLike, captions: str | os.PathLike, *, out: 
 
         channels.append(quiet_finding(gain, "aligned"))
     return job, AsrOutcome(transcript=transcript, words=words, findings=channels + [finding] + heard)
+
+
+def check_imported(audio, words: list[Word], language: str, name: str) -> tuple[list[Word], list[Finding]]:
+    """An imported caption file's words timed to the voice and checked against it, like a script: words the voice
+    does not say, speech they leave out and a file that belongs to another video are reported (they used to render
+    silently), and its prices, percentages, codes and numbers go to the price judge as a script's would where no
+    recogniser heard them (an SRT saying "$49" over a voice saying "forty dollars" rendered with no finding)."""
+    from .align import align_words
+    from .media import speech_duration
+    from .pipeline import script_mismatch
+    from .verify import verify_numbers
+
+    res = align_words(audio, words, language)
+    words, heard = res.words, list(res.findings)
+    bad = script_mismatch(words, heard, speech_duration(audio), own_text=True)
+    if bad is not None:  # the file is not this voice's: nothing in it to judge
+        return words, heard + [bad]
+    return verify_numbers(audio, words, heard, language, written_by=name)
 
 
 def _monotonic(words: list[Word], duration: float) -> list[Word]:

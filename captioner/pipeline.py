@@ -780,7 +780,8 @@ def caption(video: str | os.PathLike, script: Optional[str | os.PathLike] = None
         o = dataclasses.replace(o, **kw)
         job, outcome = captions_job(video, o.captions, out=out, language=o.language, preset=o.preset, safe_zone=o.safe_zone,
                                     emphasis=o.emphasis, strict=o.strict, account=o.account, ledger=o.ledger,
-                                    key=o.idempotency_key, script=read_script(script), preset_overrides=o.preset_overrides)
+                                    key=o.idempotency_key, script=read_script(script), preset_overrides=o.preset_overrides,
+                                    on_mismatch=o.on_mismatch)
         return run_job(job, asr=outcome)
     return run_job(caption_job(video, script, out=out, options=options, **kw))
 

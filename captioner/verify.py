@@ -566,6 +566,7 @@ class Case:
     unprompted: Optional[Decimal] = None
     unprompted_text: Optional[str] = None
     fallback: bool = False  # captions follow the script: nobody heard this number
+    written_by: str = "the script"  # whose writing the number is (an imported caption file's name)
     span: Optional[tuple[float, float]] = None  # seconds
     readings: list[Reading] = field(default_factory=list)
     hearing: float = float("nan")  # Whisper: mean PMI per token of the window with the script's reading
@@ -636,8 +637,11 @@ def _heard_near(ref: Sequence[Word], t0: float, t1: float, like: num.Amount, lan
 
 
 def _cases(words: list[Word], findings: list[Finding], language: str, reference: Optional[Transcript],
-           opts: VerifyOptions) -> list[Case]:
-    fallback = any(f.kind == "asr_unreliable" for f in findings) and bool(words) and all(w.source == "script" for w in words)
+           opts: VerifyOptions, written_by: Optional[str] = None) -> list[Case]:
+    # captions follow the script (no recogniser could follow the voice), or are a user's imported caption file
+    # (`written_by`: no recogniser ran): every number is judged by the acoustic witnesses alone
+    fallback = written_by is not None or (
+        any(f.kind == "asr_unreliable" for f in findings) and bool(words) and all(w.source == "script" for w in words))
     by_index: dict[int, Finding] = {}
     # script words put back where the prompted pass wrote nothing (hint.correct): no recogniser pass with the prompt heard them
     restored = {i for f in findings if f.kind == "script_restored" for i in f.word_indices}
@@ -655,7 +659,8 @@ def _cases(words: list[Word], findings: list[Finding], language: str, reference:
             heard = a if a is not None and a.kind == s.kind else None
             c = Case(i, s, _bare(f.script_text), f, prompted=heard.value if heard else None,
                      prompted_text=f.spoken_text or w.text)
-        elif a is not None and w.spoken is not None and (_is_claim(a) or f is not None or (fallback and a.kind == "number")):
+        elif a is not None and (w.spoken is not None or written_by is not None) and (
+                _is_claim(a) or f is not None or (fallback and a.kind == "number")):
             # a number matched to the script (the correction stage set its spoken form); inserted words are not judged
             unheard = fallback or i in restored
             c = Case(i, a, _bare(w.text), f, prompted=None if unheard else a.value,
@@ -663,6 +668,8 @@ def _cases(words: list[Word], findings: list[Finding], language: str, reference:
         else:
             continue
         c.fallback = fallback
+        if written_by is not None:
+            c.written_by = written_by
         c._opts = opts
         if reference is not None and reference.words and not fallback and i not in restored:
             c.unprompted, c.unprompted_text = _heard_near(reference.words, w.start, w.end, c.script, language)
@@ -876,15 +883,16 @@ def _whisper_scores(ctx: _AdContext, c: Case, opts: VerifyOptions) -> None:
 def gather(audio: np.ndarray, words: list[Word], findings: list[Finding], language: str, *,
            reference: Optional[Transcript] = None, model=None, phone_model=None,
            options: Optional[VerifyOptions] = None, extra_values: Optional[dict[int, Sequence[Decimal]]] = None,
-           acoustic_for_all: bool = False) -> list[Case]:
+           acoustic_for_all: bool = False, written_by: Optional[str] = None) -> list[Case]:
     """Collect every witness's evidence for every number under judgement (see the module docstring).
 
-    extra_values / acoustic_for_all serve the calibration benchmark (score given readings too; score cases
-    the passes agreed on); the product leaves them unset."""
+    written_by: the words are a user's caption file of that name, not a recogniser's (every number is judged, by
+    the acoustic witnesses alone). extra_values / acoustic_for_all serve the calibration benchmark (score given
+    readings too; score cases the passes agreed on); the product leaves them unset."""
     import time
 
     opts = options or VerifyOptions()
-    cases = _cases(words, findings, language, reference, opts)
+    cases = _cases(words, findings, language, reference, opts, written_by)
     ctx = _AdContext(audio, words, language, model, phone_model, opts)
     for c in cases:  # the caption is aligned with the script's reading of each number (its neighbours anchor it)
         ctx.spoken[c.index] = _say(c, c.script.value, language)
@@ -1268,7 +1276,7 @@ def _apply(c: Case, v: Verdict, words: list[Word], findings: list[Finding], lang
         kind = "price_mismatch" if c.script.kind == "price" else "number_mismatch"
         sev = Severity.error if _is_claim(c.script) else Severity.warning
         findings.append(Finding(kind=kind, severity=sev,
-                                message=f"the voice says “{num.spoken_form(said, language)}” ({written}) where the script says "
+                                message=f"the voice says “{num.spoken_form(said, language)}” ({written}) where {c.written_by} says "
                                         f"“{c.script_text}”: {', '.join(v.witnesses)} agree (p = {v.probability:.3f}); "
                                         "captions show what was said",
                                 start=start, end=end, script_text=c.script_text, spoken_text=num.spoken_form(said, language),
@@ -1302,7 +1310,7 @@ def _apply(c: Case, v: Verdict, words: list[Word], findings: list[Finding], lang
                                 message=f"“{c.script_text}”: the voice does not say it (p = {v.p_script:.3f} that it does); "
                                         + "".join(h + "; " for h in heard)
                                         + f"it says {said} — {why}: captions keep “{c.script_text}”; "
-                                        "listen and fix the script or the voice-over before publishing",
+                                        f"listen and fix {c.written_by} or the voice-over before publishing",
                                 start=start, end=end, script_text=c.script_text,
                                 spoken_text=(v.other.spoken if v.other is not None else None), word_indices=[c.index]))
         return
@@ -1323,15 +1331,16 @@ def _apply(c: Case, v: Verdict, words: list[Word], findings: list[Finding], lang
 
 def verify_numbers(audio: np.ndarray, words: list[Word], findings: list[Finding], language: str, *,
                    reference: Optional[Transcript] = None, model=None, phone_model=None,
-                   options: Optional[VerifyOptions] = None) -> tuple[list[Word], list[Finding]]:
-    """Judge every claim and disputed number of the captions. Returns (words, findings), both new lists."""
+                   options: Optional[VerifyOptions] = None, written_by: Optional[str] = None) -> tuple[list[Word], list[Finding]]:
+    """Judge every claim and disputed number of the captions. Returns (words, findings), both new lists.
+    `written_by`: the words are a user's imported caption file (its name, for the messages), not a recogniser's."""
     opts = options or VerifyOptions()
     findings = [f.model_copy(deep=True) for f in findings]  # messages get amended: never the caller's objects
     words = list(words)
     if language not in ("en", "de", "fr", "es", "hi", "zh") or not words:
         return words, findings
     cases = gather(audio, words, findings, language, reference=reference, model=model, phone_model=phone_model,
-                   options=opts)
+                   options=opts, written_by=written_by)
     return apply_verdicts(cases, words, findings, language, opts)
 
 
@@ -1349,8 +1358,9 @@ def apply_verdicts(cases: list[Case], words: list[Word], findings: list[Finding]
         if c.finding is not None:  # the case holds the finding it was gathered from: use this list's object
             c.finding = by_key.get((c.finding.kind, c.finding.message, tuple(c.finding.word_indices)), c.finding)
         _apply(c, decide(c, opts), words, findings, language)
-    if any(a is not b for a, b in zip(words, before)):
-        # the low-confidence list named the words as they were recognised; list the final ones
+    if any(a is not b for a, b in zip(words, before)) and not any(c.written_by != Case.written_by for c in cases):
+        # the low-confidence list named the words as they were recognised; list the final ones (an imported caption
+        # file was never recognised: it has no such list)
         from .hint import CorrectionOptions, _low_conf
 
         findings = [f for f in findings if f.kind != "low_confidence"] + _low_conf(words, CorrectionOptions())

@@ -241,3 +241,36 @@ def test_imported_captions_are_checked_against_the_voice(ad, tmp_path):
     assert any(f["kind"] == "script_mismatch" and f["severity"] == "error" for f in fs), [f["kind"] for f in fs]
     r = run_cli("caption", str(video), "--captions", str(other), "--language", "en", "--out", str(tmp_path / "z.mp4"), "--strict")
     assert r.returncode == 7 and not (tmp_path / "z.mp4").exists()
+
+
+def test_prices_in_imported_captions_are_judged_against_the_voice(ad, tmp_path):
+    """An SRT saying "$29.99" over a voice saying "nineteen ninety nine" rendered with no finding (a silent wrong
+    price through the import path). Its numbers now go to the price judge, the acoustic witnesses alone (no
+    recogniser runs on an import): the error names the file and the captions show what was said; the honest
+    file raises no error."""
+    d, video, truth = ad
+    c = cues(truth)  # the words as said: written as a script writes them
+    c[1] = (c[1][0], c[1][1], c[1][2].replace("twelve", "12").replace("nineteen ninety nine", "$19.99"))
+    assert "$19.99" in c[1][2], c
+    wrong = tmp_path / "wrong.srt"
+    wrong.write_text(_srt(c[:1] + [(c[1][0], c[1][1], c[1][2].replace("$19.99", "$29.99"))] + c[2:]))
+    out = tmp_path / "w.mp4"
+    r = run_cli("caption", str(video), "--captions", str(wrong), "--language", "en", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    res = json.loads(out.with_suffix(".json").read_text())
+    # an error naming the file: shown as said (two witnesses agree) or the file's value ruled out
+    pm = [f for f in res["findings"] if f["kind"] in ("price_mismatch", "number_disputed")]
+    assert pm and pm[0]["severity"] == "error" and "wrong.srt" in pm[0]["message"], [(f["kind"], f["message"]) for f in res["findings"]]
+    assert "$19.99" in pm[0]["message"]
+    assert not any(f["kind"] == "low_confidence" for f in res["findings"])
+    r = run_cli("caption", str(video), "--captions", str(wrong), "--language", "en", "--out", str(tmp_path / "s.mp4"),
+                "--on-mismatch", "fail")
+    assert r.returncode != 0 and not (tmp_path / "s.mp4").exists()
+    honest = tmp_path / "honest.srt"
+    honest.write_text(_srt(c))
+    out = tmp_path / "h.mp4"
+    r = run_cli("caption", str(video), "--captions", str(honest), "--language", "en", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    res = json.loads(out.with_suffix(".json").read_text())
+    assert not any(f["severity"] == "error" for f in res["findings"]), res["findings"]
+    assert "$19.99" in [w["text"] for w in res["words"]]
