@@ -208,17 +208,28 @@ def _build(*, video: Path, out, language: str, preset, safe_zone: str, strict: b
 class Cue:
     """One subtitle event: its lines of text, its times, and word times when the file had them."""
 
-    def __init__(self, start: float, end: float, lines: list[str], marks: Optional[list[Optional[float]]] = None):
+    def __init__(self, start: float, end: float, lines: list[str], marks: Optional[list[Optional[float]]] = None,
+                 words: Optional[list[list[str]]] = None):
         self.start, self.end, self.lines, self.marks = start, end, lines, marks
+        self.words = words  # each line's words where the file lists them one by one (JSON): kept as they are
         self.free = False  # True: words without pages (a plain JSON word list): the layout paginates
+
+    def line_words(self, language: str) -> list[list[str]]:
+        """Each line's caption words: as the file lists them (JSON), as it times them (karaoke ASS, word-timed VTT:
+        one mark per space-separated word), else cut as a script's are (`_tokens`)."""
+        if self.words is not None:
+            return self.words
+        if language != "zh" and self.marks and len(self.marks) == sum(len(ln.split()) for ln in self.lines):
+            return [ln.split() for ln in self.lines]
+        return [_tokens(ln, language) for ln in self.lines]
 
 
 def _tokens(text: str, language: str) -> list[str]:
-    if language == "zh":
-        from .hint import script_tokens
+    """A cue line's caption words, cut as a script's are: "24,90 €", "15 %", "$ 19.99" are one word (split at the
+    spaces, an imported French price was two words — "24,90" judged as a bare number, "€" able to start a line)."""
+    from .hint import script_tokens
 
-        return script_tokens(text, "zh")[0]
-    return text.split()
+    return script_tokens(text, language)[0]
 
 
 def read_captions(path: str | os.PathLike, language: str) -> list[Cue]:
@@ -339,14 +350,14 @@ def _json_cues(raw: str, p: Path) -> list[Cue]:
         except (KeyError, TypeError):
             groups = []
     if not groups or [i for g in groups for ln in g for i in ln] != list(range(len(ws))):
-        cue = Cue(ws[0].start, ws[-1].end, [" ".join(w.text for w in ws)], [w.start for w in ws])
+        cue = Cue(ws[0].start, ws[-1].end, [" ".join(w.text for w in ws)], [w.start for w in ws], [[w.text for w in ws]])
         cue.free = True  # no page structure: the layout paginates
         return [cue]
     cues = []
     for g in groups:
         ids = [i for ln in g for i in ln]
         cues.append(Cue(ws[ids[0]].start, ws[ids[-1]].end, [" ".join(ws[i].text for i in ln) for ln in g],
-                        [ws[i].start for i in ids]))
+                        [ws[i].start for i in ids], [[ws[i].text for i in ln] for ln in g]))
     return cues
 
 
@@ -356,7 +367,7 @@ def import_words(cues: list[Cue], language: str) -> tuple[list[Word], list[list[
     words: list[Word] = []
     structure = []
     for cue in cues:
-        toks_by_line = [_tokens(ln, language) for ln in cue.lines]
+        toks_by_line = cue.line_words(language)
         toks = [t for line in toks_by_line for t in line]
         if not toks:
             continue

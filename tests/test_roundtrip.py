@@ -47,8 +47,14 @@ def frame_at(video: Path, t: float) -> np.ndarray:
 
 
 def onsets_close(result_words, truth, tol=0.12):
-    errs = [abs(w["start"] - t["start"]) for w, t in zip(result_words, truth)]
-    return len(result_words) == len(truth) and float(np.median(errs)) < tol, errs
+    """Onset errors against the truth's words; a caption word may hold several of them (a number said in words,
+    "nineteen ninety nine", is one caption word, as in a script): its onset is its first truth word's."""
+    firsts, k = [], 0
+    for w in result_words:
+        firsts.append(truth[k] if k < len(truth) else None)
+        k += len(w["text"].split())
+    errs = [abs(w["start"] - t["start"]) for w, t in zip(result_words, firsts) if t is not None]
+    return k == len(truth) and len(errs) == len(result_words) and float(np.median(errs)) < tol, errs
 
 
 @pytest.mark.parametrize("fmt", ["srt", "vtt", "ass"])
@@ -82,13 +88,13 @@ def test_imported_captions_are_aligned_to_the_audio_and_keep_karaoke(ad, fmt):
     res = json.loads(out.with_suffix(".json").read_text())
     ok, errs = onsets_close(res["words"], truth)
     assert ok, f"{fmt}: onset errors {errs}"
-    assert [w["text"] for w in res["words"]] == [w["text"] for w in truth]
+    assert " ".join(w["text"] for w in res["words"]) == " ".join(w["text"] for w in truth)
     assert len(res["pages"]) == 3  # one page per cue
     assert any(f["kind"] == "captions_imported" for f in res["findings"])
     assert res["asr_backend"] == "captions"
     # karaoke: word-timed VTT out, and the ASS has one slice per word
     vtt = out.with_suffix(".vtt").read_text()
-    assert vtt.count("<00:") >= len(truth) - 3
+    assert vtt.count("<00:") >= len(res["words"]) - 3
 
 
 def test_edit_a_word_rerender_shows_it_and_is_charged_once(ad, tmp_path):
