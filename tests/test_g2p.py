@@ -82,3 +82,13 @@ def test_unknown_language_and_backend():
         g2p.phonemize(["x"], "ja")
     with pytest.raises(ValueError):
         g2p.backend("nope")
+
+
+def test_the_lexicon_copy_never_sorts_in_temporary_files():
+    """The in-memory lexicon's index was sorted in temporary files under TMPDIR: with /tmp full every caption job
+    ended in a traceback ("sqlite3.OperationalError: database or disk is full")."""
+    from captioner.g2p.lexicon_g2p import _Lang
+
+    lang = _Lang("en")
+    assert lang.db.execute("PRAGMA temp_store").fetchone()[0] == 2  # MEMORY
+    assert lang.prons("hello")

@@ -53,6 +53,9 @@ class _Lang:
         # a 15 s ad's words); an in-memory copy with an index costs ~0.12 s once per language and process
         disk = sqlite3.connect(f"file:{d / 'lexicon.db'}?mode=ro", uri=True)
         self.db = sqlite3.connect(":memory:", check_same_thread=False)
+        # the index's sort stays in memory too: by default SQLite sorts in temporary files under TMPDIR, and a full
+        # /tmp turned every caption job into a traceback ("database or disk is full")
+        self.db.execute("PRAGMA temp_store = MEMORY")
         try:
             disk.backup(self.db)
         finally:
