@@ -626,9 +626,16 @@ def script_mismatch(words: list[Word], findings: list[Finding], speech_s: float,
 # findings about one caption word's spelling or match: they go with the word when it is dropped (the script words
 # they name are reported skipped instead)
 _WORD_FINDINGS = ("spelling_fixed", "brand_fixed", "word_mismatch", "word_unscripted", "ad_lib")
+# the price judge's verdicts on one number (`verify`)
+_JUDGED = ("claim_verified", "number_disputed", "price_mismatch", "number_mismatch", "unverified_claim")
 
 
-def drop_unheard_tail(aligned, words: list[Word], findings: list[Finding], language: str):
+# voice activity this long after the last timed word's end is still that word (its release, the VAD's padding)
+SILENT_TAIL_SLACK_S = 0.25
+
+
+def drop_unheard_tail(aligned, words: list[Word], findings: list[Finding], language: str,
+                      speech: Optional[list[tuple[float, float]]] = None):
     """Recogniser words after the last word the aligner times, which the phone model finds no audio for, are dropped.
 
     A voice-over cut short of its script ends mid-word; the prompted pass writes that remnant as words of its own
@@ -639,9 +646,12 @@ def drop_unheard_tail(aligned, words: list[Word], findings: list[Finding], langu
     - each carries the recogniser's own timestamps, none is a number, and the phone model hears no speech after the
       last timed word that the captions leave out (the tail could be an ad-lib it cannot place) — dropped wherever
       they would go; or
-    - there is no room for them: the voice-over ends before them (each would get less than one phone frame). Then
-      script words and prices go too (the words after a preview's cut, a cut-down's unsaid price) — drawn, they would
-      be squeezed into the last instant; where there is room, unheard script words stay in the captions, reported.
+    - there is no room for them: the voice-over ends before them (each would get less than one phone frame), or
+      what follows the last timed word is silence (`speech`: no voice activity there, and no speech the phone model
+      cannot explain). Then script words and prices go too (the words after a preview's cut, a cut-down's unsaid
+      price) — drawn, they would be squeezed into the last instant or stretched over the silence ("is just $49" held
+      from 2.8 s to the end of a 12 s video whose voice stops at 3 s, "$49" never said); where the voice goes on,
+      unheard script words stay in the captions, reported.
     Reported: `word_dropped` (recogniser words), `script_unspoken` (script words left out), `script_skipped` (the script
     words the recogniser's were matched to). Returns (alignment, words, findings)."""
     from .hint import is_value_text
@@ -659,6 +669,9 @@ def drop_unheard_tail(aligned, words: list[Word], findings: list[Finding], langu
     from .align import FRAME_S
 
     no_room = all(aligned.words[i].end - aligned.words[i].start < 2 * FRAME_S for i in tail)
+    after = aligned.words[h].end + SILENT_TAIL_SLACK_S
+    no_room = no_room or (speech is not None and not any(b > after for _, b in speech)
+                          and not any(b > aligned.words[h].start for _, b, _ in aligned.unexplained))
     recognised = all(words[i].timing == "asr" and not is_value_text(words[i].text, language) for i in tail) and \
         not any(b > aligned.words[h].start for _, b, _ in aligned.unexplained)
     if not (recognised or no_room):
@@ -675,6 +688,8 @@ def drop_unheard_tail(aligned, words: list[Word], findings: list[Finding], langu
             skipped.append((f.start, 0, f.script_text))
             continue
         if idx and set(idx) <= gone:
+            if f.kind in _JUDGED:
+                continue  # the number is not drawn: its judgement goes with it (the finding below names its words)
             if f.kind in _WORD_FINDINGS:
                 if f.kind in ("spelling_fixed", "brand_fixed", "word_mismatch") and f.script_text:
                     skipped.append((min(words[i].start for i in idx), 1, f.script_text))
@@ -685,7 +700,9 @@ def drop_unheard_tail(aligned, words: list[Word], findings: list[Finding], langu
         kept.append(f)
     own = [f for f in aligned.findings if not (f.kind == "script_unspoken" and set(f.word_indices or []) <= gone)]
     end = aligned.words[h].end
-    heard_by_asr = [i for i in tail if words[i].timing == "asr"]
+    # a number the judge wrote back as the script's value is the script's, not what the recogniser wrote there
+    heard_by_asr = [i for i in tail if words[i].timing == "asr"
+                    and not (words[i].source == "script" and is_value_text(words[i].text, language))]
     if heard_by_asr:
         text = " ".join(words[i].text for i in heard_by_asr)
         a, b = words[heard_by_asr[0]].start, words[heard_by_asr[-1]].end
@@ -694,7 +711,7 @@ def drop_unheard_tail(aligned, words: list[Word], findings: list[Finding], langu
                                     f"caption word, but the phone model hears no speech for it (a voice-over cut short ends "
                                     "mid-word) — listen to the end of the ad",
                             start=round(a, 3), end=round(b, 3), spoken_text=text))
-    own_text = [i for i in tail if words[i].timing != "asr"]
+    own_text = [i for i in tail if i not in heard_by_asr]
     if own_text:
         text = " ".join(words[i].text for i in own_text)
         kept.append(Finding(kind="script_unspoken", severity=Severity.warning,
@@ -719,12 +736,13 @@ def align_stage(audio: np.ndarray, words: list[Word], findings: list[Finding], l
     script words the phone model hears (`restore_heard_by_phones`), drop recogniser words after the voice's end that
     it hears nothing of (`drop_unheard_tail`), merge the findings, and say when the text does
     not fit the voice at all (`script_mismatch`)."""
-    from .media import speech_duration
+    from .media import speech_timestamps
 
     aligned, words, findings = arbitrate_by_phones(audio, words, findings, language)
     aligned, words, findings = restore_heard_by_phones(audio, words, findings, aligned, language)
-    aligned, words, findings = drop_unheard_tail(aligned, words, findings, language)
-    bad = script_mismatch(aligned.words, aligned.findings, speech_s if speech_s is not None else speech_duration(audio))
+    spans = speech_timestamps(audio)
+    aligned, words, findings = drop_unheard_tail(aligned, words, findings, language, spans)
+    bad = script_mismatch(aligned.words, aligned.findings, speech_s if speech_s is not None else sum(b - a for a, b in spans))
     return aligned.words, aligned.merge_into(findings) + ([bad] if bad is not None else [])
 
 
