@@ -849,6 +849,28 @@ def phone_ids(pm, words: Sequence[Word], language: str) -> list[list[int]]:
     return out
 
 
+def text_fit(audio: np.ndarray, words: Sequence[Word], language: str, pm=None) -> float:
+    """How well a text explains the audio, by the phone model: the log-ratio (nats) of its forced alignment's path
+    score (with the filler for speech it leaves out) to free decoding of the same frames (0 = as well as anything
+    could; about -0.2 to -0.6 nats per 20 ms frame for the words a voice says, lower for a text it does not say).
+    Words go anywhere (their times are not used). -inf when the phone model cannot run."""
+    from .errors import ModelError
+    from .phones import load
+
+    if not words:
+        return float("-inf")
+    try:
+        pm = pm or load()
+    except ModelError:
+        return float("-inf")
+    lang = _whisper_language(language)
+    plain = [Word(text=w.text, start=0.0, end=0.0, spoken=w.spoken) for w in words]
+    ids = phone_ids(pm, plain, lang)
+    lp = pm.emissions(np.asarray(audio, dtype=np.float32).reshape(-1))
+    al = _phone_alignment(pm, lp, ids, audio, plain, lang, PhoneOptions(asr_band_s=None))
+    return float(al.log_likelihood - al.free_log_likelihood)
+
+
 def _bands(words: Sequence[Word], popts: PhoneOptions) -> Optional[list[Optional[tuple[int, int]]]]:
     """Per word, the phone frames it may occupy: within `asr_band_s` of where a recogniser heard it (words with the
     recogniser's own timestamps; a script word or a word without times may go anywhere)."""
