@@ -598,7 +598,7 @@ def run_batch(manifest_path: str | os.PathLike, *, ledger: Optional[Ledger] = No
     from rich.console import Console
 
     from .distributed import make_executor
-    from .job import Plan, interruptible
+    from .job import Plan, foreign_outputs, interruptible
 
     t0 = time.perf_counter()
     check_workers(workers)
@@ -623,6 +623,9 @@ def run_batch(manifest_path: str | os.PathLike, *, ledger: Optional[Ledger] = No
     jobs = {v.output: variant_job(v, manifest, account=account, ledger=ledger, encode=encode, inputs=inputs)
             for v in manifest.variants}
     timings["plan"] = round(time.perf_counter() - t, 3)
+    foreign = [m for j in jobs.values() for m in foreign_outputs(j.outputs)]
+    if foreign:  # a user's own file at a variant's output name is never replaced (named all at once, before any work)
+        raise ManifestError(manifest.path, foreign)
     statuses = {v.output: VariantStatus(output=v.output, preset=v.preset.name, tier=v.tier, key=v.key)
                 for v in manifest.variants}
     price = quote(manifest, ledger)

@@ -194,7 +194,7 @@ def _build(*, video: Path, out, language: str, preset, safe_zone: str, strict: b
     job = RenderJob.build(kind="caption", video=video, inputs=ins, language=language, preset=preset, safe_zone=safe_zone,
                           out=Path(out), billed=billed, account=(account or "default") if billed else None,
                           ledger=ledger_path, key=key, strict=strict, terms=terms, pages=pages)
-    check_outputs({k: Path(os.path.abspath(p)) for k, p in job.outputs.items()}, job.inputs)
+    check_outputs({k: Path(os.path.abspath(p)) for k, p in job.outputs.items()}, job.inputs, foreign=False)
     if billed:
         job.identity = caption_key(video=video, script=digest, language=job.language, asr="captions",
                                    preset=job.preset, safe_zone=str(job.safe_zone), encode=job.encode.model_dump(),

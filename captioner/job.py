@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import hashlib
+import json
 import os
 import re
 import secrets
@@ -191,9 +192,43 @@ def output_paths(out: str | os.PathLike, sidecars: Iterable[str] = SIDECARS) -> 
     return {"video": p, **{k: p.with_suffix("." + k) for k in sidecars}}
 
 
-def check_outputs(paths: dict[str, Path], protect: Optional[dict[str, Path]] = None) -> None:
+def _our_sidecar(path: Path) -> Optional[dict]:
+    """The JSON sidecar of an earlier render at `path` (a dict with our `outputs` and `receipt`), else None."""
+    try:
+        if not path.is_file() or path.stat().st_size > 64 * 1024 * 1024:
+            return None
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("outputs"), dict) and "receipt" in data else None
+
+
+def foreign_outputs(paths: dict[str, Path], owned: Iterable[str] = ()) -> list[str]:
+    """Outputs that already exist and were not written by captioner: a file is ours when it is the JSON sidecar of an
+    earlier render, when that sidecar (next to it) lists a file of its name among its outputs, or when the ledger
+    recorded it as an output of this render (`owned`: a sidecar the user broke is still ours). A user's hand-made
+    "final.srt" or "final.json" next to the video was replaced without a word."""
+    owned = set(owned)
+    side = paths.get("json")
+    listed: set[str] = set()
+    if side is not None:
+        data = _our_sidecar(Path(side))
+        if data is not None:
+            listed = {Path(str(x)).name for x in data["outputs"].values()} | {Path(side).name}
+    out = []
+    for k, p in paths.items():
+        p = Path(p)
+        if not os.path.lexists(p) or p.is_dir() or p.name in listed or str(p.resolve()) in owned or os.path.abspath(p) in owned:
+            continue
+        out.append(f"{p} exists and was not written by captioner: choose another --out, or move that file away "
+                   "(captioner replaces only its own earlier outputs)")
+    return out
+
+
+def check_outputs(paths: dict[str, Path], protect: Optional[dict[str, Path]] = None, owned: Iterable[str] = (), *,
+                  foreign: bool = True) -> None:
     """Refuse outputs that are folders, repeat each other, or resolve to an input (symlinks and hard links
-    included): a user's own file is never overwritten."""
+    included), or that would replace a file captioner did not write: a user's own file is never overwritten."""
     seen: dict[Path, str] = {}
     for k, p in paths.items():
         if p.is_dir():
@@ -206,6 +241,9 @@ def check_outputs(paths: dict[str, Path], protect: Optional[dict[str, Path]] = N
             if q is not None and _same_file(p, Path(q)):
                 raise InputError(f"the output {p} would overwrite the input {role} {q}: choose another --out "
                                  "(nothing was rendered or charged)")
+    problems = foreign_outputs(paths, owned) if foreign else []
+    if problems:  # (OutputSet checks this with the ledger's record of the render, before any work)
+        raise InputError(problems[0] + " — nothing was rendered or charged")
 
 
 def clean_stale(paths: Iterable[Path]) -> int:
@@ -243,9 +281,10 @@ class OutputSet:
     temporary files of these names. `commit()` moves each previous output aside, renames the new one in, and
     restores the previous ones if any rename fails; the JSON sidecar lands last."""
 
-    def __init__(self, paths: dict[str, Path], *, protect: Optional[dict[str, Path]] = None, owner: Optional[str] = None):
+    def __init__(self, paths: dict[str, Path], *, protect: Optional[dict[str, Path]] = None, owner: Optional[str] = None,
+                 owned: Iterable[str] = ()):
         self.paths = {k: Path(os.path.abspath(p)) for k, p in paths.items()}
-        check_outputs(self.paths, protect)
+        check_outputs(self.paths, protect, owned)
         for folder in {p.parent for p in self.paths.values()}:
             try:
                 folder.mkdir(parents=True, exist_ok=True)
@@ -749,7 +788,8 @@ class Plan:
         return saved.model_copy(update={"receipt": receipt_from_entry(self.job.preset, self.prior)})
 
     def open_outputs(self) -> OutputSet:
-        self.outputs = OutputSet(self.job.outputs, protect=self.job.inputs, owner=self.owner)
+        owned = (self.ledger.recorded_outputs(self.key) or {}) if self.ledger is not None and self.key else {}
+        self.outputs = OutputSet(self.job.outputs, protect=self.job.inputs, owner=self.owner, owned=owned)
         return self.outputs
 
     def finish(self, result: CaptionResult) -> CaptionResult:
@@ -834,7 +874,7 @@ def plan_job(job: RenderJob, ledger=None, *, info=None) -> Plan:
     the price. Nothing is rendered or written yet."""
     from .media import probe
 
-    check_outputs({k: Path(os.path.abspath(p)) for k, p in job.outputs.items()}, job.inputs)
+    check_outputs({k: Path(os.path.abspath(p)) for k, p in job.outputs.items()}, job.inputs, foreign=False)
     info = info or probe(job.video)
     if not info.has_audio:
         raise InputError(no_audio_message(job.video))

@@ -923,7 +923,7 @@ def caption_job(video: str | os.PathLike, script: Optional[str | os.PathLike] = 
     from .job import check_outputs
 
     # outputs that would overwrite an input are refused before the script is even read
-    check_outputs({k: Path(os.path.abspath(p)) for k, p in job.outputs.items()}, job.inputs)
+    check_outputs({k: Path(os.path.abspath(p)) for k, p in job.outputs.items()}, job.inputs, foreign=False)
     job.script = read_script(script)
     return job
 

@@ -248,3 +248,34 @@ def test_odd_frame_size_is_padded_to_even_and_captioned(heard, tmp_path):
 
     a, b = frame(out, (322, 572))[:571, :321], frame(odd, (321, 571))
     assert (np.abs(a - b) > 60).sum() > 300, "no captions drawn on the odd-sized frame"
+
+
+def test_a_users_own_file_at_an_output_name_is_never_replaced(clip, heard, tmp_path):
+    """A hand-made "final.srt" (or "final.json") next to the video was replaced by the render's without a word. Only
+    captioner's own earlier outputs are replaced (its JSON sidecar lists them, or the ledger recorded them)."""
+    out = tmp_path / "final.mp4"
+    mine = out.with_suffix(".srt")
+    mine.write_text("1\n00:00:00,000 --> 00:00:01,000\nmy hand-made subtitles\n")
+    proc = cli("caption", str(clip), "--script", str(_script(tmp_path)), "--out", str(out))
+    one_line_error(proc, 2, str(mine), "was not written by captioner", "nothing was rendered or charged")
+    assert mine.read_text().endswith("my hand-made subtitles\n") and not out.exists()
+    mine.unlink()
+    run_job(caption_job(clip, SCRIPT, out=out), asr=heard)  # our own outputs, replaced by a re-render
+    run_job(caption_job(clip, SCRIPT, out=out, preset="bounce"), asr=heard)
+    assert json.loads(out.with_suffix(".json").read_text())["preset"] == "bounce"
+    # a batch names every variant whose output a user's file holds, before any work
+    (tmp_path / "b").mkdir()
+    manifest = _batch_project(tmp_path / "b", clip, [{"output": "a", "video": "cuts/a.mp4"},
+                                                      {"output": "b", "video": "cuts/a.mp4"}], output_dir="out")
+    (tmp_path / "b" / "out").mkdir()
+    (tmp_path / "b" / "out" / "a.json").write_text('{"mine": true}')
+    (tmp_path / "b" / "out" / "b.vtt").write_text("WEBVTT\n")
+    proc = cli("batch", str(manifest), "--ledger", str(tmp_path / "l.sqlite3"), "--no-progress")
+    assert proc.returncode == 2 and "a.json exists and was not written" in proc.stderr and "b.vtt exists" in proc.stderr, proc.stderr
+    assert (tmp_path / "b" / "out" / "a.json").read_text() == '{"mine": true}'
+
+
+def _script(tmp_path: Path) -> Path:
+    p = tmp_path / "script.txt"
+    p.write_text(SCRIPT)
+    return p
