@@ -201,9 +201,33 @@ CANCEL_RATIO = 0.35
 SILENT_PEAK = 1e-4  # peak sample level below which a track carries no sound at all (digital silence, -80 dBFS)
 
 
+# ffmpeg's words for a packet or frame it could not decode (a file damaged in the middle: bytes overwritten, a bad copy)
+_DECODE_ERROR = re.compile(r"Error submitting packet to decoder|error while decoding|Invalid data found when processing input|"
+                           r"corrupt decoded frame|concealing \d+ DC")
+# this many such lines in one decode: the stream is damaged, not one odd packet (the probe files of 2026-12-02: 0 in every
+# valid file, 31–45 in an audio track half overwritten with random bytes, 3 in a video with one damaged frame run)
+DAMAGED_LINES = 3
+
+
+def decode_errors(stderr: bytes | str) -> list[str]:
+    """ffmpeg's decode-error lines in its log."""
+    text = stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else stderr
+    return [ln.strip() for ln in text.splitlines() if _DECODE_ERROR.search(ln)]
+
+
+def damaged_message(p: Path, what: str, errors: list[str]) -> str:
+    first = re.sub(r"^\[[^]]*\]\s*(\[[^]]*\]\s*)*", "", errors[0])[:100]
+    return (f"the {what} of {p} is damaged: ffmpeg could not decode {len(errors)} of its packets (first: {first}) — "
+            f"{'the captions would be mistimed' if what == 'audio' else 'frames would be lost'}; re-export the video or "
+            f"copy the complete file (nothing was {'rendered' if what == 'audio' else 'delivered'} or charged)")
+
+
 def _decode(p: Path, sr: int, track: int, channels: int) -> np.ndarray:
     proc = run_ffmpeg(["-i", str(p), "-vn", "-map", f"0:a:{track}", "-ac", str(channels), "-ar", str(sr), "-f", "f32le",
                        "-acodec", "pcm_f32le", "pipe:1"], f"extracting audio from {p}")
+    errors = decode_errors(proc.stderr)
+    if len(errors) >= DAMAGED_LINES:  # decoded, but with packets dropped: every caption after them would be early
+        raise InputError(damaged_message(p, "audio", errors))
     return np.frombuffer(proc.stdout, dtype=np.float32).copy()
 
 

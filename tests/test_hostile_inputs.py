@@ -380,3 +380,30 @@ def test_intact_media_passes_the_new_checks():
     for v in (EXAMPLE / "video.mp4", FIXTURES / "media" / "ad-de-03" / "video.mp4"):
         info, ends = probe(v), stream_ends(v)
         assert abs(info.duration - ends["video"]) < 0.05 and abs(ends["video"] - ends["audio"]) < 0.1
+
+
+def test_a_file_damaged_in_the_middle_is_refused_not_mistimed(tmp_path):
+    """A video whose middle bytes were overwritten decoded "fine" with dozens of audio packets dropped: the captions
+    after them came early, a page showed for 0.01 s, and it was charged. Now the damage is named and nothing is
+    rendered; a valid file of the same kind passes."""
+    import random
+
+    from captioner.errors import InputError
+    from captioner.media import decode_errors, load_audio
+
+    from .hostile import make_clip
+
+    good = make_clip(tmp_path / "good.mp4", seconds=4.2)
+    load_audio(good)  # no decode errors
+    data = bytearray(good.read_bytes())
+    rng = random.Random(7)
+    a, b = len(data) // 3, len(data) * 2 // 3
+    data[a:b] = bytes(rng.randrange(256) for _ in range(b - a))
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(bytes(data))
+    with pytest.raises(InputError, match="is damaged: ffmpeg could not decode"):
+        load_audio(bad)
+    log = ("[aac @ 0x1] decode_pce: Input buffer exhausted\n[aist#0:1/aac @ 0x2] [dec:aac @ 0x3] Error submitting packet "
+           "to decoder: Invalid data found when processing input\n[h264 @ 0x4] error while decoding MB 9 31\n"
+           "[h264 @ 0x4] concealing 247 DC, 247 AC, 247 MV errors in P frame\nframe=  10 fps=0.0")
+    assert len(decode_errors(log)) == 3

@@ -13,7 +13,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..media import run_ffmpeg
+from ..errors import MediaError
+from ..media import DAMAGED_LINES, damaged_message, decode_errors, run_ffmpeg
 from ..presets import fonts_dir
 from ..types import MediaInfo
 
@@ -122,4 +123,7 @@ def burn(video: str | os.PathLike, ass_text: str, out_path: str | os.PathLike, i
             else:
                 opts.update({"c:a": "aac", "b:a": o.audio_bitrate})
         args = ffmpeg.output(*streams, str(Path(out_path).resolve()), **opts).get_args()
-        run_ffmpeg(args, f"burning captions into {video}", cwd=tmp, output=out_path)
+        proc = run_ffmpeg(args, f"burning captions into {video}", cwd=tmp, output=out_path)
+        errors = decode_errors(proc.stderr)
+        if len(errors) >= DAMAGED_LINES:  # the picture lost frames (the audio was decoded clean, or it would not get here)
+            raise MediaError(damaged_message(Path(video), "video", errors))
