@@ -178,8 +178,13 @@ def probe(path: str | os.PathLike) -> MediaInfo:
     except InputError:
         raise
     except (av.error.FFmpegError, OSError, ValueError, StopIteration) as e:
-        raise InputError(f"cannot read {p} as a video ({type(e).__name__}: {e}): the file is corrupt or not a media file") from e
+        raise InputError(unreadable_message(p)) from e
     if info.duration <= 0 or math.isnan(info.duration):
+        kind = _magic(p)
+        if kind in _STILLS or info.video_codec in ("png", "mjpeg", "bmp", "gif", "webp", "tiff"):
+            raise InputError(f"{p} is a still image ({kind or info.video_codec}), not a video: make a video of it with the "
+                             f"voice-over first, e.g. ffmpeg -loop 1 -i {p.name} -i voice.wav -shortest -c:v libx264 "
+                             "-pix_fmt yuv420p ad.mp4")
         raise InputError(f"{p} has no duration: the file is corrupt or truncated")
     real = max(ends.values(), default=0.0)
     if info.duration - real > max(TRUNCATION_TOLERANCE_S, 0.05 * info.duration):
@@ -220,6 +225,44 @@ def damaged_message(p: Path, what: str, errors: list[str]) -> str:
     return (f"the {what} of {p} is damaged: ffmpeg could not decode {len(errors)} of its packets (first: {first}) — "
             f"{'the captions would be mistimed' if what == 'audio' else 'frames would be lost'}; re-export the video or "
             f"copy the complete file (nothing was {'rendered' if what == 'audio' else 'delivered'} or charged)")
+
+
+_STILLS = ("PNG image", "JPEG image", "GIF image", "WebP image", "BMP image", "TIFF image")
+
+
+def _magic(p: Path) -> Optional[str]:
+    """What a file's first bytes say it is, for a message (None: nothing we name)."""
+    try:
+        with open(p, "rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return None
+    for sig, name in ((b"\x89PNG", "PNG image"), (b"\xff\xd8\xff", "JPEG image"), (b"GIF8", "GIF image"),
+                      (b"%PDF", "PDF document"), (b"PK\x03\x04", "ZIP archive"), (b"BM", "BMP image"),
+                      (b"II*\x00", "TIFF image"), (b"MM\x00*", "TIFF image")):
+        if head.startswith(sig):
+            return name
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WebP image"
+    if len(head) >= 8 and head[4:8] == b"ftyp":
+        return "MP4/MOV"
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return "text file" if text and sum(c.isprintable() or c in "\r\n\t" for c in text) > 0.95 * len(text) else None
+
+
+def unreadable_message(p: Path) -> str:
+    """Why a file cannot be opened as a video, in the user's terms, with what to do."""
+    kind = _magic(p)
+    if kind == "MP4/MOV":
+        return (f"cannot read {p} as a video: it starts as an MP4/MOV but its index (the 'moov' box, often at the end) is "
+                "missing or cut off — an incomplete copy or download, or a file still being written; copy or re-export the "
+                "complete file")
+    if kind is not None:
+        return f"{p} is a {kind}, not a video: give the ad's video file (mp4, mov, webm, mkv …)"
+    return f"cannot read {p} as a video: the file is corrupt or not a media file — re-export it or copy the complete file"
 
 
 def _decode(p: Path, sr: int, track: int, channels: int) -> np.ndarray:

@@ -193,7 +193,7 @@ def test_every_unusable_video_is_named_before_any_work(tmp_path, media):
     r = cli("batch", str(manifest), "--no-progress", env={"CAPTIONER_LEDGER": str(tmp_path / "l.sqlite3")})
     assert r.returncode == 2, r.stderr
     assert "4 problems" in r.stderr and "nothing was rendered or charged" in r.stderr
-    for n, why in (("half", ("truncated", "corrupt")), ("text", ("not a media file",)), ("zero", ("empty",)),
+    for n, why in (("half", ("truncated", "corrupt", "cut off")), ("text", ("text file, not a video",)), ("zero", ("empty",)),
                    ("mute", ("no audio stream",))):
         assert any(f"variant {n}:" in line and any(w in line for w in why) for line in r.stderr.splitlines()), (n, r.stderr)
     assert time.monotonic() - t < 30 and not (tmp_path / "out").exists()

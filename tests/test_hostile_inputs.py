@@ -407,3 +407,29 @@ def test_a_file_damaged_in_the_middle_is_refused_not_mistimed(tmp_path):
            "to decoder: Invalid data found when processing input\n[h264 @ 0x4] error while decoding MB 9 31\n"
            "[h264 @ 0x4] concealing 247 DC, 247 AC, 247 MV errors in P frame\nframe=  10 fps=0.0")
     assert len(decode_errors(log)) == 3
+
+
+def test_unreadable_files_are_named_for_what_they_are(tmp_path):
+    """A cut-off MP4 whose index sits at the end, a text file and a PNG named .mp4 got "cannot read … (InvalidDataError:
+    [Errno 1094995529] …)" and "has no duration": now what the file is and what to do."""
+    from captioner.errors import InputError
+    from captioner.media import probe
+
+    from .conftest import ffmpeg
+    from .hostile import make_clip
+
+    good = make_clip(tmp_path / "good.mp4", seconds=2.0)
+    moov_end = tmp_path / "moov_end.mp4"
+    ffmpeg("-i", str(good), "-c", "copy", "-movflags", "-faststart", str(moov_end))
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(moov_end.read_bytes()[: moov_end.stat().st_size * 9 // 10])
+    with pytest.raises(InputError, match="index .* is missing or cut off"):
+        probe(cut)
+    text = tmp_path / "notes.mp4"
+    text.write_text("not a video\n")
+    with pytest.raises(InputError, match="is a text file, not a video"):
+        probe(text)
+    png = tmp_path / "still.mp4"
+    ffmpeg("-f", "lavfi", "-i", "color=c=red:size=64x64", "-frames:v", "1", "-f", "image2", "-c:v", "png", str(png))
+    with pytest.raises(InputError, match="is a still image"):
+        probe(png)
