@@ -1318,6 +1318,11 @@ def _apply(c: Case, v: Verdict, words: list[Word], findings: list[Finding], lang
         heard.append(f"{_describe(v.other, c, language)}, one digit away, "
                      + ("fits the voice as well as it does" if v.witnesses == ["a tie of the witnesses"]
                         else f"is preferred to it by {' and '.join(v.witnesses)}"))
+    elif v.other is not None and not _supporters(c, v.other):
+        # no witness stands for the other reading: the script's value is likely but not confirmed with a margin
+        sure = f" (p = {v.p_script:.2f} that the voice says it)" if math.isfinite(v.p_script) else ""
+        heard.append(f"the voice likely says it{sure}, but not by the margin that confirms a price; no witness stands "
+                     f"for another value (the nearest, {_describe(v.other, c, language)}, at p = {v.probability:.2f})")
     elif v.other is not None:
         heard.append(f"{_describe(v.other, c, language)} is favoured by {_who(v.other, c)} (p = {v.probability:.2f})")
     elif not heard:
