@@ -548,6 +548,7 @@ class Reading:
     phones: int = 0
     tokens: int = 0  # Whisper tokens of the canonical spoken form (PMI is a sum over tokens: longer readings gather more)
     alts: list[str] = field(default_factory=list)  # other ways to say it (scored too; a reading scores its best way)
+    best_form: Optional[str] = None  # the wording the phone model heard best (the aligner times the word by it)
 
     def forms(self) -> list[str]:
         return [self.spoken] + [a for a in self.alts if a != self.spoken]
@@ -846,9 +847,9 @@ def _phone_scores(ctx: _AdContext, c: Case, opts: VerifyOptions) -> None:
     sc = ph.loglik(f0, f1, seqs) + opts.phone_bonus * n
     for r in c.readings:
         r.ctc = float("-inf")
-    for (r, _), s_, k in zip(forms, sc, n):
+    for (r, f), s_, k in zip(forms, sc, n):
         if s_ > r.ctc:
-            r.ctc, r.phones = float(s_), int(k)
+            r.ctc, r.phones, r.best_form = float(s_), int(k), f
 
 
 def _whisper_scores(ctx: _AdContext, c: Case, opts: VerifyOptions) -> None:
@@ -1261,6 +1262,15 @@ def _bare(text: str) -> str:
     return num.bare(text, _PUNCT)
 
 
+def _heard_form(r: Optional[Reading]) -> Optional[str]:
+    """A reading's wording the phone model heard best, where it is another common wording than the canonical one: the
+    aligner then times the number by the words said ("तीन हज़ार चार सौ निन्यानबे" for ₹3,499, not "चौंतीस सौ
+    निन्यानबे": the price lit up 0.83 s late and its speech was reported as an ad-lib)."""
+    if r is None or not r.best_form or r.best_form == r.spoken or r.best_form not in r.alts:
+        return None
+    return r.best_form
+
+
 def _apply(c: Case, v: Verdict, words: list[Word], findings: list[Finding], language: str) -> None:
     w = words[c.index]
     if c.finding is not None and c.finding in findings:
@@ -1270,8 +1280,9 @@ def _apply(c: Case, v: Verdict, words: list[Word], findings: list[Finding], lang
     if v.kind == "mismatch":
         said = _with(c.script, v.value)
         written = num.to_written(said, language, like=c.script_text)
+        shown = c.reading(v.value)
         words[c.index] = w.model_copy(update={"text": written + _trail(w.text), "source": "corrected",
-                                              "spoken": num.with_affix_words(num.spoken_form(said, language), c.script_text, language),
+                                              "spoken": _heard_form(shown) or num.with_affix_words(num.spoken_form(said, language), c.script_text, language),
                                               "evidence": round(v.probability, 3)})
         kind = "price_mismatch" if c.script.kind == "price" else "number_mismatch"
         sev = Severity.error if _is_claim(c.script) else Severity.warning
@@ -1285,7 +1296,9 @@ def _apply(c: Case, v: Verdict, words: list[Word], findings: list[Finding], lang
     s = c.reading(c.script.value)
     if words[c.index].text.strip(_PUNCT + " \u00a0") != c.script_text.strip(_PUNCT + " \u00a0"):
         words[c.index] = w.model_copy(update={"text": script_word, "source": "script",
-                                              "spoken": num.with_affix_words(s.spoken, c.script_text, language)})
+                                              "spoken": _heard_form(s) or num.with_affix_words(s.spoken, c.script_text, language)})
+    elif _heard_form(s):
+        words[c.index] = w.model_copy(update={"spoken": _heard_form(s)})
     if v.kind == "verified":
         why = ("the recogniser heard it with and without the script as a prompt" if v.witnesses == ["prompted", "unprompted"]
                else f"{', '.join(v.witnesses) or 'the witnesses'} prefer it"

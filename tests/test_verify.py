@@ -602,3 +602,26 @@ def test_a_shown_value_told_apart_from_its_neighbours_when_asked():
     assert verify.decide(c, replace(o, separate_shown=0.5)).kind != "mismatch"  # 1 nat < 0.5 × 3.0: not told apart
     r.pmi = -13.0  # Whisper now 3 nats behind: past half its margin
     assert verify.decide(c, replace(o, separate_shown=0.5)).kind == "mismatch"
+
+
+def test_a_number_is_timed_by_the_wording_the_phone_model_heard():
+    """₹3,499 said "तीन हज़ार चार सौ निन्यानबे रुपये" (three thousand four hundred …) was aligned as the canonical
+    "चौंतीस सौ निन्यानबे रुपये" (thirty-four hundred …): it lit up 0.83 s late and its speech was reported as an ad-lib
+    (generated ad g5151-hi-03). The judge scores every common wording; the word now carries the one heard best."""
+    from captioner.types import Word
+    from captioner.verify import Case, Reading, Verdict, _apply
+
+    a = num.parse_written("₹3,499", "hi")
+    forms = num.spoken_variants(a, "hi")
+    assert forms[0] == "चौंतीस सौ निन्यानबे रुपये" and "तीन हज़ार चार सौ निन्यानबे रुपये" in forms
+    r = Reading(a.value, forms[0], alts=forms[1:], best_form="तीन हज़ार चार सौ निन्यानबे रुपये")
+    c = Case(0, a, "₹3,499", readings=[r])
+    words = [Word(text="₹3,499", start=9.0, end=10.0, source="script", spoken=forms[0])]
+    findings: list = []
+    _apply(c, Verdict("verified", a.value, None, 0.0, ["phones"], 1.0), words, findings, "hi")
+    assert words[0].spoken == "तीन हज़ार चार सौ निन्यानबे रुपये" and words[0].text == "₹3,499"
+    # the canonical wording heard best: the word keeps it
+    words = [Word(text="₹3,499", start=9.0, end=10.0, source="script", spoken=forms[0])]
+    _apply(c.__class__(0, a, "₹3,499", readings=[replace(r, best_form=forms[0])]),
+           Verdict("verified", a.value, None, 0.0, ["phones"], 1.0), words, [], "hi")
+    assert words[0].spoken == forms[0]
