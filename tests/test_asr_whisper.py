@@ -295,9 +295,17 @@ def test_a_voice_in_another_language_than_pinned_says_what_to_check(whisper_mode
     passed; and a Chinese pin named the transcript's language "latin"."""
     from captioner.pipeline import recognise
 
+    from captioner.errors import InputError
+
     audio = load_audio(FIXTURES / "media" / "ad-en-02" / "audio.flac")
     script = "I switched to Brewvana cold brew pods. Get 12 pods for $19.99 with free shipping. Order now!"
-    with pytest.raises(LanguageError) as e:
+    # the script and the voice both English: the pin is the slip, and the job stops before any recognition
+    with pytest.raises(InputError) as e:
         recognise(audio, script, "zh")
     msg = str(e.value)
-    assert "pass the script" not in msg and "is not in 'zh' either" in msg and "'latin'" not in msg
+    assert "--language en" in msg and "pass the script" not in msg and "'latin'" not in msg
+    # no script to say so: the transcript's language is checked as before
+    with pytest.raises(LanguageError) as e:
+        recognise(audio, None, "zh")
+    msg = str(e.value)
+    assert "'zh'" in msg and "'latin'" not in msg
