@@ -92,7 +92,8 @@ def test_commit_swaps_and_a_failed_rename_keeps_the_previous_outputs(tmp_path, m
     _stage(first, "v1")
     first.commit()
     before = {k: p.read_text() for k, p in paths.items()}
-    second = OutputSet(paths)
+    # the first set's files are ours (the ledger records a render's outputs; here they are stand-ins, not a sidecar)
+    second = OutputSet(paths, owned={str(p.resolve()) for p in paths.values()})
     _stage(second, "v2")
     real, calls = os.replace, []
 
