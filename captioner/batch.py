@@ -109,11 +109,14 @@ def _read_manifest(path: Path) -> dict:
     return data
 
 
-def load_manifest(path: str | os.PathLike, *, output_dir: Optional[str | os.PathLike] = None) -> Manifest:
+def load_manifest(path: str | os.PathLike, *, output_dir: Optional[str | os.PathLike] = None,
+                  check_files: bool = False) -> Manifest:
     """Parse and validate a whole manifest; raise one `ManifestError` naming every problem.
 
     Paths (videos, scripts, preset files, output_dir) are relative to the manifest's folder and must stay
-    inside it. Each variant expands to one render per preset; output names must be unique.
+    inside it. Each variant expands to one render per preset; output names must be unique. `check_files`: also
+    open every video and script (`media_problems`, `script_problems`), so that a batch with a mistyped field in
+    one variant and an audio-less video in another names both in one error, not one per run.
     """
     path = Path(path)
     base = path.resolve().parent
@@ -159,6 +162,9 @@ def load_manifest(path: str | os.PathLike, *, output_dir: Optional[str | os.Path
         p = p if p.is_absolute() else base / p
         if not _inside(base, p):
             problems.append(f"{where}: {field_name} {value!r} is outside the manifest's folder {base}")
+            return None
+        if p.is_dir():
+            problems.append(f"{where}: {field_name} {value!r} is a folder, not a file: name the {field_name} file inside it")
             return None
         if not p.is_file():
             problems.append(f"{where}: {field_name} file not found: {value}")
@@ -258,9 +264,12 @@ def load_manifest(path: str | os.PathLike, *, output_dir: Optional[str | os.Path
                                     out=out_dir / f"{out_name}.mp4", where=where,
                                     preset_file=preset_files.get(ref) if isinstance(ref, str) else None))
     problems += output_clashes(path, variants)
+    manifest = Manifest(path=path, output_dir=out_dir, account=account, variants=variants)
+    if check_files:
+        problems += media_problems(manifest) + script_problems(manifest)
     if problems:
         raise ManifestError(path, problems)
-    return Manifest(path=path, output_dir=out_dir, account=account, variants=variants)
+    return manifest
 
 
 def batch_inputs(manifest_path: Path, variants: list[Variant]) -> dict[str, Path]:
@@ -344,6 +353,22 @@ def media_problems(manifest: Manifest) -> list[str]:
             from .job import no_audio_message
 
             problems.append(f"{who}: {no_audio_message(video)}")
+    return problems
+
+
+def script_problems(manifest: Manifest) -> list[str]:
+    """Each variant script that cannot be read (not UTF-8 or BOM-marked UTF-16/32, too large), with `load_script`'s
+    reason: found with the media problems, before anything is hashed or charged."""
+    users: dict[Path, list[str]] = {}
+    for v in manifest.variants:
+        if v.script is not None:
+            users.setdefault(v.script, []).append(v.output)
+    problems = []
+    for script, outs in users.items():
+        try:
+            load_script(script)
+        except InputError as e:
+            problems.append(f"variant{'s' if len(outs) > 1 else ''} {', '.join(outs)}: {e}")
     return problems
 
 
@@ -603,20 +628,17 @@ def run_batch(manifest_path: str | os.PathLike, *, ledger: Optional[Ledger] = No
     t0 = time.perf_counter()
     check_workers(workers)
     console = console or Console(stderr=True)
-    manifest = load_manifest(manifest_path, output_dir=output_dir)
+    manifest = load_manifest(manifest_path, output_dir=output_dir, check_files=True)  # every problem in one error
     ledger = ledger or Ledger()
     account = account or manifest.account or DEFAULT_ACCOUNT
     out_dir = manifest.output_dir
     inputs = {**batch_inputs(manifest.path, manifest.variants), "ledger": ledger.path}
     clash = output_clashes(manifest.path, manifest.variants, {"ledger": ledger.path})
-    if clash:
-        raise ManifestError(manifest.path, clash)
-    bad_media = media_problems(manifest)
     thumbs = manifest.output_dir / THUMBS
     if thumbnails and thumbs.exists() and not thumbs.is_dir():
-        bad_media.append(f"{thumbs} is a file where the batch keeps its thumbnails: move it, or run with --no-thumbnails")
-    if bad_media:
-        raise ManifestError(manifest.path, bad_media)
+        clash.append(f"{thumbs} is a file where the batch keeps its thumbnails: move it, or run with --no-thumbnails")
+    if clash:
+        raise ManifestError(manifest.path, clash)
     timings: dict[str, float] = {}
     t = time.perf_counter()
     assign_keys(manifest)

@@ -199,3 +199,28 @@ def test_every_unusable_video_is_named_before_any_work(tmp_path, media):
     assert time.monotonic() - t < 30 and not (tmp_path / "out").exists()
     q = cli("quote", str(manifest), "--account", "default", env={"CAPTIONER_LEDGER": str(tmp_path / "l.sqlite3")})
     assert q.returncode == 2 and "variant mute:" in q.stderr
+
+
+def test_manifest_media_and_script_problems_are_named_in_one_error(tmp_path, media):
+    """A mistyped field in one variant, a folder given as another's video, a video without audio and a script in
+    Latin-1: one error naming all four — it took three runs (the manifest's problems first, then the media, then
+    the script at hashing), and the folder was reported "file not found" although it is there."""
+    manifest = project(tmp_path, media, n=1)
+    from .conftest import ffmpeg
+
+    ffmpeg("-i", str(tmp_path / "ad.mp4"), "-an", "-c:v", "copy", str(tmp_path / "mute.mp4"))
+    (tmp_path / "clips").mkdir()
+    (tmp_path / "latin1.txt").write_bytes("Café crème für 4,99 EUR".encode("latin-1"))
+    doc = yaml.safe_load(manifest.read_text())
+    doc["variants"] += [{"output": "typo", "video": "ad.mp4", "preset": "classic", "langauge": "en"},
+                        {"output": "folder", "video": "clips", "preset": "classic"},
+                        {"output": "mute", "video": "mute.mp4", "preset": "classic"},
+                        {"output": "latin", "video": "ad.mp4", "script": "latin1.txt", "preset": "classic"}]
+    manifest.write_text(yaml.safe_dump(doc))
+    r = cli("batch", str(manifest), "--no-progress", env={"CAPTIONER_LEDGER": str(tmp_path / "l.sqlite3")})
+    assert r.returncode == 2, r.stderr
+    err = r.stderr
+    assert "unknown field 'langauge'" in err and "'clips' is a folder, not a file" in err, err
+    assert any("variant mute:" in ln and "no audio stream" in ln for ln in err.splitlines()), err
+    assert any("variant latin:" in ln and "UTF-8" in ln for ln in err.splitlines()), err
+    assert "nothing was rendered or charged" in err and not (tmp_path / "out").exists()

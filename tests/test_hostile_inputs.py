@@ -433,3 +433,27 @@ def test_unreadable_files_are_named_for_what_they_are(tmp_path):
     ffmpeg("-f", "lavfi", "-i", "color=c=red:size=64x64", "-frames:v", "1", "-f", "image2", "-c:v", "png", str(png))
     with pytest.raises(InputError, match="is a still image"):
         probe(png)
+
+
+def test_script_with_one_sentence_per_line_prompts_like_one_line(whisper_model):
+    """A script saved on Windows with one sentence per line (BOM, CRLF): the prompted pass stopped after the first
+    line — the recogniser's words covered 4.0 s of 8.4 s of speech and the ad was captioned "asr_unreliable". The
+    prompt joins the lines, so the file's layout changes nothing."""
+    from captioner.hint import load_script
+    from captioner.pipeline import transcribe_and_correct
+
+    ad = FIXTURES / "media" / "ad-en-02"
+    audio = load_audio(ad / "audio.flac")
+    flat = (ad / "script.txt").read_text().strip()
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "script.txt"
+        path.write_bytes(b"\xef\xbb\xbf" + flat.replace(". ", ".\r\n").encode() + b"\r\n")
+        lined = load_script(path)
+    assert lined.strip().count("\n") == 2 and "\r" not in lined
+    _, words_flat, found_flat = transcribe_and_correct(audio, flat, "en")
+    _, words_lined, found_lined = transcribe_and_correct(audio, lined, "en")
+    assert not any(f.kind == "asr_unreliable" for f in found_flat + found_lined)
+    assert [w.text for w in words_lined] == [w.text for w in words_flat]
+    assert [w.source for w in words_lined] == [w.source for w in words_flat]
