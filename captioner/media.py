@@ -173,6 +173,7 @@ def probe(path: str | os.PathLike) -> MediaInfo:
                 audio_codec=aus.codec_context.name if aus else None,
                 audio_sample_rate=aus.codec_context.sample_rate if aus else None,
                 audio_channels=aus.codec_context.channels if aus else None,
+                interlaced=_FIELD_FIRST.get(_field_order(vs)),
             )
         ends = stream_ends(p)
     except InputError:
@@ -272,6 +273,19 @@ def _decode(p: Path, sr: int, track: int, channels: int) -> np.ndarray:
     if len(errors) >= DAMAGED_LINES:  # decoded, but with packets dropped: every caption after them would be early
         raise InputError(damaged_message(p, "audio", errors))
     return np.frombuffer(proc.stdout, dtype=np.float32).copy()
+
+
+# libavcodec's AVFieldOrder: 0 unknown, 1 progressive, then (coded first, shown first): TT, BB, TB (top coded, bottom
+# shown first), BT
+_FIELD_FIRST = {2: "tff", 3: "bff", 4: "bff", 5: "tff"}
+
+
+def _field_order(vs) -> int:
+    """The stream's coded field order (libavcodec's AVFieldOrder; 0 where PyAV cannot say)."""
+    try:
+        return int(vs.codec_context.field_order or 0)
+    except (AttributeError, TypeError, ValueError):
+        return 0
 
 
 def _audio_streams(p: Path) -> tuple[int, int]:

@@ -190,22 +190,47 @@ def _language_name(found: str) -> str:
     return f"{found!r}" if found in LANGUAGES or len(found) <= 3 else f"{found.capitalize()}-script text"
 
 
+# the script's own text, teacher-forced against the voice (Whisper base, float32 judge), is this many nats per token
+# likelier than against silence when the voice says it: espeak/Piper ads in five languages 2.4–4.8 (clean and under a
+# music bed), another ad's script in another language ≤ 0.4 (`tests/test_wrong_script.py`; docs/BENCHMARKS.md)
+SCRIPT_SAID_PMI = 1.5
+
+
+def script_said_pmi(audio: np.ndarray, script: str, language: str) -> float:
+    """Pointwise mutual information per token of the script's text (its first ~30 s) and the voice's first 30 s, in
+    `language`'s decoder: log p(text | voice) − log p(text | silence) (`verify.WhisperWitness`, the price judge's float32
+    Whisper: the same number on every CPU). High where the voice says these words, whatever language token is given."""
+    from .asr.whisper import load_judge_model
+    from .media import SAMPLE_RATE
+    from .verify import WhisperWitness
+
+    clip = audio[: 30 * SAMPLE_RATE]
+    words = " ".join(script.split())
+    text = words[: max(1, int(len(words) * min(1.0, 30 * SAMPLE_RATE / max(len(audio), 1))))]
+    w = WhisperWitness(load_judge_model(), language)
+    (pmi, n), = w.pmi(("pin",), clip, [text])
+    return pmi / n if n else float("nan")
+
+
 def _check_pinned_language(audio: np.ndarray, script: str, language: str) -> None:
     """A pinned language that neither the script nor the voice speaks is a slip of the user's: a German ad run with
     `--language en` came out as English-sounding gibberish ("I don't have any slots to test …", a price "75 .25" nobody
     said) with only warnings. Where the script is clearly in another of the six languages (`language.detect_language`,
-    confidence ≥ 0.5) and Whisper hears the voice in that same language (its likeliest of all; DEV's espeak German at
-    p = 0.40), two witnesses agree against the pin: the job stops before any work with the fix. Only then is the
-    voice's language detected (one decoder step on the first window)."""
+    confidence ≥ 0.5) and the voice says that script — its text is far likelier with this audio than with silence
+    (`script_said_pmi` ≥ SCRIPT_SAID_PMI), or Whisper hears the voice in the script's language (its likeliest of all) —
+    two witnesses agree against the pin: the job stops before any work with the fix. Whisper's language guess alone was
+    not enough: DEV's espeak German is "en" 0.45 / "de" 0.32 on one CPU and "de" first on another (int8 kernels)."""
     from .language import detect_language as script_language
 
     s_lang, s_conf = script_language(script)
     if s_lang not in LANGUAGES or s_lang == language or s_conf < 0.5:
         return
     v_lang, prob = get_backend("whisper").detect_language(audio)
-    if v_lang == s_lang:
+    said = script_said_pmi(audio, script, s_lang) if v_lang != s_lang else float("nan")
+    if v_lang == s_lang or said >= SCRIPT_SAID_PMI:
+        how = f"the voice at p = {prob:.2f}" if v_lang == s_lang else f"the voice says the script: {said:.1f} nats per token"
         raise InputError(f"--language {language} was given, but the voice and the script are both {_language_name(s_lang)} "
-                         f"(the voice at p = {prob:.2f}): run it again with --language {s_lang} (or --language auto)")
+                         f"({how}): run it again with --language {s_lang} (or --language auto)")
 
 
 def choose_language(audio: np.ndarray, script: Optional[str]) -> tuple[str, float, str]:
@@ -810,6 +835,85 @@ def drop_unheard_tail(aligned, words: list[Word], findings: list[Finding], langu
     return aligned, words[:h + 1], kept
 
 
+def drop_unspoken_runs(aligned, words: list[Word], findings: list[Finding], language: str,
+                       speech: Optional[list[tuple[float, float]]] = None):
+    """Script words inside the ad that the voice skips, where the audio has no room for them, leave the captions.
+
+    A voice that skips a script line ("भारत में बना।", the benefit sentence) goes on with the next one: the phone
+    alignment finds no audio for the line's words (`align_words`' unheard run, no threshold) and they were kept,
+    spread over whatever lay between the words around them — the 0.39 s pause between two sentences, or nothing at
+    all (words 0.00 s long, cues stacked at one instant, a skipped line's price "shown" where nobody says it). A run
+    leaves the captions, reported as `script_unspoken` (“… left out of the captions”), when the words around it are
+    timed by the audio and between them there is
+    - no speech the phone model cannot explain (an ad-lib or the line said differently would be there), and
+    - no voice activity (`speech`) beyond `SILENT_TAIL_SLACK_S` of either neighbour (their releases, the VAD's
+      padding): the pause between two sentences, or no time at all.
+    Where the voice goes on there, the words stay, reported, as before. The tail is `drop_unheard_tail`'s; the judge's
+    verdicts on a number among the words go with it. Returns (alignment, words, findings)."""
+    from .align import _index_runs
+
+    N = len(words)
+    if not aligned.unheard or len(aligned.words) != N:
+        return aligned, words, findings
+    timed = {i for i, w in enumerate(aligned.words) if w.timing == "aligned"}
+    gone: list[list[int]] = []
+    for run in _index_runs(sorted(aligned.unheard)):
+        k0, k1 = run[0], run[-1]
+        if k1 + 1 >= N or (k0 > 0 and k0 - 1 not in timed) or k1 + 1 not in timed:
+            continue  # the tail (drop_unheard_tail), or a neighbour without a time of its own
+        a = aligned.words[k0 - 1].end if k0 > 0 else 0.0
+        b = aligned.words[k1 + 1].start
+        if any(u0 < b + 0.1 and u1 > a - 0.1 for u0, u1, _ in aligned.unexplained):
+            continue
+        lo, hi = a + SILENT_TAIL_SLACK_S, b - SILENT_TAIL_SLACK_S
+        if hi > lo and (speech is None or any(s0 < hi and s1 > lo for s0, s1 in speech)):
+            continue
+        gone.append(run)
+    if not gone:
+        return aligned, words, findings
+    drop = {i for run in gone for i in run}
+    keep = [i for i in range(N) if i not in drop]
+    new_index = {i: n for n, i in enumerate(keep)}
+
+    def moved(f: Finding) -> Optional[Finding]:
+        idx = f.word_indices or []
+        if not idx:
+            return f
+        if set(idx) <= drop:
+            return None
+        return f.model_copy(update={"word_indices": [new_index[i] for i in idx if i in new_index]})
+
+    kept: list[Finding] = []
+    for f in findings:
+        idx = set(f.word_indices or [])
+        if idx and idx <= drop and (f.kind in _JUDGED or f.kind in _WORD_FINDINGS):
+            continue  # the number (or word) is not drawn: its verdict goes with it, the finding below names the words
+        g = moved(f)
+        if g is not None:
+            kept.append(g)
+    own: list[Finding] = []
+    for f in aligned.findings:
+        if f.kind == "script_unspoken" and f.word_indices and set(f.word_indices) <= drop:
+            continue
+        g = moved(f)
+        if g is not None:
+            own.append(g)
+    for run in gone:
+        text = " ".join(words[i].text for i in run)
+        a = aligned.words[run[0] - 1].end if run[0] > 0 else 0.0
+        b = aligned.words[run[-1] + 1].start
+        own.append(Finding(kind="script_unspoken", severity=Severity.warning,
+                           message=f"“{text}” is not heard in the audio: the voice "
+                                   + (f"goes from “{words[run[0] - 1].text}” to" if run[0] > 0 else "starts at")
+                                   + f" “{words[run[-1] + 1].text}” without it ({max(0.0, b - a):.2f} s between them, no speech) — left out of the "
+                                   "captions (check the voice-over or the script)",
+                           start=round(a, 3), end=round(max(a, b), 3), script_text=text))
+    aligned = replace(aligned, words=[aligned.words[i] for i in keep], findings=own,
+                      unheard=[new_index[i] for i in aligned.unheard if i in new_index],
+                      interpolated=sum(aligned.words[i].timing == "interpolated" for i in keep))
+    return aligned, [words[i] for i in keep], kept
+
+
 def align_stage(audio: np.ndarray, words: list[Word], findings: list[Finding], language: str,
                 speech_s: Optional[float] = None) -> tuple[list[Word], list[Finding]]:
     """Time every caption word (`align.align_words`: + unheard script words, speech no caption word explains) after
@@ -823,6 +927,7 @@ def align_stage(audio: np.ndarray, words: list[Word], findings: list[Finding], l
     aligned, words, findings = restore_heard_by_phones(audio, words, findings, aligned, language)
     spans = speech_timestamps(audio)
     aligned, words, findings = drop_unheard_tail(aligned, words, findings, language, spans)
+    aligned, words, findings = drop_unspoken_runs(aligned, words, findings, language, spans)
     bad = script_mismatch(aligned.words, aligned.findings, speech_s if speech_s is not None else sum(b - a for a, b in spans))
     return aligned.words, aligned.merge_into(findings) + ([bad] if bad is not None else [])
 

@@ -247,6 +247,9 @@ class MediaInfo(_Model):
     audio_codec: Optional[str] = None
     audio_sample_rate: Optional[int] = None
     audio_channels: Optional[int] = None
+    # the picture is coded as fields (broadcast/camera exports), "tff"/"bff" (the field shown first): the render
+    # deinterlaces it (bwdif), since the MP4 it writes is progressive and woven fields comb on every movement
+    interlaced: Optional[Literal["tff", "bff"]] = None
 
 
 class CaptionResult(_Model):

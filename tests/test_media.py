@@ -61,6 +61,40 @@ def test_odd_frame_size_and_no_audio_encode(tmp_path):
     assert probe(out).width == 322 and not probe(out).has_audio
 
 
+def _combing(path, rows: int = 60) -> float:
+    """Mean luma step between neighbouring lines in the top `rows` of every frame: a moving edge whose two fields
+    are woven into one frame makes teeth (large steps); a progressive picture of a vertical bar has none."""
+    import av
+
+    with av.open(str(path)) as c:
+        frames = [f.to_ndarray(format="gray")[:rows].astype(np.float64) for f in c.decode(video=0)]
+    return float(np.mean([np.abs(np.diff(f, axis=0)).mean() for f in frames])), len(frames)
+
+
+def test_an_interlaced_picture_is_deinterlaced(tmp_path):
+    """A field-coded (interlaced) export was burned and written as progressive frames with its two fields woven
+    together: every movement combed, under the captions too. The render deinterlaces it (bwdif), frame for frame."""
+    src = tmp_path / "il.mp4"
+    # a white bar crossing a black picture at 600 px/s, 50 fields/s woven into 25 frames/s (top field first)
+    ffmpeg("-f", "lavfi", "-i", "color=black:s=320x240:r=50[bg];color=white:s=40x240:r=50[fg];"
+           "[bg][fg]overlay=x='mod(t*600,280)':y=0", "-f", "lavfi", "-i", "sine=f=440:r=16000", "-t", "2",
+           "-vf", "tinterlace=interleave_top,fieldorder=tff", "-c:v", "libx264", "-flags", "+ildct+ilme",
+           "-x264opts", "tff=1", "-c:a", "aac", "-shortest", str(src))
+    info = probe(src)
+    assert info.interlaced == "tff" and info.fps == 25.0
+    woven, n = _combing(src)
+    assert woven > 10 and n == 50
+    words = [Word(text="Hello", start=0.2, end=0.8), Word(text="world", start=0.8, end=1.5)]
+    track = paginate(words, load_preset("karaoke"), info.width, info.height, duration=info.duration)
+    out = tmp_path / "o.mp4"
+    burn(src, to_ass(track, load_preset("karaoke")), out, info)
+    o = probe(out)
+    assert not o.interlaced and o.fps == 25.0 and abs(o.duration - info.duration) < 0.1
+    combed, m = _combing(out)
+    assert m == n and combed < 0.1 * woven, (combed, woven)
+    assert probe(EXAMPLE / "video.mp4").interlaced is None
+
+
 def test_ffmpeg_failure_reason_is_not_encoder_statistics():
     from captioner.media import _reason
 

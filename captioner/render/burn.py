@@ -45,8 +45,12 @@ MAIN = "MAIN"  # placeholder for the main input in graphs whose caller supplies 
 
 
 def _video_chain(main, ass_text: str, tmp: Path, frame: tuple[int, int], *, scale_to: tuple[int, int] | None,
-                 pre: str | None, post: str | None):
-    """The video stream: [pre] → [scale] → libass → [pad to even] → one overlay per emoji sticker → [post]."""
+                 pre: str | None, post: str | None, deinterlace: str | None = None):
+    """The video stream: [deinterlace] → [pre] → [scale] → libass → [pad to even] → one overlay per emoji sticker →
+    [post]. `deinterlace` ("tff"/"bff", the probe's field order): bwdif on every frame, one frame out per frame in
+    (same frame rate). Every frame and the parity are given: the pixel-format conversion ffmpeg puts in front of the
+    chain drops the frames' interlaced flags, and bwdif set to deinterlace only flagged frames then passed all of them
+    through woven (measured with ffmpeg's idet: 50 of 50 frames still combed)."""
     import ffmpeg
 
     from .ass import parse_emoji_comments
@@ -54,6 +58,8 @@ def _video_chain(main, ass_text: str, tmp: Path, frame: tuple[int, int], *, scal
 
     size = scale_to or frame
     v = main.video
+    if deinterlace:
+        v = v.filter("bwdif", mode="send_frame", parity=deinterlace, deint="all")
     if pre:
         name, _, arg = pre.partition("=")
         v = v.filter(name, arg) if arg else v.filter(name)
@@ -108,7 +114,7 @@ def burn(video: str | os.PathLike, ass_text: str, out_path: str | os.PathLike, i
         link_fonts(Path(tmp, "fonts"), Path(extra_fonts_dir) if extra_fonts_dir else None)
         main = ffmpeg.input(str(Path(video).resolve()), **({"t": f"{max_seconds:.3f}"} if max_seconds else {}))
         v = _video_chain(main, ass_text, Path(tmp), (info.width, info.height), scale_to=scale_to,
-                         pre=f"fps={fps_to:g}" if fps_to else None, post=None)
+                         pre=f"fps={fps_to:g}" if fps_to else None, post=None, deinterlace=info.interlaced)
         opts = {"c:v": "libx264", "preset": o.preset, "crf": o.crf, "pix_fmt": "yuv420p", "fps_mode": "passthrough",
                 "map_metadata": 0, "movflags": "+faststart", "f": "mp4"}
         if o.threads:
