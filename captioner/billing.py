@@ -334,9 +334,11 @@ class Ledger:
     def balance(self, account: str = DEFAULT_ACCOUNT) -> int:
         return self._read(lambda c: self._balance(c, account))
 
-    def available(self, account: str = DEFAULT_ACCOUNT) -> int:
-        """Balance minus the credits held by renders in progress."""
-        return self._read(lambda c: self._balance(c, account) - self._held(c, account))
+    def available(self, account: str = DEFAULT_ACCOUNT, exclude: Iterable[str] = ()) -> int:
+        """Balance minus the credits held by renders in progress (leaving out the holds of the keys in `exclude`: a
+        caller that counts those renders at their full price itself, like the service's queue)."""
+        exclude = tuple(exclude)
+        return self._read(lambda c: self._balance(c, account) - self._held(c, account, exclude))
 
     def accounts(self) -> list[str]:
         return self._read(lambda c: [r[0] for r in c.execute("SELECT name FROM accounts ORDER BY name")])

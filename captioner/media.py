@@ -319,6 +319,28 @@ def audio_lead(p: Path) -> float:
     return max(0.0, starts["audio"] - min(starts.values()))
 
 
+_VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi")
+
+
+def check_voice_track(path: str | os.PathLike, first: Optional[np.ndarray] = None, sr: int = SAMPLE_RATE) -> None:
+    """A file with several audio tracks whose first one is digitally silent while another has sound: InputError naming
+    the track (the captions and the output would follow the silent one). `first`: the first track, already decoded.
+    The service runs it at upload, the CLI when the audio is decoded."""
+    p = Path(path)
+    streams, _ = _audio_streams(p)
+    if streams < 2:
+        return
+    first = _decode(p, sr, 0, 1) if first is None else first
+    if first.size and float(np.max(np.abs(first))) >= SILENT_PEAK:
+        return
+    for k in range(1, streams):
+        other = _decode(p, sr, k, 1)
+        if other.size and float(np.max(np.abs(other))) >= SILENT_PEAK:
+            raise InputError(f"the first audio track of {p} is silent but audio track {k + 1} has sound: the captions and "
+                             f"the output would follow the silent track — re-export with the voice-over first, e.g. "
+                             f"ffmpeg -i {p.name} -map 0:v -map 0:a:{k} -c copy voice-first{p.suffix if p.suffix.lower() in _VIDEO_SUFFIXES else '.mp4'}")
+
+
 def load_audio(path: str | os.PathLike, sr: int = SAMPLE_RATE, notes: Optional[list[str]] = None) -> np.ndarray:
     """Decode the first audio stream to mono float32 at `sr` Hz with ffmpeg, in the picture's time line: a track that
     starts later than the file (`audio_lead`) gets that much silence in front.
@@ -347,13 +369,8 @@ def load_audio(path: str | os.PathLike, sr: int = SAMPLE_RATE, notes: Optional[l
                              f"the captions were made from the {side} channel alone, but a phone's mono speaker plays this ad "
                              f"nearly silent — fix the mix (invert one channel) before publishing")
             mono = st[:, loud] * np.float32(np.sqrt(2))  # the level the channel would have in an ordinary mix
-    if streams > 1 and (not mono.size or float(np.max(np.abs(mono))) < SILENT_PEAK):
-        for k in range(1, streams):
-            other = _decode(p, sr, k, 1)
-            if other.size and float(np.max(np.abs(other))) >= SILENT_PEAK:
-                raise InputError(f"the first audio track of {p} is silent but audio track {k + 1} has sound: the captions and "
-                                 f"the output would follow the silent track — re-export with the voice-over first, e.g. "
-                                 f"ffmpeg -i {p.name} -map 0:v -map 0:a:{k} -c copy voice-first{p.suffix}")
+    if streams > 1:
+        check_voice_track(p, mono, sr)
     lead = audio_lead(p)
     if lead >= 0.5 / sr:  # silence where the track has not started: sample 0 is the picture's time 0
         mono = np.concatenate([np.zeros(int(round(lead * sr)), np.float32), mono])

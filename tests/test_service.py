@@ -109,6 +109,10 @@ def test_full_job_flow_on_the_example(env, tmp_path):
     assert [w["text"] for w in cli_json["words"]] == [w["text"] for w in svc_json["words"]]
     assert sorted(f["kind"] for f in cli_json["findings"]) == sorted(f["kind"] for f in svc_json["findings"])
     assert len(cli_json["pages"]) == len(svc_json["pages"])
+    # no path on this server in what the client reads (the stored sidecar named the data folder's layout)
+    assert str(data.resolve()) not in side.text and "/media/med_" not in side.text and "/jobs/job_" not in side.text
+    assert svc_json["video"] == "the uploaded video" and svc_json["outputs"]["video"].endswith(".mp4")
+    assert "/" not in "".join(svc_json["outputs"].values())
 
     # billed once through the same ledger the CLI uses
     after = c.get("/v1/account").json()
@@ -158,6 +162,15 @@ def test_idempotent_post_and_cancel_of_a_queued_job(env):
     jobs = [j for j in c.get("/v1/jobs", params={"limit": 50}).json()["data"]]
     assert sum(1 for j in jobs if j["id"] == a.json()["id"]) == 1
     assert len(jobs) == 3  # the two busy jobs and one idempotent job
+    # what the account can still spend counts every unfinished job once, at its price, running (holding) or queued:
+    # /v1/account and /v1/quote showed the balance minus the running jobs' holds only (a quote said "enough" and
+    # the submission was then refused), and the 402 check counted a running job twice (its hold and its price)
+    if all(j["state"] in ("queued", "running") for j in jobs):
+        acct = c.get("/v1/account").json()
+        q = c.get("/v1/quote", params={"preset": "classic"}).json()
+        from captioner.billing import format_credits
+
+        assert acct["available_credits"] == q["available_credits"] == format_credits(bal0 - 1200), (acct, q, jobs)
     jid = a.json()["id"]
     d = c.delete(f"/v1/jobs/{jid}")
     assert d.status_code in (200, 202), d.text
@@ -283,6 +296,29 @@ def test_415_not_a_video(env, tmp_path):
     assert r.status_code == 415
 
 
+def test_422_at_upload_for_a_silent_first_track_and_a_cut_off_index(env, tmp_path):
+    """A video whose first audio track is silent (the voice on the second) was accepted (201) and failed inside the job
+    ("InputError", its ffmpeg hint naming a file without an extension); an MP4 cut off before its index (the 'moov' box
+    at the end) was "not a video file" (415). Both are refused at upload with the CLI's reasons, nothing kept."""
+    c = client(env["server"], env["keys"]["acme"])
+    two = tmp_path / "two-tracks.mp4"
+    ffmpeg("-i", str(env["short"]), "-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo", "-map", "0:v", "-map", "1:a",
+           "-map", "0:a", "-c:v", "copy", "-c:a", "aac", "-shortest", str(two))
+    r = submit(c, two)
+    err = r.json()["error"]
+    assert r.status_code == 422 and err["code"] == "invalid_media", r.text
+    assert "first audio track" in err["message"] and "track 2 has sound" in err["message"]
+    assert "-map 0:a:1" in err["message"] and "voice-first.mp4" in err["message"] and str(env["data"]) not in err["message"]
+    late = tmp_path / "late-index.mp4"
+    ffmpeg("-i", str(env["short"]), "-c", "copy", "-movflags", "-faststart", str(late))
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(late.read_bytes()[: late.stat().st_size // 2])
+    r = submit(c, cut)
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_media", r.text
+    assert "index" in r.json()["error"]["message"] and "cut off" in r.json()["error"]["message"]
+    assert not list((env["data"] / "media").rglob("*.part"))
+
+
 def test_422_bad_fields(env):
     c = client(env["server"], env["keys"]["acme"])
     bad = [({"preset": "no-such-preset"}, "preset"), ({"language": "xx"}, "language"),
@@ -325,7 +361,8 @@ def test_hostile_bodies_and_unknown_routes_answer_in_the_error_shape(env):
 def test_402_when_the_account_cannot_pay(env):
     c = client(env["server"], env["keys"]["broke"])
     r = submit(c, env["short"], preset="bounce")
-    assert r.status_code == 402 and "credits add 0.8" in r.json()["error"]["message"]
+    msg = r.json()["error"]["message"]
+    assert r.status_code == 402 and "add at least 0.8 credits" in msg and "operator" in msg, msg
     assert c.get("/v1/jobs").json()["data"] == []
 
 

@@ -259,8 +259,8 @@ def create_app(cfg: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
                                          for p in items]}
         p = authenticate(svc.store, authorization)
         if p is not None:
-            avail = await run_in_threadpool(lambda: svc.ledger.available(p.account))
-            out.update(account=p.account, available_credits=format_credits(avail), enough=avail >= total)
+            _, avail = await run_in_threadpool(lambda: _available_after_queue(p.account))
+            out.update(account=p.account, available_credits=format_credits(max(0, avail)), enough=avail >= total)
         return out
 
     # -- account ------------------------------------------------------------------------------------------
@@ -270,7 +270,8 @@ def create_app(cfg: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
         from ..billing import format_credits
 
         bal = await run_in_threadpool(lambda: svc.ledger.balance(p.account))
-        avail = await run_in_threadpool(lambda: svc.ledger.available(p.account))
+        _, avail = await run_in_threadpool(lambda: _available_after_queue(p.account))
+        avail = max(0, avail)
         return {"account": p.account, "key_id": p.key_id, "balance_credits": format_credits(bal),
                 "balance_millicredits": bal, "available_credits": format_credits(avail),
                 "webhook_secret": svc.store.webhook_secret(p.account)}
@@ -359,6 +360,16 @@ def create_app(cfg: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
         return {"id": jid, "script": script, "params": params, "client_reference": ref, "webhook_url": hook,
                 "price": rj.receipt.millicredits}
 
+    def _available_after_queue(account: str) -> tuple[int, int]:
+        """(unfinished jobs, credits available for a new one): the balance minus every queued or running job at its
+        price and minus any other live hold on the ledger (a CLI render on the same ledger). A running job's own hold
+        is left out, not counted twice (it refused a job that the balance covered). /v1/account, /v1/quote and the
+        402 check all read this one figure."""
+        rows = svc.store.read("SELECT billing_key, price_milli FROM jobs WHERE account = ? AND state IN ('queued', 'running')",
+                             (account,))
+        avail = svc.ledger.available(account, exclude=[r["billing_key"] for r in rows])
+        return len(rows), avail - sum(int(r["price_milli"]) for r in rows)
+
     # one submission at a time checks the account's credit against the jobs already queued and queues its own (the API
     # runs in one process; the render workers never queue jobs)
     submit_lock = threading.RLock()
@@ -366,20 +377,17 @@ def create_app(cfg: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
     def _check_credit_and_queue(p: Principal, price_total: int, n: int) -> None:
         from ..billing import format_credits
 
-        pending = svc.store.one("SELECT COUNT(*) AS n, COALESCE(SUM(price_milli), 0) AS m FROM jobs "
-                                "WHERE account = ? AND state IN ('queued', 'running')", (p.account,))
-        if pending["n"] + n > cfg.max_queued_per_account:
-            raise ApiError(429, "too_many_jobs", f"account {p.account!r} has {pending['n']} unfinished jobs; the limit is "
+        unfinished, avail = _available_after_queue(p.account)
+        if unfinished + n > cfg.max_queued_per_account:
+            raise ApiError(429, "too_many_jobs", f"account {p.account!r} has {unfinished} unfinished jobs; the limit is "
                                                  f"{cfg.max_queued_per_account}: wait for some to finish",
                            {"Retry-After": "10"})
-        if price_total > 0:
-            avail = svc.ledger.available(p.account) - int(pending["m"])
-            if avail < price_total:
-                raise ApiError(402, "payment_required",
-                               f"not enough credits in account {p.account!r}: needs {format_credits(price_total)}, available "
-                               f"{format_credits(max(0, avail))} after the jobs already queued; top up with `captioner credits "
-                               f"add {format_credits(price_total - avail)} --account {p.account} --ledger DATA/ledger.sqlite3` "
-                               "(nothing was queued or charged)")
+        if price_total > 0 and avail < price_total:
+            raise ApiError(402, "payment_required",
+                           f"not enough credits in account {p.account!r}: needs {format_credits(price_total)}, available "
+                           f"{format_credits(max(0, avail))} after the jobs already queued — ask the service's operator to "
+                           f"add at least {format_credits(price_total - avail)} credits, or wait for queued jobs to finish "
+                           "(nothing was queued or charged)")
 
     def _insert_job(c, p: Principal, media, prep: dict, *, idem: Optional[str], request_hash: Optional[str],
                     batch_id: Optional[str] = None) -> None:
@@ -541,6 +549,11 @@ def create_app(cfg: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
         name = f"{r['client_reference'] or job_id}.{ 'mp4' if kind == 'mp4' else kind}"
         safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in name)[:120]
         headers = {"Content-Disposition": f'{"attachment" if download else "inline"}; filename="{safe}"'}
+        if kind == "json":  # the CLI's sidecar names files by their paths on this server: the client gets its names
+            from .jobs import public_sidecar
+
+            text = await run_in_threadpool(lambda: public_sidecar(path.read_text(encoding="utf-8"), cfg, safe))
+            return Response(text, media_type=OUTPUT_KINDS[kind][1], headers=headers)
         return FileResponse(path, media_type=OUTPUT_KINDS[kind][1], headers=headers)
 
     # -- batches ------------------------------------------------------------------------------------------

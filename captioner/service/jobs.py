@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import traceback
 from pathlib import Path
 from typing import Any, Optional
@@ -78,6 +79,27 @@ def build_render_job(cfg: ServiceConfig, job_id: str, account: str, media_path: 
     return caption_job(media_path, script, out=job_dir(cfg, job_id) / OUTPUT_NAME, language=params["language"],
                        preset=params["preset"], preset_overrides=overrides, account=account, ledger=str(cfg.ledger_path),
                        idempotency_key=billing_key, **kw)
+
+
+def public_sidecar(text: str, cfg, download_name: str) -> str:
+    """The JSON sidecar as a client may read it: "video" is the uploaded video, "outputs" the names the client downloads
+    them under (this job's outputs URL), the media's path gone, and any other path on this server (in a finding's
+    message) rewritten like a job's error (`public_message`). The stored sidecar is untouched (the ledger holds its
+    hash)."""
+    import json
+
+    d = json.loads(text)
+    stem = download_name.rsplit(".", 1)[0]
+    if isinstance(d, dict):
+        d["video"] = "the uploaded video"
+        if isinstance(d.get("outputs"), dict):
+            d["outputs"] = {k: f"{stem}.{Path(str(v)).suffix.lstrip('.') or k}" for k, v in d["outputs"].items()}
+        if isinstance(d.get("media"), dict) and "path" in d["media"]:
+            d["media"]["path"] = "the uploaded video"
+    out = json.dumps(d, ensure_ascii=False, indent=1)
+    data = str(Path(cfg.data).resolve()) if getattr(cfg, "data", None) else None
+    out = re.sub(r"(?:[^\s\"]*/)?media/med_[A-Za-z0-9_-]+/source(?:\.part)?\b", "the uploaded video", out)
+    return out.replace(data, "DATA") if data else out
 
 
 def public_message(message: str, cfg) -> str:
@@ -163,7 +185,7 @@ def run_in_worker(cfg: ServiceConfig, store: Store, ledger, job_id: str) -> str:
         store.requeue(job_id)  # the server is stopping: the job runs again at the next start
         return JobState.queued
     except CaptionerError as e:
-        store.finish(job_id, JobState.failed, error=public_message(str(e), cfg), error_code=type(e).__name__, event_body=body)
+        store.finish(job_id, JobState.failed, error=public_message(str(e), cfg), error_code=_snake(type(e).__name__), event_body=body)
         return JobState.failed
     except Exception as e:  # noqa: BLE001 - a bug must fail the job, not the worker
         log.error("job %s failed with an internal error:\n%s", job_id, traceback.format_exc())
@@ -233,3 +255,10 @@ def event_body_fn(cfg: Optional[ServiceConfig] = None):
         return json.dumps({"event": f"job.{row['state']}", "client_reference": row["client_reference"], "job": view},
                           separators=(",", ":"), sort_keys=True)
     return body
+
+
+def _snake(name: str) -> str:
+    """A job error's code in the API's style: InputError → input_error, MediaError → media_error."""
+    import re
+
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()

@@ -204,6 +204,10 @@ def probe_upload(path: Path, max_seconds: float):
         with av.open(str(path)) as c:
             has_video = any(s.type == "video" for s in c.streams)
     except (av.error.FFmpegError, OSError, ValueError) as e:
+        from ..media import _magic, unreadable_message
+
+        if _magic(path) == "MP4/MOV":  # a video container cut short or damaged (its index lost): the CLI's reason
+            raise UploadError(422, unreadable_message(path).replace(str(path), "the upload"), "invalid_media") from None
         raise UploadError(415, f"the upload is not a video file ffmpeg can read ({type(e).__name__}): send an MP4, MOV or "
                                "WebM ad", "unsupported_media_type") from None
     if not has_video:
@@ -219,6 +223,13 @@ def probe_upload(path: Path, max_seconds: float):
         raise UploadError(status, msg, "unsupported_media_type" if status == 415 else "invalid_media") from None
     if not info.has_audio:
         raise UploadError(422, "the video has no audio stream: captions need the voice-over", "invalid_media")
+    from ..media import check_voice_track
+
+    try:  # a silent first track with the voice on another: refused here, not after the job has queued and started
+        check_voice_track(path)
+    except InputError as e:
+        raise UploadError(422, str(e).replace(str(path), "the upload").replace(path.name, "your-ad.mp4"),
+                          "invalid_media") from None
     if info.duration > max_seconds:
         raise UploadError(413, f"the video is {info.duration:.1f} s long; the limit is {max_seconds:g} s "
                                "(ask the operator to raise --max-seconds)", "too_long")
