@@ -353,6 +353,10 @@ def media_problems(manifest: Manifest) -> list[str]:
             from .job import no_audio_message
 
             problems.append(f"{who}: {no_audio_message(video)}")
+        elif info.captioned:
+            from .media import captioned_message
+
+            problems.append(f"{who}: {captioned_message(video)}")
     return problems
 
 

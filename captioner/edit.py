@@ -139,12 +139,67 @@ def render_job(source: str | os.PathLike, *, out: str | os.PathLike, video: Opti
         raise InputError(f"{e} (the JSON names preset {result.preset!r}: pass --preset NAME|FILE)") from None
     if not emphasis:
         p = p.model_copy(update={"emphasis": None})
+    words, findings = judge_edited_numbers(video, words, findings, result.language, src.name)
     job = _build(video=video, out=out, language=result.language, preset=p, safe_zone=safe_zone, strict=strict,
                  account=account, ledger=ledger, key=key, inputs={"edited captions": src},
                  digest=_digest(with_ids(words), pages, "render"), terms=list(result.terms), pages=pages)
     transcript = Transcript(text=" ".join(w.text for w in words), words=words, language=result.language, backend="edit",
                             duration=info.duration)
     return job, AsrOutcome(transcript=transcript, words=words, findings=findings)
+
+
+def edited_numbers(words: list[Word], language: str) -> list[int]:
+    """Indices of the price/number words whose text is not what the captioning judged: the sidecar keeps, per number,
+    the form the voice says for the value shown (`Word.spoken`, "forty dollars" for "$40"); a reviewer who types
+    "$39" there, or adds a number, leaves a word whose text the voice's form does not read as."""
+    from . import numbers as num
+    from .verify import _amount
+
+    def key(t: str) -> str:
+        return "".join(ch for ch in t.lower() if ch.isalnum())
+
+    out = []
+    for i, w in enumerate(words):
+        a = _amount(w.text, language)
+        if a is None:
+            continue
+        if w.spoken is None:
+            out.append(i)
+            continue
+        said = key(w.spoken)
+        forms = {key(f) for f in num.spoken_variants(a, language)}
+        forms.add(key(num.with_affix_words(num.spoken_form(a, language), w.text, language)))
+        if said in forms:
+            continue
+        readings = num.parse_spoken(w.spoken, language)
+        if any(r.kind == a.kind and r.value == a.value for r in readings):
+            continue
+        out.append(i)
+    return out
+
+
+def judge_edited_numbers(video: Path, words: list[Word], findings: list[Finding], language: str,
+                         name: str) -> tuple[list[Word], list[Finding]]:
+    """`render --from`: a number the reviewer changed or added goes to the price judge like an imported caption file's
+    (acoustic witnesses; `verify.verify_numbers` with `written_by`), and the source JSON's verdicts on that word go:
+    an edit of "$40" (said "forty") to "$39" rendered "$39" with the old finding "captions show what was said ($40)" —
+    a price nobody says, no error. Numbers the reviewer left alone keep their verdicts (no audio is decoded when
+    none changed)."""
+    edited = edited_numbers(words, language)
+    if not edited:
+        return words, findings
+    from .media import load_audio, raise_quiet
+    from .pipeline import _JUDGED
+    from .verify import VerifyOptions, apply_verdicts, gather
+
+    mine = set(edited)
+    words = [w.model_copy(update={"spoken": None}) if i in mine else w for i, w in enumerate(words)]
+    kept = [f for f in findings if not (f.kind in _JUDGED and set(f.word_indices or []) & mine)]
+    audio, _ = raise_quiet(load_audio(video))
+    opts = VerifyOptions()
+    cases = [c for c in gather(audio, words, kept, language, options=opts, written_by=f"your edit of {name}")
+             if c.index in mine]
+    return apply_verdicts(cases, words, kept, language, opts)
 
 
 # findings of one render only: the new render makes its own

@@ -878,6 +878,10 @@ def plan_job(job: RenderJob, ledger=None, *, info=None) -> Plan:
     info = info or probe(job.video)
     if not info.has_audio:
         raise InputError(no_audio_message(job.video))
+    if info.captioned:
+        from .media import captioned_message
+
+        raise InputError(captioned_message(job.video))
     if not job.billed:
         return Plan(job, info=info)
     ledger = open_ledger(job, ledger)

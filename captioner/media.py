@@ -174,6 +174,7 @@ def probe(path: str | os.PathLike) -> MediaInfo:
                 audio_sample_rate=aus.codec_context.sample_rate if aus else None,
                 audio_channels=aus.codec_context.channels if aus else None,
                 interlaced=_FIELD_FIRST.get(_field_order(vs)),
+                captioned=str((vs.metadata or {}).get("handler_name", "")).startswith(CAPTIONED_MARK),
             )
         ends = stream_ends(p)
     except InputError:
@@ -273,6 +274,16 @@ def _decode(p: Path, sr: int, track: int, channels: int) -> np.ndarray:
     if len(errors) >= DAMAGED_LINES:  # decoded, but with packets dropped: every caption after them would be early
         raise InputError(damaged_message(p, "audio", errors))
     return np.frombuffer(proc.stdout, dtype=np.float32).copy()
+
+
+# the handler name of the video track of every video captioner burns captions into: a captioned output given back as
+# the input (`render --from OUT.json --video OUT.mp4`) drew the new captions over the old ones ("$39" over "$40")
+CAPTIONED_MARK = "captioner: captions burned in"
+
+
+def captioned_message(p) -> str:
+    return (f"{p} already has captions burned in by captioner (it is a captioned output): caption the original video "
+            "instead — new captions would be drawn over the old ones")
 
 
 # libavcodec's AVFieldOrder: 0 unknown, 1 progressive, then (coded first, shown first): TT, BB, TB (top coded, bottom

@@ -250,6 +250,8 @@ class MediaInfo(_Model):
     # the picture is coded as fields (broadcast/camera exports), "tff"/"bff" (the field shown first): the render
     # deinterlaces it (bwdif), since the MP4 it writes is progressive and woven fields comb on every movement
     interlaced: Optional[Literal["tff", "bff"]] = None
+    # the picture already carries captions burned by captioner (its video track's handler name says so)
+    captioned: bool = False
 
 
 class CaptionResult(_Model):

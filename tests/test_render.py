@@ -171,3 +171,26 @@ def test_contact_sheet(tmp_path):
     out = contact_sheet("pill", tmp_path / "pill.png", languages=("en", "zh"))
     im = Image.open(out)
     assert im.width == 4 * W and im.height > H
+
+
+def test_srt_sidecar_shows_markup_like_words_as_written(tmp_path):
+    """A caption word "{\\an8\\fs200}Serum\\N<b>x</b>" (an edited JSON) went into the .srt as is: players and ffmpeg's SRT
+    reader made it a line break and bold "x" (the burn and the .vtt escape it). SRT has no escape: a word joiner inside
+    each tag keeps any reader from taking it as markup."""
+    import subprocess
+
+    from captioner.media import ffmpeg_exe
+    from captioner.render.srt import to_srt
+
+    words = [Word(text="{\\an8\\fs200}Serum\\N<b>x</b>", start=0.2, end=0.8)]
+    track = paginate(words, load_preset("karaoke"), 720, 1280, duration=2.0)
+    srt = tmp_path / "c.srt"
+    srt.write_text(to_srt(track), encoding="utf-8")
+    ass = tmp_path / "c.ass"
+    subprocess.run([ffmpeg_exe(), "-loglevel", "error", "-y", "-i", str(srt), str(ass)], check=True)
+    dialogue = [ln for ln in ass.read_text(encoding="utf-8").splitlines() if ln.startswith("Dialogue:")]
+    assert dialogue and not any("\\b1" in d or "\\N" in d.replace("\\\u2060N", "") for d in dialogue), dialogue
+    plain = srt.read_text(encoding="utf-8").replace("\u2060", "")
+    assert "{\\an8\\fs200}Serum\\N<b>x</b>" in plain  # the text itself is unchanged
+    assert to_srt(paginate([Word(text="a<b", start=0.2, end=0.8)], load_preset("karaoke"), 720, 1280,
+                           duration=2.0)).replace("\u2060", "").count("a<b") == 1

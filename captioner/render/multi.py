@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Sequence
 
-from ..media import run_ffmpeg
+from ..media import CAPTIONED_MARK, run_ffmpeg
 from ..types import MediaInfo
 from .burn import _MP4_AUDIO, EncodeOptions, audio_tracks, link_fonts
 
@@ -41,7 +41,9 @@ def burn_many(video: str | os.PathLike, renders: Sequence[tuple[str, str | os.Pa
             if info.width % 2 or info.height % 2:
                 chain += ",pad=ceil(iw/2)*2:ceil(ih/2)*2"  # yuv420p needs even dimensions
             branches.append(f"[s{k}]{chain}[o{k}]")
-        split = f"[0:v]split={len(renders)}" + "".join(f"[s{k}]" for k in range(len(renders)))
+        # an interlaced picture is deinterlaced once, before the split (as `burn` does for one render)
+        dein = f"bwdif=mode=send_frame:parity={info.interlaced}:deint=all," if info.interlaced else ""
+        split = f"[0:v]{dein}split={len(renders)}" + "".join(f"[s{k}]" for k in range(len(renders)))
         args = ["-i", str(Path(video).resolve()), "-filter_complex", ";".join([split, *branches])]
         tracks = audio_tracks(video)  # every audio track goes through, as in `burn`
         for k, (_, out_path, o) in enumerate(renders):
@@ -52,5 +54,6 @@ def burn_many(video: str | os.PathLike, renders: Sequence[tuple[str, str | os.Pa
             if info.has_audio:
                 args += (["-c:a", "copy"] if info.audio_codec in _MP4_AUDIO and tracks == 1
                          else ["-c:a", "aac", "-b:a", o.audio_bitrate])
-            args += ["-map_metadata", "0", "-movflags", "+faststart", "-f", "mp4", str(Path(out_path).resolve())]
+            args += ["-map_metadata", "0", "-metadata:s:v:0", f"handler_name={CAPTIONED_MARK}", "-movflags", "+faststart",
+                     "-f", "mp4", str(Path(out_path).resolve())]
         run_ffmpeg(args, f"burning {len(renders)} caption variants into {video}", cwd=tmp)

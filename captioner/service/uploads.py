@@ -223,6 +223,9 @@ def probe_upload(path: Path, max_seconds: float):
         raise UploadError(status, msg, "unsupported_media_type" if status == 415 else "invalid_media") from None
     if not info.has_audio:
         raise UploadError(422, "the video has no audio stream: captions need the voice-over", "invalid_media")
+    if info.captioned:
+        raise UploadError(422, "the video already has captions burned in by captioner (it is a captioned output): upload "
+                               "the original video — new captions would be drawn over the old ones", "invalid_media")
     from ..media import check_voice_track
 
     try:  # a silent first track with the voice on another: refused here, not after the job has queued and started
