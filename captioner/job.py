@@ -533,7 +533,7 @@ def recognise_job(job: RenderJob, timings: Optional[dict] = None) -> AsrOutcome:
     quiet = [] if gain is None else [quiet_finding(gain, "analysed")]
     transcript, words, findings = transcribe_and_correct(
         audio, job.script, job.language, str(job.asr), on_mismatch=str(job.on_mismatch), use_prompt=job.use_prompt,
-        backend_options=job.backend_options, timings=timings)
+        backend_options=job.backend_options, timings=timings, excerpt=job.preview is not None)
     findings = [Finding(kind="audio_channels_cancel", severity=Severity.warning, message=n) for n in notes] + quiet + findings
     return AsrOutcome(transcript=transcript, words=words, findings=findings,
                       timings={k: round(v, 3) for k, v in timings.items()})

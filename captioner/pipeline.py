@@ -741,7 +741,7 @@ SILENT_TAIL_SLACK_S = 0.25
 
 
 def drop_unheard_tail(aligned, words: list[Word], findings: list[Finding], language: str,
-                      speech: Optional[list[tuple[float, float]]] = None):
+                      speech: Optional[list[tuple[float, float]]] = None, excerpt: bool = False):
     """Recogniser words after the last word the aligner times, which the phone model finds no audio for, are dropped.
 
     A voice-over cut short of its script ends mid-word; the prompted pass writes that remnant as words of its own
@@ -758,8 +758,10 @@ def drop_unheard_tail(aligned, words: list[Word], findings: list[Finding], langu
       price) — drawn, they would be squeezed into the last instant or stretched over the silence ("is just $49" held
       from 2.8 s to the end of a 12 s video whose voice stops at 3 s, "$49" never said); where the voice goes on,
       unheard script words stay in the captions, reported.
-    Reported: `word_dropped` (recogniser words), `script_unspoken` (script words left out), `script_skipped` (the script
-    words the recogniser's were matched to). Returns (alignment, words, findings)."""
+    `excerpt`: the audio is a preview's first seconds, cut by us: the script words it finds no room for are after the
+    cut (a 5 s preview drew the script's last sentence as six pages of 0.03–0.20 s in its last half second), left
+    out with an info finding. Reported: `word_dropped` (recogniser words), `script_unspoken` (script words left
+    out), `script_skipped` (the script words the recogniser's were matched to). Returns (alignment, words, findings)."""
     from .hint import is_value_text
 
     timed = [i for i, w in enumerate(aligned.words) if w.timing == "aligned"]
@@ -780,6 +782,7 @@ def drop_unheard_tail(aligned, words: list[Word], findings: list[Finding], langu
                           and not any(b > aligned.words[h].start for _, b, _ in aligned.unexplained))
     recognised = all(words[i].timing == "asr" and not is_value_text(words[i].text, language) for i in tail) and \
         not any(b > aligned.words[h].start for _, b, _ in aligned.unexplained)
+    no_room = no_room or excerpt
     if not (recognised or no_room):
         return aligned, words, findings
     gone = set(tail)
@@ -818,7 +821,12 @@ def drop_unheard_tail(aligned, words: list[Word], findings: list[Finding], langu
                                     "mid-word) — listen to the end of the ad",
                             start=round(a, 3), end=round(b, 3), spoken_text=text))
     own_text = [i for i in tail if i not in heard_by_asr]
-    if own_text:
+    if own_text and excerpt:
+        text = " ".join(words[i].text for i in own_text)
+        kept.append(Finding(kind="script_unspoken", severity=Severity.info,
+                            message=f"“{text}” is said after the preview's end: left out of the preview (the full render "
+                                    "captions it)", start=round(end, 3), end=round(end, 3), script_text=text))
+    elif own_text:
         text = " ".join(words[i].text for i in own_text)
         kept.append(Finding(kind="script_unspoken", severity=Severity.warning,
                             message=f"“{text}” is not heard in the audio: the voice-over ends at {end:.2f} s, before it — "
@@ -915,7 +923,7 @@ def drop_unspoken_runs(aligned, words: list[Word], findings: list[Finding], lang
 
 
 def align_stage(audio: np.ndarray, words: list[Word], findings: list[Finding], language: str,
-                speech_s: Optional[float] = None) -> tuple[list[Word], list[Finding]]:
+                speech_s: Optional[float] = None, excerpt: bool = False) -> tuple[list[Word], list[Finding]]:
     """Time every caption word (`align.align_words`: + unheard script words, speech no caption word explains) after
     the phone model's arbitration of recogniser words kept against the script (`arbitrate_by_phones`), put back
     script words the phone model hears (`restore_heard_by_phones`), drop recogniser words after the voice's end that
@@ -926,7 +934,7 @@ def align_stage(audio: np.ndarray, words: list[Word], findings: list[Finding], l
     aligned, words, findings = arbitrate_by_phones(audio, words, findings, language)
     aligned, words, findings = restore_heard_by_phones(audio, words, findings, aligned, language)
     spans = speech_timestamps(audio)
-    aligned, words, findings = drop_unheard_tail(aligned, words, findings, language, spans)
+    aligned, words, findings = drop_unheard_tail(aligned, words, findings, language, spans, excerpt=excerpt)
     aligned, words, findings = drop_unspoken_runs(aligned, words, findings, language, spans)
     bad = script_mismatch(aligned.words, aligned.findings, speech_s if speech_s is not None else sum(b - a for a, b in spans))
     return aligned.words, aligned.merge_into(findings) + ([bad] if bad is not None else [])
@@ -934,8 +942,9 @@ def align_stage(audio: np.ndarray, words: list[Word], findings: list[Finding], l
 
 def transcribe_and_correct(audio: np.ndarray, script: Optional[str], language: str, asr: str = "whisper",
                            *, on_mismatch: str = "flag", use_prompt: bool = True, backend_options: dict | None = None,
-                           timings: dict | None = None) -> tuple[Transcript, list[Word], list[Finding]]:
-    """ASR (+ reference pass) → language check → script-hint correction → alignment. Shared by `caption()` and batch."""
+                           timings: dict | None = None, excerpt: bool = False) -> tuple[Transcript, list[Word], list[Finding]]:
+    """ASR (+ reference pass) → language check → script-hint correction → alignment. Shared by `caption()` and batch.
+    `excerpt`: the audio is a preview's first seconds (the script goes on after it)."""
 
     timings = timings if timings is not None else {}
     _prefetch_phones(audio)
@@ -962,7 +971,7 @@ def transcribe_and_correct(audio: np.ndarray, script: Optional[str], language: s
         return transcript, [], findings
     report_stage("align")
     t = time.perf_counter()
-    words, findings = align_stage(audio, words, findings, lang, speech_s=transcript.speech_duration)
+    words, findings = align_stage(audio, words, findings, lang, speech_s=transcript.speech_duration, excerpt=excerpt)
     timings["align"] = time.perf_counter() - t
     return transcript, words, findings
 

@@ -102,3 +102,21 @@ def test_silence_after_the_voice_is_no_room_for_unheard_script_words(cut):
     assert [w.text for w in out] == [w.text for w in words]
     left = next(f for f in fs if f.kind == "script_unspoken")
     assert left.script_text == "from $129." and "left out of the captions" in left.message
+
+
+def test_a_previews_excerpt_leaves_the_rest_of_the_script_out(whisper_model):
+    """A 5 s preview of the example ad with its whole script: the script's last sentence, which the voice says after
+    the cut, was drawn in the last half second as six pages of 0.03–0.20 s. Cut by us, it is left out (info)."""
+    from captioner.media import SAMPLE_RATE
+    from captioner.pipeline import transcribe_and_correct
+
+    from .conftest import EXAMPLE
+
+    audio = load_audio(EXAMPLE / "video.mp4")[: 5 * SAMPLE_RATE]
+    script = (EXAMPLE / "script.txt").read_text(encoding="utf-8")
+    _, words, findings = transcribe_and_correct(audio, script, "en", excerpt=True)
+    text = " ".join(w.text for w in words)
+    assert "GLOW20" not in text and "below" not in text, text
+    assert all(w.end - w.start >= 0.06 for w in words), [(w.text, w.start, w.end) for w in words]
+    cut = [f for f in findings if f.kind == "script_unspoken" and "preview's end" in f.message]
+    assert cut and cut[0].severity == Severity.info and "GLOW20" in cut[0].script_text
