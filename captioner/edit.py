@@ -101,12 +101,38 @@ def load_result(path: str | os.PathLike) -> CaptionResult:
         raw = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise InputError(f"cannot read {p}: {getattr(e, 'strerror', None) or e}") from None
+    import json
+
+    from pydantic import ValidationError
+
+    if p.suffix.lower() in (".srt", ".vtt", ".ass", ".ssa"):
+        raise InputError(f"{p} is a subtitle file, not a captioner JSON sidecar: caption the video with it — "
+                         f"captioner caption VIDEO --captions {p.name} --language LANG") from None
     try:
-        return CaptionResult.model_validate_json(raw)
+        data = json.loads(raw)
     except ValueError as e:
-        first = str(e).splitlines()
-        detail = first[1].strip() + ": " + first[2].strip() if len(first) > 2 else str(e)[:200]
-        raise InputError(f"{p} is not a captioner JSON sidecar ({detail}); edit the one `captioner caption` wrote") from None
+        raise InputError(f"{p} is not valid JSON ({e}): was it cut short or edited by hand? Fix it, or use the OUT.json "
+                         "`captioner caption` wrote") from None
+    if isinstance(data, dict) and isinstance(data.get("words"), list) and "pages" not in data:
+        data["pages"] = []  # pages deleted by the reviewer: the layout paginates the words again (like a words edit)
+    try:
+        return CaptionResult.model_validate(data)
+    except ValidationError as e:
+        errs = e.errors()
+        if not isinstance(data, dict) or "words" not in data:
+            raise InputError(f"{p} is not a captioner JSON sidecar (it has no 'words'): edit the OUT.json "
+                             "`captioner caption` wrote") from None
+        first = errs[0] if errs else {}
+        where = ".".join(str(x) for x in first.get("loc", ()))
+        word = ""
+        loc = first.get("loc", ())
+        if len(loc) >= 2 and loc[0] == "words" and isinstance(loc[1], int) and isinstance(data.get("words"), list) \
+                and loc[1] < len(data["words"]) and isinstance(data["words"][loc[1]], dict):
+            word = f" (word {loc[1] + 1}, “{str(data['words'][loc[1]].get('text', ''))[:40]}”)"
+        more = f"; {len(errs) - 1} more problem{'s' if len(errs) > 2 else ''} after it" if len(errs) > 1 else ""
+        got = "" if first.get("type") == "missing" else f" (got {str(first.get('input'))[:40]!r})"
+        raise InputError(f"{p}: {where}{word}: {first.get('msg', 'invalid value')}{got}{more} — fix the value in the "
+                         "JSON") from None
 
 
 def render_job(source: str | os.PathLike, *, out: str | os.PathLike, video: Optional[str | os.PathLike] = None,

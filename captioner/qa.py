@@ -422,11 +422,10 @@ def write_report(result_json: str | os.PathLike, out_html: Optional[str | os.Pat
     result, its video and sidecars, `protect` (the render's inputs) or a file that is not an earlier report of ours."""
     from .presets import load_preset
 
+    from .edit import load_result
+
     src = Path(result_json)
-    try:
-        result = CaptionResult.model_validate_json(src.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        raise OutputError(f"cannot read the result {src}: {e}") from None
+    result = load_result(src)  # one line, exit 2, for a JSON that is not a render's (or was edited into a bad one)
     video = Path(video or result.outputs.get("video", ""))
     if not video.is_file():
         raise OutputError(f"the rendered video {video} is missing: render it again, or pass --video")

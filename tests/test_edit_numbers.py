@@ -70,3 +70,28 @@ def test_a_captioned_output_given_back_as_the_video_is_refused(base, tmp_path):
     assert not (tmp_path / "twice.mp4").exists()
     r = run_cli("caption", str(out), "--script", str(EXAMPLE / "script.txt"), "-o", str(tmp_path / "again.mp4"))
     assert r.returncode == 2 and "already has captions burned in" in r.stderr, r.stderr
+
+
+def test_a_bad_edit_is_named_in_one_line_by_render_and_qa(base, tmp_path):
+    """`qa` on an edited JSON with one bad value exited 5 (the output-folder code) with a pydantic dump; `render --from`
+    called it "not a captioner JSON sidecar". Both now name the value (exit 2); deleted pages are paginated again; an
+    .srt given to `render --from` points to `caption --captions`."""
+    d, out, data, k = base
+    neg = json.loads(json.dumps(data))
+    neg["words"][3]["start"] = -1
+    (tmp_path / "neg.json").write_text(json.dumps(neg), encoding="utf-8")
+    (tmp_path / "cut.json").write_text(json.dumps(data)[:500], encoding="utf-8")
+    for cmd in (("qa",), ("render", "--from")):
+        r = run_cli(*cmd, str(tmp_path / "neg.json"), *(("-o", str(tmp_path / "n.mp4")) if cmd[0] == "render" else ()))
+        assert r.returncode == 2 and "words.3.start (word 4" in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+        r = run_cli(*cmd, str(tmp_path / "cut.json"), *(("-o", str(tmp_path / "c.mp4")) if cmd[0] == "render" else ()))
+        assert r.returncode == 2 and "not valid JSON" in r.stderr, r.stderr
+    r = run_cli("render", "--from", str(out.with_suffix(".srt")), "-o", str(tmp_path / "s.mp4"))
+    assert r.returncode == 2 and "--captions" in r.stderr, r.stderr
+    nopages = json.loads(json.dumps(data))
+    del nopages["pages"]
+    (tmp_path / "nopages.json").write_text(json.dumps(nopages), encoding="utf-8")
+    r = run_cli("render", "--from", str(tmp_path / "nopages.json"), "-o", str(tmp_path / "np.mp4"))
+    assert r.returncode == 0, r.stderr
+    res = json.loads((tmp_path / "np.mp4").with_suffix(".json").read_text(encoding="utf-8"))
+    assert res["pages"] and any(f["kind"] == "edit_repaginated" for f in res["findings"])
