@@ -196,7 +196,9 @@ def test_bad_manifest_refused_as_a_whole(tmp_path):
                    "duplicate output name 'c'", "outside the manifest's folder", "variants[6] (e): missing 'language'",
                    "unknown field 'colour'", "must be a plain file name", "unknown language 'xx'"]:
         assert any(needle in p for p in problems), (needle, problems)
-    assert len(problems) == 9
+    # and, in the same error, the one variant that passed validation has a video that is not one (b"x")
+    assert any(p.startswith("variant c:") and "ad.mp4" in p for p in problems), problems
+    assert len(problems) == 10
     assert not (tmp_path / "out").exists() and ledger.history("default") == []
 
 
