@@ -33,6 +33,7 @@ def env(tmp_path_factory):
     add_credits(data, "acme", "10")
     add_credits(data, "rival", "10")
     server = Server(data, "--workers", "2", "--max-upload-mb", "5", "--max-seconds", "30", "--rate", "20", "--burst", "60",
+                    "--upload-idle-s", "3",
                     "--webhook-allow", "127.0.0.1/32", "--webhook-backoff", "0.3", "--webhook-attempts", "4").start()
     receiver = Receiver(fail_first=1)
     # a 4 s cut of the example (short renders for the cheaper tests)
@@ -316,6 +317,31 @@ def test_422_at_upload_for_a_silent_first_track_and_a_cut_off_index(env, tmp_pat
     r = submit(c, cut)
     assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_media", r.text
     assert "index" in r.json()["error"]["message"] and "cut off" in r.json()["error"]["message"]
+    assert not list((env["data"] / "media").rglob("*.part"))
+
+
+def test_a_stalled_upload_is_refused_and_nothing_kept(env):
+    """A client that declares a 4 MB body, sends 200 kB and stops: the server held the connection and the half-written
+    upload (`source.part`) for as long as the client stayed connected. It answers 408 after --upload-idle-s of silence
+    and removes the part."""
+    import socket
+
+    srv = env["server"]
+    boundary = "xyzBOUNDARY"
+    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"video\"; filename=\"ad.mp4\"\r\n"
+            "Content-Type: video/mp4\r\n\r\n").encode()
+    body = head + env["short"].read_bytes()[:200_000]
+    req = (f"POST /v1/media HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {env['keys']['acme']}\r\n"
+           f"Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {4_000_000}\r\n\r\n").encode()
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=30) as sock:
+        sock.sendall(req + body)
+        time.sleep(1.0)
+        assert list((env["data"] / "media").rglob("*.part"))  # the upload is being written
+        reply = sock.recv(65536).decode("utf-8", "replace")  # the server answers once the body stalls for 3 s
+    assert reply.startswith("HTTP/1.1 408") and "upload_stalled" in reply, reply[:300]
+    deadline = time.time() + 5
+    while list((env["data"] / "media").rglob("*.part")) and time.time() < deadline:
+        time.sleep(0.2)
     assert not list((env["data"] / "media").rglob("*.part"))
 
 

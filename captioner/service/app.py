@@ -320,7 +320,8 @@ def create_app(cfg: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
     @app.post("/v1/media", status_code=201, tags=["jobs"])
     async def upload_media(request: Request, p: Principal = Depends(principal)):
         """Upload a video once (multipart field `video`); use its id in JSON job or batch requests."""
-        form = await read_multipart(request, new_media_dir, max_file_bytes=cfg.max_upload_bytes, file_fields={"video"})
+        form = await read_multipart(request, new_media_dir, max_file_bytes=cfg.max_upload_bytes, idle_s=cfg.upload_idle_s,
+                                    file_fields={"video"})
         m = await store_media(p, form)
         return media_view(m)
 
@@ -343,9 +344,10 @@ def create_app(cfg: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
             raise ApiError(422, "invalid_field", "script must be text")
         if script is not None and len(script) > cfg.max_script_chars:
             raise ApiError(413, "too_large", f"the script is longer than {cfg.max_script_chars} characters")
-        if not script or not script.strip():
+        if not script:  # no script (a form's empty field)
             script = None
-        else:  # a browser's form sends CRLF line ends; a file read by the CLI has "\n" (text mode)
+        else:  # a browser's form sends CRLF line ends; a file read by the CLI has "\n" (text mode). A script of blanks
+            # only is kept: like the CLI's, it is an `empty_script` warning (a script was meant), not "no script" (info)
             script = script.replace("\r\n", "\n").replace("\r", "\n")
         params = check_params(body.get("language", "en"), body.get("preset", "karaoke"), body.get("options"))
         ref = _printable(body.get("client_reference"), "client_reference", MAX_REFERENCE)
@@ -459,7 +461,7 @@ def create_app(cfg: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
                                f"no uploaded media {str(mid)[:60]!r} for this account" if mid else
                                "give media_id (POST /v1/media first) or send multipart with a 'video' file")
         else:
-            form = await read_multipart(request, new_media_dir, max_file_bytes=cfg.max_upload_bytes,
+            form = await read_multipart(request, new_media_dir, max_file_bytes=cfg.max_upload_bytes, idle_s=cfg.upload_idle_s,
                                         file_fields={"video"}, text_file_fields={"script"})
             media = await store_media(p, form)
             fresh = True
@@ -570,7 +572,7 @@ def create_app(cfg: ServiceConfig, *, start_workers: bool = True) -> FastAPI:
             manifest = await _json_body(request)
             files: dict[str, Any] = {}
         else:
-            form = await read_multipart(request, new_media_dir, max_file_bytes=cfg.max_upload_bytes,
+            form = await read_multipart(request, new_media_dir, max_file_bytes=cfg.max_upload_bytes, idle_s=cfg.upload_idle_s,
                                         file_fields={f"video{i}" for i in range(cfg.max_batch_variants)} | {"video"},
                                         max_files=min(cfg.max_batch_variants, 16))
             try:

@@ -97,6 +97,7 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to liste
           ledger: Optional[Path] = typer.Option(None, "--ledger", help="Credit ledger (default DATA/ledger.sqlite3)."),
           max_upload_mb: float = typer.Option(200, "--max-upload-mb", help="Largest video accepted, in MB."),
           max_seconds: float = typer.Option(180, "--max-seconds", help="Longest video accepted, in seconds."),
+          upload_idle: float = typer.Option(60, "--upload-idle-s", help="Refuse an upload that sends nothing for this long (s)."),
           rate: float = typer.Option(5.0, "--rate", help="Requests per second per key (0: no limit)."),
           burst: int = typer.Option(20, "--burst", help="Burst of requests per key."),
           webhook_allow: list[str] = typer.Option([], "--webhook-allow",
@@ -119,7 +120,7 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to liste
     try:
         kw = {"data": data} if data else {}
         cfg = ServiceConfig(**kw, ledger=ledger, workers=workers, executor=executor, ray_address=ray_address, max_upload_bytes=int(max_upload_mb * 1024 * 1024),
-                            max_seconds=max_seconds, rate_per_s=rate, rate_burst=burst, webhook_allow=list(webhook_allow),
+                            max_seconds=max_seconds, upload_idle_s=upload_idle, rate_per_s=rate, rate_burst=burst, webhook_allow=list(webhook_allow),
                             webhook_backoff_s=webhook_backoff, webhook_max_attempts=webhook_attempts)
         from .webhooks import parse_networks
 

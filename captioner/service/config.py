@@ -34,6 +34,7 @@ class ServiceConfig(BaseModel):
     max_upload_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
     max_seconds: float = Field(default=180.0, gt=0)
     max_script_chars: int = Field(default=20_000, ge=1)
+    upload_idle_s: float = Field(default=60.0, gt=0)  # an upload that sends nothing for this long is refused (408)
     rate_per_s: float = Field(default=5.0, ge=0)  # 0: no rate limit
     rate_burst: int = Field(default=20, ge=1)
     max_queued_per_account: int = Field(default=100, ge=1)

@@ -51,8 +51,25 @@ class Form:
             shutil.rmtree(f.path.parent, ignore_errors=True)
 
 
+async def body_chunks(request, idle_s: float):
+    """The request body as it streams, refused (408) when no data comes for `idle_s` seconds: a client that declares
+    a 50 MB body, sends 200 kB and stops held its connection and its half-written upload open indefinitely."""
+    import asyncio
+
+    it = request.stream().__aiter__()
+    while True:
+        try:
+            chunk = await asyncio.wait_for(it.__anext__(), idle_s)
+        except StopAsyncIteration:
+            return
+        except asyncio.TimeoutError:
+            raise UploadError(408, f"the upload stalled: no data for {idle_s:g} s — send it again "
+                                   "(nothing was kept)", "upload_stalled") from None
+        yield chunk
+
+
 async def read_multipart(request, make_dir, *, max_file_bytes: int, file_fields: set[str],
-                         text_file_fields: set[str] = frozenset(), max_files: int = 1) -> Form:
+                         text_file_fields: set[str] = frozenset(), max_files: int = 1, idle_s: float = 60.0) -> Form:
     """Parse a multipart/form-data request as it streams. `make_dir()` gives a fresh folder per file part.
     Parts named in `file_fields` are stored as files; those in `text_file_fields` may be a file but are read as
     text (a script uploaded as a .txt); anything else must be a small text field."""
@@ -148,7 +165,7 @@ async def read_multipart(request, make_dir, *, max_file_bytes: int, file_fields:
     parser = MultipartParser(params[b"boundary"], callbacks)
     received = 0
     try:
-        async for chunk in request.stream():
+        async for chunk in body_chunks(request, idle_s):
             received += len(chunk)
             if received > limit:
                 raise UploadError(413, f"the upload is larger than the limit of {max_file_bytes} bytes per video",
