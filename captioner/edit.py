@@ -38,6 +38,12 @@ _MARK = re.compile(r"\{TS(\d+)\}")
 # --- validation --------------------------------------------------------------------------------------------
 
 
+# the longest caption word an edit or an imported file may have: the longest words the product's languages write
+# stay well under it ("Donaudampfschifffahrtsgesellschaftskapitän" 42, a web address "www.lumewell.com/summer-sale"
+# 28); a 500-character word shrank its whole page, "$40 today." with it, to a thin line
+MAX_WORD_CHARS = 60
+
+
 def clean_words(words: list[Word], duration: float, where: str) -> list[Word]:
     """Edited words, validated: text cleaned and not empty, finite times, start <= end, starts monotonic, inside
     the video (a word past the end is refused: the video is shorter than the captions)."""
@@ -51,6 +57,10 @@ def clean_words(words: list[Word], duration: float, where: str) -> list[Word]:
         text = clean_text(w.text).replace("\n", " ").strip()
         if not text:
             raise InputError(f"{where}: {name} has no text: delete the word (and its index in pages) instead")
+        if len(text) > MAX_WORD_CHARS:
+            raise InputError(f"{where}: {name} “{text[:24]}…” is {len(text)} characters long: a caption word is at most "
+                             f"{MAX_WORD_CHARS} (the page shrank to fit it and became unreadable) — split it into "
+                             "words, each with its own times")
         if not (math.isfinite(w.start) and math.isfinite(w.end)):
             raise InputError(f"{where}: {name} {text!r} has a time that is not a number")
         if w.end < w.start:

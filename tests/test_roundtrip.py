@@ -156,6 +156,7 @@ def test_bad_edits_are_refused_with_one_line_and_nothing_written(ad, tmp_path):
         "ends before start": lambda d_: d_["words"][2].update(end=d_["words"][2]["start"] - 0.2),
         "no text": lambda d_: d_["words"][1].update(text="  "),
         "overlapping pages": lambda d_: d_["pages"][0].update(end=d_["pages"][1]["start"] + 0.5),
+        "a 500-character word": lambda d_: d_["words"][4].update(text="A" * 500),  # its page shrank to a thin line
     }
     for what, edit in cases.items():
         data = json.loads(json.dumps(base))
