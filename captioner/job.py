@@ -220,6 +220,11 @@ def foreign_outputs(paths: dict[str, Path], owned: Iterable[str] = ()) -> list[s
         p = Path(p)
         if not os.path.lexists(p) or p.is_dir() or p.name in listed or str(p.resolve()) in owned or os.path.abspath(p) in owned:
             continue
+        render = _our_sidecar(p.with_suffix(".json")) if side is None else None  # a preview (no sidecars of its own)
+        if render is not None and p.name in {Path(str(x)).name for x in render["outputs"].values()}:
+            out.append(f"{p} is a captioner render ({p.with_suffix('.json').name} lists it): a preview never replaces a "
+                       "render — choose another --out")
+            continue
         out.append(f"{p} exists and was not written by captioner: choose another --out, or move that file away "
                    "(captioner replaces only its own earlier outputs)")
     return out

@@ -263,6 +263,11 @@ def test_a_users_own_file_at_an_output_name_is_never_replaced(clip, heard, tmp_p
     run_job(caption_job(clip, SCRIPT, out=out), asr=heard)  # our own outputs, replaced by a re-render
     run_job(caption_job(clip, SCRIPT, out=out, preset="bounce"), asr=heard)
     assert json.loads(out.with_suffix(".json").read_text())["preset"] == "bounce"
+    # a free preview written over that render is refused, naming it as a render (it said "not written by captioner")
+    before = out.read_bytes()
+    proc = cli("preview", str(clip), "--out", str(out), "--preset", "classic")
+    one_line_error(proc, 2, "is a captioner render", "a preview never replaces a render")
+    assert out.read_bytes() == before
     # a batch names every variant whose output a user's file holds, before any work
     (tmp_path / "b").mkdir()
     manifest = _batch_project(tmp_path / "b", clip, [{"output": "a", "video": "cuts/a.mp4"},
