@@ -201,7 +201,8 @@ def test_cancel_a_running_job_charges_nothing_and_leaves_nothing(env):
     assert c.get("/v1/account").json()["balance_millicredits"] == bal0
     assert not [e for e in ledger_entries(data, "acme") if e["idempotency_key"] == f"svc-{jid}"]
     out = data / "jobs" / jid
-    assert not out.exists() or not [p.name for p in out.iterdir()], list(out.iterdir())
+    assert not out.exists(), list(out.iterdir())  # not even an empty folder (failed and canceled jobs left one)
+    assert "canceled at the " in final["error"]["message"] and "stage" in final["error"]["message"], final["error"]
     import sqlite3
 
     con = sqlite3.connect(str(data / "ledger.sqlite3"))

@@ -47,6 +47,14 @@ def job_dir(cfg: ServiceConfig, job_id: str) -> Path:
     return cfg.jobs_dir / job_id
 
 
+def _drop_empty_dir(cfg: ServiceConfig, job_id: str) -> None:
+    """A failed or canceled job leaves no outputs (the render removed what it staged): its empty folder goes too."""
+    try:
+        job_dir(cfg, job_id).rmdir()
+    except OSError:  # not there, or not empty
+        pass
+
+
 def builtin_preset_names() -> set[str]:
     from ..presets import list_presets
 
@@ -159,8 +167,10 @@ def run_in_worker(cfg: ServiceConfig, store: Store, ledger, job_id: str) -> str:
                      error_code="canceled", event_body=body)
         return JobState.canceled
     job = None
+    at = {"stage": None}
 
     def progress(stage: str) -> None:
+        at["stage"] = stage
         # a cooperative cancel check at each stage boundary (the pool's SIGTERM stops a stage under way); never at
         # "commit": the charge is recorded by then, and the outputs it paid for must be put in place
         if stage != "commit":
@@ -179,18 +189,22 @@ def run_in_worker(cfg: ServiceConfig, store: Store, ledger, job_id: str) -> str:
             return JobState.done
         fresh = store.job(job_id)
         if fresh is not None and fresh["cancel_requested"]:
-            store.finish(job_id, JobState.canceled, error="canceled while rendering; nothing was charged",
+            where = f" at the {at['stage']} stage" if at["stage"] else ""
+            store.finish(job_id, JobState.canceled, error=f"canceled{where}; nothing was charged",
                          error_code="canceled", event_body=body)
+            _drop_empty_dir(cfg, job_id)
             return JobState.canceled
         store.requeue(job_id)  # the server is stopping: the job runs again at the next start
         return JobState.queued
     except CaptionerError as e:
         store.finish(job_id, JobState.failed, error=public_message(str(e), cfg), error_code=_snake(type(e).__name__), event_body=body)
+        _drop_empty_dir(cfg, job_id)
         return JobState.failed
     except Exception as e:  # noqa: BLE001 - a bug must fail the job, not the worker
         log.error("job %s failed with an internal error:\n%s", job_id, traceback.format_exc())
         store.finish(job_id, JobState.failed, error=f"internal error ({type(e).__name__}); nothing was charged",
                      error_code="internal", event_body=body)
+        _drop_empty_dir(cfg, job_id)
         return JobState.failed
     store.finish(job_id, JobState.done, result=summary(result), event_body=body)
     return JobState.done
