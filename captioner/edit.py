@@ -157,6 +157,13 @@ def render_job(source: str | os.PathLike, *, out: str | os.PathLike, video: Opti
     src = Path(source)
     result = load_result(src)
     video = Path(video) if video else Path(result.video)
+    if not video.is_file() and not video.is_absolute():
+        # the JSON names the video as it was given to `caption` (relative to that command's folder): look beside the
+        # JSON too, where the render was written from another folder's point of view
+        for near in (src.parent / video, src.parent / video.name):
+            if near.is_file():
+                video = near
+                break
     if not video.is_file():
         raise InputError(f"the source video {video} named in {src} is missing: pass it with --video")
     info = probe(video)
@@ -497,6 +504,12 @@ def captions_job(video: str | os.PathLike, captions: str | os.PathLike, *, out: 
         raise InputError(f"--captions needs the voice's language pinned: --language {'|'.join(LANGUAGES)} (not {language!r})")
     cap = Path(captions)
     video = Path(video)
+    from .job import check_outputs, output_paths
+
+    # outputs that would replace an input or a user's file: refused before the captions are read and aligned (it
+    # came after 33 s of alignment); `_build` checks them again with the full job
+    check_outputs({k: Path(os.path.abspath(p)) for k, p in output_paths(Path(out)).items()},
+                  {"video": video, "captions": cap}, foreign=False)
     cues = read_captions(cap, lang)
     words, structure = import_words(cues, lang)
     if not words:

@@ -395,6 +395,11 @@ def check_report_paths(out_html: str | os.PathLike, protect: Sequence[str | os.P
     if out.suffix.lower() != ".html":
         raise InputError(f"the QA report path must end in .html: {out}")
     png = out.with_suffix(".png")
+    if not out.parent.is_dir():  # made before any still is drawn, as `caption` makes its --out folder (it failed after
+        try:  # 4 s of work, naming the .png)
+            out.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise OutputError(f"cannot create the folder {out.parent} for the QA report: {e.strerror}") from None
     for path in (out, png):
         for q in protect:
             if Path(os.path.abspath(path)) == Path(os.path.abspath(q)) or _same(path, Path(q)):

@@ -95,3 +95,31 @@ def test_a_bad_edit_is_named_in_one_line_by_render_and_qa(base, tmp_path):
     assert r.returncode == 0, r.stderr
     res = json.loads((tmp_path / "np.mp4").with_suffix(".json").read_text(encoding="utf-8"))
     assert res["pages"] and any(f["kind"] == "edit_repaginated" for f in res["findings"])
+
+
+def test_a_relative_video_path_and_early_refusals(base, tmp_path):
+    """The JSON names the video as `caption` was given it (relative to that folder): `render --from` run from another
+    folder found no video. A `--captions` render whose output would replace its own caption file was refused only
+    after the alignment (33 s); `qa --out` into a new folder failed after drawing the stills."""
+    import shutil
+    import subprocess
+    import sys
+
+    d, out, data, k = base
+    work = tmp_path / "work"
+    work.mkdir()
+    shutil.copy(EXAMPLE / "video.mp4", work / "video.mp4")
+    rel = json.loads(json.dumps(data))
+    rel["video"] = "video.mp4"
+    (work / "edited.json").write_text(json.dumps(rel), encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "captioner", "render", "--from", str(work / "edited.json"), "-o",
+                        str(work / "again.mp4")], cwd=str(tmp_path), capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    srt = out.with_suffix(".srt")
+    import time
+
+    t = time.monotonic()
+    r = run_cli("caption", str(EXAMPLE / "video.mp4"), "--captions", str(srt), "--language", "en", "-o", str(out))
+    assert r.returncode == 2 and "would overwrite the input captions" in r.stderr and time.monotonic() - t < 15, r.stderr
+    r = run_cli("qa", str(work / "again.json"), "--out", str(tmp_path / "new" / "folder" / "r.html"))
+    assert r.returncode == 0 and (tmp_path / "new" / "folder" / "r.html").is_file(), r.stderr
