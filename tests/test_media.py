@@ -173,3 +173,17 @@ def test_a_one_frame_per_second_video_is_captioned_at_a_frame_rate_speech_needs(
     pages = res["pages"]
     assert all(b["start"] >= a["end"] - 1e-6 for a, b in zip(pages, pages[1:]))
     assert all(p["end"] - p["start"] >= 0.039 for p in pages)
+
+
+def test_opus_audio_of_a_webm_ad_is_reencoded_to_aac(tmp_path):
+    """A .webm ad (VP9 + Opus): its Opus was copied into the MP4, which QuickTime, older Safari and ad platforms do not
+    play. Audio other than AAC and MP3 is re-encoded to AAC."""
+    src = tmp_path / "ad.webm"
+    ffmpeg("-f", "lavfi", "-i", "color=c=navy:s=320x240:r=25", "-f", "lavfi", "-i", "sine=f=440:r=48000", "-t", "1",
+           "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-c:a", "libopus", str(src))
+    info = probe(src)
+    assert info.audio_codec == "opus"
+    out = tmp_path / "o.mp4"
+    burn(src, to_ass(paginate([], load_preset("karaoke"), info.width, info.height), load_preset("karaoke")), out, info)
+    o = probe(out)
+    assert o.audio_codec == "aac" and abs(o.duration - info.duration) < 0.1

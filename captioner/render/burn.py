@@ -18,8 +18,10 @@ from ..media import CAPTIONED_MARK, DAMAGED_LINES, damaged_message, decode_error
 from ..presets import fonts_dir
 from ..types import MediaInfo
 
-# audio codecs an MP4 carries as-is; anything else is re-encoded to AAC
-_MP4_AUDIO = {"aac", "mp3", "alac", "ac3", "eac3", "opus", "flac"}
+# audio copied into the MP4 as it is: AAC and MP3, which every player and ad platform plays. Anything else is
+# re-encoded to AAC — an MP4 may carry Opus, FLAC, ALAC or AC-3, but a .webm ad's Opus copied into the MP4 had no
+# sound in QuickTime and older Safari, and ad platforms ask for AAC
+_MP4_AUDIO = {"aac", "mp3"}
 
 
 @dataclass
