@@ -506,6 +506,7 @@ class VariantStatus:
     status: str = "pending"  # done | skipped (done before: not rendered, not charged again) | failed | refused
     millicredits: int = 0  # charged by this batch for this output (0 when skipped or failed)
     charged: bool = False  # a charge exists for this key (now or from an earlier run)
+    earlier_millicredits: int = 0  # what an earlier run was charged for this output (the ledger's entry)
     outputs: dict = field(default_factory=dict)
     findings: list = field(default_factory=list)
     thumb: Optional[str] = None
@@ -536,7 +537,8 @@ class BatchResult:
         d = {k: v for k, v in self.__dict__.items() if k != "variants"}
         d["quote_credits"] = format_credits(self.quote_millicredits)
         d["charged_credits"] = format_credits(self.charged_millicredits)
-        d["variants"] = [dict(v.__dict__, credits=format_credits(v.millicredits)) for v in self.variants]
+        d["variants"] = [dict(v.__dict__, credits=format_credits(v.millicredits),
+                              earlier_credits=format_credits(v.earlier_millicredits)) for v in self.variants]
         d["ok"] = self.ok
         return d
 
@@ -669,6 +671,7 @@ def run_batch(manifest_path: str | os.PathLike, *, ledger: Optional[Ledger] = No
             st = statuses[v.output]
             if prior[v.key] is not None:
                 st.charged = True
+                st.earlier_millicredits = -int(prior[v.key].millicredits)  # a retry shows the original charge
                 if ledger.outputs_intact(v.key, jobs[v.output].outputs.values()):
                     st.status = "skipped"
                     continue
@@ -855,7 +858,7 @@ executor {{ r.executor }}</p>
 <div class="card {{ v.status }}">
 {% if v.thumb %}<a href="{{ v.video_rel }}"><img src="{{ v.thumb_rel }}" alt="{{ v.output }}"></a>{% endif %}
 <div><b>{{ v.output }}</b> <small>{{ v.preset }} ({{ v.tier }})</small></div>
-<div>{{ v.status }}{% if v.millicredits %} · charged {{ v.credits }} credits{% elif v.charged %} · charged earlier{% endif %}</div>
+<div>{{ v.status }}{% if v.millicredits %} · charged {{ v.credits }} credits{% elif v.charged %} · charged earlier ({{ v.earlier_credits }} credits){% endif %}</div>
 {% if v.error %}<div class="f-error">{{ v.error }}</div>{% endif %}
 <ul>{% for f in v.findings %}<li class="f-{{ f.severity }}">{{ f.kind }}: {{ f.message }}</li>{% endfor %}</ul>
 </div>

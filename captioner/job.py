@@ -36,6 +36,7 @@ import os
 import re
 import secrets
 import signal
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -295,8 +296,13 @@ class OutputSet:
                 folder.mkdir(parents=True, exist_ok=True)
             except OSError as e:
                 raise OutputError(f"cannot create the output folder {folder}: {e.strerror}; pick a writable --out") from e
-            if not os.access(folder, os.W_OK | os.X_OK):
-                raise OutputError(f"output folder {folder} is not writable; pick a writable --out")
+            try:  # a real write, not os.access(): root passes that check on a read-only mount (/sys), and the
+                # render then failed after the recognition, naming a sidecar
+                fd, test = tempfile.mkstemp(prefix=".captioner-write-test-", dir=folder)
+                os.close(fd)
+                os.unlink(test)
+            except OSError as e:
+                raise OutputError(f"output folder {folder} is not writable ({e.strerror}); pick a writable --out") from None
         clean_stale(self.paths.values())
         self.owner = owner or f"{os.getpid()}-{secrets.token_hex(4)}"
         self.tmp = {k: p.with_name(f".{p.name}.{self.owner}.part") for k, p in self.paths.items()}

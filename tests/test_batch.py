@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from captioner.batch import CACHE_DIR, ManifestError, load_manifest, run_batch
-from captioner.billing import PRICES_MILLI, Ledger
+from captioner.billing import PRICES_MILLI, Ledger, format_credits
 from captioner.errors import BillingError
 from captioner.media import probe
 
@@ -124,6 +124,10 @@ def test_rerun_skips_everything_and_charges_nothing(first_batch):
     again = run_batch(manifest, ledger=ledger, workers=2, progress=False)
     assert [v.status for v in again.variants] == ["skipped"] * 20
     assert again.charged_millicredits == 0 and again.asr_computed == 0
+    # the report of the rerun still shows what each output was charged (it showed 0 credits)
+    assert [v.earlier_millicredits for v in again.variants] == [v.millicredits for v in result.variants]
+    assert all(d["earlier_credits"] == format_credits(v.millicredits)
+               for d, v in zip(again.as_dict()["variants"], result.variants))
     assert ledger.balance("acme") == before and len(charges(ledger, "acme")) == 20
     assert all(Path(v.outputs["video"]).stat().st_mtime_ns == mtimes[v.output] for v in again.variants)
     assert all(v.findings == o.findings for v, o in zip(again.variants, result.variants))

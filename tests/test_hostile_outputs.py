@@ -284,3 +284,23 @@ def _script(tmp_path: Path) -> Path:
     p = tmp_path / "script.txt"
     p.write_text(SCRIPT)
     return p
+
+
+def test_an_output_folder_that_refuses_writes_is_named_before_any_work(clip, tmp_path):
+    """`--out /sys/out.mp4` as root: os.access() said writable, the recognition ran (10 s) and the render then failed
+    naming "/sys/out.ass". A real test write in the folder refuses it at once (exit 5), naming the folder."""
+    import os
+    import tempfile
+    import time
+
+    try:  # a folder this user cannot write in, whatever os.access() says (/sys is mounted read-only on Linux)
+        fd, probe = tempfile.mkstemp(dir="/sys")
+        os.close(fd)
+        os.unlink(probe)
+        pytest.skip("/sys is writable here")
+    except OSError:
+        pass
+    t = time.monotonic()
+    proc = cli("caption", str(clip), "--script", str(_script(tmp_path)), "--out", "/sys/out.mp4")
+    one_line_error(proc, 5, "output folder /sys is not writable")
+    assert time.monotonic() - t < 10
