@@ -768,8 +768,16 @@ def run_batch(manifest_path: str | os.PathLike, *, ledger: Optional[Ledger] = No
                             os.replace(thumb_tmp, final)
                             st.thumb = str(final)
                         thumbs_tmp.pop(v.output, None)
-                        prog.console.print(f"[green]✓[/green] {v.output} ({v.preset.name}, {v.tier}) "
-                                           f"{format_credits(st.millicredits)} credits")
+                        errors = [f for f in result.findings if f.severity == "error"]
+                        if errors:  # rendered and charged, but a reviewer must look before it is published
+                            kinds = ", ".join(dict.fromkeys(str(f.kind) for f in errors))
+                            prog.console.print(f"[yellow]⚠[/yellow] {v.output} ({v.preset.name}, {v.tier}) "
+                                               f"{format_credits(st.millicredits)} credits — {len(errors)} error "
+                                               f"finding{'s' if len(errors) > 1 else ''} ({kinds}): check before "
+                                               "publishing")
+                        else:
+                            prog.console.print(f"[green]✓[/green] {v.output} ({v.preset.name}, {v.tier}) "
+                                               f"{format_credits(st.millicredits)} credits")
                     prog.advance(task_r)
 
                 if started and share_decode:

@@ -346,3 +346,25 @@ def test_shared_decode_writes_what_single_burns_write(tmp_path):
         assert abs(m.duration - one.duration) < 0.05
         assert np.abs(frame(tmp_path / f"m{k}.mp4") - frame(tmp_path / f"s{k}.mp4")).mean() < 1.0
     assert np.abs(frame(tmp_path / "m0.mp4") - frame(tmp_path / "m1.mp4")).mean() > 0.2  # the looks do differ
+
+
+def test_a_variant_rendered_with_an_error_finding_is_not_ticked(tmp_path):
+    """A variant rendered and charged with an error finding (the example ad: the voice says "forty dollars" for the
+    script's $49 — `price_mismatch`) was listed "✓" like a clean one; the console names the errors to check."""
+    import io
+
+    from rich.console import Console
+
+    from .conftest import EXAMPLE
+
+    shutil.copy(EXAMPLE / "video.mp4", tmp_path / "ad.mp4")
+    shutil.copy(EXAMPLE / "script.txt", tmp_path / "script.txt")
+    (tmp_path / "b.yaml").write_text(yaml.safe_dump({"output_dir": "out", "variants": [
+        {"output": "a", "video": "ad.mp4", "script": "script.txt", "language": "en", "preset": "karaoke"}]}))
+    buf = io.StringIO()
+    res = run_batch(tmp_path / "b.yaml", ledger=Ledger(tmp_path / "l.sqlite3"), progress=False,
+                    console=Console(file=buf, width=200), thumbnails=False)
+    assert res.ok
+    out = buf.getvalue()
+    assert "⚠ a (karaoke" in out and "price_mismatch" in out and "check before publishing" in out, out
+    assert "✓ a" not in out
