@@ -572,8 +572,10 @@ class _FolderLock:
     """One batch per output folder at a time (flock, released by the OS if the process dies)."""
 
     def __init__(self, folder: Path):
-        folder.mkdir(parents=True, exist_ok=True)
         self.path = folder / CACHE_DIR / "batch.lock"
+        # the folders this lock makes: a batch refused at once (not enough credits) takes them away again
+        self.made = [d for d in (folder, self.path.parent) if not d.exists()]
+        folder.mkdir(parents=True, exist_ok=True)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.fd: Optional[int] = None
 
@@ -590,6 +592,14 @@ class _FolderLock:
         if self.fd is not None:
             fcntl.flock(self.fd, fcntl.LOCK_UN)
             os.close(self.fd)
+        if exc[0] is not None and self.made:  # refused or failed in a folder it made: leave no empty folders behind
+            try:
+                if [p.name for p in self.path.parent.iterdir()] == [self.path.name]:
+                    self.path.unlink()
+                for d in reversed(self.made):
+                    d.rmdir()  # only when empty
+            except OSError:
+                pass
 
 
 def check_workers(workers: Optional[int]) -> Optional[int]:
