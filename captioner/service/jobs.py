@@ -94,8 +94,6 @@ def public_sidecar(text: str, cfg, download_name: str) -> str:
     them under (this job's outputs URL), the media's path gone, and any other path on this server (in a finding's
     message) rewritten like a job's error (`public_message`). The stored sidecar is untouched (the ledger holds its
     hash)."""
-    import json
-
     d = json.loads(text)
     stem = download_name.rsplit(".", 1)[0]
     if isinstance(d, dict):
@@ -104,21 +102,20 @@ def public_sidecar(text: str, cfg, download_name: str) -> str:
             d["outputs"] = {k: f"{stem}.{Path(str(v)).suffix.lstrip('.') or k}" for k, v in d["outputs"].items()}
         if isinstance(d.get("media"), dict) and "path" in d["media"]:
             d["media"]["path"] = "the uploaded video"
-    out = json.dumps(d, ensure_ascii=False, indent=1)
+    return _without_paths(json.dumps(d, ensure_ascii=False, indent=1), cfg)
+
+
+def _without_paths(text: str, cfg) -> str:
+    """`text` with no path on this server: the upload is "the uploaded video", the data folder "DATA"."""
     data = str(Path(cfg.data).resolve()) if getattr(cfg, "data", None) else None
-    out = re.sub(r"(?:[^\s\"]*/)?media/med_[A-Za-z0-9_-]+/source(?:\.part)?\b", "the uploaded video", out)
+    out = re.sub(r"(?:[^\s\"]*/)?media/med_[A-Za-z0-9_-]+/source(?:\.part)?\b", "the uploaded video", text)
     return out.replace(data, "DATA") if data else out
 
 
 def public_message(message: str, cfg) -> str:
     """A job's error as its client may read it: no path on this server (the upload is "the uploaded video", the data
     folder "DATA") and no decoder internals ("[aac @ 0x55a8…]" from ffmpeg's log)."""
-    import re
-
-    data = str(Path(cfg.data).resolve()) if getattr(cfg, "data", None) else None
-    out = re.sub(r"(?:\S*/)?media/med_[A-Za-z0-9_-]+/source\b", "the uploaded video", message)
-    if data:
-        out = out.replace(data, "DATA")
+    out = _without_paths(message, cfg)
     out = re.sub(r"\[[^\]]*@ 0x[0-9a-f]+\]\s*", "", out)
     # the CLI's flags in the API's words
     out = re.sub(r"--on-mismatch (flag|fail)", r'options {"on_mismatch": "\1"}', out)
@@ -273,6 +270,4 @@ def event_body_fn(cfg: Optional[ServiceConfig] = None):
 
 def _snake(name: str) -> str:
     """A job error's code in the API's style: InputError → input_error, MediaError → media_error."""
-    import re
-
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
