@@ -568,12 +568,13 @@ class Ledger:
             return Entry(**dict(conn.execute("SELECT * FROM entries WHERE id = ?", (cur.lastrowid,)).fetchone()))
 
 
-def receipt_from_entry(preset, entry: Entry, *, charged: bool = True) -> Receipt:
-    """The receipt of a charge as the ledger recorded it (the source of truth, never the caller's idea)."""
+def receipt_from_entry(preset, entry: Entry, *, charged: bool = True, earlier: bool = False) -> Receipt:
+    """The receipt of a charge as the ledger recorded it (the source of truth, never the caller's idea). `earlier`: an
+    earlier run made the charge (this one is a retry of the same key and charged nothing)."""
     milli = -entry.millicredits
     tier = entry.tier if entry.tier in PRICES_MILLI else preset.billed_tier
     return Receipt(preset=entry.preset or preset.name, tier=tier, credits=to_credits(milli), millicredits=milli,
-                   charged=charged, idempotency_key=entry.idempotency_key, account=entry.account)
+                   charged=charged, idempotency_key=entry.idempotency_key, account=entry.account, charged_earlier=earlier)
 
 
 @dataclass
@@ -606,8 +607,8 @@ def charged_render(ledger: Ledger, account: str, key: str, preset, render_fn: Ca
     prior = ledger.reserve(account, {key: milli}, what=f"a {tier} render ({preset.name})",
                            identities={key: identity} if identity else None)[key]
     if prior is not None and not rerender_if_charged and outputs and ledger.outputs_intact(key, outputs):
-        return ChargedRender(None, receipt_from_entry(preset, prior), False, True)
-    pending = (receipt_from_entry(preset, prior) if prior is not None else
+        return ChargedRender(None, receipt_from_entry(preset, prior, earlier=True), False, True)
+    pending = (receipt_from_entry(preset, prior, earlier=True) if prior is not None else
                Receipt(preset=preset.name, tier=tier, credits=to_credits(milli), millicredits=milli, charged=True,
                        idempotency_key=key, account=account))
     try:
@@ -631,4 +632,4 @@ def charged_render(ledger: Ledger, account: str, key: str, preset, render_fn: Ca
         except BillingError:
             pass
         raise
-    return ChargedRender(result, receipt_from_entry(preset, entry), new, False)
+    return ChargedRender(result, receipt_from_entry(preset, entry, earlier=not new), new, False)

@@ -97,7 +97,9 @@ def _print_result(result, what: str, quiet: bool) -> None:
     for f in result.findings:
         typer.echo(f"  [{f.severity.value}] {f.kind}: {f.message}")
     r = result.receipt
-    if r.charged:
+    if r.charged and r.charged_earlier:
+        charged = f", charged to {r.account} by an earlier run with the same inputs and output (not charged again)"
+    elif r.charged:
         charged = f", charged to {r.account}"
     elif r.account:
         charged = f" (not charged to {r.account}: no captions were burned)"

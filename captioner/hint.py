@@ -1350,7 +1350,7 @@ def correct(
                    + (f" ({reference.notes[-1].split(':')[0]})" if reference.notes else "")
                    + ", so what it wrote with the script may be the script itself")
         out, findings = _script_fallback(S, spoken_span, findings, rate if strict is None else strict, strict is not None, language,
-                                         why=why)
+                                         why=why, prompted=_prompted_other_values(ops, A, S))
         if A and rate >= opts.min_match_rate:
             _prompted_skips(ops, S, out, findings, min_run=6 if language == "zh" else 3)  # zh: units are characters
         return out, findings
@@ -1757,10 +1757,29 @@ def _prompted_skips(ops: list[Op], S: list[Unit], out: list[Word], findings: lis
         run = []
 
 
+def _prompted_other_values(ops: list[Op], A: list[Unit], S: list[Unit]) -> dict[int, str]:
+    """Script number index → what the prompted pass wrote in its place, where that is another value of the same kind,
+    timed over real audio. The prompt pulls the prompted pass towards the script, so a value it wrote *against* the
+    script is no parroting: where the captions fall back to the script (the unprompted witness followed too little of
+    a short cut-down), it is still the prompted witness's reading for the price judge. A 5 s cut of the example ad:
+    the prompted pass wrote "$40", the voice says "forty dollars", and the fallback had kept "$49" with a warning."""
+    out: dict[int, str] = {}
+    for op in ops:
+        if op.kind != "match" or not op.numeric or op.same_value or op.s[1] - op.s[0] != 1:
+            continue
+        au, su = A[op.a[0]:op.a[1]], S[op.s[0]]
+        if su.amount is None or su.amount.kind not in _CLAIM_KINDS or not au or au[-1].end - au[0].start < 0.1:
+            continue
+        out[op.s[0]] = _words_text(au)
+    return out
+
+
 def _script_fallback(S: list[Unit], span: tuple[float, float], findings: list[Finding], rate: float,
-                     unprompted: bool, language: str, why: Optional[str] = None) -> tuple[list[Word], list[Finding]]:
+                     unprompted: bool, language: str, why: Optional[str] = None,
+                     prompted: Optional[dict[int, str]] = None) -> tuple[list[Word], list[Finding]]:
     """The recogniser did not understand the voice: caption the script (to be force-aligned), say so, and
-    list every number as unverified — a deviation cannot be ruled out."""
+    list every number as unverified — a deviation cannot be ruled out. `prompted`: script number index → another
+    value the prompted pass wrote there (`_prompted_other_values`), named in its finding for the price judge."""
     t0, t1 = span
     if t1 <= t0:
         t1 = t0 + 0.3 * len(S)
@@ -1775,9 +1794,12 @@ def _script_fallback(S: list[Unit], span: tuple[float, float], findings: list[Fi
                                       "left to the acoustic check"))
     for i, s in enumerate(S):
         if s.amount is not None and s.amount.kind in _CLAIM_KINDS:
+            said = (prompted or {}).get(i)
             findings.append(Finding(kind="unverified_claim", severity=Severity.warning,
-                                    message=f"“{s.text}” could not be checked against the voice: listen to it before publishing",
-                                    start=out[i].start, end=out[i].end, script_text=s.text, word_indices=[i]))
+                                    message=f"“{s.text}” could not be checked against the voice"
+                                            + (f" (the recogniser with the script wrote “{said}”)" if said else "")
+                                            + ": listen to it before publishing",
+                                    start=out[i].start, end=out[i].end, script_text=s.text, spoken_text=said, word_indices=[i]))
     return out, findings
 
 

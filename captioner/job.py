@@ -782,7 +782,7 @@ class Plan:
         if not job.billed:
             return job.receipt
         if self.prior is not None:
-            return receipt_from_entry(job.preset, self.prior)
+            return receipt_from_entry(job.preset, self.prior, earlier=True)
         r = job.receipt
         return r.model_copy(update={"charged": True, "idempotency_key": self.key, "account": job.account})
 
@@ -796,7 +796,7 @@ class Plan:
             saved = CaptionResult.model_validate_json(self.job.outputs["json"].read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        return saved.model_copy(update={"receipt": receipt_from_entry(self.job.preset, self.prior)})
+        return saved.model_copy(update={"receipt": receipt_from_entry(self.job.preset, self.prior, earlier=True)})
 
     def open_outputs(self) -> OutputSet:
         owned = (self.ledger.recorded_outputs(self.key) or {}) if self.ledger is not None and self.key else {}
@@ -829,7 +829,7 @@ class Plan:
                     job.account, self.key, job.receipt.millicredits, preset=job.preset.name, tier=str(job.preset.billed_tier),
                     output=str(outputs.paths["video"]), identity=job.render_identity(), outputs=hashes)
                 self.reserved = False
-                ledger_receipt = receipt_from_entry(job.preset, self.entry)
+                ledger_receipt = receipt_from_entry(job.preset, self.entry, earlier=not self.new_charge)
                 if ledger_receipt != result.receipt:  # the ledger is the source of truth: the JSON says what it says
                     result = result.model_copy(update={"receipt": ledger_receipt})
                     if "json" in outputs.tmp:

@@ -315,20 +315,21 @@ def _script_not_this_voice(audio: np.ndarray, words: list[Word], fixes: list[Fin
     model hears them), the captions are that pass's words, uncorrected, with a `script_mismatch` error. On the TUNING seed 101 (3 ads per language, clean + music) the own
     script's fallbacks had the unprompted words better by at most 1.9 nats per word; another ad's script of the same
     language 22 of 30 past 4 (docs/BENCHMARKS.md, "Another ad's script")."""
-    from .align import text_fit
+    from .align import text_fit, text_fit_heard
 
     heard = [t for t in heard if t is not None and t.words]
     if language not in _FOLLOWS or not words or not heard or not all(w.source == "script" for w in words):
         return None
     if not any(f.kind == "asr_unreliable" for f in fixes):
         return None
-    fit_script = text_fit(audio, words, language)
+    # a cut-down's script goes on after its audio ends: the words the audio holds are weighed (`text_fit_heard`)
+    fit_script, n_script = text_fit_heard(audio, words, language)
     fit_heard, best = max(((text_fit(audio, t.words, language), k) for k, t in enumerate(heard)), key=lambda x: x[0])
     if not (math.isfinite(fit_script) and math.isfinite(fit_heard)):
         return None
     if max(_shared_words(words, t.words) for t in heard) >= 0.5:
         return None  # a recogniser pass wrote most of the script: it is this voice's, with a phrase skipped or changed
-    per_word = (fit_heard - fit_script) / len(words)
+    per_word = (fit_heard - fit_script) / max(1, n_script)
     if per_word <= RESTORE_EDGE_NATS_PER_WORD:
         return None
     out = [w.model_copy(update={"source": "asr", "evidence": w.confidence}) for w in heard[best].words]
@@ -743,8 +744,28 @@ _JUDGED = ("claim_verified", "number_disputed", "price_mismatch", "number_mismat
 SILENT_TAIL_SLACK_S = 0.25
 
 
+def _tail_outgrows_audio(words: list[Word], h: int, tail: list[int], language: str, end: Optional[float]) -> bool:
+    """Whether the audio after the last timed word (h) ends before the tail's phones could be said: fewer phone frames
+    are left than the tail has phones (a CTC model needs one frame per phone, so no voice fits them there; no
+    threshold). A 5 s cut of the example ad: "Use code GLOW20 for 20% off. Tap the link below!" (~40 phones) was kept
+    in the last 0.47 s (23 frames), ten pages of 0.05 s, its prices "disputed" where nobody says them."""
+    from .align import FRAME_S, phone_ids
+    from .errors import ModelError
+    from .phones import load
+
+    if end is None:
+        return False
+    frames = (end - words[h].end) / (2 * FRAME_S)  # the phone model's frames are two signal frames
+    try:
+        need = sum(len(x) for x in phone_ids(load(), [words[i] for i in tail], language))
+    except (ModelError, ImportError):
+        return False
+    return need > 0 and frames < need
+
+
 def drop_unheard_tail(aligned, words: list[Word], findings: list[Finding], language: str,
-                      speech: Optional[list[tuple[float, float]]] = None, excerpt: bool = False):
+                      speech: Optional[list[tuple[float, float]]] = None, excerpt: bool = False,
+                      duration: Optional[float] = None):
     """Recogniser words after the last word the aligner times, which the phone model finds no audio for, are dropped.
 
     A voice-over cut short of its script ends mid-word; the prompted pass writes that remnant as words of its own
@@ -755,7 +776,8 @@ def drop_unheard_tail(aligned, words: list[Word], findings: list[Finding], langu
     - each carries the recogniser's own timestamps, none is a number, and the phone model hears no speech after the
       last timed word that the captions leave out (the tail could be an ad-lib it cannot place) — dropped wherever
       they would go; or
-    - there is no room for them: the voice-over ends before them (each would get less than one phone frame), or
+    - there is no room for them: the voice-over ends before them (each would get less than one phone frame, or the
+      audio left after the last timed word has fewer phone frames than they have phones: `_tail_outgrows_audio`), or
       what follows the last timed word is silence (`speech`: no voice activity there, and no speech the phone model
       cannot explain). Then script words and prices go too (the words after a preview's cut, a cut-down's unsaid
       price) — drawn, they would be squeezed into the last instant or stretched over the silence ("is just $49" held
@@ -780,6 +802,7 @@ def drop_unheard_tail(aligned, words: list[Word], findings: list[Finding], langu
     from .align import FRAME_S
 
     no_room = all(aligned.words[i].end - aligned.words[i].start < 2 * FRAME_S for i in tail)
+    no_room = no_room or _tail_outgrows_audio(aligned.words, h, tail, language, duration)
     after = aligned.words[h].end + SILENT_TAIL_SLACK_S
     no_room = no_room or (speech is not None and not any(b > after for _, b in speech)
                           and not any(b > aligned.words[h].start for _, b, _ in aligned.unexplained))
@@ -937,7 +960,10 @@ def align_stage(audio: np.ndarray, words: list[Word], findings: list[Finding], l
     aligned, words, findings = arbitrate_by_phones(audio, words, findings, language)
     aligned, words, findings = restore_heard_by_phones(audio, words, findings, aligned, language)
     spans = speech_timestamps(audio)
-    aligned, words, findings = drop_unheard_tail(aligned, words, findings, language, spans, excerpt=excerpt)
+    from .media import SAMPLE_RATE
+
+    aligned, words, findings = drop_unheard_tail(aligned, words, findings, language, spans, excerpt=excerpt,
+                                                 duration=len(audio) / SAMPLE_RATE)
     aligned, words, findings = drop_unspoken_runs(aligned, words, findings, language, spans)
     bad = script_mismatch(aligned.words, aligned.findings, speech_s if speech_s is not None else sum(b - a for a, b in spans))
     return aligned.words, aligned.merge_into(findings) + ([bad] if bad is not None else [])

@@ -231,6 +231,8 @@ class Receipt(_Model):
     idempotency_key: Optional[str] = None
     account: Optional[str] = None
     preview: bool = False
+    # the charge was made by an earlier run with the same idempotency key (a retry or rerun): not charged again
+    charged_earlier: bool = False
 
 
 class MediaInfo(_Model):

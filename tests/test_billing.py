@@ -135,12 +135,13 @@ def test_retry_is_charged_once(ledger, presets, tmp_path):
     a = charged_render(ledger, "acme", "k1", presets["dynamic"], render, outputs=[out])
     b = charged_render(ledger, "acme", "k1", presets["dynamic"], render, outputs=[out])
     assert a.newly_charged and a.receipt.millicredits == 800 and a.receipt.charged
-    assert b.skipped and not b.newly_charged and b.receipt == a.receipt
+    assert b.skipped and not b.newly_charged and b.receipt == a.receipt.model_copy(update={"charged_earlier": True})
+    assert not a.receipt.charged_earlier  # the retry's receipt says the charge is the earlier run's
     assert len(calls) == 1  # the retry did not render again
     # outputs lost after the charge: re-rendered, still not charged again
     out.unlink()
     c = charged_render(ledger, "acme", "k1", presets["dynamic"], render, outputs=[out])
-    assert len(calls) == 2 and not c.newly_charged and out.is_file()
+    assert len(calls) == 2 and not c.newly_charged and out.is_file() and c.receipt.charged_earlier
     assert ledger.balance("acme") == 1200
     assert [h.kind for h in ledger.history("acme")].count("charge") == 1
     # the receipt handed to the render is what gets charged (for the JSON sidecar)

@@ -242,15 +242,16 @@ def test_caption_account_refused_before_work_charged_once_retry_free(clip, tmp_p
     assert cli("credits", "add", "1", "-a", "acme", "--ledger", db).returncode == 0
     proc = cli(*args)
     assert proc.returncode == 0, proc.stderr
-    assert "receipt: preset bounce (dynamic) 0.8 credits, charged to acme" in proc.stdout
+    assert "receipt: preset bounce (dynamic) 0.8 credits, charged to acme\n" in proc.stdout
     led = Ledger(db)
     assert led.balance("acme") == 200 and len(charges(led, "acme")) == 1
     side = json.loads(out.with_suffix(".json").read_text())
     assert side["receipt"]["charged"] is True and side["receipt"]["account"] == "acme"
     assert side["receipt"]["idempotency_key"] == charges(led, "acme")[0].idempotency_key
     mtime = out.stat().st_mtime_ns
-    proc = cli(*args)  # the retry: not rendered, not charged
-    assert proc.returncode == 0 and "charged to acme" in proc.stdout
+    proc = cli(*args)  # the retry: not rendered, not charged — and the receipt line says the charge is the earlier one
+    assert proc.returncode == 0 and "charged to acme by an earlier run" in proc.stdout and "not charged again" in proc.stdout
+    assert json.loads(out.with_suffix(".json").read_text())["receipt"]["charged_earlier"] is False  # the file is the first run's
     assert led.balance("acme") == 200 and len(charges(led, "acme")) == 1 and out.stat().st_mtime_ns == mtime
 
 

@@ -1,0 +1,91 @@
+"""A cut-down given the full ad's script: the example ad's first 5 s ("… is just forty dollars today." and the onset of
+"Use"), with the script of the whole 9.5 s ad. On so short a clip the unprompted witness heard only 27 % of the
+script ("those kids" for "dull skin"), so the captions fall back to the script. Before: the script's last sentence
+("Use code GLOW20 for 20% off. Tap the link below!", ~40 phones) was drawn in the clip's last 0.47 s, and the price
+judge, whose phone alignment was forced to place all of it, heard "$49" squeezed into 0.4 s, where "four dollars" fits
+better than the "forty dollars" said: "$49" was kept with a warning naming "$4". Real audio, the shipped models."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from captioner.hint import correct
+from captioner.media import SAMPLE_RATE, load_audio
+from captioner.types import Transcript, Word
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "ad-en-01"
+SCRIPT = (EXAMPLE / "script.txt").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def clip():
+    return load_audio(EXAMPLE / "video.mp4")[: 5 * SAMPLE_RATE]
+
+
+@pytest.fixture(scope="module")
+def captioned(clip):
+    from captioner.pipeline import transcribe_and_correct
+
+    return transcribe_and_correct(clip, SCRIPT, "en")
+
+
+def test_script_after_the_audio_ends_leaves_the_captions(captioned):
+    _, words, findings = captioned
+    texts = [w.text for w in words]
+    assert "today." in texts
+    after = texts[texts.index("today.") + 1:]
+    assert after in ([], ["Use"]), after  # "Use" is half said at the cut
+    assert not any(t in texts for t in ("GLOW20", "20%", "link", "below!"))
+    assert all(w.end - w.start >= 0.02 for w in words)
+    left = [f for f in findings if f.kind == "script_unspoken" and "left out of the captions" in f.message]
+    assert left and "Tap the link below!" in left[0].script_text
+    # the prices that are not in the clip are not judged where nobody says them
+    assert not [f for f in findings if f.script_text in ("GLOW20", "20%") and f.kind.startswith(("number", "claim"))]
+
+
+def test_the_changed_price_is_never_passed_as_the_scripts(captioned):
+    _, words, findings = captioned
+    i = next(k for k, w in enumerate(words) if w.text in ("$49", "$40"))
+    on = [f for f in findings if i in (f.word_indices or [])]
+    assert not [f for f in on if f.kind == "claim_verified"]
+    flagged = [f for f in on if f.kind in ("price_mismatch", "number_disputed")]
+    assert flagged, [f.kind for f in on]
+    # the reading the voice says is the one named (it was "$4" when the judge's alignment squeezed the price)
+    assert "“$40”" in flagged[0].message
+
+
+def test_the_judges_alignment_leaves_script_without_audio_unplaced(clip):
+    from captioner.verify import PhoneWitness
+
+    spoken = ["tired", "of", "dull", "skin", "lumewell", "glow", "serum", "is", "just", "forty nine dollars", "today",
+              "use", "code", "glow twenty", "for", "twenty percent", "off", "tap", "the", "link", "below"]
+    pw = PhoneWitness(clip, "en")
+    al = pw.align(spoken)
+    price = al.words[9]
+    assert price.start is not None
+    # "forty dollars" is said at 3.25–4.02 s: the reading's span is not squeezed into a fraction of it
+    assert (price.end + 1 - price.start) * pw.frame_s > 0.6
+    assert all(w.start is None for w in al.words[-6:])  # "20% off. Tap the link below!" is after the cut
+
+
+def _w(text, a, b):
+    return Word(text=text, start=a, end=b, confidence=0.9)
+
+
+def test_a_fallback_keeps_the_value_the_prompted_pass_wrote_against_its_prompt():
+    """The prompt pulls the prompted pass towards the script: a value it wrote against it is a reading for the judge."""
+    said = "Tired of dull skin? Lumewell Glow Serum is just $40 today.".split()
+    times = [(0.0, 0.6), (0.6, 0.76), (0.76, 1.0), (1.0, 1.42), (1.8, 2.26), (2.26, 2.5), (2.5, 2.8), (2.8, 2.94),
+             (2.94, 3.1), (3.1, 3.64), (3.64, 4.5)]
+    prompted = [_w(t, a, b) for t, (a, b) in zip(said, times)]
+    heard = "Tired of those kids? You well know Sarah is just for the dollars today.".split()
+    ref = [_w(t, 0.3 * k, 0.3 * k + 0.25) for k, t in enumerate(heard)]
+    tr = Transcript(text=" ".join(said), words=prompted, language="en", backend="whisper", duration=5.0,
+                    speech_duration=4.35, prompt_used=True)
+    rf = Transcript(text=" ".join(heard), words=ref, language="en", backend="whisper", duration=5.0, speech_duration=4.35)
+    words, findings = correct(tr, SCRIPT, "en", reference=rf)
+    assert any(f.kind == "asr_unreliable" for f in findings)
+    claims = {f.script_text: f for f in findings if f.kind == "unverified_claim"}
+    assert claims["$49"].spoken_text == "$40" and "wrote “$40”" in claims["$49"].message
+    assert claims["GLOW20"].spoken_text is None  # nothing written against the prompt there
