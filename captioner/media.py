@@ -22,6 +22,9 @@ ATTACHED_PIC = 1024  # AV_DISPOSITION_ATTACHED_PIC: a stream that is cover art
 # after the picture (AAC priming/padding). A truncated ad loses seconds, a one-frame video all but 1/fps.
 TRUNCATION_TOLERANCE_S = 0.5
 PICTURE_SHORTFALL_S = 1.0
+# the shorter side of the smallest picture captions can be burned into legibly: the presets size text at ~4–7 % of
+# the height, so below this a line is a few pixels tall (a 1×1 "video" was padded to 2×2 and rendered, billed)
+MIN_PICTURE_PX = 64
 
 
 @lru_cache(maxsize=1)
@@ -138,7 +141,8 @@ def probe(path: str | os.PathLike) -> MediaInfo:
     picture is cover art, included); truncated files (the data ends more than TRUNCATION_TOLERANCE_S, or 5 %,
     before the duration the header claims: captioning the readable part would bill a render of a different ad);
     a picture that ends more than PICTURE_SHORTFALL_S before the audio (a one-frame video, a cut picture:
-    captions for the rest of the voice-over would never be seen).
+    captions for the rest of the voice-over would never be seen); a picture smaller than MIN_PICTURE_PX on its
+    shorter side.
     """
     import av
 
@@ -167,6 +171,10 @@ def probe(path: str | os.PathLike) -> MediaInfo:
             rot = _rotation(c, vs)
             if rot in (90, 270):
                 w, h = h, w
+            if min(w, h) < MIN_PICTURE_PX:
+                raise InputError(f"the picture of {p} is {w}×{h} px: too small to carry legible captions (the shorter side "
+                                 f"needs at least {MIN_PICTURE_PX} px; ads are usually 720×1280 or 1080×1920) — pass the "
+                                 "full-size export")
             info = MediaInfo(
                 path=str(p), duration=round(duration, 3), width=w, height=h, fps=round(fps, 3), rotation=rot,
                 has_audio=aus is not None, video_codec=vs.codec_context.name,
@@ -175,6 +183,7 @@ def probe(path: str | os.PathLike) -> MediaInfo:
                 audio_channels=aus.codec_context.channels if aus else None,
                 interlaced=_FIELD_FIRST.get(_field_order(vs)),
                 captioned=str((vs.metadata or {}).get("handler_name", "")).startswith(CAPTIONED_MARK),
+                caption_tag=caption_tag(str((vs.metadata or {}).get("handler_name", ""))),
             )
         ends = stream_ends(p)
     except InputError:
@@ -279,6 +288,19 @@ def _decode(p: Path, sr: int, track: int, channels: int) -> np.ndarray:
 # the handler name of the video track of every video captioner burns captions into: a captioned output given back as
 # the input (`render --from OUT.json --video OUT.mp4`) drew the new captions over the old ones ("$39" over "$40")
 CAPTIONED_MARK = "captioner: captions burned in"
+
+
+def captioned_handler(ass_text: str) -> str:
+    """The burned video track's name: `CAPTIONED_MARK` and the captions' fingerprint from the ASS header
+    (`types.caption_fingerprint`, "; captions 1a2b3c4d5e6f"), for `qa` to tell whether a JSON is still what was burned."""
+    m = re.search(r"^; captions ([0-9a-f]{12})$", ass_text[:2000], re.M)
+    return f"{CAPTIONED_MARK} [{m.group(1)}]" if m else CAPTIONED_MARK
+
+
+def caption_tag(handler_name: str) -> Optional[str]:
+    """The fingerprint `captioned_handler` wrote into a track name, else None."""
+    m = re.match(re.escape(CAPTIONED_MARK) + r" \[([0-9a-f]{12})\]", handler_name or "")
+    return m.group(1) if m else None
 
 
 def captioned_message(p) -> str:

@@ -420,6 +420,20 @@ def check_report_paths(out_html: str | os.PathLike, protect: Sequence[str | os.P
     return out, png
 
 
+def _check_burned(src: Path, result: CaptionResult, video: Path) -> None:
+    """Refuse a report whose stills would show other captions than its JSON: the JSON was edited after the render (the
+    burned video's track name carries the captions' fingerprint, `media.captioned_handler`). A video without one (not
+    ours, or rendered before the fingerprint) is taken as it is."""
+    from .media import probe
+    from .types import caption_fingerprint
+
+    tag = probe(video).caption_tag
+    if tag is not None and tag != caption_fingerprint(result.words, result.pages):
+        raise InputError(f"{src.name} no longer matches the captions burned into {video.name} (it was edited after the "
+                         f"render): the report's stills would show the old captions — render the edit first "
+                         f"(captioner render --from {src} --out NEW.mp4), then run qa on NEW.json")
+
+
 def write_report(result_json: str | os.PathLike, out_html: Optional[str | os.PathLike] = None, *,
                  preset: Optional[Preset] = None, video: Optional[str | os.PathLike] = None,
                  protect: Sequence[str | os.PathLike] = ()) -> Path:
@@ -434,6 +448,7 @@ def write_report(result_json: str | os.PathLike, out_html: Optional[str | os.Pat
     video = Path(video or result.outputs.get("video", ""))
     if not video.is_file():
         raise OutputError(f"the rendered video {video} is missing: render it again, or pass --video")
+    _check_burned(src, result, video)
     out, png = check_report_paths(out_html if out_html else src.with_suffix(".qa.html"),
                                   [src, video, *result.outputs.values(), *protect])
     preset = preset or load_preset(result.preset)

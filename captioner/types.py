@@ -207,6 +207,17 @@ class CaptionUnit(_Model):
     end: int
 
 
+def caption_fingerprint(words: list["Word"], pages: list[CaptionPage]) -> str:
+    """12 hex digits naming the captions (every word's text and times, every page's span and lines, to the ms): the
+    render writes it into the burned video's track name, so `qa` can tell a JSON edited after the render."""
+    import hashlib
+    import json
+
+    data = ([[w.text, round(w.start, 3), round(w.end, 3)] for w in words],
+            [[round(p.start, 3), round(p.end, 3), [list(ln.words) for ln in p.lines]] for p in pages])
+    return hashlib.sha256(json.dumps(data, ensure_ascii=False).encode("utf-8")).hexdigest()[:12]
+
+
 class CaptionTrack(_Model):
     """The laid-out captions: the words and how they are grouped into pages and lines."""
 
@@ -254,6 +265,7 @@ class MediaInfo(_Model):
     interlaced: Optional[Literal["tff", "bff"]] = None
     # the picture already carries captions burned by captioner (its video track's handler name says so)
     captioned: bool = False
+    caption_tag: Optional[str] = None  # the burned captions' fingerprint (`caption_fingerprint`), when captioner wrote it
 
 
 class CaptionResult(_Model):

@@ -58,6 +58,25 @@ def test_an_edit_that_leaves_the_prices_alone_keeps_their_verdicts(base, tmp_pat
                                ("price_mismatch", "number_disputed", "claim_verified"))
     assert judged(res["findings"]) == judged(data["findings"])
     assert res["words"][k]["text"] == "$40"
+    # qa draws its stills from the rendered video: on the edited JSON (still naming base.mp4) they would show the old
+    # captions, so it is refused and pointed at `render --from`; on the new render's JSON, and on an unedited one, it runs
+    r = run_cli("qa", str(src), "-o", str(tmp_path / "stale.qa.html"))
+    assert r.returncode == 2 and "no longer matches the captions burned into base.mp4" in r.stderr, r.stderr
+    assert "render --from" in r.stderr and not (tmp_path / "stale.qa.html").exists()
+    for js in (tmp_path / "e.json", out.with_suffix(".json")):
+        r = run_cli("qa", str(js), "-o", str(tmp_path / f"{js.stem}-ok.qa.html"))
+        assert r.returncode == 0, r.stderr
+
+
+def test_the_burned_video_names_its_captions(base):
+    from captioner.edit import load_result
+    from captioner.types import caption_fingerprint
+
+    d, out, data, k = base
+    res = load_result(out.with_suffix(".json"))
+    info = probe(out)
+    assert info.captioned and info.caption_tag == caption_fingerprint(res.words, res.pages)
+    assert probe(EXAMPLE / "video.mp4").caption_tag is None
 
 
 def test_a_captioned_output_given_back_as_the_video_is_refused(base, tmp_path):

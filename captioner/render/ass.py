@@ -8,6 +8,7 @@ from functools import lru_cache
 from ..layout import (FontMetrics, Spacing, clusters, display_text, emphasised, ink_margin, line_width_limit, metrics,
                       needs_shaping, outline_px, peak_scale, safe_box, split_runs, uncovered)
 from ..presets import Preset
+from ..types import caption_fingerprint
 from ..text import clean_text
 from ..types import CaptionPage, CaptionTrack
 
@@ -214,6 +215,7 @@ class ASSWriter:
         return (
             "[Script Info]\n"
             "; written by captioner\n"
+            f"; captions {caption_fingerprint(self.track.words, self.track.pages)}\n"
             "ScriptType: v4.00+\n"
             f"PlayResX: {self.track.width}\n"
             f"PlayResY: {self.track.height}\n"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import MediaError
-from ..media import CAPTIONED_MARK, DAMAGED_LINES, damaged_message, decode_errors, run_ffmpeg
+from ..media import DAMAGED_LINES, captioned_handler, damaged_message, decode_errors, run_ffmpeg
 from ..presets import fonts_dir
 from ..types import MediaInfo
 
@@ -119,7 +119,7 @@ def burn(video: str | os.PathLike, ass_text: str, out_path: str | os.PathLike, i
                          pre=f"fps={fps_to:g}" if fps_to else None, post=None, deinterlace=info.interlaced)
         opts = {"c:v": "libx264", "preset": o.preset, "crf": o.crf, "pix_fmt": "yuv420p", "fps_mode": "passthrough",
                 "map_metadata": 0, "movflags": "+faststart", "f": "mp4",
-                "metadata:s:v:0": f"handler_name={CAPTIONED_MARK}"}  # probe() knows it for a captioned output
+                "metadata:s:v:0": f"handler_name={captioned_handler(ass_text)}"}  # probe() knows a captioned output
         if o.threads:
             opts["threads"] = o.threads
         streams = [v]

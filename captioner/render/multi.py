@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Sequence
 
-from ..media import CAPTIONED_MARK, run_ffmpeg
+from ..media import captioned_handler, run_ffmpeg
 from ..types import MediaInfo
 from .burn import _MP4_AUDIO, EncodeOptions, audio_tracks, link_fonts
 
@@ -46,7 +46,7 @@ def burn_many(video: str | os.PathLike, renders: Sequence[tuple[str, str | os.Pa
         split = f"[0:v]{dein}split={len(renders)}" + "".join(f"[s{k}]" for k in range(len(renders)))
         args = ["-i", str(Path(video).resolve()), "-filter_complex", ";".join([split, *branches])]
         tracks = audio_tracks(video)  # every audio track goes through, as in `burn`
-        for k, (_, out_path, o) in enumerate(renders):
+        for k, (ass_text, out_path, o) in enumerate(renders):
             args += ["-map", f"[o{k}]", "-map", "0:a?" if tracks > 1 else "0:a:0?", "-c:v", "libx264", "-preset", o.preset,
                      "-crf", str(o.crf), "-pix_fmt", "yuv420p", "-fps_mode", "passthrough"]
             if o.threads:
@@ -54,6 +54,6 @@ def burn_many(video: str | os.PathLike, renders: Sequence[tuple[str, str | os.Pa
             if info.has_audio:
                 args += (["-c:a", "copy"] if info.audio_codec in _MP4_AUDIO and tracks == 1
                          else ["-c:a", "aac", "-b:a", o.audio_bitrate])
-            args += ["-map_metadata", "0", "-metadata:s:v:0", f"handler_name={CAPTIONED_MARK}", "-movflags", "+faststart",
+            args += ["-map_metadata", "0", "-metadata:s:v:0", f"handler_name={captioned_handler(ass_text)}", "-movflags", "+faststart",
                      "-f", "mp4", str(Path(out_path).resolve())]
         run_ffmpeg(args, f"burning {len(renders)} caption variants into {video}", cwd=tmp)
