@@ -22,9 +22,10 @@ ATTACHED_PIC = 1024  # AV_DISPOSITION_ATTACHED_PIC: a stream that is cover art
 # after the picture (AAC priming/padding). A truncated ad loses seconds, a one-frame video all but 1/fps.
 TRUNCATION_TOLERANCE_S = 0.5
 PICTURE_SHORTFALL_S = 1.0
-# the shorter side of the smallest picture captions can be burned into legibly: the presets size text at ~4–7 % of
-# the height, so below this a line is a few pixels tall (a 1×1 "video" was padded to 2×2 and rendered, billed)
-MIN_PICTURE_PX = 64
+# the shorter side of the smallest picture any caption can be drawn into: below it no letter has room for its strokes
+# (a 1×1 "video" was padded to 2×2, rendered and billed). From here to the preset's legible size a render goes through
+# with a `frame_too_small` warning (`job.MIN_GLYPH_PX`)
+MIN_PICTURE_PX = 16
 
 
 @lru_cache(maxsize=1)
@@ -172,8 +173,8 @@ def probe(path: str | os.PathLike) -> MediaInfo:
             if rot in (90, 270):
                 w, h = h, w
             if min(w, h) < MIN_PICTURE_PX:
-                raise InputError(f"the picture of {p} is {w}×{h} px: too small to carry legible captions (the shorter side "
-                                 f"needs at least {MIN_PICTURE_PX} px; ads are usually 720×1280 or 1080×1920) — pass the "
+                raise InputError(f"the picture of {p} is {w}×{h} px: too small to carry captions (the shorter side "
+                                 f"needs at least {MIN_PICTURE_PX} px, legible ones far more; ads are usually 720×1280 or 1080×1920) — pass the "
                                  "full-size export")
             info = MediaInfo(
                 path=str(p), duration=round(duration, 3), width=w, height=h, fps=round(fps, 3), rotation=rot,
