@@ -292,15 +292,27 @@ _FOLLOWS = ("en", "de", "es")
 
 
 def _shared_words(script_words: list[Word], heard_words: list[Word]) -> float:
-    """The share of the script's words (lower-cased letters and digits) that the recognised words also contain."""
+    """The share of the script's words (lower-cased letters and digits) that the recognised words also contain, in
+    order, within the stretch of the script they cover (the densest one, at least as long as what was heard: a cut-down
+    says only part of its ad's script, and a shared phrase or two of another ad's script stays a small share)."""
     import re
-    from collections import Counter
+    from difflib import SequenceMatcher
 
-    def bag(ws):
-        return Counter(t for t in (re.sub(r"[\W_]", "", w.text.lower()) for w in ws) if t)
+    def toks(ws):
+        return [t for t in (re.sub(r"[\W_]", "", w.text.lower()) for w in ws) if t]
 
-    s, h = bag(script_words), bag(heard_words)
-    return sum(min(c, h[k]) for k, c in s.items()) / max(1, sum(s.values()))
+    s, h = toks(script_words), toks(heard_words)
+    if not s or not h:
+        return 0.0
+    blocks = [b for b in SequenceMatcher(None, s, h, autojunk=False).get_matching_blocks() if b.size]
+    floor = max(1, min(len(s), len(h)))
+    best = 0.0
+    for i in range(len(blocks)):
+        good = 0
+        for j in range(i, len(blocks)):
+            good += blocks[j].size
+            best = max(best, good / max(blocks[j].a + blocks[j].size - blocks[i].a, floor))
+    return best
 
 
 def _script_not_this_voice(audio: np.ndarray, words: list[Word], fixes: list[Finding],

@@ -89,3 +89,36 @@ def test_a_fallback_keeps_the_value_the_prompted_pass_wrote_against_its_prompt()
     claims = {f.script_text: f for f in findings if f.kind == "unverified_claim"}
     assert claims["$49"].spoken_text == "$40" and "wrote “$40”" in claims["$49"].message
     assert claims["GLOW20"].spoken_text is None  # nothing written against the prompt there
+
+
+def _ws(text: str) -> list[Word]:
+    return [Word(text=t, start=0.0, end=0.0) for t in text.split()]
+
+
+DE_SCRIPT = ("Darf ich vorstellen: Padoo Kopfhörer. Teste es 90 Tage lang ohne Risiko. Einfach zu benutzen. Heute für "
+             "96,90 € mit kostenlosem Versand. Nur diese Woche 15 % Rabatt. Klick auf den Link!")
+
+
+def test_a_cut_downs_words_are_weighed_on_the_stretch_of_the_script_it_covers():
+    """A 9.9 s cut of a generated German ad (g3131-de-03, a phrase skipped by the voice): the prompted pass wrote 15 of
+    the script's 32 words, all of them in the first 22. Counted over the whole script (0.47) the captions had been
+    called another video's (`script_mismatch` error, the recogniser's "96 ,90 €" shown); over the stretch it covers
+    they are this voice's."""
+    from captioner.pipeline import _shared_words
+
+    heard = _ws("Padoo Kopfhörer. Teste es 90 Tage lang ohne Risiko. Heute für 96 ,90 € mit kostenlosem Versand. Und...")
+    assert _shared_words(_ws(DE_SCRIPT), heard) >= 0.5
+    # the same ad without its first 3.4 s: the prompted pass wrote the script's opening from its prompt, then its end
+    late = _ws("Padoo Kopfhörer Im Fernand, nur die Woche 15 % Rabatt, klick auf den Link.")
+    assert _shared_words(_ws(DE_SCRIPT), late) >= 0.5
+
+
+def test_a_phrase_or_two_of_another_ads_script_stays_a_small_share():
+    """Another ad's script sharing stock phrases ("mit kostenlosem Versand", "Klick auf den Link") with a voice: the
+    stretch is at least as long as what the recogniser wrote, so two shared phrases far apart stay a small share."""
+    from captioner.pipeline import _shared_words
+
+    heard = _ws("Entdecke die neue Lampe Lumix für dein Wohnzimmer, jetzt für 49 Euro mit kostenlosem Versand. "
+                "Nur heute. Klick auf den Link!")
+    assert _shared_words(_ws(DE_SCRIPT), heard) < 0.5
+    assert _shared_words(_ws(DE_SCRIPT), _ws("")) == 0.0
