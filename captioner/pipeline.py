@@ -775,6 +775,83 @@ def _tail_outgrows_audio(words: list[Word], h: int, tail: list[int], language: s
     return need > 0 and frames < need
 
 
+def _heard_by_witness(w: Word, reference: Optional[Transcript], slack_s: float = 1.0) -> bool:
+    """Whether the unprompted pass wrote this caption word (same letters and digits, within `slack_s` of its time)."""
+    import re
+
+    if reference is None:
+        return False
+    key = re.sub(r"[\W_]", "", w.text.lower())
+    return any(re.sub(r"[\W_]", "", r.text.lower()) == key and r.end > w.start - slack_s and r.start < w.end + slack_s
+               for r in reference.words)
+
+
+def drop_prompt_continuation(audio: np.ndarray, aligned, words: list[Word], findings: list[Finding], language: str,
+                             reference: Optional[Transcript]):
+    """Words at the end that the prompted pass wrote by continuing its prompt leave the captions.
+
+    Cut short, a voice-over ends where the script goes on, and the recogniser prompted with the script may write the
+    script's next words anyway: a 10 s cut of a generated German ad ended "… Mit dem Code FRISCH10 Rabatt." where the
+    voice says "Mit" at the cut, and the aligner, held near the recogniser's times, drew "Mit dem Code FRISCH10
+    Rabatt." in the last 0.67 s (the first three over the pause before "Mit"). The run considered: the caption words
+    at the end that carry the prompted pass's own times and its probability below `CorrectionOptions.low_confidence`
+    (the recogniser's own doubt) and that the unprompted pass did not write (`_heard_by_witness`), two words or more
+    (as for an unheard run: one short word is too often just badly modelled), right after a word the unprompted pass
+    did write (it followed the voice up to there). It leaves when, aligned without it, the
+    phone model hears no speech that the remaining captions leave out after the last word kept (as `drop_unheard_tail`
+    asks of a recogniser's tail: no threshold beyond the aligner's own for reporting speech), and explains the audio
+    better without it by more than `RESTORE_EDGE_NATS_PER_WORD` per word — the margin at which script words at an edge
+    are put back (`restore_heard_by_phones`). Reported as `word_dropped`. Returns (alignment, words, findings)."""
+    from .align import align_words
+    from .hint import CorrectionOptions
+
+    if reference is None or len(words) < 3 or len(aligned.words) != len(words) or not math.isfinite(aligned.log_likelihood):
+        return aligned, words, findings
+    low = CorrectionOptions().low_confidence
+    k = len(words)
+    while k > 0 and words[k - 1].timing == "asr" and words[k - 1].confidence < low \
+            and not _heard_by_witness(words[k - 1], reference):
+        k -= 1
+    run = list(range(k, len(words)))
+    # the unprompted pass must have followed the voice up to the run (it wrote the word before it): its silence after
+    # that is evidence; where it lost the voice earlier it is none (a generated Chinese ad under music, 10 % of the
+    # script heard without the prompt: the prompted pass's "37.9元", said, would have gone)
+    if len(run) < 2 or k == 0 or not _heard_by_witness(words[k - 1], reference):
+        return aligned, words, findings
+    again = align_words(audio, words[:k], language)
+    if not again.by_phones or not math.isfinite(again.log_likelihood):
+        return aligned, words, findings
+    # without the run, speech the captions leave out after the last word kept (where it was, or where it moved to: under
+    # a music bed "mit dem" moved onto the run's speech): the run said something there — it stays (DEV ad-de-02: "Code
+    # INGWER20." said, the recogniser at 0.02, the unprompted pass "Chot Inwardsch")
+    since = min(aligned.words[k - 1].start, again.words[k - 1].start)
+    if any(b > since for _, b, _ in again.unexplained):
+        return aligned, words, findings
+    loss = again.log_likelihood - aligned.log_likelihood
+    if loss <= RESTORE_EDGE_NATS_PER_WORD * len(run):
+        return aligned, words, findings
+    gone = set(run)
+    kept: list[Finding] = []
+    for f in findings:
+        idx = f.word_indices or []
+        if idx and set(idx) <= gone:
+            if f.kind in _JUDGED or f.kind in _WORD_FINDINGS:
+                continue  # the word is not drawn: its verdict goes with it (the finding below names the words)
+            f = f.model_copy(update={"word_indices": []})
+        elif idx and set(idx) & gone:
+            f = f.model_copy(update={"word_indices": [i for i in idx if i not in gone]})
+        kept.append(f)
+    text = " ".join(words[i].text for i in run)
+    a, b = words[run[0]].start, words[run[-1]].end
+    kept.append(Finding(kind="word_dropped", severity=Severity.warning,
+                        message=f"dropped “{text}” at the end: the recogniser with the script wrote it (probability "
+                                f"≤ {max(words[i].confidence for i in run):.2f}), the recogniser without the script did not, "
+                                f"and the phone model explains the audio better without it ({loss:.0f} nats) — the voice-over "
+                                "probably ends before these script words (a cut-down?): listen to the end of the ad",
+                        start=round(a, 3), end=round(b, 3), spoken_text=text))
+    return again, words[:k], kept
+
+
 def drop_unheard_tail(aligned, words: list[Word], findings: list[Finding], language: str,
                       speech: Optional[list[tuple[float, float]]] = None, excerpt: bool = False,
                       duration: Optional[float] = None):
@@ -961,16 +1038,19 @@ def drop_unspoken_runs(aligned, words: list[Word], findings: list[Finding], lang
 
 
 def align_stage(audio: np.ndarray, words: list[Word], findings: list[Finding], language: str,
-                speech_s: Optional[float] = None, excerpt: bool = False) -> tuple[list[Word], list[Finding]]:
+                speech_s: Optional[float] = None, excerpt: bool = False,
+                reference: Optional[Transcript] = None) -> tuple[list[Word], list[Finding]]:
     """Time every caption word (`align.align_words`: + unheard script words, speech no caption word explains) after
     the phone model's arbitration of recogniser words kept against the script (`arbitrate_by_phones`), put back
-    script words the phone model hears (`restore_heard_by_phones`), drop recogniser words after the voice's end that
-    it hears nothing of (`drop_unheard_tail`), merge the findings, and say when the text does
+    script words the phone model hears (`restore_heard_by_phones`), drop the prompted pass's continuation of its prompt
+    at the end (`drop_prompt_continuation`; `reference`: the unprompted pass), drop recogniser words after the voice's
+    end that it hears nothing of (`drop_unheard_tail`), merge the findings, and say when the text does
     not fit the voice at all (`script_mismatch`)."""
     from .media import speech_timestamps
 
     aligned, words, findings = arbitrate_by_phones(audio, words, findings, language)
     aligned, words, findings = restore_heard_by_phones(audio, words, findings, aligned, language)
+    aligned, words, findings = drop_prompt_continuation(audio, aligned, words, findings, language, reference)
     spans = speech_timestamps(audio)
     from .media import SAMPLE_RATE
 
@@ -1012,7 +1092,8 @@ def transcribe_and_correct(audio: np.ndarray, script: Optional[str], language: s
         return transcript, [], findings
     report_stage("align")
     t = time.perf_counter()
-    words, findings = align_stage(audio, words, findings, lang, speech_s=transcript.speech_duration, excerpt=excerpt)
+    words, findings = align_stage(audio, words, findings, lang, speech_s=transcript.speech_duration, excerpt=excerpt,
+                                  reference=reference)
     timings["align"] = time.perf_counter() - t
     return transcript, words, findings
 

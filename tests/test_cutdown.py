@@ -122,3 +122,56 @@ def test_a_phrase_or_two_of_another_ads_script_stays_a_small_share():
                 "Nur heute. Klick auf den Link!")
     assert _shared_words(_ws(DE_SCRIPT), heard) < 0.5
     assert _shared_words(_ws(DE_SCRIPT), _ws("")) == 0.0
+
+
+# the example ad's words and times (examples/ad-en-01/words.json), as caption words
+_SAID = [("Tired", 0.30, 0.66), ("of", 0.66, 0.80), ("dull", 0.80, 1.03), ("skin?", 1.03, 1.47), ("Lumewell", 1.80, 2.24),
+         ("Glow", 2.24, 2.48), ("Serum", 2.48, 2.76), ("is", 2.76, 2.94), ("just", 2.94, 3.25), ("$40", 3.25, 4.02),
+         ("today.", 4.02, 4.53), ("Use", 4.86, 5.11), ("code", 5.11, 5.41), ("GLOW20", 5.41, 6.12), ("for", 6.12, 6.31),
+         ("20%", 6.31, 7.27), ("off.", 7.27, 7.59), ("Tap", 7.92, 8.27), ("the", 8.27, 8.40), ("link", 8.40, 8.71),
+         ("below!", 8.71, 9.19)]
+
+
+def _transcript(words, duration):
+    return Transcript(text=" ".join(w.text for w in words), words=words, language="en", backend="whisper",
+                      duration=duration, speech_duration=duration)
+
+
+def test_the_prompted_pass_continuing_its_prompt_at_the_cut_is_dropped():
+    """A cut 5.0 s into the example ad ends inside "Use". The recogniser with the script may write the script's next
+    words anyway, at squeezed times and with its own doubt (probability 0.00–0.10: a generated German cut ended "Mit dem
+    Code FRISCH10 Rabatt." where only "Mit" is said); the unprompted pass heard "Use" and nothing after it. The phone
+    model explains the audio far better without "code GLOW20 for 20% off.": they leave, reported."""
+    from captioner.align import align_words
+    from captioner.pipeline import drop_prompt_continuation
+
+    audio = load_audio(EXAMPLE / "video.mp4")[: 5 * SAMPLE_RATE]
+    said = [Word(text=t, start=a, end=b, confidence=0.9) for t, a, b in _SAID[:12]]
+    said[-1] = said[-1].model_copy(update={"end": 5.0, "confidence": 0.3})
+    parroted = [Word(text=t, start=4.8 + 0.04 * k, end=4.84 + 0.04 * k, confidence=0.02)
+                for k, (t, _, _) in enumerate(_SAID[12:17])]
+    words = said + parroted
+    ref = _transcript([w.model_copy() for w in said], 5.0)
+    aligned = align_words(audio, words, "en")
+    al2, kept, findings = drop_prompt_continuation(audio, aligned, words, [], "en", ref)
+    assert [w.text for w in kept] == [w.text for w in said]
+    assert len(al2.words) == len(said)
+    dropped = [f for f in findings if f.kind == "word_dropped"]
+    assert dropped and dropped[0].spoken_text == "code GLOW20 for 20% off."
+    # the unprompted pass writing them keeps them (it is a witness the prompt cannot pull)
+    both = _transcript([w.model_copy() for w in words], 5.0)
+    assert len(drop_prompt_continuation(audio, aligned, words, [], "en", both)[1]) == len(words)
+
+
+def test_doubtful_last_words_the_voice_says_are_kept():
+    """The whole ad: the recogniser's last sentence "Tap the link below!" with low probability, and the unprompted pass
+    without it. The voice says it, the phone model explains it: nothing is dropped."""
+    from captioner.align import align_words
+    from captioner.pipeline import drop_prompt_continuation
+
+    audio = load_audio(EXAMPLE / "video.mp4")
+    words = [Word(text=t, start=a, end=b, confidence=0.9 if k < 17 else 0.05) for k, (t, a, b) in enumerate(_SAID)]
+    ref = _transcript([w.model_copy() for w in words[:17]], len(audio) / SAMPLE_RATE)
+    aligned = align_words(audio, words, "en")
+    _, kept, findings = drop_prompt_continuation(audio, aligned, words, [], "en", ref)
+    assert len(kept) == len(words) and not findings
