@@ -175,3 +175,26 @@ def test_doubtful_last_words_the_voice_says_are_kept():
     aligned = align_words(audio, words, "en")
     _, kept, findings = drop_prompt_continuation(audio, aligned, words, [], "en", ref)
     assert len(kept) == len(words) and not findings
+
+
+def test_a_recognised_word_whose_time_contradicts_the_text_order_does_not_drag_the_words_after_it():
+    """The correction stage can match a recogniser word to the wrong script word: a German cut-down's prompted pass
+    wrote only the ad-lib "Ich liebe es!" at 14–16 s, its "es!" became the script's "Es" of "Es gibt 12 Farben" (said
+    at 2.1 s), and the phone alignment, holding "Es" within 6 s of 15.5 s, drew "12 Farben. Heute 129 € statt 195 €"
+    6 s late. Here the example ad's "of" carries a time of 9.0 s (its band: 3.0–15.1 s) and the script words after it
+    have no times of their own: before, "of" was forced to 3.0 s and "dull skin? Lumewell Glow Serum" after it; now
+    its band lies clear of the gap between "Tired" and "dull", so it is left unheard and the others keep their times."""
+    from captioner.align import FRAME_S, PhoneOptions, _bands, _two_pass, phone_ids
+    from captioner.phones import load
+
+    audio = load_audio(EXAMPLE / "video.mp4")
+    words = [Word(text=t, start=a, end=b, confidence=0.9) for t, a, b in _SAID]
+    words[1] = words[1].model_copy(update={"start": 9.0, "end": 9.1})
+    for k in range(2, 11):  # script words put back without times of their own (`hint._restored`)
+        words[k] = words[k].model_copy(update={"start": 9.1, "end": 9.1, "timing": "interpolated", "source": "script"})
+    pm = load()
+    popts = PhoneOptions()
+    al = _two_pass(pm, pm.emissions(audio), phone_ids(pm, words, "en"), popts, bands=_bands(words, popts))
+    assert al.words[1].start is None
+    for (text, t, _), sp in list(zip(_SAID, al.words))[2:7]:  # dull skin? Lumewell Glow Serum
+        assert abs(sp.start * 2 * FRAME_S - t) < 0.15, (text, sp.start * 2 * FRAME_S, t)
