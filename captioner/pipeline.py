@@ -839,7 +839,11 @@ def drop_prompt_continuation(audio: np.ndarray, aligned, words: list[Word], find
                 continue  # the word is not drawn: its verdict goes with it (the finding below names the words)
             f = f.model_copy(update={"word_indices": []})
         elif idx and set(idx) & gone:
-            f = f.model_copy(update={"word_indices": [i for i in idx if i not in gone]})
+            left = [i for i in idx if i not in gone]
+            f = f.model_copy(update={"word_indices": left})
+            if f.kind == "low_confidence":  # its message lists the words: the dropped ones go from it too
+                f = f.model_copy(update={"message": "low recogniser confidence: " + ", ".join(
+                    f"“{words[i].text}” ({words[i].confidence:.2f})" for i in left[:12]) + (" …" if len(left) > 12 else "")})
         kept.append(f)
     text = " ".join(words[i].text for i in run)
     a, b = words[run[0]].start, words[run[-1]].end

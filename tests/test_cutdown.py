@@ -12,7 +12,7 @@ import pytest
 
 from captioner.hint import correct
 from captioner.media import SAMPLE_RATE, load_audio
-from captioner.types import Transcript, Word
+from captioner.types import Finding, Severity, Transcript, Word
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "ad-en-01"
 SCRIPT = (EXAMPLE / "script.txt").read_text(encoding="utf-8")
@@ -153,8 +153,12 @@ def test_the_prompted_pass_continuing_its_prompt_at_the_cut_is_dropped():
     words = said + parroted
     ref = _transcript([w.model_copy() for w in said], 5.0)
     aligned = align_words(audio, words, "en")
-    al2, kept, findings = drop_prompt_continuation(audio, aligned, words, [], "en", ref)
+    low = Finding(kind="low_confidence", severity=Severity.info, message="low recogniser confidence: …",
+                  word_indices=list(range(11, len(words))))
+    al2, kept, findings = drop_prompt_continuation(audio, aligned, words, [low], "en", ref)
     assert [w.text for w in kept] == [w.text for w in said]
+    low_after = [f for f in findings if f.kind == "low_confidence"]
+    assert low_after and low_after[0].word_indices == [11] and "GLOW20" not in low_after[0].message
     assert len(al2.words) == len(said)
     dropped = [f for f in findings if f.kind == "word_dropped"]
     assert dropped and dropped[0].spoken_text == "code GLOW20 for 20% off."
