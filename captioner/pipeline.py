@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import concurrent.futures
 import os
@@ -291,15 +292,19 @@ def correct_stage(audio: np.ndarray, transcript: Transcript, reference: Optional
 _FOLLOWS = ("en", "de", "es")
 
 
+def _letters(text: str) -> str:
+    """A word's lower-cased letters and digits: how two passes' words are compared by text."""
+    return re.sub(r"[\W_]", "", text.lower())
+
+
 def _shared_words(script_words: list[Word], heard_words: list[Word]) -> float:
     """The share of the script's words (lower-cased letters and digits) that the recognised words also contain, in
     order, within the stretch of the script they cover (the densest one, at least as long as what was heard: a cut-down
     says only part of its ad's script, and a shared phrase or two of another ad's script stays a small share)."""
-    import re
     from difflib import SequenceMatcher
 
     def toks(ws):
-        return [t for t in (re.sub(r"[\W_]", "", w.text.lower()) for w in ws) if t]
+        return [t for t in (_letters(w.text) for w in ws) if t]
 
     s, h = toks(script_words), toks(heard_words)
     if not s or not h:
@@ -777,13 +782,10 @@ def _tail_outgrows_audio(words: list[Word], h: int, tail: list[int], language: s
 
 def _heard_by_witness(w: Word, reference: Optional[Transcript], slack_s: float = 1.0) -> bool:
     """Whether the unprompted pass wrote this caption word (same letters and digits, within `slack_s` of its time)."""
-    import re
-
     if reference is None:
         return False
-    key = re.sub(r"[\W_]", "", w.text.lower())
-    return any(re.sub(r"[\W_]", "", r.text.lower()) == key and r.end > w.start - slack_s and r.start < w.end + slack_s
-               for r in reference.words)
+    key = _letters(w.text)
+    return any(r.end > w.start - slack_s and r.start < w.end + slack_s and _letters(r.text) == key for r in reference.words)
 
 
 def drop_prompt_continuation(audio: np.ndarray, aligned, words: list[Word], findings: list[Finding], language: str,

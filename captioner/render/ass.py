@@ -8,9 +8,8 @@ from functools import lru_cache
 from ..layout import (FontMetrics, Spacing, clusters, display_text, emphasised, ink_margin, line_width_limit, metrics,
                       needs_shaping, outline_px, peak_scale, safe_box, split_runs, uncovered)
 from ..presets import Preset
-from ..types import caption_fingerprint
 from ..text import clean_text
-from ..types import CaptionPage, CaptionTrack
+from ..types import CaptionPage, CaptionTrack, caption_fingerprint
 
 WORD_JOINER = "\u2060"
 
