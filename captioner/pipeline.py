@@ -761,23 +761,28 @@ _JUDGED = ("claim_verified", "number_disputed", "price_mismatch", "number_mismat
 SILENT_TAIL_SLACK_S = 0.25
 
 
-def _tail_outgrows_audio(words: list[Word], h: int, tail: list[int], language: str, end: Optional[float]) -> bool:
-    """Whether the audio after the last timed word (h) ends before the tail's phones could be said: fewer phone frames
-    are left than the tail has phones (a CTC model needs one frame per phone, so no voice fits them there; no
-    threshold). A 5 s cut of the example ad: "Use code GLOW20 for 20% off. Tap the link below!" (~40 phones) was kept
-    in the last 0.47 s (23 frames), ten pages of 0.05 s, its prices "disputed" where nobody says them."""
+def _outgrow(words: list[Word], run: list[int], language: str, seconds: float) -> bool:
+    """Whether `seconds` of audio hold fewer phone frames than the words `run` have phones: a CTC model needs one frame
+    per phone, so no voice says them in that time (no threshold)."""
     from .align import FRAME_S, phone_ids
     from .errors import ModelError
     from .phones import load
 
-    if end is None:
-        return False
-    frames = (end - words[h].end) / (2 * FRAME_S)  # the phone model's frames are two signal frames
+    frames = seconds / (2 * FRAME_S)  # the phone model's frames are two signal frames
     try:
-        need = sum(len(x) for x in phone_ids(load(), [words[i] for i in tail], language))
+        need = sum(len(x) for x in phone_ids(load(), [words[i] for i in run], language))
     except (ModelError, ImportError):
         return False
     return need > 0 and frames < need
+
+
+def _tail_outgrows_audio(words: list[Word], h: int, tail: list[int], language: str, end: Optional[float]) -> bool:
+    """Whether the audio after the last timed word (h) ends before the tail's phones could be said (`_outgrow`). A 5 s
+    cut of the example ad: "Use code GLOW20 for 20% off. Tap the link below!" (~40 phones) was kept in the last 0.47 s
+    (23 frames), ten pages of 0.05 s, its prices "disputed" where nobody says them."""
+    if end is None:
+        return False
+    return _outgrow(words, tail, language, end - words[h].end)
 
 
 def _heard_by_witness(w: Word, reference: Optional[Transcript], slack_s: float = 1.0) -> bool:
@@ -977,8 +982,11 @@ def drop_unspoken_runs(aligned, words: list[Word], findings: list[Finding], lang
     - no speech the phone model cannot explain (an ad-lib or the line said differently would be there), and
     - no voice activity (`speech`) beyond `SILENT_TAIL_SLACK_S` of either neighbour (their releases, the VAD's
       padding): the pause between two sentences, or no time at all.
-    Where the voice goes on there, the words stay, reported, as before. The tail is `drop_unheard_tail`'s; the judge's
-    verdicts on a number among the words go with it. Returns (alignment, words, findings)."""
+    Where the voice goes on there, the words stay, reported, as before — except at the opening: a run before the first
+    timed word leaves when the audio before that word has fewer phone frames than the run has phones (`_outgrow`, the
+    rule `drop_unheard_tail` applies at the end), voice or not, since a cut-down without its first seconds starts
+    inside a word. The tail is `drop_unheard_tail`'s; the judge's verdicts on a number among the words go with it.
+    Returns (alignment, words, findings)."""
     from .align import _index_runs
 
     N = len(words)
@@ -986,12 +994,20 @@ def drop_unspoken_runs(aligned, words: list[Word], findings: list[Finding], lang
         return aligned, words, findings
     timed = {i for i, w in enumerate(aligned.words) if w.timing == "aligned"}
     gone: list[list[int]] = []
+    no_room: set[int] = set()  # the runs (by first word) left out because the audio before them cannot hold them
     for run in _index_runs(sorted(aligned.unheard)):
         k0, k1 = run[0], run[-1]
         if k1 + 1 >= N or (k0 > 0 and k0 - 1 not in timed) or k1 + 1 not in timed:
             continue  # the tail (drop_unheard_tail), or a neighbour without a time of its own
         a = aligned.words[k0 - 1].end if k0 > 0 else 0.0
         b = aligned.words[k1 + 1].start
+        if k0 == 0 and _outgrow(aligned.words, run, language, b):
+            # the opening, where the audio before the first timed word has fewer phone frames than the run has phones:
+            # a cut-down without its first seconds starts inside a word (the end of "Disoo" before "Seulement"), so
+            # voice is there, but not these words — drawn, nine words were squeezed into its first 0.6 s
+            no_room.add(k0)
+            gone.append(run)
+            continue
         if any(u0 < b + 0.1 and u1 > a - 0.1 for u0, u1, _ in aligned.unexplained):
             continue
         lo, hi = a + SILENT_TAIL_SLACK_S, b - SILENT_TAIL_SLACK_S
@@ -1031,6 +1047,13 @@ def drop_unspoken_runs(aligned, words: list[Word], findings: list[Finding], lang
         text = " ".join(words[i].text for i in run)
         a = aligned.words[run[0] - 1].end if run[0] > 0 else 0.0
         b = aligned.words[run[-1] + 1].start
+        if run[0] in no_room:
+            own.append(Finding(kind="script_unspoken", severity=Severity.warning,
+                               message=f"“{text}” is not heard in the audio: the voice starts at “{words[run[-1] + 1].text}” "
+                                       f"({b:.2f} s), too soon for these words to be said before it — left out of the "
+                                       "captions (is the video's opening cut? check the cut or the script)",
+                               start=0.0, end=round(b, 3), script_text=text))
+            continue
         own.append(Finding(kind="script_unspoken", severity=Severity.warning,
                            message=f"“{text}” is not heard in the audio: the voice "
                                    + (f"goes from “{words[run[0] - 1].text}” to" if run[0] > 0 else "starts at")

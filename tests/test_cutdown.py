@@ -202,3 +202,32 @@ def test_a_recognised_word_whose_time_contradicts_the_text_order_does_not_drag_t
     assert al.words[1].start is None
     for (text, t, _), sp in list(zip(_SAID, al.words))[2:7]:  # dull skin? Lumewell Glow Serum
         assert abs(sp.start * 2 * FRAME_S - t) < 0.15, (text, sp.start * 2 * FRAME_S, t)
+
+
+
+LATE = Path(__file__).resolve().parent / "fixtures" / "latestart" / "fr-music"
+
+
+def test_a_cut_away_opening_is_left_out_not_squeezed_before_the_first_word():
+    """A cut-down without its first 2.2 s (a French ad under a music bed, `tests/fixtures/latestart`) starts inside
+    "Disoo", 0.6 s before "Seulement", with the whole script as captions (the fallback: the recogniser heard too little).
+    The opening sentence is unheard by the phone alignment, but the clip's first instant holds the end of "Disoo", so
+    the rule for a skipped line (no voice between its neighbours) kept it: nine words (~35 phones) drawn in the 0.6 s
+    before "Seulement", 0.07 s each. Now a run before the first timed word whose phones outnumber the phone frames
+    before that word leaves the captions, reported."""
+    import json
+
+    from captioner.hint import script_run_words
+    from captioner.pipeline import align_stage
+
+    audio = load_audio(LATE / "audio.flac")
+    script = (LATE / "script.txt").read_text(encoding="utf-8").strip()
+    words, _ = script_run_words(script, "fr", 0.0, len(audio) / SAMPLE_RATE)
+    out, findings = align_stage(audio, words, [], "fr")
+    texts = script.split()
+    assert [w.text for w in out] == texts[texts.index("Seulement"):]
+    truth = [w for w in json.loads((LATE / "words.json").read_text(encoding="utf-8"))["words"] if w["start"] >= 0]
+    assert truth[0]["text"] == "Seulement" and abs(out[0].start - truth[0]["start"]) < 0.1
+    gone = [f for f in findings if f.kind == "script_unspoken"]
+    assert len(gone) == 1 and gone[0].script_text == "Je ne sors plus sans la brosse électrique Disoo."
+    assert "starts at “Seulement”" in gone[0].message and "opening" in gone[0].message
