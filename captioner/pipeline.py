@@ -982,11 +982,12 @@ def drop_unspoken_runs(aligned, words: list[Word], findings: list[Finding], lang
     - no speech the phone model cannot explain (an ad-lib or the line said differently would be there), and
     - no voice activity (`speech`) beyond `SILENT_TAIL_SLACK_S` of either neighbour (their releases, the VAD's
       padding): the pause between two sentences, or no time at all.
-    Where the voice goes on there, the words stay, reported, as before — except at the opening: a run before the first
-    timed word leaves when the audio before that word has fewer phone frames than the run has phones (`_outgrow`, the
-    rule `drop_unheard_tail` applies at the end), voice or not, since a cut-down without its first seconds starts
-    inside a word. The tail is `drop_unheard_tail`'s; the judge's verdicts on a number among the words go with it.
-    Returns (alignment, words, findings)."""
+    Where the voice goes on there, the words stay, reported, as before — unless the time between the words around the
+    run (or before the first timed word, for the opening) has fewer phone frames than the run has phones (`_outgrow`,
+    the rule `drop_unheard_tail` applies at the end): voice or not, the run cannot be said there. A cut-down without
+    its first seconds starts inside a word, so the voice-activity rule kept its unheard opening. The tail is
+    `drop_unheard_tail`'s; the judge's verdicts on a number among the words go with it. Returns (alignment, words,
+    findings)."""
     from .align import _index_runs
 
     N = len(words)
@@ -1001,10 +1002,11 @@ def drop_unspoken_runs(aligned, words: list[Word], findings: list[Finding], lang
             continue  # the tail (drop_unheard_tail), or a neighbour without a time of its own
         a = aligned.words[k0 - 1].end if k0 > 0 else 0.0
         b = aligned.words[k1 + 1].start
-        if k0 == 0 and _outgrow(aligned.words, run, language, b):
-            # the opening, where the audio before the first timed word has fewer phone frames than the run has phones:
-            # a cut-down without its first seconds starts inside a word (the end of "Disoo" before "Seulement"), so
-            # voice is there, but not these words — drawn, nine words were squeezed into its first 0.6 s
+        if _outgrow(aligned.words, run, language, b - a):
+            # fewer phone frames between the words around the run than it has phones: voice may be there, but not these
+            # words. A cut-down without its first seconds starts inside a word (the end of "Disoo" before "Seulement"):
+            # nine words were squeezed into its first 0.6 s; a cut mid-price left "2 499 € … réduction." (ten words)
+            # in no time at all between "à" and a last word placed over the cut price
             no_room.add(k0)
             gone.append(run)
             continue
@@ -1047,12 +1049,19 @@ def drop_unspoken_runs(aligned, words: list[Word], findings: list[Finding], lang
         text = " ".join(words[i].text for i in run)
         a = aligned.words[run[0] - 1].end if run[0] > 0 else 0.0
         b = aligned.words[run[-1] + 1].start
-        if run[0] in no_room:
+        if run[0] in no_room and run[0] == 0:
             own.append(Finding(kind="script_unspoken", severity=Severity.warning,
                                message=f"“{text}” is not heard in the audio: the voice starts at “{words[run[-1] + 1].text}” "
                                        f"({b:.2f} s), too soon for these words to be said before it — left out of the "
                                        "captions (is the video's opening cut? check the cut or the script)",
                                start=0.0, end=round(b, 3), script_text=text))
+            continue
+        if run[0] in no_room:
+            own.append(Finding(kind="script_unspoken", severity=Severity.warning,
+                               message=f"“{text}” is not heard in the audio: between “{words[run[0] - 1].text}” and "
+                                       f"“{words[run[-1] + 1].text}” there are {max(0.0, b - a):.2f} s, too little for these "
+                                       "words to be said — left out of the captions (check the voice-over or the script)",
+                               start=round(a, 3), end=round(max(a, b), 3), script_text=text))
             continue
         own.append(Finding(kind="script_unspoken", severity=Severity.warning,
                            message=f"“{text}” is not heard in the audio: the voice "

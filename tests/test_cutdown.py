@@ -208,6 +208,20 @@ def test_a_recognised_word_whose_time_contradicts_the_text_order_does_not_drag_t
 LATE = Path(__file__).resolve().parent / "fixtures" / "latestart" / "fr-music"
 
 
+def _script_captions(folder: Path):
+    """The clip and the captions the correction stage makes of the whole script when the recogniser heard nothing
+    usable (the fallback: `correct()` with an empty transcript and witness), aligned by `align_stage`."""
+    from captioner.pipeline import align_stage
+
+    audio = load_audio(folder / "audio.flac")
+    script = (folder / "script.txt").read_text(encoding="utf-8").strip()
+    d = len(audio) / SAMPLE_RATE
+    empty = Transcript(text="", words=[], language="fr", backend="whisper", duration=d, speech_duration=d)
+    words, findings = correct(empty, script, "fr", reference=empty)
+    out, findings = align_stage(audio, words, findings, "fr")
+    return words, out, findings
+
+
 def test_a_cut_away_opening_is_left_out_not_squeezed_before_the_first_word():
     """A cut-down without its first 2.2 s (a French ad under a music bed, `tests/fixtures/latestart`) starts inside
     "Disoo", 0.6 s before "Seulement", with the whole script as captions (the fallback: the recogniser heard too little).
@@ -217,17 +231,27 @@ def test_a_cut_away_opening_is_left_out_not_squeezed_before_the_first_word():
     before that word leaves the captions, reported."""
     import json
 
-    from captioner.hint import script_run_words
-    from captioner.pipeline import align_stage
-
-    audio = load_audio(LATE / "audio.flac")
-    script = (LATE / "script.txt").read_text(encoding="utf-8").strip()
-    words, _ = script_run_words(script, "fr", 0.0, len(audio) / SAMPLE_RATE)
-    out, findings = align_stage(audio, words, [], "fr")
-    texts = script.split()
+    words, out, findings = _script_captions(LATE)
+    texts = [w.text for w in words]
     assert [w.text for w in out] == texts[texts.index("Seulement"):]
     truth = [w for w in json.loads((LATE / "words.json").read_text(encoding="utf-8"))["words"] if w["start"] >= 0]
     assert truth[0]["text"] == "Seulement" and abs(out[0].start - truth[0]["start"]) < 0.1
     gone = [f for f in findings if f.kind == "script_unspoken"]
     assert len(gone) == 1 and gone[0].script_text == "Je ne sors plus sans la brosse électrique Disoo."
     assert "starts at “Seulement”" in gone[0].message and "opening" in gone[0].message
+
+
+def test_a_run_the_time_between_its_neighbours_cannot_hold_leaves_the_captions():
+    """A cut inside a price (`tests/fixtures/latestart/fr-cut`: the clip ends in "deux mille quatre cent quatre…"), the
+    whole script as captions. The phone alignment finds no audio for "2 499 €. Avec le code MERCI25, tu as 10 % de
+    réduction." and places the last word over the cut price, so the run lies between "à" and "Fonce !", 0.43 s apart
+    with voice between them: it was kept, ten words drawn at one instant (7.83–7.83 s), a price among them. Now it
+    leaves the captions, reported: 0.43 s has fewer phone frames than the run has phones."""
+    words, out, findings = _script_captions(LATE.parent / "fr-cut")
+    said = [w.text for w in words]
+    texts = [w.text for w in out]
+    assert not any("499" in t for t in texts) and "réduction." not in texts
+    assert texts[:texts.index("à") + 1] == said[:said.index("à") + 1]  # every word said before the price
+    assert all(w.end - w.start >= 0.04 for w in out), [(w.text, w.start, w.end) for w in out]
+    gone = [f for f in findings if f.kind == "script_unspoken" and "too little" in f.message]
+    assert len(gone) == 1 and "499 €." in gone[0].script_text and gone[0].script_text.endswith("réduction.")
