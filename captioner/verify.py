@@ -79,7 +79,10 @@ thresholds).
   posterior ≤ `post_reject` (0.05, a level set in advance on the calibrated posterior, not fitted) and no
   voting acoustic witness prefers it to every other reading past its margin — the voice does not say the
   script's value, but which value it says is not certain (near readings such as 435 / 436 split the
-  probability); a warning otherwise. On seed 101 every level up to 0.3 raised no error on an honest price.
+  probability); an error too when a value of the script reported skipped right beside the number
+  (`Case.skipped_values`, a reading of the case) is preferred to the script's reading by both voting acoustic witnesses
+  past their margins (`_misplaced`: the recogniser with the script wrote the script's other price at this place); a
+  warning otherwise. On seed 101 every level up to 0.3 raised no error on an honest price.
 `post_verify` 0.99 was chosen on seed 101 as the setting with the fewest wrong values shown (silent wrong prices
 + honest prices shown wrong + changed prices shown with another value), then the most changed prices caught.
 `post_flag` — how sure the calibrated posterior must be of another value to put it on screen — is 0.8, chosen on a
@@ -572,6 +575,10 @@ class Case:
     unprompted: Optional[Decimal] = None
     unprompted_text: Optional[str] = None
     fallback: bool = False  # captions follow the script: nobody heard this number
+    # values of the same kind in script words the correction stage reported skipped right before or after the number:
+    # the recogniser with the script may have written the script's *other* price for the one said ("Now only $109.95"
+    # for "now only eighty ninety five", skipping the script's "$80.95, down from"); each is a reading of the case
+    skipped_values: list[Decimal] = field(default_factory=list)
     written_by: str = "the script"  # whose writing the number is (an imported caption file's name)
     span: Optional[tuple[float, float]] = None  # seconds
     readings: list[Reading] = field(default_factory=list)
@@ -655,6 +662,8 @@ def _cases(words: list[Word], findings: list[Finding], language: str, reference:
         if f.kind in MISMATCH + ("unverified_claim",) and len(f.word_indices) == 1 and 0 <= f.word_indices[0] < len(words):
             by_index[f.word_indices[0]] = f
     cases = []
+    skips = [f for f in findings if f.kind == "script_skipped" and not f.word_indices and f.script_text
+             and f.start is not None]
     for i, w in enumerate(words):
         f = by_index.get(i)
         a = _amount(w.text, language)
@@ -689,6 +698,8 @@ def _cases(words: list[Word], findings: list[Finding], language: str, reference:
             said = num.primary_value(num.parse_spoken(f.spoken_text, language), like=c.script)
             if said is not None and said.kind == c.script.kind and said.value != c.script.value:
                 c.prompted, c.prompted_text = said.value, f.spoken_text
+        if skips and not fallback:
+            c.skipped_values = _skipped_values(c, words, skips, language)
         # what a pass wrote stays in the messages; a value out of the number's shape is no reading of it
         if c.prompted is not None and not in_shape(c.prompted, c.script):
             c.prompted = None
@@ -696,6 +707,23 @@ def _cases(words: list[Word], findings: list[Finding], language: str, reference:
             c.unprompted = None
         cases.append(c)
     return cases
+
+
+def _skipped_values(c: Case, words: list[Word], skips: list[Finding], language: str) -> list[Decimal]:
+    """`Case.skipped_values`: a skip sits right after the word whose end it starts at (`hint.correct`)."""
+    from .hint import script_tokens
+
+    ends = [words[c.index].end] + ([words[c.index - 1].end] if c.index > 0 else [])
+    out: list[Decimal] = []
+    for f in skips:
+        if not any(abs(f.start - e) < 1e-6 for e in ends):
+            continue
+        for tok in script_tokens(f.script_text, language)[0]:
+            a = _amount(tok, language)
+            if a is not None and a.kind == c.script.kind and a.currency == c.script.currency and \
+                    a.value != c.script.value and a.value not in out and in_shape(a.value, c.script):
+                out.append(a.value)
+    return out
 
 
 def _agreed(c: Case) -> bool:
@@ -936,6 +964,8 @@ def gather(audio: np.ndarray, words: list[Word], findings: list[Finding], langua
         for who, v in (("prompted", c.prompted), ("unprompted", c.unprompted)):
             for g in regroupings(v, c.script.value):
                 add(g, who)  # the same words written with another grouping ("seven fifty six": 756 or 7.56)
+        for v in c.skipped_values:
+            add(v)
         for v in (extra_values or {}).get(c.index, []):
             add(v)
         if opts.one_digit and not any(v != c.script.value for v in (c.prompted, c.unprompted) if v is not None):
@@ -998,6 +1028,26 @@ class Verdict:
     probability: float = 0.0  # of `other` against the script's value
     witnesses: list[str] = field(default_factory=list)  # who supports the shown value (mismatch) / the script's (verified)
     p_script: float = float("nan")  # posterior of the script's reading (posterior rule)
+    misplaced: bool = False  # "rejected" because the script's other value, reported skipped beside it, fits better
+
+
+def _misplaced(c: Case, opts: VerifyOptions) -> Optional[Reading]:
+    """A value of `Case.skipped_values` that both acoustic witnesses, each voting, prefer to the script's reading past
+    their margins: the recogniser with the script wrote the script's other price at this place (g3201-en-02, a cut
+    at 3.79 s: "Now only $109.95" for "now only eighty ninety five", "$80.95, down from" reported skipped; the Whisper
+    decoder prefers 80.95 by 5.5 nats, the phone model by 34). Independent of the posterior, which the prompted pass's
+    exact script value keeps near 0.5 there."""
+    s = c.reading(c.script.value)
+    if s is None or not c.skipped_values or not (c.whisper_votes and c.phone_votes):
+        return None
+    best = None
+    for v in c.skipped_values:
+        r = c.reading(v)
+        if r is None or not (math.isfinite(r.pmi) and math.isfinite(s.pmi) and math.isfinite(r.ctc) and math.isfinite(s.ctc)):
+            continue
+        if r.pmi - s.pmi > opts.margin_whisper and r.ctc - s.ctc > opts.margin_phones and (best is None or r.pmi > best.pmi):
+            best = r
+    return best
 
 
 def _supporters(c: Case, x: Reading) -> list[str]:
@@ -1233,6 +1283,9 @@ def decide(c: Case, opts: Optional[VerifyOptions] = None) -> Verdict:
             if y is not None:
                 return Verdict("mismatch", y.value, y, p_top, _witnesses(c, y, opts)[0], p_script)
             return Verdict("rejected", c.script.value, best, p_best, pro, p_script)
+        other = _misplaced(c, opts)
+        if other is not None:
+            return Verdict("rejected", c.script.value, other, float("nan"), ["whisper", "phones"], p_script, misplaced=True)
         return Verdict("disputed", c.script.value, best, p_best, pro, p_script)
     others = [r for r in c.readings if r is not s]
     # the strongest other reading: the one whose worst pairwise probability against every other reading
@@ -1322,6 +1375,18 @@ def _apply(c: Case, v: Verdict, words: list[Word], findings: list[Finding], lang
         heard.append(f"the recogniser heard “{c.prompted_text.strip(_PUNCT)}”")
     if c.unprompted_text and c.unprompted != c.script.value:
         heard.append(f"the unprompted recogniser heard “{c.unprompted_text.strip(_PUNCT)}”")
+    if v.kind == "rejected" and v.misplaced:
+        findings.append(Finding(kind="number_disputed", severity=Severity.error,
+                                message=f"“{c.script_text}”: the recogniser wrote this value of {c.written_by} here, but "
+                                        f"{c.written_by}'s {_describe(v.other, c, language)}, left out of the captions just "
+                                        "beside it, fits the voice better (the Whisper decoder and the phone model both "
+                                        "prefer it past their margins); "
+                                        + "".join(h + "; " for h in heard)
+                                        + f"captions keep “{c.script_text}”: listen and fix the captions, {c.written_by} or "
+                                        "the voice-over before publishing",
+                                start=start, end=end, script_text=c.script_text,
+                                spoken_text=v.other.spoken if v.other is not None else None, word_indices=[c.index]))
+        return
     if v.kind == "rejected":
         post = posterior(c, neighbours=True) if c._opts.rule == "posterior" else []
         likely = [(r, p) for r, p in post if r.value != c.script.value][:3]

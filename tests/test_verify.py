@@ -625,3 +625,48 @@ def test_a_number_is_timed_by_the_wording_the_phone_model_heard():
     _apply(c.__class__(0, a, "₹3,499", readings=[replace(r, best_form=forms[0])]),
            Verdict("verified", a.value, None, 0.0, ["phones"], 1.0), words, [], "hi")
     assert words[0].spoken == forms[0]
+
+
+def test_the_scripts_other_price_skipped_beside_the_number_is_weighed_and_raises_an_error():
+    """g3201-en-02 cut at 3.79 s: the voice says "now only eighty ninety five" (the script: "Now only $80.95, down from
+    $109.95."); the recogniser with the script wrote "Now only $109.95." and the correction stage matched it to the
+    script's second price, reporting "$80.95, down from" skipped. The judge then weighed only $109.95 against values
+    nobody wrote and kept it with a warning (p = 0.44: the prompted pass wrote the script's exact value) — a price the
+    voice does not say, on screen. Now the script's value reported skipped right beside the number is a reading too,
+    and where both acoustic witnesses prefer it past their margins the dispute is an error naming it. The evidence
+    below is what the two acoustic models gave on that clip (nats)."""
+    words = [Word(text=t, start=a, end=b, confidence=0.5, spoken=sp) for t, a, b, sp in (
+        ("Now", 2.08, 2.26, None), ("only", 2.26, 2.56, None),
+        ("$109.95.", 2.56, 3.76, "one hundred nine dollars and ninety five cents"))]
+    skipped = Finding(kind="script_skipped", severity=Severity.warning, message="script words not heard …",
+                      start=2.56, end=2.56, script_text="$80.95, down from")
+    opts = verify.VerifyOptions()
+    (c,) = verify._cases(words, [skipped], "en", None, opts)
+    assert c.skipped_values == [Decimal("80.95")]
+    # (value, PMI, plain log-likelihood, phone CTC, tokens, phones, heard by, proposed by the phone model's search)
+    ev = [("109.95", 41.49, -54.29, -58.0, 5, 21, {"prompted", "script"}, False),
+          ("105", 43.11, -46.21, -62.25, 4, 17, {"unprompted"}, False), ("1.05", 40.06, -42.16, -31.21, 2, 6, {"unprompted"}, False),
+          ("80.95", 47.02, -45.02, -23.73, 3, 11, set(), False), ("90.95", 40.42, -51.28, -32.96, 3, 13, set(), True),
+          ("8.95", 45.94, -44.9, -24.92, 3, 10, set(), True), ("70.95", 39.13, -51.89, -42.53, 3, 15, set(), True),
+          ("72.95", 44.67, -77.25, -44.38, 5, 17, set(), True), ("92.95", 45.41, -77.42, -39.79, 5, 15, set(), True),
+          ("18.95", 48.16, -44.54, -26.36, 3, 12, set(), True), ("78.95", 39.68, -57.54, -45.32, 4, 17, set(), True),
+          ("802.95", 47.6, -73.67, -46.58, 6, 19, set(), True), ("102.95", 45.44, -73.72, -49.02, 6, 20, set(), True),
+          ("810.95", 50.4, -69.56, -48.44, 6, 20, set(), True), ("110.95", 48.21, -70.37, -50.87, 6, 21, set(), True),
+          ("880.95", 40.07, -60.32, -48.62, 5, 20, set(), True), ("180.95", 36.42, -60.34, -51.05, 5, 21, set(), True),
+          ("818.95", 44.91, -57.56, -51.25, 5, 21, set(), True)]
+    c.prompted, c.unprompted = Decimal("109.95"), Decimal("105")
+    c.readings = [verify.Reading(Decimal(v), v, heard=set(h), pmi=pm, lp=lp, ctc=k, tokens=t, phones=n, proposed=pr)
+                  for v, pm, lp, k, t, n, h, pr in ev]
+    c.hearing, c.phone_fit = 2.44, -0.93
+    v = verify.decide(c, opts)
+    assert v.kind == "rejected" and v.misplaced and v.other.value == Decimal("80.95") and v.value == Decimal("109.95")
+    _, findings = verify.apply_verdicts([c], words, [skipped], "en", opts)
+    err = [f for f in findings if f.kind == "number_disputed"]
+    assert len(err) == 1 and err[0].severity == Severity.error and "$80.95" in err[0].message
+    # without the skipped value beside it, the same evidence is the warning it was
+    c.skipped_values = []
+    assert verify.decide(c, opts).kind == "disputed"
+    # and a skipped value the witnesses do not prefer past their margins changes nothing
+    c.skipped_values = [Decimal("80.95")]
+    c.reading(Decimal("80.95")).ctc = -56.0
+    assert verify.decide(c, opts).kind == "disputed"
