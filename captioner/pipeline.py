@@ -995,7 +995,7 @@ def drop_unspoken_runs(aligned, words: list[Word], findings: list[Finding], lang
         return aligned, words, findings
     timed = {i for i, w in enumerate(aligned.words) if w.timing == "aligned"}
     gone: list[list[int]] = []
-    no_room: set[int] = set()  # the runs (by first word) left out because the audio before them cannot hold them
+    no_room: set[int] = set()  # the runs (by first word) left out because the time they would have cannot hold them
     for run in _index_runs(sorted(aligned.unheard)):
         k0, k1 = run[0], run[-1]
         if k1 + 1 >= N or (k0 > 0 and k0 - 1 not in timed) or k1 + 1 not in timed:
